@@ -1,0 +1,84 @@
+"""BibTeX parsing: bytes in, decoded catalogue-ready entries and located problems out.
+
+Pure: no database access. The import module (`catalogue/importer.py`) matches and
+writes what this module returns.
+
+Text conventions shared with the rest of the catalogue: titles and abstracts are
+plain Unicode text that may carry CSL rich-text markup (`<i>`, `<b>`, `<sup>`,
+`<sub>`, `<span class="nocase">`); everything else is literal text and is escaped
+on output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Name:
+    """One author as parsed from a BibTeX name list."""
+
+    family: str = ""
+    given: str = ""
+    particle: str = ""
+    suffix: str = ""
+    corporate: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the parser could not take, or took with a doubt, located in the source."""
+
+    line: int  # 1-based line of the entry's "@" in the source text (0: the whole file)
+    key: str  # citation key, "" when unknown
+    message: str  # a sentence a librarian can act on
+    raw: str = ""  # the entry's raw text (truncated to a few kB)
+    severity: str = "error"  # "error": entry not imported; "warning": imported with a doubt
+    source: str = ""  # file name
+
+
+@dataclass
+class Entry:
+    """One BibTeX entry decoded into the catalogue's fields."""
+
+    key: str
+    entry_type: str  # BibTeX type, lower-case ("article", "inproceedings", ...)
+    line: int
+    raw: str
+    output_type: str  # a catalogue.models.OutputType value
+    title: str = ""
+    abstract: str = ""
+    language: str = ""  # ISO 639 code or ""
+    journal_title: str = ""
+    journal_abbreviation: str = ""
+    issns: list[str] = field(default_factory=list)  # normalised NNNN-NNNC
+    publisher: str = ""
+    volume: str = ""
+    issue: str = ""
+    first_page: int | None = None
+    last_page: int | None = None
+    article_number: str = ""
+    page_count: int | None = None
+    state: str = "published"  # a catalogue.models.PublicationState value
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    doi: str = ""  # normalised
+    pmid: str = ""
+    url: str = ""
+    note: str = ""
+    keywords: list[str] = field(default_factory=list)
+    authors: list[Name] = field(default_factory=list)
+    et_al: bool = False  # "and others" ended the author list
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class ParseResult:
+    """What one source (file or pasted text) yielded."""
+
+    source: str
+    encoding: str
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # entries not taken, file-level errors
+    source_entry_count: int = 0  # "@type{" entries counted in the raw text (not @string etc.)
