@@ -1,0 +1,1 @@
+"""The catalogue's views: `pages` (records and listings) and `imports` (BibTeX import)."""

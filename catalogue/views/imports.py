@@ -1,0 +1,1 @@
+"""Pages for librarians: BibTeX upload, preview, confirm, history and undo."""

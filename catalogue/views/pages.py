@@ -1,0 +1,1 @@
+"""Pages for readers: home, search, article, journal, author, keyword, subject, DOI redirect."""
