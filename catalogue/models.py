@@ -72,9 +72,13 @@ class Journal(models.Model):
         """Return the journal's ISSNs, print first."""
         return [issn for issn in (self.issn_print, self.issn_electronic) if issn]
 
-    def clean(self) -> None:
+    def clean_fields(self, exclude=None) -> None:
+        # Normalise before the field validators see the value ("0003066x" is fine).
         self.issn_print = identifiers.normalise_issn(self.issn_print)
         self.issn_electronic = identifiers.normalise_issn(self.issn_electronic)
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
         if self.issn_print and self.issn_print == self.issn_electronic:
             raise ValidationError(
                 {"issn_electronic": "The electronic ISSN must differ from the print ISSN."}
@@ -169,8 +173,9 @@ class Author(models.Model):
     def orcid_url(self) -> str:
         return f"https://orcid.org/{self.orcid}" if self.orcid else ""
 
-    def clean(self) -> None:
+    def clean_fields(self, exclude=None) -> None:
         self.orcid = identifiers.normalise_orcid(self.orcid)
+        super().clean_fields(exclude=exclude)
 
     def save(self, *args, **kwargs) -> None:
         self.orcid = identifiers.normalise_orcid(self.orcid)
@@ -484,8 +489,12 @@ class Article(models.Model):
         """Return the authorships in position order (uses the prefetch when present)."""
         return sorted(self.authorships.all(), key=lambda authorship: authorship.position)
 
-    def clean(self) -> None:
+    def clean_fields(self, exclude=None) -> None:
+        # Librarians paste DOIs as resolver links; store and validate the bare form.
         self.doi = identifiers.normalise_doi(self.doi)
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.last_page is not None and self.first_page is None:
             errors["first_page"] = "A last page needs a first page."

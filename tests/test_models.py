@@ -1,0 +1,323 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from catalogue.models import (
+    Article,
+    Author,
+    Authorship,
+    Journal,
+    Keyword,
+    PublicationState,
+    SubjectArea,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def new_journal(*, title="Journal of Tests", issn_print="", issn_electronic="") -> Journal:
+    return Journal.objects.create(
+        title=title, issn_print=issn_print, issn_electronic=issn_electronic
+    )
+
+
+def new_article(*, title="A title", **fields) -> Article:
+    return Article.objects.create(title=title, **fields)
+
+
+def integrity_error(callable_):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        callable_()
+
+
+# Journals
+
+
+def test_journal_issn_is_normalised_on_save():
+    journal = new_journal(issn_print="0003066x", issn_electronic="1935 990X")
+    journal.refresh_from_db()
+    assert (journal.issn_print, journal.issn_electronic) == ("0003-066X", "1935-990X")
+    assert journal.issns == ["0003-066X", "1935-990X"]
+
+
+def test_journal_bad_issn_fails_validation():
+    journal = Journal(title="Bad", issn_print="0003-0661")
+    with pytest.raises(ValidationError) as excinfo:
+        journal.full_clean()
+    assert excinfo.value.message_dict == {
+        "issn_print": ["0003-0661 has a wrong check digit (expected X)."]
+    }
+
+
+def test_journal_issn_unique_but_blank_allowed_many_times():
+    new_journal(title="A", issn_print="0003-066X")
+    new_journal(title="B")
+    new_journal(title="C")
+    integrity_error(lambda: new_journal(title="D", issn_print="0003-066X"))
+    duplicate = Journal(title="E", issn_print="0003-066X")
+    with pytest.raises(ValidationError) as excinfo:
+        duplicate.full_clean()
+    assert "Another journal already has this print ISSN." in str(excinfo.value)
+
+
+def test_journal_same_issn_in_both_slots_rejected():
+    journal = Journal(title="Twice", issn_print="0003-066X", issn_electronic="0003-066x")
+    with pytest.raises(ValidationError) as excinfo:
+        journal.full_clean()
+    assert excinfo.value.message_dict == {
+        "issn_electronic": ["The electronic ISSN must differ from the print ISSN."]
+    }
+
+
+# Authors
+
+
+def test_author_names():
+    person = Author.objects.create(
+        family_name="Berg", particle="van der", given_names="Anna", suffix="Jr."
+    )
+    assert person.display_name == "Anna van der Berg Jr."
+    assert person.sort_name == "van der Berg, Anna, Jr."
+    assert person.full_family_name == "van der Berg"
+    group = Author.objects.create(corporate_name="Open Science Collaboration")
+    assert (group.display_name, group.sort_name, group.is_corporate) == (
+        "Open Science Collaboration",
+        "Open Science Collaboration",
+        True,
+    )
+    assert str(person) == "Anna van der Berg Jr."
+
+
+def test_author_needs_a_name_and_cannot_be_both():
+    integrity_error(lambda: Author.objects.create(given_names="Only given"))
+    integrity_error(lambda: Author.objects.create(family_name="Smith", corporate_name="Smith & Co"))
+
+
+def test_author_orcid_validated_normalised_and_unique():
+    author = Author.objects.create(
+        family_name="Carberry", orcid="https://orcid.org/0000-0002-1825-0097"
+    )
+    assert author.orcid == "0000-0002-1825-0097"
+    assert author.orcid_url == "https://orcid.org/0000-0002-1825-0097"
+    Author.objects.create(family_name="No Orcid")
+    Author.objects.create(family_name="No Orcid Either")
+    integrity_error(lambda: Author.objects.create(family_name="X", orcid="0000-0002-1825-0097"))
+    bad = Author(family_name="Bad", orcid="0000-0002-1825-0098")
+    with pytest.raises(ValidationError) as excinfo:
+        bad.full_clean()
+    assert list(excinfo.value.message_dict) == ["orcid"]
+
+
+# Keywords and subjects
+
+
+def test_keyword_slug_and_case_insensitive_uniqueness():
+    keyword = Keyword.objects.create(term="  Alliance-outcome   association ")
+    assert (keyword.term, keyword.slug) == (
+        "Alliance-outcome association",
+        "alliance-outcome-association",
+    )
+    accented = Keyword.objects.create(term="Zürich études")
+    assert accented.slug == "zurich-etudes"
+    integrity_error(lambda: Keyword.objects.create(term="ALLIANCE-OUTCOME ASSOCIATION", slug="x"))
+    # Different terms that slugify alike get distinct slugs.
+    assert Keyword.objects.create(term="Alliance outcome association").slug == (
+        "alliance-outcome-association-2"
+    )
+
+
+def test_subject_area_code_unique_per_scheme_and_parent():
+    parent = SubjectArea.objects.create(code="32", name="Psychology")
+    child = SubjectArea.objects.create(code="3200", name="General Psychology", parent=parent)
+    assert list(parent.children.all()) == [child]
+    SubjectArea.objects.create(code="3200", name="Other scheme", scheme="ANZSRC")
+    integrity_error(lambda: SubjectArea.objects.create(code="3200", name="Dup"))
+
+
+# Articles
+
+
+def test_article_doi_normalised_and_unique():
+    article = new_article(doi="https://doi.org/10.1037/A0040435")
+    assert article.doi == "10.1037/a0040435"
+    assert article.doi_url == "https://doi.org/10.1037/a0040435"
+    new_article(title="no doi 1")
+    new_article(title="no doi 2")
+    integrity_error(lambda: new_article(title="dup", doi="doi:10.1037/a0040435"))
+    assert list(Article.objects.with_doi("DOI:10.1037/A0040435")) == [article]
+    assert list(Article.objects.with_doi("")) == []
+
+
+def test_article_doi_pasted_as_link_passes_validation():
+    article = Article(title="x", doi="https://doi.org/10.1037/A0040435")
+    article.full_clean()
+    assert article.doi == "10.1037/a0040435"
+
+
+def test_article_bad_doi_fails_validation():
+    article = Article(title="x", doi="not-a-doi")
+    with pytest.raises(ValidationError) as excinfo:
+        article.full_clean()
+    assert excinfo.value.message_dict["doi"] == [
+        "not-a-doi is not a DOI: expected 10.<registrant>/<suffix>, e.g. 10.1037/a0040435."
+    ]
+
+
+def test_article_page_order_enforced_by_database_and_validation():
+    integrity_error(lambda: new_article(first_page=325, last_page=311))
+    integrity_error(lambda: new_article(last_page=311))
+    article = Article(title="x", first_page=325, last_page=311)
+    with pytest.raises(ValidationError) as excinfo:
+        article.full_clean()
+    assert excinfo.value.message_dict == {
+        "last_page": ["The last page cannot come before the first page."]
+    }
+
+
+def test_article_pages_and_derived_page_count():
+    article = new_article(first_page=311, last_page=325)
+    assert (article.pages, article.page_count, article.number_of_pages) == ("311-325", 15, 15)
+    single = new_article(first_page=7, last_page=7)
+    assert (single.pages, single.number_of_pages) == ("7", 1)
+    numbered = new_article(article_number="aac4716", page_count=8)
+    assert (numbered.pages, numbered.number_of_pages) == ("aac4716", 8)
+    assert new_article().pages == ""
+    assert new_article().number_of_pages is None
+
+
+def test_article_state_date_at_each_precision():
+    assert new_article(year=2017, month=5).state_display == "Published - May 2017"
+    assert new_article(year=2017).state_display == "Published - 2017"
+    assert new_article(year=2017, month=5, day=3).state_display == "Published - 3 May 2017"
+    in_press = new_article(state=PublicationState.IN_PRESS)
+    assert in_press.state_display == "E-pub ahead of print"
+
+
+def test_article_date_rules():
+    integrity_error(lambda: new_article(month=5))
+    integrity_error(lambda: new_article(year=2017, day=3))
+    integrity_error(lambda: new_article(year=2017, month=13))
+    article = Article(title="x", year=2019, month=2, day=30)
+    with pytest.raises(ValidationError) as excinfo:
+        article.full_clean()
+    assert excinfo.value.message_dict == {"day": ["February 2019 has 28 days."]}
+
+
+def test_article_language_validated_and_named():
+    article = new_article(language="en")
+    assert article.language_name == "English"
+    bad = Article(title="x", language="English")
+    with pytest.raises(ValidationError) as excinfo:
+        bad.full_clean()
+    assert list(excinfo.value.message_dict) == ["language"]
+
+
+def test_authorship_positions_unique_and_ordered():
+    article = new_article()
+    first = Author.objects.create(family_name="First")
+    second = Author.objects.create(family_name="Second")
+    Authorship.objects.create(article=article, author=second, position=2)
+    Authorship.objects.create(article=article, author=first, position=1, affiliation="Haifa")
+    integrity_error(lambda: Authorship.objects.create(article=article, author=first, position=2))
+    integrity_error(lambda: Authorship.objects.create(article=article, author=first, position=0))
+    loaded = Article.objects.with_related().get(pk=article.pk)
+    assert [a.author.family_name for a in loaded.ordered_authorships] == ["First", "Second"]
+
+
+def test_newest_first_orders_by_date_with_undated_last():
+    undated = new_article(title="undated")
+    old = new_article(title="old", year=1999)
+    may = new_article(title="may", year=2017, month=5)
+    june = new_article(title="june", year=2017, month=6, day=1)
+    year_only = new_article(title="2017", year=2017)
+    titles = list(Article.objects.newest_first().values_list("title", flat=True))
+    assert titles == ["june", "may", "2017", "old", "undated"]
+    assert [a.pk for a in Article.objects.all()] == [
+        june.pk,
+        may.pk,
+        year_only.pk,
+        old.pk,
+        undated.pk,
+    ]
+
+
+def test_with_related_is_a_constant_number_of_queries(django_assert_num_queries):
+    journal = new_journal()
+    for index in range(5):
+        article = new_article(title=f"t{index}", journal=journal)
+        for position in range(1, 4):
+            author = Author.objects.create(family_name=f"A{index}{position}")
+            Authorship.objects.create(article=article, author=author, position=position)
+        article.keywords.add(Keyword.objects.create(term=f"k{index}"))
+    with django_assert_num_queries(4):
+        articles = list(Article.objects.with_related())
+        names = [[a.author.family_name for a in art.ordered_authorships] for art in articles]
+        keywords = [[k.term for k in art.keywords.all()] for art in articles]
+        subjects = [list(art.subject_areas.all()) for art in articles]
+        journals = [art.journal.title for art in articles]
+    assert len(names) == len(keywords) == len(subjects) == len(journals) == 5
+    assert names[0] == ["A41", "A42", "A43"]
+
+
+def test_seed_fixture_has_every_seed_field(seed):
+    article = Article.objects.with_related().get(doi="10.1037/a0040435")
+    assert article.title == (
+        "Is the alliance really therapeutic? Revisiting this question in light of recent "
+        "methodological advances"
+    )
+    assert article.abstract.startswith("The therapeutic value of alliance is a contested")
+    assert article.abstract.endswith("is the predictor of treatment outcome.")
+    assert (article.output_type, article.peer_reviewed, article.language_name) == (
+        "article",
+        True,
+        "English",
+    )
+    assert (article.pages, article.number_of_pages, article.volume, article.issue) == (
+        "311-325",
+        15,
+        "72",
+        "4",
+    )
+    assert article.state_display == "Published - May 2017"
+    assert article.journal.title == "American Psychologist"
+    assert article.journal.issn_print == "0003-066X"
+    assert article.journal.abbreviated_title == "Am Psychol"
+    assert [a.author.display_name for a in article.ordered_authorships] == ["Sigal Zilcha-Mano"]
+    assert [k.term for k in article.keywords.all()] == [
+        "Active therapeutic ingredients",
+        "Alliance",
+        "Alliance-outcome association",
+        "Psychotherapy process research",
+    ]
+    assert [str(s) for s in article.subject_areas.all()] == ["General Psychology"]
+    assert article.subject_areas.get().code == "3200"
+    assert article.bibliographical_note == (
+        "Publisher Copyright:\n© 2017 American Psychological Association."
+    )
+    cuijpers = Article.objects.get(doi="10.1146/annurev-clinpsy-050718-095424")
+    assert (cuijpers.journal.title, cuijpers.volume, cuijpers.pages, cuijpers.year) == (
+        "Annual Review of Clinical Psychology",
+        "15",
+        "207-231",
+        2019,
+    )
+    assert [a.author.family_name for a in cuijpers.ordered_authorships] == [
+        "Cuijpers",
+        "Reijnders",
+        "Huibers",
+    ]
+    fluckiger = Article.objects.get(doi="10.1037/pst0000172")
+    assert (fluckiger.journal.title, fluckiger.volume, fluckiger.issue, fluckiger.pages) == (
+        "Psychotherapy",
+        "55",
+        "4",
+        "316-340",
+    )
+    assert [a.author.family_name for a in fluckiger.ordered_authorships] == [
+        "Flückiger",
+        "Del Re",
+        "Wampold",
+        "Horvath",
+    ]
+    for model_instance in [article, cuijpers, fluckiger, *Journal.objects.all()]:
+        model_instance.full_clean()
