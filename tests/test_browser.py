@@ -38,7 +38,7 @@ def test_reader_follows_a_record_its_journal_an_author_and_a_keyword(page, seede
     page.wait_for_url(re.compile(r"/keywords/alliance/$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Alliance"
     # Both seed articles carrying the keyword are listed, newest first.
-    titles = page.locator("main article h3, main li h3, main .result-title").all_inner_texts()
+    titles = page.locator("main .result__title").all_inner_texts()
     assert len(titles) == 2
     assert titles[0].startswith("The alliance in adult psychotherapy")
     assert titles[1].startswith(ALLIANCE_TITLE)
