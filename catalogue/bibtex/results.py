@@ -1,13 +1,4 @@
-"""BibTeX parsing: bytes in, decoded catalogue-ready entries and located problems out.
-
-Pure: no database access. The import module (`catalogue/importer.py`) matches and
-writes what this module returns.
-
-Text conventions shared with the rest of the catalogue: titles and abstracts are
-plain Unicode text that may carry CSL rich-text markup (`<i>`, `<b>`, `<sup>`,
-`<sub>`, `<span class="nocase">`); everything else is literal text and is escaped
-on output.
-"""
+"""The parser's results: entries decoded into catalogue fields, and located problems."""
 
 from __future__ import annotations
 
@@ -70,6 +61,7 @@ class Entry:
     keywords: list[str] = field(default_factory=list)
     authors: list[Name] = field(default_factory=list)
     et_al: bool = False  # "and others" ended the author list
+    editors: list[Name] = field(default_factory=list)  # from `editor` (books, proceedings)
     warnings: list[Problem] = field(default_factory=list)
 
 
