@@ -1,1 +1,194 @@
 """Pages for librarians: BibTeX upload, preview, confirm, history and undo."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.paginator import Paginator
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from catalogue import importer
+from catalogue.forms import ImportForm, UploadLimitHandler
+from catalogue.models import ImportBatch, ImportStatus
+
+ROWS_PER_PAGE = 100
+HISTORY_PER_PAGE = 25
+# The `show` filter of the preview and report pages: value -> (label, row actions).
+ROW_FILTERS = {
+    "all": ("All", None),
+    "created": ("New", {"created"}),
+    "updated": ("Updates", {"updated"}),
+    "duplicate": ("Duplicates", {"duplicate"}),
+    "probable": ("Probable duplicates", {"probable"}),
+    "failed": ("Failed", {"failed"}),
+    "warning": ("Warnings", {"warning"}),
+}
+
+
+def librarian_required(view: Callable) -> Callable:
+    """Let staff and holders of catalogue.import_bibtex in; send others to log in, or 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not importer.can_import(request.user):
+            raise PermissionDenied("Importing BibTeX needs the librarian permission.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@csrf_exempt  # CSRF is checked by _import_upload, once the upload limit is in place.
+@librarian_required
+@require_http_methods(["GET", "POST"])
+def import_start(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _render_start(request, ImportForm())
+    limiter = UploadLimitHandler(request, limit=settings.CATALOGUE_IMPORT_MAX_BYTES)
+    request.upload_handlers.insert(0, limiter)
+    try:
+        return _import_upload(request, limiter)
+    except RequestDataTooBig:
+        return _render_start(
+            request,
+            ImportForm(),
+            status=400,
+            error="The pasted text is too large: upload it as a file instead.",
+        )
+
+
+@csrf_protect
+def _import_upload(request: HttpRequest, limiter: UploadLimitHandler) -> HttpResponse:
+    form = ImportForm(request.POST, request.FILES, upload_too_big=limiter.too_big)
+    if form.is_valid():
+        data, filename = form.source()
+        try:
+            batch = importer.prepare_import(
+                data=data,
+                filename=filename,
+                user=request.user,
+                on_duplicate=form.cleaned_data["on_duplicate"],
+            )
+        except importer.ImportFileError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(batch)
+    return _render_start(request, form, status=400)
+
+
+def _render_start(
+    request: HttpRequest, form: ImportForm, status: int = 200, error: str = ""
+) -> HttpResponse:
+    context = {"form": form, "error": error}
+    return render(request, "catalogue/import_start.html", context, status=status)
+
+
+def _rows_page(request: HttpRequest, rows: list[importer.ReportRow]) -> dict:
+    show = request.GET.get("show", "all")
+    if show not in ROW_FILTERS:
+        show = "all"
+    actions = ROW_FILTERS[show][1]
+    shown = rows if actions is None else [row for row in rows if row.action in actions]
+    filters = [
+        (value, label, sum(1 for row in rows if actions_ is None or row.action in actions_))
+        for value, (label, actions_) in ROW_FILTERS.items()
+    ]
+    page_obj = Paginator(shown, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    return {"page_obj": page_obj, "show": show, "filters": filters}
+
+
+@librarian_required
+@require_http_methods(["GET"])
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(ImportBatch.objects.select_related("user", "undone_by"), pk=pk)
+    if batch.status in (ImportStatus.PENDING, ImportStatus.PREVIEWED):
+        try:
+            plan = importer.preview_import(batch=batch)
+        except importer.ImportFileError as error:
+            return render(
+                request,
+                "catalogue/import_detail.html",
+                {"batch": batch, "error": str(error)},
+                status=400,
+            )
+        context = {"batch": batch, "plan": plan, **_rows_page(request, plan.rows())}
+        return render(request, "catalogue/import_preview.html", context)
+    rows = importer.batch_rows(batch=batch)
+    return render(
+        request,
+        "catalogue/import_detail.html",
+        {"batch": batch, **_rows_page(request, rows)},
+    )
+
+
+@librarian_required
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    if request.POST.get("action") == "cancel":
+        try:
+            importer.cancel_import(batch=batch)
+        except importer.ImportStateError as error:
+            messages.error(request, str(error))
+            return redirect(batch)
+        messages.info(request, f"Import of {batch.filename} cancelled: nothing was written.")
+        return redirect("catalogue:import")
+    try:
+        batch = importer.confirm_import(batch=batch, user=request.user)
+    except importer.ImportStateError as error:
+        messages.error(request, str(error))
+    except (importer.ImportFileError, DatabaseError) as error:
+        messages.error(request, f"The import failed and nothing was written: {error}")
+    else:
+        messages.success(
+            request,
+            f"Imported {batch.filename}: created {batch.created_count}, updated "
+            f"{batch.updated_count}, duplicates {batch.duplicate_count}, failed "
+            f"{batch.failed_count}, probable duplicates {batch.probable_duplicate_count}.",
+        )
+    return redirect(batch)
+
+
+@librarian_required
+@require_http_methods(["GET", "POST"])
+def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(ImportBatch.objects.select_related("user"), pk=pk)
+    if request.method == "POST":
+        try:
+            importer.undo_import(batch=batch, user=request.user)
+        except importer.ImportStateError as error:
+            messages.error(request, str(error))
+            return redirect(batch)
+        messages.success(request, f"Import #{batch.pk} of {batch.filename} was undone.")
+        return redirect("catalogue:import-history")
+    if batch.status != ImportStatus.COMPLETED:
+        return render(
+            request,
+            "catalogue/import_undo.html",
+            {"batch": batch, "refusal": _undo_refusal(batch)},
+            status=409,
+        )
+    summary = importer.undo_summary(batch=batch)
+    return render(request, "catalogue/import_undo.html", {"batch": batch, "summary": summary})
+
+
+def _undo_refusal(batch: ImportBatch) -> str:
+    if batch.status == ImportStatus.UNDONE:
+        return f"Import #{batch.pk} was already undone."
+    return f"Import #{batch.pk} is {batch.get_status_display().lower()}: there is nothing to undo."
+
+
+@librarian_required
+@require_http_methods(["GET"])
+def import_history(request: HttpRequest) -> HttpResponse:
+    batches = ImportBatch.objects.select_related("user", "undone_by").defer("source")
+    page_obj = Paginator(batches, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "catalogue/import_history.html", {"page_obj": page_obj})

@@ -1,0 +1,438 @@
+"""Tests for catalogue.views.imports: permissions, upload, preview, confirm, history, undo."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from catalogue import bibtex, importer
+from catalogue.models import Article, ImportBatch, ImportRecord, ImportStatus
+
+pytestmark = pytest.mark.django_db
+
+
+BIB = b"""\
+@article{zilcha2017,
+  author = {Zilcha-Mano, Sigal},
+  title = {Is the alliance really therapeutic?},
+  journal = {American Psychologist},
+  year = {2017},
+  doi = {10.1037/a0040435},
+}
+
+@article{new2021,
+  author = {Doe, Jane and Roe, Richard},
+  title = {A <new> study & more},
+  journal = {Journal of New Things},
+  year = {2021},
+  doi = {10.1000/new.2021},
+}
+
+@article{broken,
+  title = {No closing brace,
+  year = 2020,
+"""
+
+
+@pytest.fixture
+def librarian(client):
+    user = User.objects.create_user("lib", password="pw")
+    user.groups.add(Group.objects.get(name="Librarians"))
+    client.force_login(user)
+    return user
+
+
+def make_user(client, **flags):
+    user = User.objects.create_user("someone", password="pw", **flags)
+    client.force_login(user)
+    return user
+
+
+def entry(**fields):
+    fields.setdefault("output_type", "article")
+    fields.setdefault("authors", [bibtex.Name(family="Doe", given="Jane")])
+    fields.setdefault("year", 2020)
+    return bibtex.Entry(entry_type="article", raw="@article{...}", **fields)
+
+
+def completed_batch(*entries, on_duplicate="skip", user=None):
+    result = bibtex.ParseResult(
+        source="done.bib",
+        encoding="utf-8",
+        entries=list(entries),
+        source_entry_count=len(entries),
+    )
+    return importer.run_import(
+        data=b"data", filename="done.bib", user=user, on_duplicate=on_duplicate, result=result
+    )
+
+
+URL_NAMES = [
+    ("catalogue:import", []),
+    ("catalogue:import-history", []),
+]
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "args"), URL_NAMES)
+def test_anonymous_users_are_sent_to_log_in(client, name, args):
+    url = reverse(name, args=args)
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('admin:login')}?next={url}"
+
+
+def test_anonymous_users_cannot_reach_a_batch(client):
+    batch = completed_batch(entry(key="a", line=1, title="T"))
+    for name in ("catalogue:import-detail", "catalogue:import-undo"):
+        response = client.get(reverse(name, args=[batch.pk]))
+        assert response.status_code == 302
+    response = client.post(reverse("catalogue:import-undo", args=[batch.pk]))
+    assert response.status_code == 302
+    assert ImportBatch.objects.get().status == ImportStatus.COMPLETED
+
+
+@pytest.mark.parametrize(("name", "args"), URL_NAMES)
+def test_readers_without_the_permission_get_403(client, name, args):
+    make_user(client)
+
+    assert client.get(reverse(name, args=args)).status_code == 403
+
+
+def test_readers_cannot_undo(client):
+    batch = completed_batch(entry(key="a", line=1, title="T"))
+    make_user(client)
+
+    response = client.post(reverse("catalogue:import-undo", args=[batch.pk]))
+
+    assert response.status_code == 403
+    assert Article.objects.count() == 1
+
+
+@pytest.mark.parametrize(("name", "args"), URL_NAMES)
+def test_librarians_may_import(client, librarian, name, args):
+    assert client.get(reverse(name, args=args)).status_code == 200
+
+
+@pytest.mark.parametrize(("name", "args"), URL_NAMES)
+def test_staff_may_import(client, name, args):
+    make_user(client, is_staff=True)
+
+    assert client.get(reverse(name, args=args)).status_code == 200
+
+
+def test_import_page_shows_the_form(client, librarian):
+    response = client.get(reverse("catalogue:import"))
+
+    content = response.content.decode()
+    assert 'enctype="multipart/form-data"' in content
+    assert 'name="csrfmiddlewaretoken"' in content
+    assert 'name="file"' in content
+    assert 'name="text"' in content
+    assert 'value="update"' in content
+
+
+# --- upload, preview, confirm ------------------------------------------------------------------
+
+
+def test_upload_preview_then_confirm(client, librarian, seed):
+    upload = SimpleUploadedFile("refs.bib", BIB, content_type="application/x-bibtex")
+
+    response = client.post(reverse("catalogue:import"), {"file": upload, "on_duplicate": "skip"})
+
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("catalogue:import-detail", args=[batch.pk])
+    assert batch.status == ImportStatus.PENDING
+    assert bytes(batch.source) == BIB
+    assert batch.user == librarian
+    assert Article.objects.count() == 3
+
+    preview = client.get(response["Location"])
+
+    content = preview.content.decode()
+    assert preview.status_code == 200
+    assert "Nothing has been written yet" in content
+    assert "A &lt;new&gt; study &amp; more" in content
+    assert reverse("catalogue:article-detail", args=[1]) in content  # the duplicate's record
+    assert "<pre>@article{broken," in content
+    assert "line 17" in content
+    assert Article.objects.count() == 3
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.PREVIEWED
+    assert (batch.created_count, batch.duplicate_count, batch.failed_count) == (1, 1, 1)
+
+    confirmed = client.post(
+        reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "confirm"}, follow=True
+    )
+
+    assert confirmed.status_code == 200
+    assert "Imported refs.bib: created 1, updated 0, duplicates 1, failed 1" in (
+        confirmed.content.decode()
+    )
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.COMPLETED
+    assert bytes(batch.source) == b""
+    assert Article.objects.filter(doi="10.1000/new.2021").exists()
+
+    again = client.post(
+        reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "confirm"}, follow=True
+    )
+    assert "cannot be run again: it is already completed" in again.content.decode()
+    assert Article.objects.count() == 4
+
+
+def test_pasted_text_is_imported_too(client, librarian):
+    response = client.post(
+        reverse("catalogue:import"),
+        {"text": BIB.decode(), "on_duplicate": "update"},
+    )
+
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert (batch.filename, batch.on_duplicate) == ("pasted text", "update")
+    client.post(reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "confirm"})
+    assert Article.objects.count() == 2
+
+
+def test_confirm_plans_again_against_the_current_catalogue(client, librarian):
+    client.post(reverse("catalogue:import"), {"text": BIB.decode(), "on_duplicate": "skip"})
+    batch = ImportBatch.objects.get()
+    client.get(reverse("catalogue:import-detail", args=[batch.pk]))
+    # Someone imports the same DOI between preview and confirmation.
+    completed_batch(entry(key="x", line=1, title="Other", doi="10.1000/new.2021"))
+
+    client.post(reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "confirm"})
+
+    batch.refresh_from_db()
+    assert (batch.created_count, batch.duplicate_count) == (1, 1)
+    assert Article.objects.filter(doi="10.1000/new.2021").count() == 1
+
+
+def test_cancel_forgets_the_pending_import(client, librarian):
+    client.post(reverse("catalogue:import"), {"text": BIB.decode(), "on_duplicate": "skip"})
+    batch = ImportBatch.objects.get()
+
+    response = client.post(
+        reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "cancel"}, follow=True
+    )
+
+    assert "cancelled: nothing was written" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+    assert not Article.objects.exists()
+
+
+def test_confirm_needs_post(client, librarian):
+    batch = completed_batch(entry(key="a", line=1, title="T"))
+
+    assert client.get(reverse("catalogue:import-confirm", args=[batch.pk])).status_code == 405
+
+
+def test_confirm_checks_csrf(librarian):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(librarian)
+    batch = completed_batch(entry(key="a", line=1, title="T"))
+
+    assert strict.post(reverse("catalogue:import-confirm", args=[batch.pk])).status_code == 403
+    assert strict.post(reverse("catalogue:import"), {"text": "x"}).status_code == 403
+    assert strict.post(reverse("catalogue:import-undo", args=[batch.pk])).status_code == 403
+
+
+# --- bad uploads -------------------------------------------------------------------------------
+
+
+def post_file(client, content: bytes, name: str = "refs.bib"):
+    upload = SimpleUploadedFile(name, content, content_type="application/octet-stream")
+    return client.post(reverse("catalogue:import"), {"file": upload, "on_duplicate": "skip"})
+
+
+def test_too_big_an_upload_is_refused_with_a_message(client, librarian, settings):
+    settings.CATALOGUE_IMPORT_MAX_BYTES = 1024
+
+    response = post_file(client, b"@article{x, title={T}}\n" * 100)
+
+    assert response.status_code == 400
+    assert "The file is larger than 1.0 kB" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_upload_limit_handler_stops_reading_past_the_limit():
+    from django.core.files.uploadhandler import StopUpload
+
+    from catalogue.forms import UploadLimitHandler
+
+    handler = UploadLimitHandler(limit=100)
+    assert handler.receive_data_chunk(b"x" * 60, 0) == b"x" * 60
+    with pytest.raises(StopUpload):
+        handler.receive_data_chunk(b"x" * 60, 60)
+    assert handler.too_big
+
+    announced = UploadLimitHandler(limit=100)
+    announced.handle_raw_input(None, {}, 10**10, b"boundary")
+    with pytest.raises(StopUpload):
+        announced.new_file("file", "big.bib", "text/plain", 10**10)
+    assert announced.too_big
+
+
+def test_too_big_a_paste_is_refused_with_a_message(client, librarian, settings):
+    settings.CATALOGUE_IMPORT_MAX_PASTE_BYTES = 100
+
+    response = client.post(
+        reverse("catalogue:import"), {"text": "@misc{x, title={T}}\n" * 10, "on_duplicate": "skip"}
+    )
+
+    assert response.status_code == 400
+    assert "The pasted text is larger than" in response.content.decode()
+
+
+def test_a_request_body_over_django_limit_is_a_400_with_a_message(client, librarian, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+
+    response = client.post(
+        reverse("catalogue:import"), {"text": "@misc{x, title={T}}\n" * 10, "on_duplicate": "skip"}
+    )
+
+    assert response.status_code == 400
+    assert "The pasted text is too large" in response.content.decode()
+
+
+def test_an_empty_upload_is_refused_with_a_message(client, librarian):
+    response = post_file(client, b"")
+
+    assert response.status_code == 400
+    assert "The submitted file is empty." in response.content.decode()
+
+
+def test_no_source_at_all_is_refused_with_a_message(client, librarian):
+    response = client.post(reverse("catalogue:import"), {"on_duplicate": "skip"})
+
+    assert response.status_code == 400
+    assert "Choose a BibTeX file or paste BibTeX text." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\n\n   \n", "is empty"),
+        (b"@comment{just a comment}\n", "contains no BibTeX entries"),
+        (bytes(range(256)) * 40, "refs.bib"),
+        ("@article{x, title={Caf\u00e9}}".encode("utf-32-le"), "binary data"),
+    ],
+)
+def test_unusable_uploads_are_400_with_a_message(client, librarian, content, message):
+    response = post_file(client, content)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_windows_1252_upload_is_decoded_not_refused(client, librarian):
+    response = post_file(client, "@article{x, title={Café au lait}, year=2020}\n".encode("cp1252"))
+
+    assert response.status_code == 302
+    preview = client.get(response["Location"])
+    assert "Café au lait" in preview.content.decode()
+    assert ImportBatch.objects.get().encoding in {"cp1252", "windows-1252", "latin-1", "iso8859-1"}
+
+
+def test_a_deeply_nested_upload_previews_with_the_problem(client, librarian):
+    response = post_file(client, b"@article{deep, title={" + b"{" * 5000 + b"}" * 5000 + b"}}\n")
+
+    assert response.status_code == 302
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200
+    assert "deep" in preview.content.decode()
+    assert ImportBatch.objects.get().failed_count == 1
+
+
+# --- report, history, undo ---------------------------------------------------------------------
+
+
+def test_detail_of_a_completed_import_lists_its_entries(client, librarian):
+    batch = completed_batch(
+        entry(key="a", line=1, title="First <i>one</i>", doi="10.1000/a"),
+        entry(key="b", line=9, title="Second", doi="10.1000/A"),
+        user=librarian,
+    )
+
+    response = client.get(reverse("catalogue:import-detail", args=[batch.pk]))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "First <i>one</i>" in content
+    assert "same DOI 10.1000/a as a (line 1) earlier in this import" in content
+    assert batch.checksum in content
+    assert "Undo this import" in content
+
+    only_duplicates = client.get(
+        reverse("catalogue:import-detail", args=[batch.pk]), {"show": "duplicate"}
+    )
+    assert "First <i>one</i>" not in only_duplicates.content.decode()
+
+
+def test_history_lists_every_import(client, librarian):
+    first = completed_batch(entry(key="a", line=1, title="T"), user=librarian)
+    second = completed_batch(entry(key="a", line=1, title="T"))
+
+    response = client.get(reverse("catalogue:import-history"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f'href="{first.get_absolute_url()}"' in content
+    assert f'href="{second.get_absolute_url()}"' in content
+    assert "lib" in content
+    assert "command line" in content
+    assert first.checksum in content
+
+
+def test_undo_through_the_web_with_confirmation(client, librarian):
+    batch = completed_batch(entry(key="a", line=1, title="T"), entry(key="b", line=5, title="U"))
+
+    confirmation = client.get(reverse("catalogue:import-undo", args=[batch.pk]))
+
+    assert confirmation.status_code == 200
+    assert "delete the 2 articles it created" in confirmation.content.decode()
+    assert Article.objects.count() == 2
+
+    response = client.post(reverse("catalogue:import-undo", args=[batch.pk]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("catalogue:import-history")
+    assert f"Import #{batch.pk} of done.bib was undone." in response.content.decode()
+    assert not Article.objects.exists()
+    batch.refresh_from_db()
+    assert (batch.status, batch.undone_by) == (ImportStatus.UNDONE, librarian)
+
+    twice = client.post(reverse("catalogue:import-undo", args=[batch.pk]), follow=True)
+
+    assert f"Import #{batch.pk} was already undone on" in twice.content.decode()
+    page = client.get(reverse("catalogue:import-undo", args=[batch.pk]))
+    assert page.status_code == 409
+    assert "was already undone" in page.content.decode()
+
+
+def test_unknown_batch_is_404(client, librarian):
+    assert client.get(reverse("catalogue:import-detail", args=[999])).status_code == 404
+    assert client.post(reverse("catalogue:import-undo", args=[999])).status_code == 404
+
+
+def test_failed_import_detail_shows_the_error(client, librarian):
+    batch = ImportBatch.objects.create(
+        filename="x.bib",
+        checksum="a" * 64,
+        size=3,
+        status=ImportStatus.FAILED,
+        error="OperationalError: database is locked",
+    )
+
+    response = client.get(reverse("catalogue:import-detail", args=[batch.pk]))
+
+    assert response.status_code == 200
+    assert "OperationalError: database is locked (nothing was written)" in response.content.decode()
+    assert not ImportRecord.objects.exists()
