@@ -16,13 +16,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 setup: $(VENV)/.installed
 
+# axe-core for the accessibility tests (pinned in package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loaddata seed
 	$(BIN)/python manage.py generate_catalogue --articles $(DEMO_ARTICLES) --seed 1 --skip-if-populated
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: setup
+test: setup node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -165,12 +165,12 @@ def test_file_over_the_limit_is_a_command_error(refs, settings):
 
 
 def test_a_failed_import_is_a_command_error_and_recorded(refs, monkeypatch):
-    from catalogue import importer
+    from catalogue.importer import batches
 
     def explode(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(importer, "write_plan", explode)
+    monkeypatch.setattr(batches, "write_plan", explode)
 
     with pytest.raises(CommandError, match="nothing from this file was written"):
         run_command(str(refs))

@@ -83,7 +83,31 @@ def test_anonymous_users_are_sent_to_log_in(client, name, args):
     response = client.get(url)
 
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('admin:login')}?next={url}"
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+def test_a_librarian_who_is_not_staff_logs_in_and_reaches_the_import_page(client):
+    user = User.objects.create_user("lib", password="correct horse battery")
+    user.groups.add(Group.objects.get(name="Librarians"))
+    url = reverse("catalogue:import")
+
+    response = client.post(
+        reverse("login"),
+        {"username": "lib", "password": "correct horse battery", "next": url},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == url
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b'href="/import/history/"' in page.content
+
+
+def test_the_login_page_says_what_went_wrong(client):
+    response = client.post(reverse("login"), {"username": "nobody", "password": "wrong"})
+
+    assert response.status_code == 200
+    assert b"Please enter a correct username and password." in response.content
 
 
 def test_anonymous_users_cannot_reach_a_batch(client):

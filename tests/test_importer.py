@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, connections
 from django.db.models import Count
 
 from catalogue import bibtex, importer
+from catalogue.importer import writing
 from catalogue.models import (
     Article,
     Author,
@@ -720,7 +721,7 @@ def test_a_failure_midway_leaves_the_catalogue_unchanged_and_records_the_batch(s
         written["articles"] = Article.objects.count()
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(importer, "_updated_authorships", explode)
+    monkeypatch.setattr(writing, "_updated_authorships", explode)
 
     with pytest.raises(RuntimeError, match="disk on fire"):
         run(
@@ -738,7 +739,7 @@ def test_a_failure_midway_leaves_the_catalogue_unchanged_and_records_the_batch(s
 
 def test_a_database_error_midway_leaves_the_catalogue_unchanged(monkeypatch):
     before = catalogue_state()
-    original = importer.insert_values
+    original = writing.insert_values
 
     def insert_then_violate(model, fields, rows):
         if model is ImportRecord:
@@ -749,7 +750,7 @@ def test_a_database_error_midway_leaves_the_catalogue_unchanged(monkeypatch):
             )
         return original(model, fields, rows)
 
-    monkeypatch.setattr(importer, "insert_values", insert_then_violate)
+    monkeypatch.setattr(writing, "insert_values", insert_then_violate)
 
     with pytest.raises(IntegrityError):
         run(*reference_entries())
@@ -803,7 +804,7 @@ def test_advisory_lock_is_taken_on_postgresql_only():
     from django.db import transaction
 
     with transaction.atomic():
-        importer._lock()
+        writing._lock()
     assert connection.vendor in {"sqlite", "postgresql"}
 
 

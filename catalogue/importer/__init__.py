@@ -1,0 +1,81 @@
+"""BibTeX import: match parsed entries against the catalogue, write them in one transaction, undo.
+
+The parser (`catalogue.bibtex`) turns bytes into `Entry` objects; this package decides what each
+entry is and writes the result with bulk queries:
+
+- `sources`: reading a file or an upload within the size limit, and parsing it;
+- `cleaning`, `normalise`: one entry's values made safe, and the folded keys matching compares;
+- `indexes`, `matching`: what exists, and the plan of what each entry will do (`plan`);
+- `writing`: the plan written in bulk (COPY on PostgreSQL, multi-row INSERTs elsewhere);
+- `batches`: an import run as one locked transaction, at once or pending until confirmed;
+- `history`: snapshots of updated articles, the recorded outcome of a batch, and undo.
+"""
+
+from catalogue.importer.batches import (
+    PENDING_LIFETIME,
+    can_import,
+    cancel_import,
+    confirm_import,
+    prepare_import,
+    preview_import,
+    run_import,
+)
+from catalogue.importer.common import (
+    BULK_BATCH_SIZE,
+    CHUNK,
+    FAILED,
+    WARNING,
+    ImportFileError,
+    ImportStateError,
+    Progress,
+)
+from catalogue.importer.history import UndoSummary, batch_rows, undo_import, undo_summary
+from catalogue.importer.matching import plan_import
+from catalogue.importer.normalise import normalise_title
+from catalogue.importer.plan import ROW_LABELS, ImportPlan, NewRow, PlanItem, ReportRow
+from catalogue.importer.sources import check_size, human_size, max_bytes, parse_source, read_file
+from catalogue.importer.writing import (
+    ARTICLE_FIELDS,
+    LOCK_KEY,
+    insert_rows,
+    insert_values,
+    write_plan,
+)
+
+__all__ = [
+    "ARTICLE_FIELDS",
+    "BULK_BATCH_SIZE",
+    "CHUNK",
+    "FAILED",
+    "LOCK_KEY",
+    "PENDING_LIFETIME",
+    "ROW_LABELS",
+    "WARNING",
+    "ImportFileError",
+    "ImportPlan",
+    "ImportStateError",
+    "NewRow",
+    "PlanItem",
+    "Progress",
+    "ReportRow",
+    "UndoSummary",
+    "batch_rows",
+    "can_import",
+    "cancel_import",
+    "check_size",
+    "confirm_import",
+    "human_size",
+    "insert_rows",
+    "insert_values",
+    "max_bytes",
+    "normalise_title",
+    "parse_source",
+    "plan_import",
+    "prepare_import",
+    "preview_import",
+    "read_file",
+    "run_import",
+    "undo_import",
+    "undo_summary",
+    "write_plan",
+]

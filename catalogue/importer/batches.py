@@ -1,0 +1,233 @@
+"""Running an import as a batch: at once (command), or pending until confirmed (web).
+
+One import is one transaction, serialised with other imports (a PostgreSQL advisory lock; SQLite
+serialises writers itself), and planned again inside it, so concurrent imports of overlapping
+files never create one DOI twice and a failure leaves the catalogue exactly as before.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalogue import bibtex
+from catalogue.importer.common import (
+    ImportStateError,
+    Progress,
+    _check_on_duplicate,
+    _gc_paused,
+)
+from catalogue.importer.matching import plan_import
+from catalogue.importer.plan import ImportPlan
+from catalogue.importer.sources import parse_source
+from catalogue.importer.writing import _lock, write_plan
+from catalogue.models import ImportBatch, ImportStatus, OnDuplicate
+
+# How long an upload awaiting confirmation is kept.
+PENDING_LIFETIME = datetime.timedelta(days=7)
+# The states of an upload awaiting confirmation: stored, and maybe previewed.
+_AWAITING = (ImportStatus.PENDING, ImportStatus.PREVIEWED)
+
+
+def _new_batch(
+    *, data: bytes, filename: str, user: Any, on_duplicate: str, status: str
+) -> ImportBatch:
+    _check_on_duplicate(on_duplicate)
+    return ImportBatch(
+        user=user if user is not None and user.is_authenticated else None,
+        filename=filename[:255],
+        checksum=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        on_duplicate=on_duplicate,
+        status=status,
+    )
+
+
+def _apply_plan_summary(batch: ImportBatch, plan: ImportPlan) -> None:
+    for name, value in plan.counts.items():
+        setattr(batch, name, value)
+    batch.entry_count = plan.source_entry_count
+    batch.problems = [
+        {
+            "line": problem.line,
+            "key": problem.key,
+            "message": problem.message,
+            "raw": problem.raw,
+            "severity": problem.severity,
+            "source": problem.source,
+        }
+        for problem in plan.problems
+    ]
+
+
+def run_import(
+    *,
+    data: bytes,
+    filename: str,
+    user: Any = None,
+    on_duplicate: str = OnDuplicate.SKIP,
+    dry_run: bool = False,
+    result: bibtex.ParseResult | None = None,
+    progress: Progress | None = None,
+) -> ImportBatch:
+    """Return the batch recording the import of `data` (unsaved and unwritten on a dry run).
+
+    The batch's `plan` attribute holds what was done (or would be done). Raises ImportFileError
+    when the source cannot be imported at all; re-raises any error of the write phase after
+    recording the batch as failed (the catalogue is then unchanged).
+    """
+    batch = _new_batch(
+        data=data,
+        filename=filename,
+        user=user,
+        on_duplicate=on_duplicate,
+        status=ImportStatus.PREVIEWED if dry_run else ImportStatus.PENDING,
+    )
+    if result is None:
+        if progress is not None:
+            progress("parsing", 0, 1)
+        result = parse_source(data=data, filename=filename)
+    batch.encoding = result.encoding[:50]
+    if dry_run:
+        batch.plan = plan_import(result, on_duplicate=on_duplicate, progress=progress)
+        _apply_plan_summary(batch, batch.plan)
+        return batch
+    return _execute(batch=batch, result=result, progress=progress)
+
+
+def _execute(
+    *,
+    batch: ImportBatch,
+    result: bibtex.ParseResult,
+    progress: Progress | None = None,
+    expected: Sequence[str] = (ImportStatus.PENDING,),
+) -> ImportBatch:
+    """Plan again and write inside one locked transaction; record a failure outside it.
+
+    A new (unsaved) batch is saved inside the transaction, so that a killed process leaves no
+    trace at all; a stored pending batch is checked, under the lock, to be still pending.
+    """
+    stored = batch.pk is not None
+    try:
+        with transaction.atomic():
+            _lock()
+            if stored:
+                status = (
+                    ImportBatch.objects.select_for_update()
+                    .values_list("status", flat=True)
+                    .get(pk=batch.pk)
+                )
+                if status not in expected:
+                    raise ImportStateError(_state_message(batch.pk, status))
+            else:
+                batch.save()
+            plan = plan_import(result, on_duplicate=batch.on_duplicate, progress=progress)
+            with _gc_paused():
+                write_plan(plan=plan, batch=batch, progress=progress)
+            _apply_plan_summary(batch, plan)
+            batch.status = ImportStatus.COMPLETED
+            batch.finished = timezone.now()
+            batch.source = b""
+            batch.error = ""
+            batch.save()
+    except ImportStateError:
+        raise
+    except BaseException as error:
+        # The transaction is rolled back: record the failure in a write of its own.
+        if not stored:
+            batch.pk = None
+            batch._state.adding = True
+        for name in ImportPlan.COUNT_FIELDS:
+            setattr(batch, name, 0)
+        batch.status = ImportStatus.FAILED
+        batch.finished = timezone.now()
+        batch.error = f"{type(error).__name__}: {error}"[:2000]
+        batch.source = b""
+        batch.created_objects = {}
+        batch.save()
+        raise
+    batch.plan = plan
+    return batch
+
+
+def _state_message(pk: int | None, status: str) -> str:
+    label = ImportStatus(status).label.lower() if status in ImportStatus.values else status
+    return f"Import #{pk} cannot be run again: it is already {label}."
+
+
+# --- web flow: pending batches -----------------------------------------------------------------
+
+
+def prepare_import(
+    *, data: bytes, filename: str, user: Any, on_duplicate: str = OnDuplicate.SKIP
+) -> ImportBatch:
+    """Return a saved pending batch holding `data`, after checking that it parses."""
+    batch = _new_batch(
+        data=data,
+        filename=filename,
+        user=user,
+        on_duplicate=on_duplicate,
+        status=ImportStatus.PENDING,
+    )
+    result = parse_source(data=data, filename=filename)
+    batch.encoding = result.encoding[:50]
+    batch.entry_count = result.source_entry_count
+    batch.source = data
+    batch.save()
+    # Uploads never confirmed nor cancelled keep their bytes in the database: forget old ones.
+    ImportBatch.objects.filter(
+        status__in=_AWAITING,
+        created__lt=timezone.now() - PENDING_LIFETIME,
+    ).delete()
+    return batch
+
+
+def preview_import(*, batch: ImportBatch) -> ImportPlan:
+    """Return what confirming the pending batch would do against the catalogue as it is now."""
+    if batch.status not in _AWAITING:
+        raise ImportStateError(f"Import #{batch.pk} is {batch.get_status_display().lower()}.")
+    result = parse_source(data=bytes(batch.source), filename=batch.filename)
+    plan = plan_import(result, on_duplicate=batch.on_duplicate)
+    _apply_plan_summary(batch, plan)
+    batch.status = ImportStatus.PREVIEWED
+    batch.save(update_fields=["status", "entry_count", "problems", *ImportPlan.COUNT_FIELDS])
+    return plan
+
+
+def confirm_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
+    """Return the batch after importing its stored source (planned again, inside the lock)."""
+    if batch.status not in _AWAITING:
+        raise ImportStateError(_state_message(batch.pk, batch.status))
+    result = parse_source(data=bytes(batch.source), filename=batch.filename)
+    if user is not None and user.is_authenticated and batch.user_id is None:
+        batch.user = user
+    return _execute(
+        batch=batch,
+        result=result,
+        expected=_AWAITING,
+    )
+
+
+def cancel_import(*, batch: ImportBatch) -> None:
+    """Forget a pending batch and its stored source."""
+    if batch.status not in _AWAITING:
+        raise ImportStateError(
+            f"Import #{batch.pk} is {batch.get_status_display().lower()}; only an import "
+            "awaiting confirmation can be cancelled."
+        )
+    batch.delete()
+
+
+def can_import(user: Any) -> bool:
+    """Return whether `user` may import BibTeX: staff, or holders of the import permission."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_staff or user.has_perm("catalogue.import_bibtex"))
+    )

@@ -1,0 +1,279 @@
+"""What a batch did and undoing it: article snapshots, recorded outcomes, undo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from catalogue.importer.common import (
+    BULK_BATCH_SIZE,
+    FAILED,
+    WARNING,
+    ImportStateError,
+    _chunks,
+)
+from catalogue.importer.plan import _ROW_ORDER, ReportRow
+from catalogue.importer.writing import ARTICLE_FIELDS, _bulk_update_articles, _lock
+from catalogue.models import (
+    Article,
+    Author,
+    Authorship,
+    ImportAction,
+    ImportBatch,
+    ImportRecord,
+    ImportStatus,
+    Journal,
+    Keyword,
+)
+
+
+def _snapshots(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Return each article's fields, authorships, keywords and subjects as JSON-ready dicts."""
+    snapshots: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(list(ids)):
+        for row in Article.objects.filter(pk__in=chunk).values("pk", "updated", *ARTICLE_FIELDS):
+            pk = row.pop("pk")
+            updated = row.pop("updated")
+            snapshots[pk] = {
+                "fields": row,
+                "updated": updated.isoformat() if updated else None,
+                "authorships": [],
+                "keywords": [],
+                "subject_areas": [],
+            }
+        for article_id, author_id, position, affiliation, pk in (
+            Authorship.objects.filter(article_id__in=chunk)
+            .order_by("article_id", "position")
+            .values_list("article_id", "author_id", "position", "affiliation", "pk")
+        ):
+            snapshots[article_id]["authorships"].append([author_id, position, affiliation, pk])
+        for through, column, name in (
+            (Article.keywords.through, "keyword_id", "keywords"),
+            (Article.subject_areas.through, "subjectarea_id", "subject_areas"),
+        ):
+            for article_id, other_id in (
+                through.objects.filter(article_id__in=chunk)
+                .order_by(column)
+                .values_list("article_id", column)
+            ):
+                snapshots[article_id][name].append(other_id)
+    return snapshots
+
+
+# --- undo --------------------------------------------------------------------------------------
+
+
+@dataclass
+class UndoSummary:
+    """What undoing a batch would do, for the confirmation page."""
+
+    delete: int  # articles it created that still exist
+    restore: int  # articles it updated
+    edited_since: int  # of those, articles changed after the import
+    blocked_by: list[int]  # later imports that updated the same articles
+
+
+def undo_summary(*, batch: ImportBatch) -> UndoSummary:
+    """Return what undoing `batch` would delete and restore."""
+    records = batch.records.exclude(article=None)
+    created = list(
+        records.filter(
+            action__in=[ImportAction.CREATED, ImportAction.PROBABLE_DUPLICATE]
+        ).values_list("article_id", flat=True)
+    )
+    updated = list(records.filter(action=ImportAction.UPDATED).values_list("article_id", flat=True))
+    touched = created + updated
+    edited = 0
+    if batch.finished:
+        for chunk in _chunks(touched):
+            edited += Article.objects.filter(pk__in=chunk, updated__gt=batch.finished).count()
+    return UndoSummary(
+        delete=len(created),
+        restore=len(updated),
+        edited_since=edited,
+        blocked_by=_later_updates(batch, touched),
+    )
+
+
+def _later_updates(batch: ImportBatch, article_ids: Sequence[int]) -> list[int]:
+    later: set[int] = set()
+    for chunk in _chunks(list(article_ids)):
+        later.update(
+            ImportRecord.objects.filter(
+                article_id__in=chunk,
+                action=ImportAction.UPDATED,
+                batch__status=ImportStatus.COMPLETED,
+                batch__pk__gt=batch.pk,
+            ).values_list("batch_id", flat=True)
+        )
+    return sorted(later)
+
+
+def undo_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
+    """Return the batch marked undone, after deleting what it created and restoring what it updated.
+
+    Journals, authors and keywords the import created are deleted only when nothing else uses
+    them now. Raises ImportStateError when the batch was not completed (undone twice, failed,
+    pending) or when a later import updated the same articles (undo that one first).
+    """
+    with transaction.atomic():
+        _lock()
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status == ImportStatus.UNDONE:
+            when = timezone.localtime(batch.undone).strftime("%Y-%m-%d %H:%M")
+            raise ImportStateError(f"Import #{batch.pk} was already undone on {when}.")
+        if batch.status != ImportStatus.COMPLETED:
+            raise ImportStateError(
+                f"Import #{batch.pk} is {batch.get_status_display().lower()}: "
+                "only a completed import can be undone."
+            )
+        records = list(
+            batch.records.exclude(article=None)
+            .exclude(action=ImportAction.DUPLICATE)
+            .values_list("action", "article_id", "previous")
+        )
+        created = [
+            article_id
+            for action, article_id, _ in records
+            if action in (ImportAction.CREATED, ImportAction.PROBABLE_DUPLICATE)
+        ]
+        updated = {
+            article_id: previous
+            for action, article_id, previous in records
+            if action == ImportAction.UPDATED
+        }
+        blocked_by = _later_updates(batch, [*created, *updated])
+        if blocked_by:
+            later = ", ".join(f"#{pk}" for pk in blocked_by)
+            raise ImportStateError(
+                f"Import #{batch.pk} cannot be undone: later import {later} updated the same "
+                "articles. Undo that one first."
+            )
+        _restore(updated)
+        for chunk in _chunks(created):
+            Article.objects.filter(pk__in=chunk).delete()
+        _delete_unused(batch.created_objects or {})
+        batch.status = ImportStatus.UNDONE
+        batch.undone = timezone.now()
+        batch.undone_by = user if user is not None and user.is_authenticated else None
+        batch.save(update_fields=["status", "undone", "undone_by"])
+    return batch
+
+
+def _restore(snapshots: dict[int, dict[str, Any]]) -> None:
+    existing = _existing_pks(Article, snapshots)
+    snapshots = {pk: snapshot for pk, snapshot in snapshots.items() if pk in existing}
+    if not snapshots:
+        return
+    now = timezone.now()
+    _bulk_update_articles(
+        [
+            Article(
+                pk=pk,
+                # Back to the old modification time too: undo leaves no trace on the article.
+                updated=parse_datetime(snapshot.get("updated") or "") or now,
+                **snapshot["fields"],
+            )
+            for pk, snapshot in snapshots.items()
+        ]
+    )
+    ids = list(snapshots)
+    author_ids = {row[0] for s in snapshots.values() for row in s["authorships"]}
+    keyword_ids = {k for s in snapshots.values() for k in s["keywords"]}
+    live_authors = _existing_pks(Author, author_ids)
+    live_keywords = _existing_pks(Keyword, keyword_ids)
+    for chunk in _chunks(ids):
+        Authorship.objects.filter(article_id__in=chunk).delete()
+        Article.keywords.through.objects.filter(article_id__in=chunk).delete()
+        Article.subject_areas.through.objects.filter(article_id__in=chunk).delete()
+    Authorship.objects.bulk_create(
+        [
+            # With their old ids, so that the restored rows are the very same.
+            Authorship(
+                pk=row[3], article_id=pk, author_id=row[0], position=row[1], affiliation=row[2]
+            )
+            for pk, snapshot in snapshots.items()
+            for row in snapshot["authorships"]
+            if row[0] in live_authors
+        ],
+        batch_size=BULK_BATCH_SIZE,
+    )
+    keyword_through = Article.keywords.through
+    keyword_through.objects.bulk_create(
+        [
+            keyword_through(article_id=pk, keyword_id=keyword_id)
+            for pk, snapshot in snapshots.items()
+            for keyword_id in snapshot["keywords"]
+            if keyword_id in live_keywords
+        ],
+        batch_size=BULK_BATCH_SIZE,
+    )
+    subject_through = Article.subject_areas.through
+    subject_through.objects.bulk_create(
+        [
+            subject_through(article_id=pk, subjectarea_id=subject_id)
+            for pk, snapshot in snapshots.items()
+            for subject_id in snapshot["subject_areas"]
+        ],
+        batch_size=BULK_BATCH_SIZE,
+        ignore_conflicts=True,
+    )
+
+
+def _existing_pks(model: type, ids: Iterable[int]) -> set[int]:
+    """Return which of `ids` are still rows of `model`."""
+    existing: set[int] = set()
+    for chunk in _chunks(sorted(ids)):
+        existing.update(model.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+    return existing
+
+
+def _delete_unused(created_objects: dict[str, list[int]]) -> None:
+    for chunk in _chunks(created_objects.get("keyword", [])):
+        Keyword.objects.filter(pk__in=chunk, articles__isnull=True).delete()
+    for chunk in _chunks(created_objects.get("author", [])):
+        Author.objects.filter(pk__in=chunk, authorships__isnull=True).delete()
+    for chunk in _chunks(created_objects.get("journal", [])):
+        Journal.objects.filter(pk__in=chunk, articles__isnull=True).delete()
+
+
+# --- reading a finished batch ------------------------------------------------------------------
+
+
+def batch_rows(*, batch: ImportBatch) -> list[ReportRow]:
+    """Return the recorded outcome of every entry and every problem of a batch, in line order."""
+    rows = [
+        ReportRow(
+            source=batch.filename,
+            line=record.line,
+            key=record.key,
+            action=record.action,
+            title=record.title,
+            message=record.note,
+            article_id=record.article_id,
+            similar_to_id=record.similar_to_id,
+            in_source="earlier in this import" in record.note,
+            et_al=record.et_al,
+        )
+        for record in batch.records.order_by("line", "pk").only(
+            "line", "key", "action", "title", "note", "article_id", "similar_to_id", "et_al"
+        )
+    ]
+    rows.extend(
+        ReportRow(
+            source=problem.get("source") or batch.filename,
+            line=problem.get("line", 0),
+            key=problem.get("key", ""),
+            action=FAILED if problem.get("severity") == "error" else WARNING,
+            message=problem.get("message", ""),
+            raw=problem.get("raw", ""),
+        )
+        for problem in batch.problems or []
+    )
+    rows.sort(key=lambda row: (row.line, _ROW_ORDER.get(row.action, 0)))
+    return rows
