@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalogue.models import Article
+from catalogue.models import Article, ImportBatch
 from tests.factories import (
     make_article,
     make_author,
@@ -365,3 +365,30 @@ def test_keyword_form_prepopulates_the_slug(librarian_client, db):
         'data-prepopulated-fields="[{&quot;id&quot;: &quot;#id_slug&quot;, &quot;name&quot;: '
         "&quot;slug&quot;, &quot;dependency_ids&quot;: [&quot;#id_term&quot;]"
     ) in response.content.decode()
+
+
+def test_import_history_in_the_admin_is_read_only(client, seed):
+    from catalogue.importer import run_import
+
+    admin_user = User.objects.create_superuser("boss", password="pw-for-tests-only")
+    batch = run_import(
+        data=b"@article{k, title={Imported}, year=2020, doi={10.5555/admin-test}}",
+        filename="one.bib",
+        user=admin_user,
+        on_duplicate="skip",
+        dry_run=False,
+    )
+    client.force_login(admin_user)
+
+    changelist = client.get(reverse("admin:catalogue_importbatch_changelist"))
+    change = client.get(reverse("admin:catalogue_importbatch_change", args=[batch.pk]))
+
+    assert changelist.status_code == 200
+    assert b"one.bib" in changelist.content
+    assert change.status_code == 200
+    assert b"Imported" in change.content
+    assert b'name="filename"' not in change.content  # shown, not editable
+    assert client.get(reverse("admin:catalogue_importbatch_add")).status_code == 403
+    delete = client.post(reverse("admin:catalogue_importbatch_delete", args=[batch.pk]))
+    assert delete.status_code == 403
+    assert ImportBatch.objects.filter(pk=batch.pk).exists()
