@@ -1,0 +1,634 @@
+"""Formatted citations: CSL-JSON from articles, and output identical to citeproc-js's.
+
+Reference output (tests/data/citations/, see its README) comes from citeproc-js 2.4.63 with the
+pinned style files. Each item is compared twice: as given (the engine), and after being stored as
+Article rows and read back through article_to_csl (the real path).
+"""
+
+import json
+import subprocess
+import types
+from pathlib import Path
+
+import pytest
+from django.core.cache import caches
+from django.db import transaction
+
+from catalogue import citations
+from catalogue.citations import (
+    ArticleRecord,
+    CitationEngineError,
+    UnknownStyle,
+    article_to_csl,
+    render_bibliography,
+    render_citation,
+    render_citations,
+    render_entries,
+    stream_bibliography,
+    warm_citations,
+)
+from catalogue.models import (
+    Article,
+    Author,
+    Authorship,
+    Journal,
+    Keyword,
+    OutputType,
+    PublicationState,
+)
+
+DATA = Path(__file__).parent / "data" / "citations"
+ITEMS = json.loads((DATA / "items.json").read_text())
+REFERENCE = json.loads((DATA / "reference.json").read_text())
+EXTRA_ITEMS = json.loads((DATA / "extra_items.json").read_text())
+EXTRA_REFERENCE = json.loads((DATA / "extra_reference.json").read_text())
+LIST_REFERENCE = json.loads((DATA / "list_reference.json").read_text())
+STYLES = list(REFERENCE)
+ITEM_IDS = [item["id"] for item in ITEMS]
+EXTRA_IDS = [item["id"] for item in EXTRA_ITEMS]
+FORMATS = ["text", "html"]
+
+# Items the data model cannot hold: discontinuous page ranges, and a publisher without a
+# container (the catalogue keeps the publisher on the journal). They are checked as given only.
+NOT_STORABLE = {
+    "pages": "discontinuous page ranges do not fit first_page/last_page",
+    "book": "publisher without a journal",
+    "report": "publisher without a journal",
+    "thesis": "publisher without a journal",
+    "dataset": "publisher without a journal",
+}
+# Stored, osc2015's article number becomes CSL `number`, not `page`; its reference is
+# extra_reference.json's "osc2015-number" (the same item with `number`).
+STORED_REFERENCE_ID = {"osc2015": "osc2015-number"}
+# Known differences between pandoc 3.9's citeproc and citeproc-js, pinned with strict xfails so
+# that an engine upgrade that removes one is noticed.
+KNOWN_DIFFERENCES = {
+    ("vancouver", "url-only"): "pandoc keeps the period of the name suffix 'Jr.'",
+    ("american-medical-association", "url-only"): "pandoc keeps the period of the suffix 'Jr.'",
+}
+LIST_DIFFERENCES = {
+    "apa": "pandoc sorts 'Smith, Jane & Lee' before 'Smith, John' by full given name; "
+    "citeproc-js compares initials, then puts the single author first",
+}
+
+CSL_TO_OUTPUT_TYPE = {
+    "article-journal": OutputType.ARTICLE,
+    "paper-conference": OutputType.CONFERENCE_PAPER,
+    "book": OutputType.BOOK,
+    "chapter": OutputType.CHAPTER,
+    "report": OutputType.REPORT,
+    "thesis": OutputType.THESIS,
+    "article": OutputType.PREPRINT,
+    "dataset": OutputType.DATASET,
+    "webpage": OutputType.WEBPAGE,
+    "document": OutputType.OTHER,
+}
+
+
+def make_article_from_csl(item: dict) -> Article:
+    """Return a saved Article (with journal, authors, keywords) holding the CSL-JSON item."""
+    journal = None
+    if "container-title" in item:
+        issns = item.get("ISSN", "").split(", ") if item.get("ISSN") else []
+        journal = Journal.objects.create(
+            title=item["container-title"],
+            abbreviated_title=item.get("container-title-short", ""),
+            issn_print=issns[0] if issns else "",
+            issn_electronic=issns[1] if len(issns) > 1 else "",
+            publisher=item.get("publisher", ""),
+        )
+    first_page = last_page = None
+    article_number = item.get("number", "")
+    page = item.get("page", "")
+    if page:
+        first, _, last = page.partition("-")
+        if first.isdigit() and (not last or last.isdigit()):
+            first_page, last_page = int(first), int(last) if last else None
+        else:
+            article_number = page
+    date_parts = item.get("issued", {}).get("date-parts", [[]])[0]
+    year, month, day = [*date_parts, None, None, None][:3]
+    article = Article.objects.create(
+        output_type=CSL_TO_OUTPUT_TYPE[item["type"]],
+        title=item["title"],
+        abstract=item.get("abstract", ""),
+        language=item.get("language", ""),
+        journal=journal,
+        volume=item.get("volume", ""),
+        issue=item.get("issue", ""),
+        first_page=first_page,
+        last_page=last_page,
+        article_number=article_number,
+        page_count=int(item["number-of-pages"]) if "number-of-pages" in item else None,
+        state=PublicationState.IN_PRESS if item.get("status") else PublicationState.PUBLISHED,
+        year=year,
+        month=month,
+        day=day,
+        doi=item.get("DOI", ""),
+        pmid=item.get("PMID", ""),
+        url=item.get("URL", ""),
+    )
+    for position, name in enumerate(item.get("author", []), start=1):
+        author = Author.objects.create(
+            family_name=name.get("family", ""),
+            given_names=name.get("given", ""),
+            particle=name.get("non-dropping-particle", ""),
+            suffix=name.get("suffix", ""),
+            corporate_name=name.get("literal", ""),
+        )
+        Authorship.objects.create(article=article, author=author, position=position)
+    for term in item.get("keyword", "").split(", ") if item.get("keyword") else []:
+        keyword = Keyword.objects.filter(term__iexact=term).first()
+        article.keywords.add(keyword or Keyword.objects.create(term=term))
+    return article
+
+
+def expected_csl(item: dict, article: Article) -> dict:
+    """Return the CSL-JSON article_to_csl should give for an article made from `item`."""
+    expected = {key: value for key, value in item.items() if key != "id"}
+    expected["id"] = str(article.pk)
+    if "DOI" in expected:
+        expected["DOI"] = expected["DOI"].lower()
+    page = expected.get("page", "")
+    if page and not page.split("-")[0].isdigit():
+        expected["number"] = expected.pop("page")
+    if "-" in page and "number-of-pages" not in expected and "number" not in expected:
+        first, last = page.split("-")
+        expected["number-of-pages"] = str(int(last) - int(first) + 1)
+    return expected
+
+
+def storable(items: list[dict]) -> list[dict]:
+    return [item for item in items if item["id"] not in NOT_STORABLE]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(settings):
+    cache = caches[settings.CITATION_CACHE_ALIAS]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="module")
+def engine_output():
+    """Every item as given, formatted on its own: {style: {id: entry}} (one process per style)."""
+    items = ITEMS + EXTRA_ITEMS
+    return {
+        style: dict(
+            zip([item["id"] for item in items], render_entries(items, style=style), strict=True)
+        )
+        for style in STYLES
+    }
+
+
+@pytest.fixture(scope="module")
+def stored_output(django_db_setup, django_db_blocker):
+    """Every storable item saved as rows, read back with article_to_csl and formatted.
+
+    Returns ({id: (item, csl)}, {style: {id: entry}}); the rows are rolled back afterwards.
+    """
+    converted = {}
+    with django_db_blocker.unblock():
+        for item in storable(ITEMS + EXTRA_ITEMS):
+            # One item at a time: some items share a DOI, which is unique.
+            with transaction.atomic():
+                article = make_article_from_csl(item)
+                fresh = Article.objects.with_related().get(pk=article.pk)
+                converted[item["id"]] = (expected_csl(item, fresh), article_to_csl(fresh))
+                transaction.set_rollback(True)
+    ids = list(converted)
+    csl_items = [converted[item_id][1] for item_id in ids]
+    output = {
+        style: dict(zip(ids, render_entries(csl_items, style=style), strict=True))
+        for style in STYLES
+    }
+    return converted, output
+
+
+ITEMS_BY_ID = {item["id"]: item for item in ITEMS + EXTRA_ITEMS}
+
+
+def expectation(style: str, item_id: str, fmt: str, *, stored: bool) -> dict:
+    doi = ITEMS_BY_ID[item_id].get("DOI", "")
+    if stored:
+        item_id = STORED_REFERENCE_ID.get(item_id, item_id)
+    reference = REFERENCE if item_id in REFERENCE[style] else EXTRA_REFERENCE
+    expected = reference[style][item_id][fmt]
+    if stored and doi != doi.lower():
+        # The catalogue stores DOIs lower-cased (they are case-insensitive).
+        expected = {part: text.replace(doi, doi.lower()) for part, text in expected.items()}
+    return expected
+
+
+def style_item_params(item_ids: list[str]) -> list:
+    """Return (style, item id) params, known differences marked as strict xfails."""
+    params = []
+    for style in STYLES:
+        for item_id in item_ids:
+            reason = KNOWN_DIFFERENCES.get((style, item_id))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            params.append(pytest.param(style, item_id, marks=marks, id=f"{style}-{item_id}"))
+    return params
+
+
+# --- The engine against citeproc-js ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(("style", "item_id"), style_item_params(ITEM_IDS + EXTRA_IDS))
+def test_engine_matches_citeproc_js(engine_output, style, item_id, fmt):
+    expected = expectation(style, item_id, fmt, stored=False)
+    entry = engine_output[style][item_id]
+    assert entry[fmt] == expected["bib"]
+    assert entry[f"intext_{fmt}"] == expected["cite"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("style", "item_id"), style_item_params([item["id"] for item in storable(ITEMS + EXTRA_ITEMS)])
+)
+def test_stored_article_matches_citeproc_js(stored_output, style, item_id, fmt):
+    _, output = stored_output
+    expected = expectation(style, item_id, fmt, stored=True)
+    entry = output[style][item_id]
+    assert entry[fmt] == expected["bib"]
+    assert entry[f"intext_{fmt}"] == expected["cite"]
+
+
+@pytest.mark.parametrize("item_id", [item["id"] for item in storable(ITEMS + EXTRA_ITEMS)])
+def test_article_to_csl_gives_back_the_stored_item(stored_output, item_id):
+    converted, _ = stored_output
+    expected, actual = converted[item_id]
+    assert actual == expected
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    "style",
+    [
+        pytest.param(
+            style,
+            marks=[pytest.mark.xfail(strict=True, reason=LIST_DIFFERENCES[style])]
+            if style in LIST_DIFFERENCES
+            else [],
+        )
+        for style in STYLES
+    ],
+)
+def test_bibliography_matches_citeproc_js(style, fmt):
+    entries = render_bibliography(ITEMS, style=style, fmt=fmt)
+    assert entries == LIST_REFERENCE[style][fmt]
+
+
+def test_apa_bibliography_difference_is_only_the_same_initial_order():
+    entries = render_bibliography(ITEMS, style="apa", fmt="text")
+    expected = list(LIST_REFERENCE["apa"]["text"])
+    smith_john = next(index for index, entry in enumerate(expected) if "John" in entry)
+    smith_lee = next(index for index, entry in enumerate(expected) if "Lee, K." in entry)
+    expected[smith_john], expected[smith_lee] = expected[smith_lee], expected[smith_john]
+    assert entries == expected
+
+
+@pytest.mark.parametrize("style", ["apa", "chicago-author-date", "harvard-cite-them-right"])
+def test_two_pass_bibliography_equals_one_pass(style):
+    # Many same-name, same-year items: names, given names and year suffixes all needed.
+    people = [("Smith", "John"), ("Smith", "Karen"), ("Lee", "Kevin"), ("Lee", "Kim"), ("Ng", "A")]
+    items = []
+    for number in range(40):
+        count = 1 + number % 4
+        authors = [people[(number + offset * 3) % len(people)] for offset in range(count)]
+        items.append(
+            {
+                "id": f"i{number}",
+                "type": "article-journal",
+                "title": f"Study {number}",
+                "container-title": "Journal",
+                "author": [{"family": family, "given": given} for family, given in authors],
+                "issued": {"date-parts": [[2019 + number % 2]]},
+            }
+        )
+    two_pass = render_bibliography(items, style=style)
+    job = citations._job(citations.get_style(style), "list", items)
+    assert job.pop("fast_style")
+    [blocks] = citations._run_engine([job])
+    one_pass = [
+        citations._Entry(bibliography=entry, citation=[]).entry("text")
+        for _, entry in citations._bibliography_entries(blocks)
+    ]
+    assert two_pass == one_pass
+    assert sum("2019a" in entry or "2020a" in entry for entry in two_pass) >= 3
+
+
+def test_numeric_and_suffixless_styles_take_one_pass():
+    assert citations._style_without_disambiguation(citations.get_style("vancouver").path) is None
+    mla = citations.get_style("modern-language-association").path
+    assert citations._style_without_disambiguation(mla) is None
+    derived = citations._style_without_disambiguation(citations.get_style("apa").path)
+    text = Path(derived).read_text()
+    assert 'disambiguate-add-year-suffix="false"' in text
+    assert 'disambiguate-add-names="false"' in text
+
+
+def test_engine_is_the_pinned_pandoc():
+    completed = subprocess.run(
+        [citations.pandoc_path(), "--version"], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.splitlines()[0] == "pandoc 3.9"
+
+
+# --- CSL-JSON from the catalogue --------------------------------------------------------------
+
+
+def test_article_to_csl_for_the_seed_article(seed):
+    article = Article.objects.with_related().get(pk=1)
+    assert article_to_csl(article) == {
+        "id": "1",
+        "type": "article-journal",
+        "title": "Is the alliance really therapeutic? Revisiting this question in light of "
+        "recent methodological advances",
+        "container-title": "American Psychologist",
+        "container-title-short": "Am Psychol",
+        "author": [{"family": "Zilcha-Mano", "given": "Sigal"}],
+        "issued": {"date-parts": [[2017, 5]]},
+        "volume": "72",
+        "issue": "4",
+        "page": "311-325",
+        "number-of-pages": "15",
+        "DOI": "10.1037/a0040435",
+        "ISSN": "0003-066X, 1935-990X",
+        "publisher": "American Psychological Association",
+        "language": "en",
+        "abstract": article.abstract,
+        "keyword": "Active therapeutic ingredients, Alliance, Alliance-outcome association, "
+        "Psychotherapy process research",
+    }
+    seed_full = next(item for item in EXTRA_ITEMS if item["id"] == "seed-full")
+    assert article_to_csl(article) | {"id": "seed-full", "abstract": seed_full["abstract"]} == (
+        seed_full
+    )
+
+
+def test_seed_article_citations_in_every_style(seed):
+    article = Article.objects.with_related().get(pk=1)
+    cited = render_citations(article)
+    assert list(cited) == STYLES
+    for style in STYLES:
+        expected = EXTRA_REFERENCE[style]["seed-full"]
+        text, html = expected["text"]["bib"], expected["html"]["bib"]
+        if style in ("vancouver", "american-medical-association"):
+            # One citation on its own: the "1." label of numeric styles is left out.
+            text = text.removeprefix("1. ")
+            inner = html.split('<div class="csl-right-inline">')[1].removesuffix("</div>\n  </div>")
+            html = f'<div class="csl-entry">{inner}</div>'
+        assert cited[style]["text"] == text
+        assert cited[style]["html"] == html
+        assert cited[style]["intext_text"] == expected["text"]["cite"]
+        assert cited[style]["intext_html"] == expected["html"]["cite"]
+    assert cited["vancouver"]["text"] == (
+        "Zilcha-Mano S. Is the alliance really therapeutic? Revisiting this question in light "
+        "of recent methodological advances. Am Psychol. 2017 May;72(4):311–25. "
+        "doi:10.1037/a0040435"
+    )
+
+
+def test_csl_dates_keep_their_precision_and_in_press_has_a_status(db):
+    journal = Journal.objects.create(title="J")
+    day = Article.objects.create(title="Day", journal=journal, year=2017, month=5, day=3)
+    year = Article.objects.create(title="Year", journal=journal, year=2017)
+    in_press = Article.objects.create(title="Soon", state=PublicationState.ACCEPTED)
+    epub = Article.objects.create(title="Online", state=PublicationState.IN_PRESS, year=2024)
+    assert article_to_csl(day)["issued"] == {"date-parts": [[2017, 5, 3]]}
+    assert article_to_csl(year)["issued"] == {"date-parts": [[2017]]}
+    assert article_to_csl(in_press)["status"] == "in press"
+    assert "issued" not in article_to_csl(in_press)
+    assert "status" not in article_to_csl(epub)
+
+
+def test_csl_names_in_order_with_particles_suffixes_and_literals(db):
+    article = Article.objects.create(title="Names")
+    names = [
+        Author.objects.create(family_name="King", given_names="Martin Luther", suffix="Jr."),
+        Author.objects.create(corporate_name="Open Science Collaboration"),
+        Author.objects.create(family_name="Berg", given_names="Anna", particle="van der"),
+        Author.objects.create(family_name="Plato"),
+    ]
+    for position, author in enumerate(names, start=1):
+        Authorship.objects.create(article=article, author=author, position=position)
+    assert article_to_csl(Article.objects.with_related().get(pk=article.pk))["author"] == [
+        {"family": "King", "given": "Martin Luther", "suffix": "Jr."},
+        {"literal": "Open Science Collaboration"},
+        {"family": "Berg", "given": "Anna", "non-dropping-particle": "van der"},
+        {"family": "Plato"},
+    ]
+
+
+def test_csl_title_whitespace_is_collapsed_and_markup_kept(db):
+    article = Article.objects.create(title="Two  spaces\nand <i>E. coli</i>")
+    assert article_to_csl(article)["title"] == "Two spaces and <i>E. coli</i>"
+
+
+def test_csl_types_follow_the_output_type(db):
+    expected = dict(citations.CSL_TYPES)
+    for output_type, csl_type in expected.items():
+        article = Article.objects.create(title=str(output_type), output_type=output_type)
+        assert article_to_csl(article)["type"] == csl_type
+    assert set(expected) == set(OutputType)
+
+
+def test_records_loaded_in_batches_equal_records_from_articles(seed, django_assert_num_queries):
+    # One query for the rows, then authors and keywords once per batch: 2 batches here.
+    with django_assert_num_queries(1 + 2 * 2):
+        batches = list(citations.iter_record_batches(Article.objects.order_by("pk"), batch_size=2))
+    assert [len(batch) for batch in batches] == [2, 1]
+    loaded = [record for batch in batches for record in batch]
+    from_models = [
+        ArticleRecord.from_article(article)
+        for article in Article.objects.with_related().order_by("pk")
+    ]
+    assert loaded == from_models
+
+
+# --- Rendering API ------------------------------------------------------------------------------
+
+
+def test_html_is_escaped_and_markup_rendered():
+    xss = next(item for item in ITEMS if item["id"] == "xss")
+    [entry] = render_entries([xss], style="apa")
+    assert "<script" not in entry["html"]
+    assert "&#60;script&#62;alert(1)&#60;/script&#62;" in entry["html"]
+    assert "<i>Escherichia coli</i>" in entry["html"]
+    assert "CO<sub>2</sub>" in entry["html"]
+    assert "&#38;" in entry["html"]
+    assert entry["text"].startswith("O’Neil, C. (2021). Effects of Escherichia coli on CO2 & ")
+
+
+def test_html_of_every_engine_node_is_escaped():
+    # Whatever element the engine returns, user text comes out escaped, never as markup.
+    nodes = [
+        {"t": "Str", "c": "<b>&"},
+        {"t": "Code", "c": [["", [], []], "<script>"]},
+        {"t": "RawInline", "c": ["html", "<img src=x>"]},
+        {"t": "Quoted", "c": [{"t": "DoubleQuote"}, [{"t": "Str", "c": "<q>"}]]},
+        {"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "<a>"}], ["javascript:x", ""]]},
+        {"t": "Strikeout", "c": [{"t": "Str", "c": "<s>"}]},
+        {"t": "Emph", "c": [{"t": "Emph", "c": [{"t": "Str", "c": "x"}]}]},
+    ]
+    assert citations._inlines(nodes, "html") == (
+        "&#60;b&#62;&#38;&#60;script&#62;&#60;img src=x&#62;“&#60;q&#62;”&#60;a&#62;&#60;s&#62;"
+        '<i><span style="font-style:normal;">x</span></i>'
+    )
+
+
+def test_symbol_words_are_protected_from_title_case_only_for_the_engine():
+    # Split where citeproc-js splits words: "<script>x<" starts with a symbol, "script>" not.
+    assert citations._protect_symbol_words("#tag and <script>x</script>, <i>*a</i> b") == (
+        '<span class="nocase">#tag</span> and <span class="nocase"><script>x<</span>/script>, '
+        '<i><span class="nocase">*a</span></i> b'
+    )
+    assert citations._protect_symbol_words('<span class="nocase">#x</span>') == (
+        '<span class="nocase">#x</span>'
+    )
+    assert citations._protect_symbol_words("plain words only") == "plain words only"
+
+
+@pytest.fixture
+def engine_runs(settings, tmp_path):
+    """Route the engine through a wrapper that counts its runs; return the counter."""
+    log = tmp_path / "runs.log"
+    wrapper = tmp_path / "pandoc"
+    wrapper.write_text(f'#!/bin/sh\necho run >> "{log}"\nexec "{citations.pandoc_path()}" "$@"\n')
+    wrapper.chmod(0o755)
+    settings.CITATION_PANDOC = str(wrapper)
+    return lambda: len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_render_citation_is_cached_until_the_record_changes(seed, engine_runs):
+    first = render_citation(Article.objects.with_related().get(pk=1), style="apa")
+    assert first["text"] == EXTRA_REFERENCE["apa"]["seed-full"]["text"]["bib"]
+    assert engine_runs() == 1
+    assert render_citation(Article.objects.with_related().get(pk=1), style="apa") == first
+    assert engine_runs() == 1
+    Article.objects.get(pk=1).save()  # a new `updated` time
+    assert render_citation(Article.objects.with_related().get(pk=1), style="apa") == first
+    assert engine_runs() == 2
+
+
+def test_render_citation_is_invalidated_by_an_author_rename(seed, engine_runs):
+    render_citation(Article.objects.with_related().get(pk=1), style="apa")
+    # Renaming the author does not touch the article's `updated`; the CSL digest changes.
+    Author.objects.filter(pk=1).update(given_names="Tal")
+    cited = render_citation(Article.objects.with_related().get(pk=1), style="apa")
+    assert cited["text"].startswith("Zilcha-Mano, T. (2017).")
+    assert engine_runs() == 2
+
+
+def test_render_citations_formats_the_missing_styles_in_one_run(seed, engine_runs):
+    article = Article.objects.with_related().get(pk=1)
+    apa = render_citation(article, style="apa")
+    both = render_citations(article, styles=["apa", "vancouver", "chicago-author-date"])
+    assert engine_runs() == 2
+    assert both["apa"] == apa
+    assert list(both) == ["apa", "vancouver", "chicago-author-date"]
+    assert both["vancouver"]["text"].startswith("Zilcha-Mano S. Is the alliance")
+    assert render_citations(article, styles=["vancouver", "apa"]) == {
+        "vancouver": both["vancouver"],
+        "apa": apa,
+    }
+    assert engine_runs() == 2
+
+
+def test_warm_citations_fills_the_cache(seed, engine_runs):
+    assert warm_citations(Article.objects.all(), styles=["apa", "vancouver"]) == 6
+    assert engine_runs() == 1
+    assert warm_citations(Article.objects.all(), styles=["apa", "vancouver"]) == 0
+    for article in Article.objects.with_related():
+        assert render_citation(article, style="vancouver")["text"]
+    assert engine_runs() == 1
+
+
+def test_unknown_style_lists_the_available_ones(seed):
+    article = Article.objects.get(pk=1)
+    with pytest.raises(UnknownStyle) as raised:
+        render_citation(article, style="nope")
+    assert str(raised.value) == (
+        "Unknown citation style 'nope'; available styles: apa, harvard-cite-them-right, "
+        "vancouver, modern-language-association, chicago-author-date, "
+        "american-medical-association."
+    )
+    assert raised.value.available == STYLES
+    with pytest.raises(UnknownStyle):
+        render_bibliography([ITEMS[0]], style="APA")
+    with pytest.raises(UnknownStyle):
+        list(stream_bibliography(Article.objects.all(), style=""))
+
+
+def test_unknown_format_is_refused():
+    with pytest.raises(ValueError, match=r"Unknown citation format 'rtf'; use 'text' or 'html'\."):
+        render_bibliography([ITEMS[0]], style="apa", fmt="rtf")
+
+
+def test_empty_input_needs_no_engine(settings, db):
+    settings.CITATION_PANDOC = "/nonexistent/pandoc"
+    assert render_bibliography([], style="apa") == []
+    assert render_entries(Article.objects.none(), style="apa") == []
+    assert list(stream_bibliography(Article.objects.none(), style="apa")) == []
+
+
+def test_engine_failures_raise_a_clear_error(settings):
+    settings.CITATION_PANDOC = "/nonexistent/pandoc"
+    with pytest.raises(CitationEngineError, match="pandoc could not be started"):
+        render_bibliography([ITEMS[0]], style="apa")
+    settings.CITATION_PANDOC = "/bin/false"
+    with pytest.raises(CitationEngineError, match=r"pandoc failed \(exit 1\)"):
+        render_bibliography([ITEMS[0]], style="apa")
+
+
+def test_html_results_are_marked_safe_and_text_is_not(seed):
+    cited = render_citation(Article.objects.with_related().get(pk=1), style="apa")
+    assert hasattr(cited["html"], "__html__")
+    assert not hasattr(cited["text"], "__html__")
+    [entry] = render_bibliography([ITEMS[0]], style="apa", fmt="html")
+    assert hasattr(entry, "__html__")
+
+
+def test_items_without_ids_or_with_repeated_ids_are_all_rendered():
+    first, second = dict(ITEMS[0]), dict(ITEMS[1])
+    first.pop("id")
+    second["id"] = first_id = "same"
+    third = dict(ITEMS[3], id=first_id)
+    entries = render_entries([first, second, third], style="apa")
+    assert [entry["text"][:10] for entry in entries] == ["Zilcha-Man", "Baldwin, S", "Bordin, E."]
+
+
+def test_stream_bibliography_is_a_generator_numbering_on_across_batches(db):
+    for item in storable(ITEMS)[:5]:
+        make_article_from_csl(item)
+    articles = Article.objects.order_by("pk")
+    chunks = stream_bibliography(articles, style="vancouver", fmt="text", batch_size=2)
+    assert isinstance(chunks, types.GeneratorType)
+    chunks = list(chunks)
+    assert len(chunks) == 3
+    lines = "".join(chunks).splitlines()
+    assert [line.split(" ")[0] for line in lines] == ["1.", "2.", "3.", "4.", "5."]
+    whole = render_bibliography(articles.with_related(), style="vancouver")
+    assert lines == whole
+
+
+def test_stream_bibliography_html_has_one_entry_per_line(db):
+    for item in storable(ITEMS)[:3]:
+        make_article_from_csl(item)
+    chunks = list(stream_bibliography(Article.objects.order_by("pk"), style="apa", fmt="html"))
+    assert len(chunks) == 1
+    entries = chunks[0].splitlines()
+    assert entries == render_bibliography(Article.objects.order_by("pk"), style="apa", fmt="html")
+
+
+def test_every_configured_style_file_exists():
+    styles = citations.available_styles()
+    assert [style.id for style in styles.values()] == STYLES
+    for style in styles.values():
+        assert style.path.is_file(), style.path
+        assert style.label
+    assert styles["harvard-cite-them-right"].locale == "en-GB"
+    assert styles["vancouver"].path.name == "nlm-citation-sequence.csl"
