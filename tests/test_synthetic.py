@@ -23,6 +23,8 @@ from catalogue.models import (
     PublicationState,
     SubjectArea,
 )
+from catalogue.synthetic import writers
+from catalogue.synthetic.articles import _ArticleStream
 
 pytestmark = pytest.mark.django_db
 
@@ -536,7 +538,7 @@ def test_skip_if_populated_generates_when_too_few_articles_exist(seed):
 
 def test_a_constraint_violation_in_a_late_batch_leaves_the_catalogue_as_it_was(seed, monkeypatch):
     before = table_counts()
-    original = synthetic._ArticleStream._article
+    original = _ArticleStream._article
     first_page = synthetic.ARTICLE_FIELDS.index("first_page")
 
     def article_with_bad_pages(self, batch, article_id, number, now):
@@ -546,7 +548,7 @@ def test_a_constraint_violation_in_a_late_batch_leaves_the_catalogue_as_it_was(s
             row[first_page : first_page + 2] = [20, 10]  # last page before the first
             batch.articles[-1] = tuple(row)
 
-    monkeypatch.setattr(synthetic._ArticleStream, "_article", article_with_bad_pages)
+    monkeypatch.setattr(_ArticleStream, "_article", article_with_bad_pages)
 
     with pytest.raises(IntegrityError):
         make_catalogue(articles=200, batch_size=50)
@@ -555,7 +557,7 @@ def test_a_constraint_violation_in_a_late_batch_leaves_the_catalogue_as_it_was(s
 
 def break_one_authorship(monkeypatch, *, number):
     """Make the `number`-th article's first authorship point to an author that does not exist."""
-    original = synthetic._ArticleStream._article
+    original = _ArticleStream._article
 
     def article_with_a_missing_author(self, batch, article_id, article_number, now):
         before = len(batch.authorships)
@@ -564,7 +566,7 @@ def break_one_authorship(monkeypatch, *, number):
             article, _, position, affiliation = batch.authorships[before]
             batch.authorships[before] = (article, 10**9, position, affiliation)
 
-    monkeypatch.setattr(synthetic._ArticleStream, "_article", article_with_a_missing_author)
+    monkeypatch.setattr(_ArticleStream, "_article", article_with_a_missing_author)
 
 
 def test_a_reference_to_a_missing_row_leaves_the_catalogue_as_it_was(seed, monkeypatch):
@@ -590,7 +592,7 @@ def foreign_keys():
 
 @pytest.mark.postgres
 def test_bulk_load_drops_and_restores_the_foreign_keys(monkeypatch):
-    monkeypatch.setattr(synthetic, "BULK_LOAD_ARTICLES", 100)
+    monkeypatch.setattr(writers, "BULK_LOAD_ARTICLES", 100)
     constraints = foreign_keys()
 
     make_catalogue(articles=200)
@@ -602,7 +604,7 @@ def test_bulk_load_drops_and_restores_the_foreign_keys(monkeypatch):
 
 @pytest.mark.postgres
 def test_bulk_load_with_a_missing_reference_is_rolled_back_constraints_included(monkeypatch):
-    monkeypatch.setattr(synthetic, "BULK_LOAD_ARTICLES", 100)
+    monkeypatch.setattr(writers, "BULK_LOAD_ARTICLES", 100)
     break_one_authorship(monkeypatch, number=150)
     constraints = foreign_keys()
 
@@ -613,7 +615,7 @@ def test_bulk_load_with_a_missing_reference_is_rolled_back_constraints_included(
 
 
 def test_the_command_reports_a_database_failure_as_nothing_written(monkeypatch):
-    monkeypatch.setattr(synthetic._ArticleStream, "_length", staticmethod(lambda rng, kind: 0))
+    monkeypatch.setattr(_ArticleStream, "_length", staticmethod(lambda rng, kind: 0))
 
     with pytest.raises(CommandError, match="nothing was written"):
         run_command("--articles", "100")
@@ -622,7 +624,7 @@ def test_the_command_reports_a_database_failure_as_nothing_written(monkeypatch):
 
 def test_a_generator_failure_midway_leaves_the_catalogue_as_it_was(seed, monkeypatch):
     before = table_counts()
-    original = synthetic._ArticleStream._text
+    original = _ArticleStream._text
     calls = []
 
     def failing_text(self, rng, terms, output_type):
@@ -631,7 +633,7 @@ def test_a_generator_failure_midway_leaves_the_catalogue_as_it_was(seed, monkeyp
             raise RuntimeError("generator broke")
         return original(self, rng, terms, output_type)
 
-    monkeypatch.setattr(synthetic._ArticleStream, "_text", failing_text)
+    monkeypatch.setattr(_ArticleStream, "_text", failing_text)
 
     with pytest.raises(RuntimeError, match="generator broke"):
         make_catalogue(articles=200, batch_size=40)

@@ -1,0 +1,191 @@
+"""The run: check the request, write the pools, then stream the articles in batches."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from django.db import connection, transaction
+
+from catalogue.models import Article
+from catalogue.synthetic.articles import _ArticleStream, doi_for
+from catalogue.synthetic.authors import _write_authors
+from catalogue.synthetic.journals import _write_journals
+from catalogue.synthetic.keywords import _ensure_keywords
+from catalogue.synthetic.subjects import _ensure_subject_areas
+from catalogue.synthetic.writers import _write_articles, _writer_for_connection
+
+DEFAULT_BATCH_SIZE = 5_000
+MAX_BATCH_SIZE = 100_000
+
+_T = TypeVar("_T")
+# Progress callback: (stage, done, total), e.g. ("articles", 15_000, 1_000_000).
+Progress = Callable[[str, int, int], None]
+
+
+class GenerationError(Exception):
+    """A generation request refused before anything was written; the message says why."""
+
+
+@dataclass
+class GenerationReport:
+    """What one run wrote: rows per table and how long it took."""
+
+    articles: int
+    seed: int
+    vendor: str
+    seconds: float
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.total_rows / self.seconds if self.seconds else 0.0
+
+    @property
+    def articles_per_second(self) -> float:
+        return self.articles / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class PoolSizes:
+    """How many journals, authors and keywords a catalogue of N articles draws from."""
+
+    journals: int
+    authors: int
+    keywords: int
+
+
+def pool_sizes(*, articles: int) -> PoolSizes:
+    """Return the pool sizes for `articles` (1M: 5,000 journals, 400k authors, 50k keywords)."""
+    return PoolSizes(
+        journals=max(20, articles // 200),
+        authors=max(50, articles * 2 // 5),
+        keywords=max(50, articles // 20),
+    )
+
+
+def seed_is_loaded(*, seed: int) -> bool:
+    """Return whether the catalogue already holds the articles generated with `seed`."""
+    return Article.objects.filter(doi=doi_for(seed=seed, number=1)).exists()
+
+
+def generate_catalogue(
+    *,
+    articles: int,
+    seed: int,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+) -> GenerationReport:
+    """Write `articles` synthetic articles with their journals, authors, keywords and subjects.
+
+    Return a report of the rows written. All or nothing: one transaction.
+    Raises GenerationError for bad arguments or a seed already loaded.
+    """
+    _check_count("articles", articles, minimum=1)
+    _check_count("seed", seed, minimum=0)
+    _check_count("batch size", batch_size, minimum=1, maximum=MAX_BATCH_SIZE)
+    started = time.perf_counter()
+    sizes = pool_sizes(articles=articles)
+    writer = _writer_for_connection(articles=articles)
+    with transaction.atomic():
+        writer.begin()
+        if seed_is_loaded(seed=seed):
+            raise GenerationError(
+                f"The catalogue already holds the articles of seed {seed} "
+                f"(DOI {doi_for(seed=seed, number=1)} exists): use another --seed."
+            )
+        subjects = _ensure_subject_areas(writer)
+        keyword_ids = _ensure_keywords(writer, count=sizes.keywords)
+        journals = _write_journals(
+            writer, seed=seed, count=sizes.journals, subjects=subjects,
+            keyword_count=len(keyword_ids),
+        )  # fmt: skip
+        author_first_id = _write_authors(
+            writer, seed=seed, count=sizes.authors, batch_size=batch_size, progress=progress
+        )
+        stream = _ArticleStream(
+            seed=seed,
+            articles=articles,
+            journals=journals,
+            subjects=subjects,
+            keyword_ids=keyword_ids,
+            author_first_id=author_first_id,
+            author_count=sizes.authors,
+        )
+        batches = stream.batches(
+            first_id=writer.first_free_id(Article), batch_size=batch_size, now=writer.now
+        )
+        written = 0
+        # Generating (Python) and storing (the database) overlap: the next batch is made
+        # in a thread while this one is written.
+        for batch in _in_background(batches):
+            _write_articles(writer, batch)
+            written += len(batch.articles)
+            if progress:
+                progress("articles", written, articles)
+        if progress:
+            progress("checking references", 0, 0)
+        writer.finish()
+    return GenerationReport(
+        articles=articles,
+        seed=seed,
+        vendor=connection.vendor,
+        seconds=time.perf_counter() - started,
+        rows=dict(writer.rows),
+    )
+
+
+def _check_count(name: str, value: object, *, minimum: int, maximum: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise GenerationError(f"The {name} must be a whole number, not {value!r}.")
+    if value < minimum:
+        raise GenerationError(f"The {name} must be at least {minimum}, not {value}.")
+    if maximum is not None and value > maximum:
+        raise GenerationError(f"The {name} must be at most {maximum:,}, not {value:,}.")
+
+
+def _in_background(items: Iterator[_T], *, depth: int = 2) -> Iterator[_T]:
+    """Yield `items`, computed in a thread at most `depth` ahead; its exceptions surface here."""
+    pending: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(entry: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                pending.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((end, None))
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            put((end, error))
+
+    thread = threading.Thread(target=produce, name="synthetic-catalogue", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = pending.get()
+            if error is not None:
+                raise error
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
