@@ -32,7 +32,7 @@ from catalogue.citations import (
     iter_record_batches,
     one_line,
 )
-from catalogue.models import Article, OutputType
+from catalogue.models import Article, OutputType, PublicationState
 
 DEFAULT_BATCH_SIZE = 1000
 EXPORT_BASENAME = "catalogue-export"
@@ -302,6 +302,27 @@ def _url_safe(text: str) -> str:
     return text.replace("{", "%7B").replace("}", "%7D")
 
 
+# biblatex `pubstate` values; an accepted article is "in press" to readers.
+_PUBSTATES = {
+    PublicationState.IN_PRESS: "inpress",
+    PublicationState.ACCEPTED: "inpress",
+    PublicationState.SUBMITTED: "submitted",
+}
+
+
+def _range_length(record: ArticleRecord) -> int | None:
+    """Return the page count an importer derives from the exported `pages` (None for "7")."""
+    if record.first_page and record.last_page and record.last_page != record.first_page:
+        return record.last_page - record.first_page + 1
+    return None
+
+
+def _bibtex_keyword(term: str) -> str:
+    escaped = latex_escape(one_line(term))
+    # Keyword lists split on commas and semicolons: braces keep such a keyword whole.
+    return "{" + escaped + "}" if "," in term or ";" in term else escaped
+
+
 def bibtex_entry(record: ArticleRecord, *, key: str) -> str:
     """Return one BibTeX entry for the record, with `key` as its citation key."""
     entry_type = BIBTEX_TYPES.get(record.output_type, "misc")
@@ -316,10 +337,15 @@ def bibtex_entry(record: ArticleRecord, *, key: str) -> str:
     container = _BIBTEX_CONTAINER.get(entry_type)
     if container and record.journal_title:
         add(container, _latex_container(record.journal_title))
+        # biblatex's field for the NLM/ISO 4 abbreviation Vancouver and AMA print.
+        add("shortjournal", _latex_container(record.journal_abbreviation))
     if record.year:
         add("year", str(record.year))
     if record.year and record.month:
         add("month", MONTH_MACROS[record.month - 1], bare=True)
+    if record.year and record.month and record.day:
+        # BibTeX has no day: biblatex's ISO date keeps it (year and month stay for BibTeX).
+        add("date", f"{record.year:04d}-{record.month:02d}-{record.day:02d}")
     add("volume", latex_escape(record.volume))
     add("number", latex_escape(record.issue))
     if record.first_page:
@@ -327,6 +353,8 @@ def bibtex_entry(record: ArticleRecord, *, key: str) -> str:
     else:
         pages = latex_escape(record.article_number)
     add("pages", pages)
+    if record.number_of_pages and record.number_of_pages != _range_length(record):
+        add("pagetotal", str(record.number_of_pages))
     add(_BIBTEX_PUBLISHER.get(entry_type, "publisher"), latex_escape(record.publisher))
     add("doi", _url_safe(record.doi))
     add("issn", ", ".join(record.issns))
@@ -335,13 +363,13 @@ def bibtex_entry(record: ArticleRecord, *, key: str) -> str:
         add("eprint", record.pmid)
         add("eprinttype", "pubmed")
     add("abstract", rich_text_to_latex(record.abstract))
-    add("keywords", ", ".join(latex_escape(one_line(term)) for term in record.keywords))
+    add("keywords", ", ".join(_bibtex_keyword(term) for term in record.keywords))
     if record.language:
         add("language", latex_escape(identifiers.language_name(record.language).lower()))
     notes = [one_line(record.note)] if record.note.strip() else []
     if record.is_in_press:
         notes.append("In press")
-        add("pubstate", "inpress")
+    add("pubstate", _PUBSTATES.get(record.state, ""))
     add("note", latex_escape(". ".join(notes)))
     lines = [f"@{entry_type}{{{key},"]
     lines += [f"  {name} = {value}," for name, value in fields]

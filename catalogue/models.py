@@ -549,3 +549,372 @@ class Authorship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.author}"
+
+
+# --- BibTeX import -----------------------------------------------------------------------------
+# Owned by the import work (catalogue/importer.py): one ImportBatch per imported file or pasted
+# text, one ImportRecord per entry that matched or touched an article, so that the history page
+# can show what happened and undo can remove or restore it.
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting confirmation"
+    PREVIEWED = "previewed", "Previewed (dry run)"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    UNDONE = "undone", "Undone"
+
+
+class OnDuplicate(models.TextChoices):
+    SKIP = "skip", "Skip: keep the existing record as it is"
+    UPDATE = "update", "Update the existing record from the file"
+
+
+class ImportBatch(models.Model):
+    user = models.ForeignKey(
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_batches",
+        help_text="Empty for imports run from the command line.",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    filename = models.CharField("file name", max_length=255)
+    checksum = models.CharField("SHA-256 checksum", max_length=64)
+    size = models.PositiveBigIntegerField("size in bytes")
+    encoding = models.CharField(max_length=50, blank=True)
+    on_duplicate = models.CharField(
+        max_length=10, choices=OnDuplicate.choices, default=OnDuplicate.SKIP
+    )
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    # The uploaded bytes, kept only between preview and confirmation.
+    source = models.BinaryField(blank=True, default=b"", editable=False)
+    entry_count = models.PositiveIntegerField("entries in the source", default=0)
+    created_count = models.PositiveIntegerField("created", default=0)
+    updated_count = models.PositiveIntegerField("updated", default=0)
+    duplicate_count = models.PositiveIntegerField("duplicates", default=0)
+    probable_duplicate_count = models.PositiveIntegerField("probable duplicates", default=0)
+    failed_count = models.PositiveIntegerField("failed", default=0)
+    # [{"line", "key", "message", "raw", "severity"}, ...]
+    problems = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, help_text="Why a failed import failed.")
+    # Ids of the journals, authors and keywords this import created, for undo.
+    created_objects = models.JSONField(default=dict, blank=True)
+    undone = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name_plural = "import batches"
+        permissions = [("import_bibtex", "Can import BibTeX")]
+        indexes = [models.Index(fields=["status", "created"], name="importbatch_status_created")]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} of {self.filename}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:import-detail", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ImportStatus.PENDING
+
+    @property
+    def can_be_undone(self) -> bool:
+        return self.status == ImportStatus.COMPLETED
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for problem in self.problems if problem.get("severity") == "warning")
+
+
+class ImportAction(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    DUPLICATE = "duplicate", "Duplicate"
+    PROBABLE_DUPLICATE = "probable", "Probable duplicate (created)"
+
+
+class ImportRecord(models.Model):
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="records")
+    action = models.CharField(max_length=10, choices=ImportAction.choices)
+    article = models.ForeignKey(
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_records",
+        help_text="The article created, updated or matched.",
+    )
+    similar_to = models.ForeignKey(
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="For a probable duplicate: the existing article it resembles.",
+    )
+    line = models.PositiveIntegerField(default=0)
+    key = models.CharField("citation key", max_length=255, blank=True)
+    title = models.TextField(blank=True)
+    et_al = models.BooleanField(
+        "author list truncated",
+        default=False,
+        help_text="The BibTeX author list ended with “and others”.",
+    )
+    note = models.TextField(blank=True, help_text="Why it matched, as shown in the preview.")
+    # For an update: the article's fields, authorships, keywords and subjects before it.
+    previous = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "line", "pk"]
+        indexes = [models.Index(fields=["batch", "action"], name="importrecord_batch_action")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.key or self.title}"
+
+
+# --- Evidence summaries ------------------------------------------------------------------------
+# Owned by the evidence-summary work (catalogue/summaries.py): short answers to a patient's or
+# clinician's question, written by a named expert from the literature, whose literature list
+# links to the catalogue's articles.
+
+# Imported here rather than at the top so that this section stays self-contained.
+import datetime  # noqa: E402
+
+from django.db import connections  # noqa: E402
+from django.db.models import Exists, OuterRef  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+
+class Audience(models.TextChoices):
+    PATIENTS = "patients", "Patients"
+    CLINICIANS = "clinicians", "Clinicians"
+    BOTH = "both", "Patients and clinicians"
+
+
+class EvidenceSummaryQuerySet(models.QuerySet):
+    def published(self, *, on: datetime.date | None = None) -> "EvidenceSummaryQuerySet":
+        """Return the summaries published on or before `on` (today); drafts have no date."""
+        return self.filter(published__isnull=False, published__lte=on or timezone.localdate())
+
+    def newest_first(self) -> "EvidenceSummaryQuerySet":
+        """Return the summaries newest first; undated drafts last."""
+        return self.order_by(F("published").desc(nulls_last=True), "-pk")
+
+    def for_listing(self) -> "EvidenceSummaryQuerySet":
+        """Return the summaries with what a list shows (the author) loaded."""
+        return self.select_related("author")
+
+    def for_audience(self, audience: str) -> "EvidenceSummaryQuerySet":
+        """Return the summaries written for `audience`; "patients" and "clinicians" include
+        the summaries written for both."""
+        if audience == Audience.BOTH:
+            return self.filter(audience=Audience.BOTH)
+        return self.filter(audience__in=[audience, Audience.BOTH])
+
+    def citing(self, article: "Article | int") -> "EvidenceSummaryQuerySet":
+        """Return the summaries whose literature list links to `article` (each once)."""
+        entries = LiteratureEntry.objects.filter(article=article)
+        return self.filter(pk__in=entries.values("summary"))
+
+    def citing_keyword(self, keyword: "Keyword | str") -> "EvidenceSummaryQuerySet":
+        """Return the summaries citing an article with `keyword` (a Keyword or its slug)."""
+        lookup = {"article__keywords": keyword}
+        if isinstance(keyword, str):
+            lookup = {"article__keywords__slug": keyword}
+        entries = LiteratureEntry.objects.filter(**lookup)
+        return self.filter(pk__in=entries.values("summary"))
+
+    def matching(self, query: str) -> "EvidenceSummaryQuerySet":
+        """Return the summaries containing every word of `query` in their text, author name or
+        literature; ignoring case (and accents on PostgreSQL)."""
+        words = [word.strip("\"'“”‘’()[]{}.,;:!?") for word in query.split()]
+        words = [word for word in dict.fromkeys(word.casefold() for word in words) if word]
+        if not words:
+            return self.none()
+        # PostgreSQL folds accents with unaccent() (installed by migration 0004); SQLite's
+        # LIKE ignores the case of ASCII letters only.
+        vendor = connections[self.db].vendor
+        contains = "unaccent__icontains" if vendor == "postgresql" else "icontains"
+        conditions = []
+        for word in words:
+            condition = Q()
+            for field in SUMMARY_SEARCH_FIELDS:
+                condition |= Q(**{f"{field}__{contains}": word})
+            cited = LiteratureEntry.objects.filter(
+                summary=OuterRef("pk"), **{f"citation_text__{contains}": word}
+            )
+            conditions.append(condition | Q(Exists(cited)))
+        return self.filter(*conditions)
+
+    def with_unlinked_literature(self) -> "EvidenceSummaryQuerySet":
+        """Return the summaries with at least one literature entry not linked to an article."""
+        entries = LiteratureEntry.objects.filter(article__isnull=True)
+        return self.filter(pk__in=entries.values("summary"))
+
+
+SUMMARY_SEARCH_FIELDS = (
+    "title",
+    "question",
+    "standfirst",
+    "body",
+    "author_bio",
+    "author__family_name",
+    "author__given_names",
+    "author__corporate_name",
+)
+
+
+class EvidenceSummary(models.Model):
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The end of the page's address; made from the title when left empty.",
+    )
+    question = models.TextField(
+        help_text="The question as the patient or clinician asked it; shown as a quotation."
+    )
+    standfirst = models.CharField(
+        max_length=500,
+        help_text="The answer in one sentence, shown under the title.",
+    )
+    body = models.TextField(
+        help_text="Markdown: “## Heading” for sections, blank lines between paragraphs, "
+        "“- item” for bullet lists, *emphasis*, **strong**, [links](https://…). "
+        "HTML, scripts and images are removed.",
+    )
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="evidence_summaries")
+    author_bio = models.TextField(
+        "about the author", blank=True, help_text="A short biography shown after the summary."
+    )
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.BOTH)
+    published = models.DateField(
+        "publication date",
+        null=True,
+        blank=True,
+        help_text="Empty while the summary is a draft: only published summaries are listed.",
+    )
+    last_reviewed = models.DateField("last reviewed", null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = EvidenceSummaryQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("published").desc(nulls_last=True), "-pk"]
+        verbose_name_plural = "evidence summaries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(audience__in=Audience.values),
+                name="summary_audience_valid",
+                violation_error_message="Choose patients, clinicians or both.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(slug=""),
+                name="summary_slug_not_empty",
+                violation_error_message="A summary needs a slug.",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_reviewed__isnull=True)
+                | (Q(published__isnull=False) & Q(last_reviewed__gte=F("published"))),
+                name="summary_reviewed_after_published",
+                violation_error_message="A summary is last reviewed on or after its publication.",
+            ),
+        ]
+        indexes = [models.Index(fields=["published"], name="summary_published")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:summary-detail", args=[self.slug])
+
+    @property
+    def is_published(self) -> bool:
+        return self.published is not None and self.published <= timezone.localdate()
+
+    def clean(self) -> None:
+        if self.last_reviewed and not self.published:
+            raise ValidationError({"last_reviewed": "A draft cannot have been reviewed yet."})
+        if self.last_reviewed and self.last_reviewed < self.published:
+            raise ValidationError(
+                {"last_reviewed": "The last review cannot come before the publication date."}
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = self.unique_slug(self.title, exclude=self.pk)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def unique_slug(cls, title: str, *, exclude: int | None = None) -> str:
+        """Return a slug for `title` not yet used by another summary."""
+        base = slugify(fold(title))[:190].strip("-") or "summary"
+        slug, counter = base, 2
+        while cls.objects.filter(slug=slug).exclude(pk=exclude).exists():
+            slug = f"{base}-{counter}"
+            counter += 1
+        return slug
+
+
+class LiteratureEntry(models.Model):
+    summary = models.ForeignKey(
+        EvidenceSummary, on_delete=models.CASCADE, related_name="literature"
+    )
+    position = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)], help_text="1 for the first entry of the list."
+    )
+    # SET_NULL: deleting a record turns the entry back into its citation text.
+    article = models.ForeignKey(
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="summary_entries",
+        help_text="The cited record; leave empty for a work not in the catalogue yet.",
+    )
+    citation_text = models.TextField(
+        blank=True,
+        help_text="The reference as written; shown when no record is linked. "
+        "Filled in APA from the record when left empty.",
+    )
+    note = models.TextField(blank=True, help_text="Optional remark shown under the reference.")
+
+    class Meta:
+        ordering = ["summary", "position"]
+        verbose_name_plural = "literature entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["summary", "position"],
+                name="literature_unique_position",
+                violation_error_message="Two literature entries cannot share one position.",
+            ),
+            models.UniqueConstraint(
+                fields=["summary", "article"],
+                condition=Q(article__isnull=False),
+                name="literature_unique_article",
+                violation_error_message="This record is already in the literature list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1),
+                name="literature_position_positive",
+                violation_error_message="Positions start at 1.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(citation_text=""),
+                name="literature_has_citation_text",
+                violation_error_message="A literature entry needs its citation text, so that "
+                "it is kept if the record is deleted.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.citation_text[:80]}"

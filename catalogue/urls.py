@@ -1,20 +1,29 @@
 """URL configuration: the catalogue's pages under the `catalogue` namespace, and the admin."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from catalogue.views import imports, pages
-
-app_name = "catalogue"
+from catalogue import api
+from catalogue.views import imports, pages, search
+from catalogue.views import summaries as summary_views
 
 catalogue_patterns = [
     path("", pages.home, name="home"),
-    path("search/", pages.search, name="search"),
+    path("search/", search.search_page, name="search"),
+    path("search/facets/<str:facet>/", search.facet_page, name="search-facet"),
+    path("search/export/", search.export_results, name="search-export"),
     path("articles/<int:pk>/", pages.article_detail, name="article-detail"),
     path("journals/<int:pk>/", pages.journal_detail, name="journal-detail"),
+    path("journals/<int:pk>/export/", pages.journal_export, name="journal-export"),
     path("authors/<int:pk>/", pages.author_detail, name="author-detail"),
+    path("authors/<int:pk>/export/", pages.author_export, name="author-export"),
     path("keywords/<slug:slug>/", pages.keyword_detail, name="keyword-detail"),
+    path("keywords/<slug:slug>/export/", pages.keyword_export, name="keyword-export"),
     path("subjects/<int:pk>/", pages.subject_detail, name="subject-detail"),
+    path("subjects/<int:pk>/export/", pages.subject_export, name="subject-export"),
+    path("summaries/", summary_views.summary_list, name="summary-list"),
+    path("summaries/<slug:slug>/", summary_views.summary_detail, name="summary-detail"),
     # DOIs contain slashes and may arrive with a resolver prefix: take the rest of the path.
     path("doi/<path:doi>", pages.doi_redirect, name="doi-redirect"),
     path("import/", imports.import_start, name="import"),
@@ -22,10 +31,16 @@ catalogue_patterns = [
     path("import/<int:pk>/", imports.import_detail, name="import-detail"),
     path("import/<int:pk>/confirm/", imports.import_confirm, name="import-confirm"),
     path("import/<int:pk>/undo/", imports.import_undo, name="import-undo"),
+    path("api/articles/", api.ArticleListView.as_view(), name="api-article-list"),
+    path("api/articles/<int:pk>/", api.ArticleDetailView.as_view(), name="api-article-detail"),
+    path("api/schema/", api.SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", api.DocsView.as_view(url_name="catalogue:api-schema"), name="api-docs"),
 ]
 
 urlpatterns = [
     path("", include((catalogue_patterns, "catalogue"))),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1204,3 +1204,23 @@ def test_fast_splitter_line_numbers_count_every_newline():
     blocks = split_fast(text)
     assert [block.start_line for block in blocks if isinstance(block, bibtex_model.Entry)] == [0, 2]
     assert [(entry.key, entry.line) for entry in parse_text(text).entries] == [("a", 1), ("b", 3)]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"note": "{In press}"}, ("in-press", "", None)),
+        ({"note": "{Forthcoming.}"}, ("in-press", "", None)),
+        (
+            {"note": "{Copyright APA. In press}", "pubstate": "{inpress}"},
+            ("in-press", "Copyright APA", None),
+        ),
+        ({"note": "{Submitted}"}, ("submitted", "", None)),
+        # A dated, published record keeps a note that merely mentions a state.
+        ({"note": "{Submitted}", "year": "2019"}, ("published", "Submitted", 2019)),
+        ({"note": "{Not in press at all}"}, ("published", "Not in press at all", None)),
+    ],
+)
+def test_a_note_that_states_the_publication_state_sets_it(fields, expected):
+    entry = make_entry(fields=fields)
+    assert (entry.state, entry.note, entry.year) == expected

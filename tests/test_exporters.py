@@ -96,6 +96,7 @@ def test_bibtex_of_the_seed_article(seed_article):
         "title": "Is the alliance really therapeutic? {Revisiting} this question in light of "
         "recent methodological advances",
         "journal": "American Psychologist",
+        "shortjournal": "Am Psychol",
         "year": "2017",
         "month": 5,
         "volume": "72",

@@ -560,6 +560,10 @@ class _Parser:
         self._read_numbers(item, entry)
         self._read_date(item, entry)
         self._read_identifiers(item, entry)
+        if entry.note:
+            note, state = readers.split_state_note(entry.note)
+            if state and (entry.state == state or entry.year is None):
+                entry.note, entry.state = note, state
 
         if "issn" in values or "eissn" in values:
             for name in ("issn", "eissn"):

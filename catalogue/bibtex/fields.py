@@ -312,6 +312,16 @@ def parse_pubstate(value: str) -> str:
     return _PUBSTATES.get(latex_to_unicode(value, prose=False, markup=False).lower(), "")
 
 
+def split_state_note(note: str) -> tuple[str, str]:
+    """Return (note, state) with a closing "In press"/"Forthcoming"/"Submitted" taken out."""
+    # Plain BibTeX has no pubstate field, so exports (ours included) say it in the note.
+    head, _, last = note.rpartition(". ") if ". " in note else ("", "", note)
+    state = _PUBSTATES.get(last.strip().rstrip(".").lower(), "")
+    if not state:
+        return note, ""
+    return head.strip(), state
+
+
 def parse_month(value: str) -> tuple[int | None, int | None, list[str]]:
     """Return (month, day, warnings) for `month = dec`, "December", "Dec.", "12", "Dec 15"."""
     text = latex_to_unicode(value, prose=False, markup=False)

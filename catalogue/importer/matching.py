@@ -44,7 +44,7 @@ from catalogue.importer.indexes import (
 from catalogue.importer.normalise import _title_keys, normalise_title
 from catalogue.importer.plan import ImportPlan, NewRow, PlanItem
 from catalogue.importer.writing import ARTICLE_FIELDS
-from catalogue.models import ImportAction, OnDuplicate
+from catalogue.models import ImportAction, OnDuplicate, OutputType
 
 
 def plan_import(
@@ -255,6 +255,18 @@ _REPLACED_WHEN_GIVEN = [
     "url",
     "bibliographical_note",
 ]
+# BibTeX's @article cannot say "review" or "editorial": it never demotes those to "article".
+_JOURNAL_CONTRIBUTIONS = {
+    OutputType.REVIEW,
+    OutputType.EDITORIAL,
+    OutputType.LETTER,
+    OutputType.COMMENT,
+}
+
+
+def _same_text(first: str, second: str) -> bool:
+    """Return whether two texts differ at most in whitespace (BibTeX joins lines)."""
+    return first.split() == second.split()
 
 
 def _plan_updates(updates: list[tuple[PlanItem, _Clean]]) -> None:
@@ -266,9 +278,13 @@ def _plan_updates(updates: list[tuple[PlanItem, _Clean]]) -> None:
         new = dict(old)
         entry = item.fields
         for name in _REPLACED_WHEN_GIVEN:
-            if entry[name]:
+            if entry[name] and not _same_text(entry[name], old[name] or ""):
                 new[name] = entry[name]
-        new["output_type"] = entry["output_type"]
+        if not (
+            entry["output_type"] == OutputType.ARTICLE
+            and old["output_type"] in _JOURNAL_CONTRIBUTIONS
+        ):
+            new["output_type"] = entry["output_type"]
         new["state"] = entry["state"]
         if entry["year"] and (entry["year"] != old["year"] or entry["month"]):
             new.update(year=entry["year"], month=entry["month"], day=entry["day"])

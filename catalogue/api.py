@@ -1,0 +1,367 @@
+"""JSON API: /api/articles/ (search with facets, the page's parameters) and /api/articles/<id>/.
+
+Read-only for everyone (writes are the admin's and the importer's). The OpenAPI schema is at
+/api/schema/ and browsable at /api/docs/ (Swagger UI served locally, no CDN).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.cache import caches
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalogue import search
+from catalogue.filters import PEER_REVIEWED_CHOICES, ArticleFilterSet
+from catalogue.models import Article, OutputType
+from catalogue.search import FACETS, SORTS, SearchError, SearchResult
+from catalogue.views.search import page_cache_key
+
+
+def _many(serializer: type[serializers.Serializer]):
+    return extend_schema_field(serializer(many=True))
+
+
+def _optional(serializer: type[serializers.Serializer]):
+    return extend_schema_field(serializer(allow_null=True))
+
+
+class JournalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    issns = serializers.ListField(child=serializers.CharField())
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="author.pk")
+    position = serializers.IntegerField()
+    name = serializers.CharField(source="author.display_name")
+    family_name = serializers.CharField(source="author.full_family_name")
+    given_names = serializers.CharField(source="author.given_names")
+    orcid = serializers.CharField(source="author.orcid")
+    affiliation = serializers.CharField()
+
+
+class LabelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+
+
+class ArticleSerializer(serializers.Serializer):
+    """An article as the record page shows it; `url` is that page."""
+
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
+    title = serializers.CharField()
+    authors = serializers.SerializerMethodField()
+    journal = serializers.SerializerMethodField()
+    output_type = serializers.ChoiceField(choices=OutputType.choices)
+    output_type_label = serializers.CharField(source="get_output_type_display")
+    peer_reviewed = serializers.BooleanField()
+    year = serializers.IntegerField(allow_null=True)
+    month = serializers.IntegerField(allow_null=True)
+    day = serializers.IntegerField(allow_null=True)
+    state = serializers.CharField()
+    volume = serializers.CharField()
+    issue = serializers.CharField()
+    pages = serializers.CharField()
+    language = serializers.CharField()
+    language_name = serializers.CharField()
+    doi = serializers.CharField()
+    pmid = serializers.CharField()
+    external_url = serializers.CharField(source="url")
+    abstract = serializers.CharField()
+    keywords = serializers.SerializerMethodField()
+    subjects = serializers.SerializerMethodField()
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_url(self, article: Article) -> str:
+        return self._absolute(article.get_absolute_url())
+
+    def get_api_url(self, article: Article) -> str:
+        from django.urls import reverse
+
+        return self._absolute(reverse("catalogue:api-article-detail", args=[article.pk]))
+
+    @_many(AuthorSerializer)
+    def get_authors(self, article: Article) -> list[dict[str, Any]]:
+        return AuthorSerializer(article.ordered_authorships, many=True).data
+
+    @_optional(JournalSerializer)
+    def get_journal(self, article: Article) -> dict[str, Any] | None:
+        journal = article.journal
+        if journal is None:
+            return None
+        return {"id": journal.pk, "title": journal.title, "issns": journal.issns}
+
+    @_many(LabelSerializer)
+    def get_keywords(self, article: Article) -> list[dict[str, Any]]:
+        return [{"id": keyword.pk, "label": keyword.term} for keyword in article.keywords.all()]
+
+    @_many(LabelSerializer)
+    def get_subjects(self, article: Article) -> list[dict[str, Any]]:
+        return [
+            {"id": subject.pk, "label": subject.name} for subject in article.subject_areas.all()
+        ]
+
+
+class HighlightSerializer(serializers.Serializer):
+    """HTML (escaped text, matched words in <mark>) of the title and an abstract snippet."""
+
+    title = serializers.CharField()
+    abstract = serializers.CharField()
+
+
+class SearchHitSerializer(ArticleSerializer):
+    """A search result: the article, its relevance score and the matched words marked."""
+
+    score = serializers.FloatField(allow_null=True)
+    highlight = serializers.SerializerMethodField()
+
+    @extend_schema_field(HighlightSerializer)
+    def get_highlight(self, article: Article) -> dict[str, str]:
+        return {"title": str(article.title_html), "abstract": str(article.snippet_html)}
+
+
+FacetValueSerializer = inline_serializer(
+    "FacetValue",
+    {
+        "id": serializers.JSONField(help_text="The value to pass back in the facet parameter."),
+        "label": serializers.CharField(),
+        "count": serializers.IntegerField(),
+        "approximate": serializers.BooleanField(),
+    },
+)
+
+SearchResponseSerializer = inline_serializer(
+    "SearchResponse",
+    {
+        "count": serializers.IntegerField(),
+        "count_is_approximate": serializers.BooleanField(),
+        "facets_are_approximate": serializers.BooleanField(),
+        "page": serializers.IntegerField(),
+        "page_size": serializers.IntegerField(),
+        "num_pages": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "ranking_window": serializers.IntegerField(
+            allow_null=True,
+            help_text="When set, relevance ranked only this many newest matches.",
+        ),
+        "results": SearchHitSerializer(many=True),
+        "facets": serializers.DictField(
+            child=serializers.ListField(child=FacetValueSerializer),
+            help_text="Per facet, keyed by its parameter name: its top values with counts.",
+        ),
+        "warnings": serializers.ListField(child=serializers.CharField()),
+        "suggestion": serializers.CharField(help_text="“Did you mean” query, or empty."),
+    },
+)
+
+ErrorSerializer = inline_serializer(
+    "Error",
+    {
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+    },
+)
+
+
+def _parameters() -> list[OpenApiParameter]:
+    parameters = [
+        OpenApiParameter(
+            "q",
+            {"type": "string", "maxLength": search.MAX_QUERY_LENGTH},
+            description='Words (all must match), "exact phrase", a OR b, -excluded; a DOI or '
+            "doi:... returns that record.",
+        ),
+        OpenApiParameter("year_min", OpenApiTypes.INT, description="From this year."),
+        OpenApiParameter("year_max", OpenApiTypes.INT, description="Until this year."),
+    ]
+    for name, facet in FACETS.items():
+        if facet.kind == "year":
+            continue
+        kind, enum = OpenApiTypes.STR, None
+        if facet.kind == "ids":
+            kind = OpenApiTypes.INT
+        elif name == "type":
+            enum = list(OutputType.values)
+        elif name == "peer_reviewed":
+            enum = [value for value, _ in PEER_REVIEWED_CHOICES]
+        for parameter, verb in ((name, "Only"), (f"not_{name}", "Not")):
+            parameters.append(
+                OpenApiParameter(
+                    parameter,
+                    kind,
+                    many=True,
+                    enum=enum,
+                    explode=True,
+                    style="form",
+                    description=f"{verb} these {facet.label.lower()} values "
+                    f"({'ids; ' if facet.kind == 'ids' else ''}repeatable: several values "
+                    "of one facet combine with OR).",
+                )
+            )
+    parameters += [
+        OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS), description="Order."),
+        OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
+        OpenApiParameter(
+            "page_size",
+            OpenApiTypes.INT,
+            description=f"Results per page, 1 to {search.setting('SEARCH_MAX_PAGE_SIZE')}.",
+        ),
+    ]
+    return parameters
+
+
+def _error(errors: list[tuple[str, str]], *, status_code: int = 400) -> Response:
+    grouped: dict[str, list[str]] = {}
+    for name, message in errors:
+        grouped.setdefault(name or "non_field_errors", []).append(message)
+    detail = " ".join(message for _, message in errors)
+    return Response({"detail": detail, "errors": grouped}, status=status_code)
+
+
+class ArticleListView(APIView):
+    """Search the catalogue: the same parameters and results as the /search/ page."""
+
+    @extend_schema(
+        operation_id="articles_search",
+        parameters=_parameters(),
+        responses={200: SearchResponseSerializer, 400: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        filterset = ArticleFilterSet(request.query_params)
+        if not filterset.is_valid():
+            return _error(filterset.error_list())
+        params = filterset.search_params()
+        if params.query.doi:
+            return self._doi(request, params)
+        # Bodies are cached per index generation and exact query (see views.search).
+        generation = search.search_generation()
+        key = page_cache_key("api", generation, request._request)
+        cache = caches[search.setting("SEARCH_CACHE_ALIAS")]
+        body = cache.get(key)
+        if body is None:
+            try:
+                result = search.search(
+                    params=params,
+                    page=filterset.page,
+                    page_size=filterset.page_size,
+                    detail=True,
+                    generation=generation,
+                )
+            except SearchError as error:
+                return _error([(error.field, error.message)])
+            body = self._body(request, result)
+            cache.set(key, body, search.setting("SEARCH_CACHE_SECONDS"))
+        return Response(body)
+
+    def _link(self, request: Request, page: int | None) -> str | None:
+        if page is None:
+            return None
+        pairs = [
+            (k, v) for k, values in request.query_params.lists() if k != "page" for v in values
+        ]
+        if page > 1:
+            pairs.append(("page", str(page)))
+        return request.build_absolute_uri(request.path + "?" + urlencode(pairs))
+
+    def _body(self, request: Request, result: SearchResult) -> dict[str, Any]:
+        context = {"request": request}
+        return {
+            "count": result.total,
+            "count_is_approximate": not result.total_exact,
+            "facets_are_approximate": any(f.approximate for f in result.facets.values()),
+            "page": result.page,
+            "page_size": result.page_size,
+            "num_pages": result.num_pages,
+            "next": self._link(request, result.page + 1 if result.has_next else None),
+            "previous": self._link(request, result.page - 1 if result.has_previous else None),
+            "ranking_window": result.ranking_window,
+            "results": SearchHitSerializer(result.articles, many=True, context=context).data,
+            "facets": {
+                name: [
+                    {
+                        "id": value.id,
+                        "label": value.label,
+                        "count": value.count,
+                        "approximate": value.approximate,
+                    }
+                    for value in facet.values
+                ]
+                for name, facet in result.facets.items()
+            },
+            "warnings": result.warnings,
+            "suggestion": result.suggestion,
+        }
+
+    def _doi(self, request: Request, params: search.SearchParams) -> Response:
+        articles = list(Article.objects.with_doi(params.query.doi).with_related())
+        for article in articles:
+            article.score = None
+            article.title_html = search.highlight_html(article.title)
+            article.snippet_html = search.highlight_html(article.abstract)
+        return Response(
+            {
+                "count": len(articles),
+                "count_is_approximate": False,
+                "facets_are_approximate": False,
+                "page": 1,
+                "page_size": len(articles),
+                "num_pages": 1,
+                "next": None,
+                "previous": None,
+                "ranking_window": None,
+                "results": SearchHitSerializer(
+                    articles, many=True, context={"request": request}
+                ).data,
+                "facets": {name: [] for name in FACETS},
+                "warnings": [] if articles else [f"No article has the DOI {params.query.doi}."],
+                "suggestion": "",
+            }
+        )
+
+
+class ArticleDetailView(generics.RetrieveAPIView):
+    """One article with its authors in order, journal, keywords and subject areas."""
+
+    serializer_class = ArticleSerializer
+    queryset = Article.objects.with_related()
+
+    def get_object(self) -> Article:
+        try:
+            return self.get_queryset().get(pk=self.kwargs["pk"])
+        except Article.DoesNotExist:
+            raise Http404(f"There is no article with the id {self.kwargs['pk']}.") from None
+
+    @extend_schema(
+        operation_id="articles_retrieve", responses={200: ArticleSerializer, 404: ErrorSerializer}
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI 3 schema of this API."""
+
+
+class DocsView(SpectacularSwaggerView):
+    """The schema, browsable (Swagger UI)."""

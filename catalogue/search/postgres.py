@@ -1,0 +1,619 @@
+"""PostgreSQL: one SQL statement per results page over the `catalogue_search` index table.
+
+The statement counts the matches, picks the page's ids and computes every facet. Each facet
+is counted over a "context": the matches under every selection except the facet's own. A
+context of about `exact_threshold` rows or fewer (estimated from a 1/64 probe; for a phrase,
+also at most twice as many candidate documents to check) is counted exactly; a larger one
+from a random sample of about `sample_size` rows (the `sample` column holds hash(id) mod
+1024), scaled up and flagged approximate. A context with no condition at all is the whole
+catalogue: its counts come from `catalogue_search_facet`, kept exact by the index triggers.
+Relevance ranks every match of an exactly counted search and the sampled matches of a larger
+one. The total is exact whenever a facet value is selected or the matches are few; the
+matches of words alone above the threshold are estimated (flagged).
+Statements run through catalogue_search_run (migration 0004_search_settings): no sequential
+scans, exact bitmaps, no JIT.
+"""
+
+# ruff: noqa: S608 -- SQL is assembled from constants, column names and int()-ed limits;
+# every value from a request is a bound parameter.
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from catalogue.search.params import FACETS, SearchParams
+from catalogue.search.query import Query, Term
+
+# ts_rank weights for {D, C, B, A}: author names, abstract, keywords, title.
+RANK_WEIGHTS = "{0.2,0.2,0.5,1.0}"
+SAMPLE_BUCKETS = 1024
+
+# facet -> (column of catalogue_search, holds an array of ids, SQL array type)
+COLUMNS: dict[str, tuple[str, bool, str]] = {
+    "year": ("year", False, "smallint[]"),
+    "type": ("output_type", False, "text[]"),
+    "journal": ("journal_id", False, "bigint[]"),
+    "author": ("author_ids", True, "bigint[]"),
+    "keyword": ("keyword_ids", True, "bigint[]"),
+    "subject": ("subject_ids", True, "bigint[]"),
+    "language": ("language", False, "text[]"),
+    "peer_reviewed": ("peer_reviewed", False, "boolean[]"),
+}
+
+SORT_COLUMNS = {
+    "relevance": "{a}.score DESC, {a}.date_key DESC NULLS LAST, {a}.article_id DESC",
+    "newest": "{a}.date_key DESC NULLS LAST, {a}.article_id DESC",
+    "oldest": "{a}.date_key ASC NULLS LAST, {a}.article_id ASC",
+    "title": "{a}.title_key ASC, {a}.article_id ASC",
+}
+
+AUTHOR_NAME = (
+    "CASE WHEN p.corporate_name <> '' THEN p.corporate_name ELSE concat_ws(' ', "
+    "nullif(p.given_names, ''), nullif(concat_ws(' ', nullif(p.particle, ''), "
+    "nullif(p.family_name, '')), ''), nullif(p.suffix, '')) END"
+)
+AUTHOR_SORT = "catalogue_fold(concat_ws(' ', p.family_name, p.given_names, p.corporate_name))"
+
+
+@dataclass
+class Fragment:
+    """SQL text with %s placeholders and their parameters, in order."""
+
+    sql: str
+    params: list = field(default_factory=list)
+
+    def __add__(self, other: Fragment) -> Fragment:
+        return Fragment(self.sql + other.sql, self.params + other.params)
+
+
+def join(fragments: Iterable[Fragment], separator: str) -> Fragment:
+    """Return the fragments joined by `separator`."""
+    fragments = list(fragments)
+    return Fragment(
+        separator.join(fragment.sql for fragment in fragments),
+        [param for fragment in fragments for param in fragment.params],
+    )
+
+
+@dataclass
+class Settings:
+    exact_threshold: int
+    sample_size: int
+    # For the matches without a selected facet's own selection (its other values' counts).
+    context_threshold: int = 5_000
+
+
+@dataclass
+class Raw:
+    """The rows of a results statement, before labels and articles are attached."""
+
+    total: int
+    total_exact: bool
+    hits: list[tuple[int, float | None]]
+    # facet -> [(value text, count, approximate)]
+    counts: dict[str, list[tuple[str, int, bool]]]
+    labels: dict[tuple[str, str], str | None]
+    # Above the threshold, relevance ranked only this many sampled matches (else 0).
+    ranked_window: int
+    approximate: dict[str, bool]
+
+
+# --- Query text ----------------------------------------------------------------------------------
+
+
+def _term(term: Term, *, positions: bool = True) -> Fragment:
+    function = "phraseto_tsquery" if term.phrase and positions else "plainto_tsquery"
+    return Fragment(f"{function}('catalogue', %s)", [term.text])
+
+
+def tsquery(query: Query, *, positions: bool = True) -> Fragment:
+    """Return a tsquery expression for `query` (every group, none of the excluded terms).
+
+    Without `positions`, phrases become all of their words: the candidates the GIN index
+    finds without reading a document (a phrase is then checked on each candidate's document).
+    """
+    groups = [
+        Fragment("(") + join((_term(t, positions=positions) for t in group), " || ") + Fragment(")")
+        for group in query.groups
+    ]
+    expression = join(groups, " && ")
+    for term in query.excluded:
+        # An excluded phrase cannot be relaxed to its words: keep it exact.
+        expression = expression + Fragment(" && !!") + _term(term)
+    return Fragment("(") + expression + Fragment(")")
+
+
+def has_phrase(query: Query) -> bool:
+    return any(term.phrase for term in query.terms)
+
+
+# --- Conditions ----------------------------------------------------------------------------------
+
+
+def _selection(facet: str, values: Sequence, *, negate: bool, alias: str) -> Fragment:
+    column, is_array, array_type = COLUMNS[facet]
+    values = list(values)
+    if is_array:
+        test = Fragment(f"{alias}.{column} && %s::{array_type}", [values])
+    else:
+        test = Fragment(f"{alias}.{column} = ANY(%s::{array_type})", [values])
+    if not negate:
+        return test
+    if column == "journal_id":
+        # Articles without a journal are not in any excluded journal.
+        return Fragment(f"({alias}.journal_id IS NULL OR NOT ") + test + Fragment(")")
+    return Fragment("NOT (") + test + Fragment(")")
+
+
+def conditions(params: SearchParams, *, alias: str = "s", positions: bool = True) -> list[Fragment]:
+    """Return the SQL conditions of `params` on the index table aliased `alias`."""
+    parts = []
+    if params.has_text:
+        parts.append(Fragment(f"{alias}.document @@ ") + tsquery(params.query, positions=positions))
+    year = f"{alias}.year"
+    if params.year_min is not None:
+        parts.append(Fragment(f"{year} >= %s", [params.year_min]))
+    if params.year_max is not None:
+        parts.append(Fragment(f"{year} <= %s", [params.year_max]))
+    for facet, values in params.include:
+        parts.append(_selection(facet, values, negate=False, alias=alias))
+    for facet, values in params.exclude:
+        parts.append(_selection(facet, values, negate=True, alias=alias))
+    return parts
+
+
+def where(parts: list[Fragment]) -> Fragment:
+    return join(parts, " AND ") if parts else Fragment("TRUE")
+
+
+def rank(query: Query, *, alias: str = "s") -> Fragment:
+    """Return the relevance of the row aliased `alias` for `query`."""
+    return (
+        Fragment(f"ts_rank('{RANK_WEIGHTS}', {alias}.document, ") + tsquery(query) + Fragment(")")
+    )
+
+
+# --- The results statement ---------------------------------------------------------------------
+#
+# A context CTE trio:
+#   <name>_probe: how many of its rows fall in a fixed 1/64 sample (cheap: the sample index
+#                 is ANDed into the bitmap, so only those rows are read);
+#   <name>_k:     1024 when the estimate (probe x 64) is within the exact threshold, else the
+#                 sample cut giving about `sample_size` rows;
+#   <name>:       every row (k = 1024) or the rows with sample < k; both branches are planned,
+#                 a one-time filter runs one.
+
+
+PROBE_BUCKETS = 16  # of 1024: the probe reads 1/64 of a context
+
+
+def _context(
+    name: str,
+    params: SearchParams,
+    columns: list[str],
+    settings: Settings,
+    score: Fragment | None,
+    *,
+    sample: int,
+    threshold: int,
+) -> Fragment:
+    parts = conditions(params)
+    condition = where(parts)
+    threshold, sample = int(threshold), int(sample)
+    selected = ", ".join(f"s.{column}" for column in columns)
+    scored = Fragment(", ") + score + Fragment(" AS score") if score else Fragment("")
+    scale = SAMPLE_BUCKETS // PROBE_BUCKETS
+    # The probe counts candidates (c) and, for a phrase, the matches among them (m): the
+    # work of an exact answer is rechecking every candidate's document.
+    if has_phrase(params.query):
+        probe = (
+            Fragment("SELECT count(*) AS c, count(*) FILTER (WHERE ")
+            + join(parts, " AND ")
+            + Fragment(") AS m FROM catalogue_search s WHERE ")
+            + where(conditions(params, positions=False))
+        )
+    else:
+        probe = Fragment("SELECT count(*) AS c, count(*) AS m FROM catalogue_search s WHERE ") + (
+            condition
+        )
+    return (
+        Fragment(f"{name}_probe AS MATERIALIZED (")
+        + probe
+        + Fragment(
+            f" AND s.sample < {PROBE_BUCKETS}), {name}_k AS MATERIALIZED (SELECT CASE "
+            f"WHEN m * {scale} <= {threshold} AND c * {scale} <= {2 * threshold} "
+            f"THEN {SAMPLE_BUCKETS} ELSE greatest(1, least({SAMPLE_BUCKETS - 1}, "
+            f"ceil({SAMPLE_BUCKETS}.0 * {sample} / (c * {scale}))))::int END AS k "
+            f"FROM {name}_probe), {name}_buckets AS MATERIALIZED (SELECT "
+            f"array(SELECT generate_series(0, k - 1))::smallint[] AS b FROM {name}_k), "
+            f"{name} AS MATERIALIZED ((SELECT {selected}"
+        )
+        + scored
+        + Fragment(" FROM catalogue_search s WHERE ")
+        + condition
+        + Fragment(
+            f" AND (SELECT k FROM {name}_k) = {SAMPLE_BUCKETS}) UNION ALL (SELECT {selected}"
+        )
+        + scored
+        + Fragment(" FROM catalogue_search s WHERE ")
+        + condition
+        + Fragment(
+            # "= ANY(buckets)", not "< k": the planner then expects few rows and ANDs the
+            # sample index into the bitmap, so only sampled rows are read.
+            f" AND s.sample = ANY((SELECT b FROM {name}_buckets)::smallint[]) "
+            f"AND (SELECT k FROM {name}_k) < {SAMPLE_BUCKETS}))"
+        )
+    )
+
+
+def _total(params: SearchParams, *, exact: bool) -> Fragment:
+    """Return the CTE `ctx0_n` (n, approximate): the number of matches.
+
+    Counted from the materialised rows when they are all there; above the threshold counted
+    exactly when `exact` (a facet value is selected), else estimated from the sample.
+    """
+    full = f"(SELECT k FROM ctx0_k) = {SAMPLE_BUCKETS}"
+    if exact:
+        return (
+            Fragment(
+                f"ctx0_n AS MATERIALIZED (SELECT CASE WHEN {full} THEN (SELECT count(*) "
+                "FROM ctx0) ELSE (SELECT count(*) FROM catalogue_search s WHERE "
+            )
+            + where(conditions(params))
+            + Fragment(") END AS n, false AS approximate)")
+        )
+    return Fragment(
+        f"ctx0_n AS MATERIALIZED (SELECT CASE WHEN {full} THEN count(*) ELSE "
+        f"round(count(*) * {SAMPLE_BUCKETS}.0 / (SELECT k FROM ctx0_k)) END::bigint AS n, "
+        f"NOT {full} AS approximate FROM ctx0)"
+    )
+
+
+def _live_counts(facet: str, context: str, *, top: int | None, selected: list) -> Fragment:
+    column, is_array, array_type = COLUMNS[facet]
+    source = (
+        f"(SELECT unnest(c.{column}) AS v FROM {context} c) x"
+        if is_array
+        else f"(SELECT c.{column} AS v FROM {context} c) x"
+    )
+    present = "v IS NOT NULL" + (" AND v <> ''" if facet == "language" else "")
+    head = (
+        f"SELECT '{facet}'::text AS facet, v::text AS value, "
+        f"round(count(*) * {SAMPLE_BUCKETS}.0 / (SELECT k FROM {context}_k))::bigint AS n, "
+        f"(SELECT k FROM {context}_k) < {SAMPLE_BUCKETS} AS approximate FROM {source} "
+    )
+    limit = f" LIMIT {int(top) + 1}" if top else ""
+    parts = [Fragment(f"({head}WHERE {present} GROUP BY v ORDER BY count(*) DESC, v{limit})")]
+    if selected and top:
+        parts.append(
+            Fragment(f"({head}WHERE v = ANY(%s::{array_type}) GROUP BY v)", [list(selected)])
+        )
+    return join(parts, " UNION ")
+
+
+def _catalogue_counts(facet: str, *, top: int | None, selected: list) -> Fragment:
+    head = (
+        f"SELECT '{facet}'::text AS facet, value, count AS n, false AS approximate "
+        f"FROM catalogue_search_facet WHERE facet = '{facet}' AND count > 0"
+    )
+    limit = f" LIMIT {int(top) + 1}" if top else ""
+    parts = [Fragment(f"({head} ORDER BY count DESC, value{limit})")]
+    if selected and top:
+        parts.append(
+            Fragment(f"({head} AND value = ANY(%s::text[]))", [[str(v) for v in selected]])
+        )
+    return join(parts, " UNION ")
+
+
+def _selected_values(params: SearchParams, facet: str) -> list:
+    values = list(params.included(facet)) + list(params.excluded(facet))
+    return list(dict.fromkeys(values))
+
+
+def _labels(rows: str) -> str:
+    """Return a SELECT adding each id facet row's label (NULL for an unknown id)."""
+    return (
+        "SELECT r.facet, r.value, r.n, r.approximate, CASE r.facet "
+        "WHEN 'journal' THEN j.title WHEN 'keyword' THEN k.term WHEN 'subject' THEN sa.name "
+        f"WHEN 'author' THEN {AUTHOR_NAME} ELSE r.value END AS label FROM {rows} r "
+        "LEFT JOIN catalogue_journal j ON r.facet = 'journal' "
+        "AND j.id = CASE WHEN r.facet = 'journal' THEN r.value::bigint END "
+        "LEFT JOIN catalogue_keyword k ON r.facet = 'keyword' "
+        "AND k.id = CASE WHEN r.facet = 'keyword' THEN r.value::bigint END "
+        "LEFT JOIN catalogue_subjectarea sa ON r.facet = 'subject' "
+        "AND sa.id = CASE WHEN r.facet = 'subject' THEN r.value::bigint END "
+        "LEFT JOIN catalogue_author p ON r.facet = 'author' "
+        "AND p.id = CASE WHEN r.facet = 'author' THEN r.value::bigint END"
+    )
+
+
+def _page(params: SearchParams, *, offset: int, limit: int, live: bool) -> Fragment:
+    sort = params.effective_sort
+    order_c = SORT_COLUMNS[sort].format(a="c")
+    paging = f"LIMIT {int(limit)} OFFSET {int(offset)}"
+    if not live:
+        order_s = SORT_COLUMNS[sort].format(a="s")
+        return Fragment(
+            f"(SELECT s.article_id, NULL::real AS score, row_number() OVER () AS position "
+            f"FROM (SELECT s.article_id FROM catalogue_search s ORDER BY {order_s} {paging}) s)"
+        )
+    full = f"(SELECT k FROM ctx0_k) = {SAMPLE_BUCKETS}"
+    if sort == "relevance":
+        # Every match when they are few; above the threshold, the random sample's matches
+        # (ranking all of 150,000 matches reads 150,000 documents).
+        return Fragment(
+            f"(SELECT c.article_id, c.score, row_number() OVER (ORDER BY {order_c}) "
+            f"AS position FROM ctx0 c ORDER BY {order_c} {paging})"
+        )
+    order_s = SORT_COLUMNS[sort].format(a="s")
+    exact = Fragment(
+        f"(SELECT c.article_id, NULL::real AS score, row_number() OVER (ORDER BY {order_c}) "
+        f"AS position FROM ctx0 c WHERE {full} ORDER BY {order_c} {paging})"
+    )
+    broad = (
+        Fragment(
+            f"(SELECT s.article_id, NULL::real AS score, row_number() OVER (ORDER BY "
+            f"{order_s}) AS position FROM catalogue_search s WHERE "
+        )
+        + where(conditions(params))
+        + Fragment(f" AND NOT {full} ORDER BY {order_s} {paging})")
+    )
+    return exact + Fragment(" UNION ALL ") + broad
+
+
+def results_statement(
+    *, params: SearchParams, offset: int, limit: int, settings: Settings, facet_names: Sequence[str]
+) -> Fragment:
+    """Return the one statement answering a results page: total, page ids, facets, labels."""
+    live = bool(conditions(params))
+    ctes: list[Fragment] = []
+    counts: list[Fragment] = []
+    selected_facets = set(params.selected_facets)
+    sort = params.effective_sort
+
+    main_columns = {"article_id", "date_key", "title_key"}
+    for facet in facet_names:
+        if facet not in selected_facets:
+            main_columns.add(COLUMNS[facet][0])
+    score = rank(params.query) if sort == "relevance" else None
+    if live:
+        ctes.append(
+            _context(
+                "ctx0",
+                params,
+                sorted(main_columns),
+                settings,
+                score,
+                sample=settings.sample_size,
+                threshold=settings.exact_threshold,
+            )
+        )
+        # The total under any selection is exact; the matches of words alone may be estimated.
+        ctes.append(_total(params, exact=bool(selected_facets)))
+
+    for facet in facet_names:
+        top = FACETS[facet].top or None
+        selected = _selected_values(params, facet)
+        if facet in selected_facets:
+            own = conditions(params.without(facet))
+            if own:
+                name = f"ctx_{facet}"
+                # Only this facet's other values are counted here: a lower exact threshold
+                # and a tenth of the sample do.
+                ctes.append(
+                    _context(
+                        name,
+                        params.without(facet),
+                        [COLUMNS[facet][0]],
+                        settings,
+                        None,
+                        sample=max(500, settings.sample_size // 10),
+                        threshold=settings.context_threshold,
+                    )
+                )
+                counts.append(_live_counts(facet, name, top=top, selected=selected))
+            else:
+                counts.append(_catalogue_counts(facet, top=top, selected=selected))
+        elif live:
+            counts.append(_live_counts(facet, "ctx0", top=top, selected=selected))
+        else:
+            counts.append(_catalogue_counts(facet, top=top, selected=selected))
+
+    # Selected ids appear even with no results, so chips have labels and unknown ids show.
+    for facet in ("journal", "author", "keyword", "subject"):
+        values = _selected_values(params, facet)
+        if values:
+            counts.append(
+                Fragment(
+                    f"(SELECT '{facet}'::text, v::text, NULL::bigint, false "
+                    "FROM unnest(%s::bigint[]) AS v)",
+                    [values],
+                )
+            )
+    if not counts:
+        counts.append(
+            Fragment("SELECT NULL::text, NULL::text, NULL::bigint, NULL::boolean WHERE false")
+        )
+    ctes.append(
+        Fragment("facet_rows (facet, value, n, approximate) AS (")
+        + join(counts, " UNION ALL ")
+        + Fragment(")")
+    )
+    page = _page(params, offset=offset, limit=limit, live=live)
+    ctes.append(Fragment("page_rows AS (") + page + Fragment(")"))
+    if live:
+        total = "(SELECT n FROM ctx0_n)"
+        approximate = "(SELECT approximate FROM ctx0_n)"
+        broad = (
+            f"CASE WHEN (SELECT k FROM ctx0_k) < {SAMPLE_BUCKETS} "
+            "THEN (SELECT count(*) FROM ctx0) ELSE 0 END"
+        )
+    else:
+        total = "(SELECT coalesce(sum(count), 0) FROM catalogue_search_facet WHERE facet = 'total')"
+        approximate, broad = "false", "0"
+    return (
+        Fragment("WITH ")
+        + join(ctes, ", ")
+        + Fragment(
+            f" SELECT 'total'::text AS kind, NULL::text AS facet, NULL::text AS value, "
+            f"{total}::bigint AS n, NULL::text AS label, "
+            f"CASE WHEN {approximate} THEN 1 ELSE 0 END::float8 AS extra "
+            f"UNION ALL SELECT 'broad', NULL, NULL, NULL, NULL, ({broad})::float8 "
+            "UNION ALL SELECT 'hit', NULL, article_id::text, position, NULL, score "
+            "FROM page_rows "
+            f"UNION ALL SELECT 'facet', l.facet, l.value, l.n, l.label, l.approximate::int "
+            f"FROM ({_labels('facet_rows')}) l"
+        )
+    )
+
+
+RESULT_COLUMNS = "kind text, facet text, value text, n bigint, label text, extra float8"
+
+
+def run_statement(statement: Fragment, columns: str) -> list[tuple]:
+    """Run `statement` through catalogue_search_run (its own planner settings); return rows."""
+    with connection.cursor() as cursor:
+        text = cursor.mogrify(statement.sql, statement.params)
+        if isinstance(text, bytes):
+            text = text.decode()
+        cursor.execute(f"SELECT * FROM catalogue_search_run(%s) AS t({columns})", [text])
+        return cursor.fetchall()
+
+
+def run_results(
+    *, params: SearchParams, offset: int, limit: int, settings: Settings, facet_names: Sequence[str]
+) -> Raw:
+    """Run the results statement and return its rows sorted out."""
+    statement = results_statement(
+        params=params, offset=offset, limit=limit, settings=settings, facet_names=facet_names
+    )
+    rows = run_statement(statement, RESULT_COLUMNS)
+    total, total_exact, broad = 0, True, 0
+    hits: list[tuple[int, int, float | None]] = []
+    counts: dict[str, list[tuple[str, int, bool]]] = {}
+    labels: dict[tuple[str, str], str | None] = {}
+    approximate: dict[str, bool] = {}
+    for kind, facet, value, n, label, extra in rows:
+        if kind == "total":
+            total, total_exact = int(n), not extra
+        elif kind == "broad":
+            broad = int(extra)
+        elif kind == "hit":
+            hits.append((int(n), int(value), extra))
+        else:
+            labels[(facet, value)] = label
+            if n is not None:
+                counts.setdefault(facet, []).append((value, int(n), bool(extra)))
+                approximate[facet] = approximate.get(facet, False) or bool(extra)
+    hits.sort()
+    return Raw(
+        total=total,
+        total_exact=total_exact,
+        hits=[(article_id, score) for _, article_id, score in hits],
+        counts=counts,
+        labels=labels,
+        ranked_window=broad if params.effective_sort == "relevance" else 0,
+        approximate=approximate,
+    )
+
+
+# --- The "more" list of one facet --------------------------------------------------------------
+
+
+def facet_list_statement(
+    *, params: SearchParams, facet: str, sort: str, text: str, offset: int, limit: int
+) -> Fragment:
+    """Return the statement listing every value of `facet` with its exact count and label."""
+    column, is_array, _ = COLUMNS[facet]
+    own = conditions(params.without(facet))
+    if own:
+        source = (
+            f"(SELECT unnest(s.{column}) AS v FROM catalogue_search s WHERE "
+            if is_array
+            else f"(SELECT s.{column} AS v FROM catalogue_search s WHERE "
+        )
+        present = "v IS NOT NULL" + (" AND v <> ''" if facet == "language" else "")
+        counts = (
+            Fragment(
+                f"SELECT '{facet}'::text AS facet, v::text AS value, count(*) AS n, "
+                "false AS approximate FROM "
+            )
+            + Fragment(source)
+            + where(own)
+            + Fragment(f") x WHERE {present} GROUP BY v")
+        )
+    else:
+        counts = Fragment(
+            f"SELECT '{facet}'::text AS facet, value, count AS n, false AS approximate "
+            f"FROM catalogue_search_facet WHERE facet = '{facet}' AND count > 0"
+        )
+    sort_key = {
+        "journal": "catalogue_fold(j.title)",
+        "keyword": "catalogue_fold(k.term)",
+        "subject": "catalogue_fold(sa.name)",
+        "author": AUTHOR_SORT,
+    }.get(facet, "r.value")
+    labelled = _labels("counted").replace(
+        "END AS label FROM", f"END AS label, {sort_key} AS sort_key FROM"
+    )
+    filtered = Fragment("")
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        filtered = Fragment(
+            " WHERE catalogue_fold(l.label) LIKE '%%' || catalogue_fold(%s) || '%%'", [escaped]
+        )
+    order = "l.n DESC, l.sort_key, l.value" if sort == "count" else "l.sort_key, l.n DESC, l.value"
+    return (
+        Fragment("WITH counted AS MATERIALIZED (")
+        + counts
+        + Fragment(f") SELECT l.value, l.n, l.label, count(*) OVER () FROM ({labelled}) l")
+        + filtered
+        + Fragment(f" ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}")
+    )
+
+
+def run_facet_list(
+    *, params: SearchParams, facet: str, sort: str, text: str, offset: int, limit: int
+) -> tuple[list[tuple[str, int, str]], int]:
+    """Return ([(value, count, label)], number of values matching `text`)."""
+    statement = facet_list_statement(
+        params=params, facet=facet, sort=sort, text=text, offset=offset, limit=limit
+    )
+    rows = run_statement(statement, "value text, n bigint, label text, total bigint")
+    total = rows[0][3] if rows else 0
+    return [(value, int(n), label) for value, n, label, _ in rows], int(total)
+
+
+# --- Did you mean -----------------------------------------------------------------------------
+
+
+def suggest_words(words: list[str]) -> dict[str, str]:
+    """Return {word: the most similar indexed word} for the words that have one."""
+    if not words:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w.term, (SELECT v.word FROM catalogue_search_word v WHERE v.word %% w.term "
+            "ORDER BY similarity(v.word, w.term) DESC, v.word LIMIT 1) "
+            "FROM unnest(%s::text[]) AS w(term)",
+            [words],
+        )
+        return {term: word for term, word in cursor.fetchall() if word}
+
+
+def headline_sql(query: Query, column: str, *, snippet: bool) -> Fragment:
+    """Return a ts_headline expression marking `query`'s words in `column` with U+E000/U+E001."""
+    options = (
+        "StartSel=\ue000, StopSel=\ue001, MaxWords=40, MinWords=20, MaxFragments=2, "
+        'FragmentDelimiter=" … "'
+        if snippet
+        else "StartSel=\ue000, StopSel=\ue001, HighlightAll=true"
+    )
+    return (
+        Fragment(f"ts_headline('catalogue', {column}, ")
+        + tsquery(query)
+        + Fragment(", %s)", [options])
+    )

@@ -1,0 +1,359 @@
+"""The search page, a facet's full value list, and exports of a result set.
+
+The whole state is in the URL (/search/?q=alliance&keyword=12&not_type=editorial&year_min=2010
+&sort=newest&page=2): every link on the page is a plain link to another state, so the page
+works without JavaScript; catalogue/static/catalogue/search.js swaps the results in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from urllib.parse import urlencode
+
+from django.core.cache import caches
+from django.core.paginator import Page, Paginator
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from catalogue import search
+from catalogue.exporters import EXPORT_FORMATS, UnknownExportFormat, get_export_format
+from catalogue.filters import ArticleFilterSet
+from catalogue.models import Article
+from catalogue.search import FACETS, SORTS, SearchError, SearchResult
+
+TEMPLATE = "catalogue/search_results.html"
+BODY_TEMPLATE = "catalogue/includes/_search_body.html"
+# Parameters that describe the result set (page and page size only say which slice).
+PAGING = ("page", "page_size")
+
+
+def _querystring(data: QueryDict | dict, **changes: Iterable[str] | str | None) -> str:
+    """Return "?..." for `data` with the given parameters replaced (None or [] removes them)."""
+    pairs: dict[str, list[str]] = {
+        name: list(values) for name, values in _lists(data) if name not in PAGING
+    }
+    for name, value in changes.items():
+        if value is None or value == []:
+            pairs.pop(name, None)
+        else:
+            pairs[name] = [value] if isinstance(value, str) else list(value)
+    encoded = urlencode([(name, value) for name, values in pairs.items() for value in values])
+    return f"?{encoded}" if encoded else "?"
+
+
+def _lists(data: QueryDict | dict) -> Iterable[tuple[str, list[str]]]:
+    if isinstance(data, QueryDict):
+        return data.lists()
+    return (
+        (name, values if isinstance(values, list) else [values]) for name, values in data.items()
+    )
+
+
+def hidden_inputs(data: QueryDict, *, skip: Iterable[str]) -> list[tuple[str, str]]:
+    """Return (name, value) pairs of the state to carry in a form's hidden inputs."""
+    skipped = set(skip) | set(PAGING)
+    return [
+        (name, value) for name, values in data.lists() if name not in skipped for value in values
+    ]
+
+
+def _decorate(result: SearchResult, data: QueryDict) -> None:
+    """Give every facet value its links: select, exclude, or remove the selection."""
+    for name, facet in result.facets.items():
+        if name == "year":
+            continue
+        facet.more_url = reverse("catalogue:search-facet", args=[name]) + _querystring(data)
+        included = [v for v in data.getlist(name) if v]
+        excluded = [v for v in data.getlist(f"not_{name}") if v]
+        for value in facet.values:
+            param = value.param
+            value.count_text = count_text(value)
+            value.include_url = _querystring(
+                data,
+                **{name: [*included, param], f"not_{name}": [v for v in excluded if v != param]},
+            )
+            value.exclude_url = _querystring(
+                data,
+                **{f"not_{name}": [*excluded, param], name: [v for v in included if v != param]},
+            )
+            value.remove_url = _querystring(
+                data,
+                **{
+                    name: [v for v in included if v != param],
+                    f"not_{name}": [v for v in excluded if v != param],
+                },
+            )
+
+
+def _chips(result: SearchResult, data: QueryDict) -> list[dict[str, str]]:
+    params = result.params
+    chips = []
+    if params.year_min is not None or params.year_max is not None:
+        low, high = params.year_min, params.year_max
+        text = f"{low}–{high}" if low and high and low != high else str(low or "")
+        if low is None:
+            text = f"until {high}"
+        elif high is None:
+            text = f"from {low}"
+        chips.append(
+            {
+                "facet": "Year",
+                "label": text,
+                "negated": False,
+                "url": _querystring(data, year_min=None, year_max=None),
+            }
+        )
+    for name in search.VALUE_FACETS:
+        for negated, parameter in ((False, name), (True, f"not_{name}")):
+            current = [v for v in data.getlist(parameter) if v]
+            values = params.excluded(name) if negated else params.included(name)
+            for value in values:
+                text = search.FacetValue(value, "", 0).param
+                chips.append(
+                    {
+                        "facet": FACETS[name].label,
+                        "label": result.label(name, text),
+                        "negated": negated,
+                        "url": _querystring(
+                            data,
+                            **{parameter: [v for v in current if v.lower() != text.lower()]},
+                        ),
+                    }
+                )
+    return chips
+
+
+def _years(result: SearchResult, data: QueryDict) -> list[dict]:
+    values = sorted(result.facets["year"].values, key=lambda value: value.id)
+    if not values:
+        return []
+    highest = max(value.count for value in values) or 1
+    low, high = result.params.year_min, result.params.year_max
+    return [
+        {
+            "year": value.id,
+            "count_text": count_text(value),
+            "height": max(4, round(100 * value.count / highest)),
+            "in_range": (low is None or value.id >= low) and (high is None or value.id <= high),
+            "url": _querystring(data, year_min=str(value.id), year_max=str(value.id)),
+        }
+        for value in values
+    ]
+
+
+def count_text(value: search.FacetValue) -> str:
+    """Return a facet count as shown: "1,234", or "about 1,200" for an estimate."""
+    return f"about {value.count:,}" if value.approximate else f"{value.count:,}"
+
+
+def _page_obj(result: SearchResult) -> Page:
+    """Return a Paginator page for the shared _pagination.html partial."""
+    paginator = Paginator(range(result.reachable), result.page_size)
+    return paginator.page(min(result.page, paginator.num_pages))
+
+
+def _context(request: HttpRequest, **extra: object) -> dict:
+    data = request.GET
+    context = {
+        "query_text": data.get("q", ""),
+        "sorts": SORTS,
+        "sort": data.get("sort") or search.DEFAULT_SORT,
+        "state_for_query": hidden_inputs(data, skip=["q"]),
+        "state_for_years": hidden_inputs(data, skip=["year_min", "year_max"]),
+        "state_for_sort": hidden_inputs(data, skip=["sort"]),
+        "max_query_length": search.MAX_QUERY_LENGTH,
+    }
+    context.update(extra)
+    return context
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Return the search page: results, total and facets for the state in the URL."""
+    filterset = ArticleFilterSet(request.GET)
+    if not filterset.is_valid():
+        return render(
+            request, TEMPLATE, _context(request, errors=filterset.error_list()), status=400
+        )
+    params = filterset.search_params()
+    if params.query.doi:
+        article = Article.objects.with_doi(params.query.doi).only("pk").first()
+        if article is not None:
+            return redirect(article)
+        message = (
+            f"No article in the catalogue has the DOI “{params.query.doi}”. Check the DOI, "
+            "or search for words of the title."
+        )
+        return render(request, TEMPLATE, _context(request, errors=[("q", message)]), status=404)
+    # The rendered results are cached per index generation and exact query string, so a
+    # repeated page costs one query; any write to the catalogue changes the generation.
+    generation = search.search_generation()
+    key = page_cache_key("page", generation, request)
+    cache = caches[search.setting("SEARCH_CACHE_ALIAS")]
+    body = cache.get(key)
+    if body is None:
+        try:
+            result = search.search(
+                params=params,
+                page=filterset.page,
+                page_size=filterset.page_size,
+                generation=generation,
+            )
+        except SearchError as error:
+            first_page = _querystring(request.GET) if error.field == "page" else ""
+            return render(
+                request,
+                TEMPLATE,
+                _context(request, errors=[(error.field, error.message)], first_page_url=first_page),
+                status=400,
+            )
+        body = render_to_string(BODY_TEMPLATE, _results_context(request, result), request)
+        cache.set(key, body, search.setting("SEARCH_CACHE_SECONDS"))
+    return render(request, TEMPLATE, _context(request, body=mark_safe(body)))  # noqa: S308
+
+
+def page_cache_key(kind: str, generation: int, request: HttpRequest) -> str:
+    """Return the cache key of a rendered page: generation, host and sorted parameters."""
+    pairs = sorted((name, value) for name, values in request.GET.lists() for value in values)
+    text = f"{request.get_host()}?{urlencode(pairs)}"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return f"catalogue-search-{kind}:{generation}:{digest}"
+
+
+def _results_context(request: HttpRequest, result: SearchResult) -> dict:
+    """Return the context of the results region (_search_body.html)."""
+    _decorate(result, request.GET)
+    facets = dict(result.facets)
+    facets.pop("year")
+    return _context(
+        request,
+        result=result,
+        params=result.params,
+        facets=facets.values(),
+        years=_years(result, request.GET),
+        year_approximate=result.facets["year"].approximate,
+        chips=_chips(result, request.GET),
+        clear_url=_querystring(request.GET, **_cleared(request.GET)),
+        page_obj=_page_obj(result),
+        suggestion_url=_querystring(request.GET, q=result.suggestion) if result.suggestion else "",
+        exports=[
+            (
+                export.label,
+                reverse("catalogue:search-export")
+                + _querystring(request.GET, format=export.name, sort=request.GET.get("sort")),
+            )
+            for export in EXPORT_FORMATS.values()
+        ],
+        export_max=search.setting("SEARCH_EXPORT_MAX"),
+    )
+
+
+def _cleared(data: QueryDict) -> dict[str, None]:
+    """Return the changes that clear every filter but keep the words and the sort."""
+    names = {"year_min", "year_max"}
+    for name in search.VALUE_FACETS:
+        names.update((name, f"not_{name}"))
+    return {name: None for name in names if name in data}
+
+
+def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
+    """Return the full list of a facet's values for the current search, sortable and filtered."""
+    if facet not in FACETS or FACETS[facet].kind == "year":
+        return render(
+            request,
+            "catalogue/search_facet.html",
+            {"errors": [("facet", f"There is no facet called “{facet[:50]}”.")]},
+            status=404,
+        )
+    state = request.GET.copy()
+    for name in ("values_sort", "values_filter", "values_page"):
+        state.pop(name, None)
+    filterset = ArticleFilterSet(state)
+    errors = [] if filterset.is_valid() else filterset.error_list()
+    listing = None
+    values_page = request.GET.get("values_page", "1")
+    if not errors:
+        try:
+            listing = search.facet_values(
+                params=filterset.search_params(),
+                facet=facet,
+                sort=request.GET.get("values_sort", "count"),
+                text=request.GET.get("values_filter", ""),
+                page=int(values_page) if values_page.isdigit() else 0,
+            )
+        except SearchError as error:
+            errors = [(error.field, error.message)]
+    if listing is not None:
+        _decorate_list(listing, state)
+    context = {
+        "facet": FACETS[facet],
+        "listing": listing,
+        "errors": errors,
+        "back_url": reverse("catalogue:search") + _querystring(state),
+        "state": hidden_inputs(state, skip=[]),
+        "sort_urls": {
+            sort: _querystring(request.GET, values_sort=sort, values_page=None)
+            for sort in ("count", "az")
+        },
+        "values_sort": request.GET.get("values_sort", "count"),
+        "values_filter": request.GET.get("values_filter", ""),
+        "page_urls": {},
+    }
+    if listing is not None:
+        context["page_urls"] = {
+            "previous": _querystring(request.GET, values_page=str(listing.page - 1)),
+            "next": _querystring(request.GET, values_page=str(listing.page + 1)),
+        }
+    return render(request, "catalogue/search_facet.html", context, status=400 if errors else 200)
+
+
+def _decorate_list(listing: search.FacetList, state: QueryDict) -> None:
+    name = listing.facet
+    included = [v for v in state.getlist(name) if v]
+    excluded = [v for v in state.getlist(f"not_{name}") if v]
+    base = reverse("catalogue:search")
+    for value in listing.values:
+        param = value.param
+        value.count_text = count_text(value)
+        value.include_url = base + _querystring(
+            state, **{name: [*included, param], f"not_{name}": [v for v in excluded if v != param]}
+        )
+        value.exclude_url = base + _querystring(
+            state, **{f"not_{name}": [*excluded, param], name: [v for v in included if v != param]}
+        )
+        value.remove_url = base + _querystring(
+            state,
+            **{
+                name: [v for v in included if v != param],
+                f"not_{name}": [v for v in excluded if v != param],
+            },
+        )
+
+
+def export_results(request: HttpRequest) -> HttpResponse:
+    """Stream the current result set (up to SEARCH_EXPORT_MAX articles) as BibTeX/RIS/CSL-JSON."""
+    state = request.GET.copy()
+    name = state.pop("format", ["bibtex"])[-1]
+    try:
+        export = get_export_format(name)
+    except UnknownExportFormat as error:
+        return render(
+            request, TEMPLATE, _context(request, errors=[("format", str(error))]), status=400
+        )
+    filterset = ArticleFilterSet(state)
+    if not filterset.is_valid():
+        return render(
+            request, TEMPLATE, _context(request, errors=filterset.error_list()), status=400
+        )
+    articles = filterset.qs[: search.setting("SEARCH_EXPORT_MAX")]
+    response = StreamingHttpResponse(export.stream(articles), content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename()}"'
+    return response

@@ -1,0 +1,385 @@
+"""Tests for catalogue.views.search: the /search/ page, "all values" lists and exports."""
+
+import html as html_lib
+import json
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.cache import caches
+from django.urls import reverse
+
+from catalogue.models import Article
+from tests.factories import make_article, make_author, make_journal, make_keyword
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = "/search/"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    caches["default"].clear()
+
+
+def page_of(response) -> str:
+    return response.content.decode()
+
+
+def result_titles(response) -> list[str]:
+    """Return the result titles as text (highlight marks removed), in page order."""
+    found = re.findall(r'class="result__title"><a href="[^"]+">(.*?)</a>', page_of(response))
+    return [html_lib.unescape(re.sub(r"</?mark>", "", title)) for title in found]
+
+
+def links(response, css_class: str) -> list[tuple[str, str]]:
+    """Return (href, text) of the links with `css_class`."""
+    pattern = rf'<a class="{css_class}" href="([^"]*)"[^>]*>(.*?)</a>'
+    return [
+        (html_lib.unescape(href), re.sub(r"<[^>]+>", "", text).strip())
+        for href, text in re.findall(pattern, page_of(response), flags=re.S)
+    ]
+
+
+def params_of(href: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(href).query)
+
+
+@pytest.fixture
+def shelf():
+    """Twenty-five alliance studies over two journals and three keywords, and one other."""
+    journals = [make_journal(title="Journal One"), make_journal(title="Journal Two")]
+    keywords = [make_keyword(term=term) for term in ("alliance", "outcome", "dropout")]
+    author = make_author(family_name="Zilcha-Mano", given_names="Sigal")
+    for n in range(25):
+        make_article(
+            title=f"Alliance study {n:02d}",
+            abstract="We measured the therapeutic alliance.",
+            journal=journals[n % 2],
+            keywords=[keywords[n % 3]],
+            authors=[author, make_author()],
+            year=2000 + n,
+            output_type="editorial" if n == 24 else "article",
+        )
+    make_article(title="Something else entirely", year=1999)
+    return {"journals": journals, "keywords": keywords, "author": author}
+
+
+# The page -----------------------------------------------------------------------------------------
+
+
+def test_results_with_total_highlights_and_facets(client, shelf):
+    response = client.get(SEARCH, {"q": "alliance", "sort": "newest"})
+
+    page = page_of(response)
+    assert response.status_code == 200
+    assert "25 results for “alliance”" in page
+    assert "Showing 1–20 of 25" in page
+    assert result_titles(response)[:3] == [
+        "Alliance study 24",
+        "Alliance study 23",
+        "Alliance study 22",
+    ]
+    newest = Article.objects.get(title="Alliance study 24")
+    assert f'<a href="/articles/{newest.pk}/"><mark>Alliance</mark> study 24</a>' in page
+    assert "measured the therapeutic <mark>alliance</mark>" in page
+    assert ">Sigal Zilcha-Mano</a>" in page
+    facet_labels = [text for _, text in links(response, "facet__link")]
+    assert facet_labels[:2] == ["Article", "Editorial"]
+    assert "Journal One" in facet_labels and "Journal Two" in facet_labels
+    assert re.search(
+        r'<span class="facet__label">alliance</span></a>\s*<a class="facet__exclude"', page
+    )
+
+
+def test_every_link_carries_the_whole_state(client, shelf):
+    alliance, outcome, dropout = (keyword.pk for keyword in shelf["keywords"])
+    url = (
+        f"{SEARCH}?q=alliance&keyword={alliance}&not_type=editorial&year_min=2005&sort=newest"
+        "&page=1"
+    )
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    include = dict((text, href) for href, text in links(response, "facet__link"))
+    # Adding a keyword keeps the query, the other keyword, the exclusion, the range and the sort,
+    # and goes back to page 1.
+    assert params_of(include["outcome"]) == {
+        "q": ["alliance"],
+        "keyword": [str(alliance), str(outcome)],
+        "not_type": ["editorial"],
+        "year_min": ["2005"],
+        "sort": ["newest"],
+    }
+    # The selected keyword's link removes it.
+    assert params_of(include["✓ alliance"]) == {
+        "q": ["alliance"], "not_type": ["editorial"], "year_min": ["2005"], "sort": ["newest"],
+    }  # fmt: skip
+    exclude = dict(
+        (re.sub(r"^Exclude ", "", label), html_lib.unescape(href))
+        for href, label in re.findall(
+            r'<a class="facet__exclude" href="([^"]*)" title="Exclude ([^"]*)"', page_of(response)
+        )
+    )
+    assert params_of(exclude["dropout"])["not_keyword"] == [str(dropout)]
+
+
+def test_chips_remove_one_filter_and_clear_all_keeps_the_words(client, shelf):
+    alliance, outcome, _ = (keyword.pk for keyword in shelf["keywords"])
+    url = (
+        f"{SEARCH}?q=alliance&keyword={alliance}&keyword={outcome}&year_min=2010&year_max=2020"
+        "&not_type=editorial"
+    )
+
+    response = client.get(url)
+
+    page = page_of(response)
+    chips = re.findall(
+        r'<span class="chip__facet">(.*?)</span> <span class="chip__label">(.*?)</span> '
+        r'<a class="chip__remove" href="([^"]*)"',
+        page,
+    )
+    assert [(facet, label) for facet, label, _ in chips] == [
+        ("Year:", "2010–2020"),
+        ("Output type is not", "Editorial"),
+        ("Keyword:", "alliance"),
+        ("Keyword:", "outcome"),
+    ]
+    year_removed = params_of(html_lib.unescape(chips[0][2]))
+    assert "year_min" not in year_removed and "year_max" not in year_removed
+    assert params_of(html_lib.unescape(chips[2][2]))["keyword"] == [str(outcome)]
+    clear = re.search(r'<a class="chips__clear" href="([^"]*)"', page).group(1)
+    assert params_of(html_lib.unescape(clear)) == {"q": ["alliance"]}
+
+
+def test_year_histogram_bars_and_range_form(client, shelf):
+    response = client.get(SEARCH, {"q": "alliance", "year_min": "2020"})
+
+    page = page_of(response)
+    bars = re.findall(
+        r'<li class="histogram__bar( histogram__bar--outside)?"><a href="([^"]*)"', page
+    )
+    assert len(bars) == 25  # counted without the range: every year shows
+    outside = [bool(flag) for flag, _ in bars]
+    assert outside == [True] * 20 + [False] * 5
+    first = params_of(html_lib.unescape(bars[0][1]))
+    assert (first["year_min"], first["year_max"]) == (["2000"], ["2000"])
+    assert 'name="year_min" type="number"' in page and 'value="2020"' in page
+    assert "5 results" in page
+
+
+def test_pagination_keeps_the_state(client, shelf):
+    response = client.get(SEARCH, {"q": "alliance", "sort": "oldest", "page": "2"})
+
+    page = page_of(response)
+    assert result_titles(response) == [f"Alliance study {n}" for n in range(20, 25)]
+    assert 'href="?q=alliance&amp;sort=oldest&amp;page=1" rel="prev"' in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("year_min=abc", "The year must be a whole number such as 2010."),
+        ("keyword=999999", "There is no keyword with the id 999999."),
+        ("journal=1.5", "“1.5” is not a journal id"),
+        ("page=999999", "Only the first 10,000 results can be paged through"),
+        ("page=3", "There is no page 3: the results have 2 pages."),
+        ("page_size=100000", "The page size must be between 1 and 100 results (it was 100,000)."),
+        (
+            "q=" + "a" * 501,
+            "Your search is too long: please use at most 500 characters (it has 501).",
+        ),
+        ("q=-dropout", "A search needs at least one word to look for"),
+        ("sort=best", "“best” is not a sort order"),
+    ],
+)
+def test_bad_input_is_a_400_with_a_helpful_message(client, shelf, query, message):
+    response = client.get(
+        f"{SEARCH}?q=alliance&{query}" if not query.startswith("q=") else f"{SEARCH}?{query}"
+    )
+
+    assert response.status_code == 400
+    page = page_of(response)
+    assert html_lib.escape(message, quote=False) in page or message in html_lib.unescape(page)
+    assert 'role="alert"' in page
+    assert 'class="result"' not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "notice"),
+    [
+        ('"therapeutic alliance', "The closing quotation mark was missing"),
+        ("alliance OR", "“OR” needs a word on each side"),
+        ("OR OR alliance", "“OR” needs a word on each side"),
+        ("alliance -", "A lone “-” at the end was ignored."),
+    ],
+)
+def test_odd_syntax_still_searches_with_a_notice(client, shelf, query, notice):
+    response = client.get(SEARCH, {"q": query})
+
+    assert response.status_code == 200
+    assert notice in html_lib.unescape(page_of(response))
+    assert len(result_titles(response)) == 20
+
+
+@pytest.mark.parametrize(
+    "query", ["' OR 1=1 --", '"; DROP TABLE catalogue_article; --', "100% _", "<b>alliance</b>"]
+)
+def test_sql_and_html_in_the_query_are_searched_as_words_and_escaped(client, shelf, query):
+    response = client.get(SEARCH, {"q": query})
+
+    page = page_of(response)
+    assert response.status_code == 200
+    assert "<b>alliance</b>" not in page.replace("<mark>", "")
+    assert Article.objects.count() == 26
+
+
+def test_the_query_is_escaped_everywhere(client, db):
+    response = client.get(SEARCH, {"q": "<script>alert('x')</script> study"})
+
+    page = page_of(response)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; study" in page
+
+
+def test_did_you_mean(client, shelf):
+    response = client.get(SEARCH, {"q": "aliance"})
+
+    page = page_of(response)
+    assert "No results" in page
+    assert 'Did you mean <a href="/search/?q=alliance">alliance</a>?' in page
+
+
+def test_a_pasted_doi_jumps_to_the_record(client, db):
+    article = make_article(doi="10.1037/a0040435")
+
+    response = client.get(SEARCH, {"q": "https://doi.org/10.1037/A0040435"})
+
+    assert response.status_code == 302
+    assert response["Location"] == article.get_absolute_url()
+    missing = client.get(SEARCH, {"q": "doi:10.9999/none"})
+    assert missing.status_code == 404
+    assert "No article in the catalogue has the DOI “10.9999/none”." in page_of(missing)
+
+
+def test_empty_catalogue_and_empty_search(client, db):
+    response = client.get(SEARCH)
+
+    assert response.status_code == 200
+    assert "The catalogue has no articles yet." in page_of(response)
+
+
+def test_header_and_home_search_boxes_go_to_the_search_page(client, db):
+    home = page_of(client.get("/"))
+    assert '<form class="search-form" role="search" action="/search/" method="get">' in home
+
+    search_page = page_of(client.get(SEARCH, {"q": 'a"b'}))
+    assert '<form class="search-box" role="search" action="/search/" method="get">' in search_page
+    assert 'id="page-q" type="search" name="q" value="a&quot;b"' in search_page
+
+
+# Query counts -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 25])
+def test_the_page_makes_a_constant_number_of_queries(client, db, django_assert_num_queries, count):
+    for n in range(count):
+        make_article(title=f"Constant study {n}", authors=[make_author(), make_author()])
+
+    # Index generation, the results statement, the page's articles, their authorships.
+    with django_assert_num_queries(4):
+        response = client.get(SEARCH, {"q": "constant", "sort": "title"})
+    assert len(result_titles(response)) == min(count, 20)
+    with django_assert_num_queries(4):
+        client.get(SEARCH, {"q": "constant study", "type": "article", "not_language": "fr"})
+    with django_assert_num_queries(4):
+        client.get(SEARCH)
+    # The same page again: only the index generation, the rendered results are cached.
+    with django_assert_num_queries(1):
+        again = client.get(SEARCH, {"q": "constant", "sort": "title"})
+    assert result_titles(again) == result_titles(response)
+
+
+def test_no_results_makes_fewer_queries(client, db, django_assert_num_queries):
+    make_article(title="Anything")
+
+    # Generation, results statement, "did you mean".
+    with django_assert_num_queries(3):
+        client.get(SEARCH, {"q": "nothingatall"})
+    # Generation, results statement.
+    with django_assert_num_queries(2):
+        client.get(SEARCH, {"type": "dataset"})
+    # Refused before any query.
+    with django_assert_num_queries(0):
+        client.get(SEARCH, {"year_min": "abc"})
+
+
+# All values of a facet ----------------------------------------------------------------------------
+
+
+def test_all_values_sorted_and_filtered_without_accents(client, shelf):
+    url = reverse("catalogue:search-facet", args=["author"])
+
+    by_count = client.get(url, {"q": "alliance"})
+    assert by_count.status_code == 200
+    labels = [text for _, text in links(by_count, "facet__link")]
+    assert labels[0] == "Sigal Zilcha-Mano"
+    assert len(labels) == 26
+    assert "26 values" in page_of(by_count)
+
+    filtered = client.get(url, {"q": "alliance", "values_filter": "ZILCHA", "values_sort": "az"})
+    assert [text for _, text in links(filtered, "facet__link")] == ["Sigal Zilcha-Mano"]
+    href = links(filtered, "facet__link")[0][0]
+    assert href.startswith("/search/?")
+    assert params_of(href) == {"q": ["alliance"], "author": [str(shelf["author"].pk)]}
+
+
+def test_all_values_of_an_unknown_facet_is_a_404(client, db):
+    response = client.get("/search/facets/colour/")
+
+    assert response.status_code == 404
+    assert "There is no facet called “colour”." in html_lib.unescape(page_of(response))
+
+
+# Exports ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("export", "media_type", "marker"),
+    [
+        ("bibtex", "application/x-bibtex", "@article{"),
+        ("ris", "application/x-research-info-systems", "TY  - "),
+        ("csl-json", "application/vnd.citationstyles.csl+json", '"type": "article-journal"'),
+    ],
+)
+def test_the_result_set_exports_streamed_in_every_format(client, shelf, export, media_type, marker):
+    keyword = shelf["keywords"][0].pk
+
+    response = client.get(
+        reverse("catalogue:search-export"), {"q": "alliance", "keyword": keyword, "format": export}
+    )
+
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == f"{media_type}; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="catalogue-export.')
+    body = b"".join(response.streaming_content).decode()
+    assert body.count(marker) == 9  # studies 0, 3, ..., 24 carry "alliance"
+    if export == "csl-json":
+        titles = [item["title"] for item in json.loads(body)]
+        assert titles[0] == "Alliance study 24"
+
+
+def test_export_links_on_the_page(client, shelf):
+    page = html_lib.unescape(page_of(client.get(SEARCH, {"q": "alliance"})))
+
+    assert 'href="/search/export/?q=alliance&format=bibtex"' in page
+    assert "Export these 25 results:" in page
+
+
+def test_a_bad_export_format_is_a_400(client, db):
+    response = client.get(reverse("catalogue:search-export"), {"format": "docx"})
+
+    assert response.status_code == 400
+    assert "Unknown export format" in html_lib.unescape(page_of(response))
