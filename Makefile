@@ -22,7 +22,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py loaddata seed
+	$(BIN)/python manage.py loaddata seed evidence_summaries
 	$(BIN)/python manage.py generate_catalogue --articles $(DEMO_ARTICLES) --seed 1 --skip-if-populated
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -43,6 +44,8 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ["title", "doi"]
     autocomplete_fields = ["journal", "keywords", "subject_areas"]
     readonly_fields = ["created", "updated"]
+    # A URL typed without a scheme means https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [AuthorshipInline]
     show_full_result_count = False
     fieldsets = [

@@ -702,14 +702,23 @@ def test_bulk_statements_are_indexed_at_commit_on_postgresql(db):
 
     with connection.cursor() as cursor:
         # Every statement counts as "bulk": queued, then indexed when the generator runs
-        # SET CONSTRAINTS ALL IMMEDIATE (as COMMIT would).
+        # SET CONSTRAINTS ALL IMMEDIATE (as COMMIT would); more than 10 queued articles
+        # take the bulk-load path (indexes dropped and rebuilt, facets recounted).
         cursor.execute("SET LOCAL catalogue.search_defer_rows = 0")
+        cursor.execute("SET LOCAL catalogue.search_bulk_rows = 10")
     generate_catalogue(articles=40, seed=12, batch_size=10)
 
-    assert run("").total == 40
+    result = run("")
+    assert result.total == 40
+    assert sum(value.count for value in result.facets["peer_reviewed"].values) == 40
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM catalogue_search_pending")
         assert cursor.fetchone()[0] == 0
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'catalogue_search' "
+            "AND indexname LIKE 'catalogue_search_%%'"
+        )
+        assert cursor.fetchone()[0] == 11  # the primary key and the ten rebuilt
 
 
 @pytest.mark.postgres
@@ -741,9 +750,7 @@ def test_index_and_catalogue_counts_match_a_rebuild_after_writes(catalogue):
 
 
 @pytest.mark.postgres
-def test_large_results_get_sampled_counts_flagged_and_exact_totals_under_a_selection(
-    db, settings
-):
+def test_large_results_get_sampled_counts_flagged_and_exact_totals_under_a_selection(db, settings):
     # The probe that sizes a result set reads 1/64 of it: thresholds far above 64 are stable.
     settings.SEARCH_EXACT_THRESHOLD = 200
     settings.SEARCH_EXACT_THRESHOLD_OTHER_VALUES = 200
@@ -769,6 +776,10 @@ def test_large_results_get_sampled_counts_flagged_and_exact_totals_under_a_selec
     # Relevance ranked the sampled matches; paging stops at the end of them.
     assert 20 <= result.ranking_window <= 400
     assert result.num_pages == -(-result.ranking_window // 10)
+    # The full list of a facet's values is counted the same way.
+    listing = search.facet_values(params=result.params, facet="journal")
+    assert listing.approximate
+    assert [value.label for value in listing.values] == ["Big Journal"]
     # Under a selected facet value the total is exact, whatever the size.
     selected = run("sampled", journal=[journal.pk], page_size=10)
     assert (selected.total, selected.total_exact) == (1200, True)

@@ -287,16 +287,17 @@ def test_the_page_makes_a_constant_number_of_queries(client, db, django_assert_n
     for n in range(count):
         make_article(title=f"Constant study {n}", authors=[make_author(), make_author()])
 
-    # Index generation, the results statement, the page's articles, their authorships.
-    with django_assert_num_queries(4):
+    # Index generation, the results statement, the page's articles, their authorships, and
+    # (with words in the query) the evidence summaries matching them.
+    with django_assert_num_queries(5):
         response = client.get(SEARCH, {"q": "constant", "sort": "title"})
     assert len(result_titles(response)) == min(count, 20)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(SEARCH, {"q": "constant study", "type": "article", "not_language": "fr"})
     with django_assert_num_queries(4):
         client.get(SEARCH)
-    # The same page again: only the index generation, the rendered results are cached.
-    with django_assert_num_queries(1):
+    # The same page again: the index generation and the summaries; the results are cached.
+    with django_assert_num_queries(2):
         again = client.get(SEARCH, {"q": "constant", "sort": "title"})
     assert result_titles(again) == result_titles(response)
 
@@ -304,8 +305,8 @@ def test_the_page_makes_a_constant_number_of_queries(client, db, django_assert_n
 def test_no_results_makes_fewer_queries(client, db, django_assert_num_queries):
     make_article(title="Anything")
 
-    # Generation, results statement, "did you mean".
-    with django_assert_num_queries(3):
+    # Generation, results statement, "did you mean", matching evidence summaries.
+    with django_assert_num_queries(4):
         client.get(SEARCH, {"q": "nothingatall"})
     # Generation, results statement.
     with django_assert_num_queries(2):
@@ -383,3 +384,20 @@ def test_a_bad_export_format_is_a_400(client, db):
 
     assert response.status_code == 400
     assert "Unknown export format" in html_lib.unescape(page_of(response))
+
+
+def test_matching_evidence_summaries_appear_above_the_article_results(client, db):
+    from django.core.management import call_command
+
+    call_command("loaddata", "seed", "evidence_summaries", verbosity=0)
+
+    page = client.get(SEARCH, {"q": "therapeutic alliance"}).content.decode()
+    second_page = client.get(SEARCH, {"q": "therapeutic alliance", "page": "2"}).content.decode()
+    unrelated = client.get(SEARCH, {"q": "zebrafish"}).content.decode()
+
+    heading = '<h2 id="summary-results-heading">Evidence summaries</h2>'
+    assert heading in page
+    assert "Is the therapeutic alliance the most important part of therapy?" in page
+    assert page.index(heading) < page.index('id="results-heading"')
+    assert heading not in unrelated
+    assert heading not in second_page

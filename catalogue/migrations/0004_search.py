@@ -146,8 +146,14 @@ CREATE FUNCTION catalogue_search_facet_values(r catalogue_search)
 $$;
 
 -- Re-index the given articles now; return how many index rows changed.
-CREATE FUNCTION catalogue_search_refresh(ids bigint[]) RETURNS integer
-    LANGUAGE plpgsql AS $$
+-- `counts` false leaves catalogue_search_facet alone (a bulk flush recounts it once instead).
+-- A custom plan for every call: a cached generic plan does not know how few ids it gets and
+-- may scan whole tables.
+CREATE FUNCTION catalogue_search_refresh(ids bigint[], counts boolean DEFAULT true)
+    RETURNS integer
+    LANGUAGE plpgsql
+    SET plan_cache_mode = force_custom_plan
+    AS $$
 DECLARE
     changed integer;
 BEGIN
@@ -218,7 +224,7 @@ BEGIN
     ),
     counted AS (
         INSERT INTO catalogue_search_facet (facet, value, count)
-        SELECT facet, value, change FROM delta ORDER BY facet, value
+        SELECT facet, value, change FROM delta WHERE counts ORDER BY facet, value
         ON CONFLICT (facet, value) DO UPDATE SET count = catalogue_search_facet.count + excluded.count
     )
     SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM removed) INTO changed;
@@ -229,22 +235,85 @@ BEGIN
 END
 $$;
 
+-- The secondary indexes of catalogue_search, dropped around a bulk flush: building them once
+-- afterwards costs a fraction of maintaining them row by row.
+CREATE FUNCTION catalogue_search_create_indexes() RETURNS void
+    LANGUAGE plpgsql
+    SET maintenance_work_mem = '512MB'
+    AS $$
+BEGIN
+    CREATE INDEX IF NOT EXISTS catalogue_search_document ON catalogue_search USING gin (document);
+    CREATE INDEX IF NOT EXISTS catalogue_search_keyword_ids ON catalogue_search
+        USING gin (keyword_ids);
+    CREATE INDEX IF NOT EXISTS catalogue_search_author_ids ON catalogue_search
+        USING gin (author_ids);
+    CREATE INDEX IF NOT EXISTS catalogue_search_subject_ids ON catalogue_search
+        USING gin (subject_ids);
+    CREATE INDEX IF NOT EXISTS catalogue_search_journal ON catalogue_search (journal_id, date_key);
+    CREATE INDEX IF NOT EXISTS catalogue_search_year ON catalogue_search (year);
+    CREATE INDEX IF NOT EXISTS catalogue_search_newest ON catalogue_search
+        (date_key DESC NULLS LAST, article_id DESC);
+    CREATE INDEX IF NOT EXISTS catalogue_search_oldest ON catalogue_search
+        (date_key ASC NULLS LAST, article_id ASC);
+    CREATE INDEX IF NOT EXISTS catalogue_search_title ON catalogue_search (title_key, article_id);
+    CREATE INDEX IF NOT EXISTS catalogue_search_sample ON catalogue_search (sample);
+END
+$$;
+
+CREATE FUNCTION catalogue_search_drop_indexes() RETURNS void
+    LANGUAGE sql AS $$
+    DROP INDEX IF EXISTS catalogue_search_document, catalogue_search_keyword_ids,
+        catalogue_search_author_ids, catalogue_search_subject_ids, catalogue_search_journal,
+        catalogue_search_year, catalogue_search_newest, catalogue_search_oldest,
+        catalogue_search_title, catalogue_search_sample;
+$$;
+
+-- Recount the whole catalogue's facets from the index.
+CREATE FUNCTION catalogue_search_recount() RETURNS void
+    LANGUAGE sql AS $$
+    DELETE FROM catalogue_search_facet;
+    INSERT INTO catalogue_search_facet (facet, value, count)
+    SELECT v.facet, v.value, count(*) FROM catalogue_search s
+    CROSS JOIN LATERAL catalogue_search_facet_values(s) v
+    GROUP BY v.facet, v.value;
+$$;
+
 -- Index the queued articles (see catalogue_search_touch) in chunks; return rows changed.
+-- A bulk flush (more than `catalogue.search_bulk_rows`, default 20,000, articles and a fifth
+-- of the index) drops the secondary
+-- indexes, writes the rows, rebuilds the indexes and recounts the facets once: readers of
+-- catalogue_search wait for the transaction, as they already wait for a bulk load's locks.
 CREATE FUNCTION catalogue_search_flush() RETURNS integer
     LANGUAGE plpgsql AS $$
 DECLARE
     queued bigint[];
     changed integer := 0;
     first integer;
+    bulk boolean;
 BEGIN
     WITH taken AS (DELETE FROM catalogue_search_pending RETURNING article_ids)
     SELECT array_agg(DISTINCT id ORDER BY id) INTO queued FROM taken, unnest(article_ids) AS id;
     IF queued IS NULL THEN
         RETURN 0;
     END IF;
+    bulk := cardinality(queued) > greatest(
+        coalesce(nullif(current_setting('catalogue.search_bulk_rows', true), '')::integer, 20000),
+        (SELECT reltuples FROM pg_class WHERE oid = 'catalogue_search'::regclass) / 5
+    );
+    IF bulk THEN
+        -- Tables just filled by the same transaction have no statistics yet.
+        ANALYZE catalogue_article, catalogue_authorship, catalogue_author, catalogue_keyword,
+            catalogue_article_keywords, catalogue_article_subject_areas;
+        PERFORM catalogue_search_drop_indexes();
+    END IF;
     FOR first IN 1 .. cardinality(queued) BY 5000 LOOP
-        changed := changed + catalogue_search_refresh(queued[first:first + 4999]);
+        changed := changed + catalogue_search_refresh(queued[first:first + 4999], NOT bulk);
     END LOOP;
+    IF bulk THEN
+        PERFORM catalogue_search_create_indexes();
+        PERFORM catalogue_search_recount();
+        ANALYZE catalogue_search;
+    END IF;
     RETURN changed;
 END
 $$;
@@ -410,23 +479,11 @@ FROM catalogue_search_source ORDER BY article_id;
 INSERT INTO catalogue_search_word (word)
 SELECT DISTINCT word FROM catalogue_search_source, unnest(vocabulary) AS word;
 
-CREATE INDEX catalogue_search_document ON catalogue_search USING gin (document);
-CREATE INDEX catalogue_search_keyword_ids ON catalogue_search USING gin (keyword_ids);
-CREATE INDEX catalogue_search_author_ids ON catalogue_search USING gin (author_ids);
-CREATE INDEX catalogue_search_subject_ids ON catalogue_search USING gin (subject_ids);
-CREATE INDEX catalogue_search_journal ON catalogue_search (journal_id, date_key);
-CREATE INDEX catalogue_search_year ON catalogue_search (year);
-CREATE INDEX catalogue_search_newest ON catalogue_search (date_key DESC NULLS LAST, article_id DESC);
-CREATE INDEX catalogue_search_oldest ON catalogue_search (date_key ASC NULLS LAST, article_id ASC);
-CREATE INDEX catalogue_search_title ON catalogue_search (title_key, article_id);
-CREATE INDEX catalogue_search_sample ON catalogue_search (sample);
+SELECT catalogue_search_create_indexes();
 CREATE INDEX catalogue_search_facet_top ON catalogue_search_facet (facet, count DESC, value);
 CREATE INDEX catalogue_search_word_trgm ON catalogue_search_word USING gin (word gin_trgm_ops);
 
-INSERT INTO catalogue_search_facet (facet, value, count)
-SELECT v.facet, v.value, count(*) FROM catalogue_search s
-CROSS JOIN LATERAL catalogue_search_facet_values(s) v
-GROUP BY v.facet, v.value;
+SELECT catalogue_search_recount();
 
 ANALYZE catalogue_search;
 ANALYZE catalogue_search_facet;
@@ -441,10 +498,12 @@ DROP TRIGGER IF EXISTS catalogue_author_search_update ON catalogue_author;
 DROP TABLE IF EXISTS catalogue_search_pending, catalogue_search_word, catalogue_search_facet,
     catalogue_search_state CASCADE;
 DROP FUNCTION IF EXISTS catalogue_search_run(text);
+DROP FUNCTION IF EXISTS catalogue_search_create_indexes(), catalogue_search_drop_indexes(),
+    catalogue_search_recount();
 DROP FUNCTION IF EXISTS catalogue_search_truncated(), catalogue_search_author_renamed(),
     catalogue_search_keyword_renamed(), catalogue_search_changed(),
     catalogue_search_pending_flush(), catalogue_search_touch(bigint[]),
-    catalogue_search_flush(), catalogue_search_refresh(bigint[]);
+    catalogue_search_flush(), catalogue_search_refresh(bigint[], boolean);
 DROP VIEW IF EXISTS catalogue_search_source;
 DROP FUNCTION IF EXISTS catalogue_search_facet_values(catalogue_search);
 DROP TABLE IF EXISTS catalogue_search;

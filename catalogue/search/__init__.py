@@ -139,12 +139,7 @@ def refresh_search_index(article_ids: Iterable[int] | None = None) -> int:
                 )
                 changed += cursor.rowcount
                 cursor.execute(
-                    "DELETE FROM catalogue_search_facet; "
-                    "INSERT INTO catalogue_search_facet (facet, value, count) "
-                    "SELECT v.facet, v.value, count(*) FROM catalogue_search s "
-                    "CROSS JOIN LATERAL catalogue_search_facet_values(s) v "
-                    "GROUP BY v.facet, v.value; "
-                    "UPDATE catalogue_search_state "
+                    "SELECT catalogue_search_recount(); UPDATE catalogue_search_state "
                     "SET generation = nextval('catalogue_search_generation')"
                 )
         else:
@@ -184,6 +179,14 @@ def _check_paging(page: int, page_size: int) -> None:
         )
 
 
+def _postgres_settings() -> postgres.Settings:
+    return postgres.Settings(
+        exact_threshold=setting("SEARCH_EXACT_THRESHOLD"),
+        sample_size=setting("SEARCH_FACET_SAMPLE"),
+        context_threshold=setting("SEARCH_EXACT_THRESHOLD_OTHER_VALUES"),
+    )
+
+
 def _run(params: SearchParams, offset: int, limit: int) -> tuple[postgres.Raw, str]:
     facet_names = list(FACETS)
     if _is_postgres():
@@ -192,11 +195,7 @@ def _run(params: SearchParams, offset: int, limit: int) -> tuple[postgres.Raw, s
             offset=offset,
             limit=limit,
             facet_names=facet_names,
-            settings=postgres.Settings(
-                exact_threshold=setting("SEARCH_EXACT_THRESHOLD"),
-                sample_size=setting("SEARCH_FACET_SAMPLE"),
-                context_threshold=setting("SEARCH_EXACT_THRESHOLD_OTHER_VALUES"),
-            ),
+            settings=_postgres_settings(),
         )
     else:
         raw = sqlite.run_results(params=params, offset=offset, limit=limit, facet_names=facet_names)
@@ -462,7 +461,8 @@ def facet_values(
     """Return every value of `facet` for the search (its own selection left out), paged.
 
     `sort` is "count" or "az"; `text` keeps the values whose label contains it, ignoring case
-    and accents. Counts are exact.
+    and accents. Counted like the results page's facets: exact up to the threshold, else
+    estimated from the sample (`approximate`).
     """
     from catalogue.models import fold
 
@@ -475,18 +475,29 @@ def facet_values(
     size = FACET_LIST_PAGE_SIZE
     included = {FacetValue(v, "", 0).param for v in params.included(facet)}
     excluded = {FacetValue(v, "", 0).param for v in params.excluded(facet)}
+    approximate = False
     if _is_postgres() and FACETS[facet].kind == "ids":
-        rows, total = postgres.run_facet_list(
-            params=params, facet=facet, sort=sort, text=text, offset=(page - 1) * size, limit=size
+        rows, total, approximate = postgres.run_facet_list(
+            params=params,
+            facet=facet,
+            sort=sort,
+            text=text,
+            offset=(page - 1) * size,
+            limit=size,
+            settings=_postgres_settings(),
         )
     else:
         if _is_postgres():
-            all_rows = [
-                (value, count, label, label)
-                for value, count, label in postgres.run_facet_list(
-                    params=params, facet=facet, sort="count", text="", offset=0, limit=100_000
-                )[0]
-            ]
+            listed, _, approximate = postgres.run_facet_list(
+                params=params,
+                facet=facet,
+                sort="count",
+                text="",
+                offset=0,
+                limit=100_000,
+                settings=_postgres_settings(),
+            )
+            all_rows = [(value, count, label, label) for value, count, label in listed]
         else:
             all_rows = sqlite.run_facet_list(params=params, facet=facet)
         if FACETS[facet].kind != "ids":
@@ -512,6 +523,7 @@ def facet_values(
             count=count,
             selected=value in included,
             excluded=value in excluded,
+            approximate=approximate,
         )
         for value, count, label in rows
     ]
@@ -524,6 +536,7 @@ def facet_values(
         page_size=size,
         sort=sort,
         text=text,
+        approximate=approximate,
     )
 
 

@@ -524,26 +524,44 @@ def run_results(
 
 
 def facet_list_statement(
-    *, params: SearchParams, facet: str, sort: str, text: str, offset: int, limit: int
+    *,
+    params: SearchParams,
+    facet: str,
+    sort: str,
+    text: str,
+    offset: int,
+    limit: int,
+    settings: Settings,
 ) -> Fragment:
-    """Return the statement listing every value of `facet` with its exact count and label."""
+    """Return the statement listing every value of `facet` with its count and label.
+
+    Counted like the facet on the results page: exactly up to the threshold, else from the
+    sample (flagged); the whole catalogue's counts come from catalogue_search_facet.
+    """
     column, is_array, _ = COLUMNS[facet]
-    own = conditions(params.without(facet))
-    if own:
+    own = params.without(facet)
+    ctes = Fragment("")
+    if conditions(own):
+        ctes = _context(
+            "ctx",
+            own,
+            [column],
+            settings,
+            None,
+            sample=settings.sample_size,
+            threshold=settings.exact_threshold,
+        ) + Fragment(", ")
         source = (
-            f"(SELECT unnest(s.{column}) AS v FROM catalogue_search s WHERE "
+            f"(SELECT unnest(c.{column}) AS v FROM ctx c) x"
             if is_array
-            else f"(SELECT s.{column} AS v FROM catalogue_search s WHERE "
+            else f"(SELECT c.{column} AS v FROM ctx c) x"
         )
         present = "v IS NOT NULL" + (" AND v <> ''" if facet == "language" else "")
-        counts = (
-            Fragment(
-                f"SELECT '{facet}'::text AS facet, v::text AS value, count(*) AS n, "
-                "false AS approximate FROM "
-            )
-            + Fragment(source)
-            + where(own)
-            + Fragment(f") x WHERE {present} GROUP BY v")
+        counts = Fragment(
+            f"SELECT '{facet}'::text AS facet, v::text AS value, "
+            f"round(count(*) * {SAMPLE_BUCKETS}.0 / (SELECT k FROM ctx_k))::bigint AS n, "
+            f"(SELECT k FROM ctx_k) < {SAMPLE_BUCKETS} AS approximate FROM {source} "
+            f"WHERE {present} GROUP BY v"
         )
     else:
         counts = Fragment(
@@ -567,24 +585,44 @@ def facet_list_statement(
         )
     order = "l.n DESC, l.sort_key, l.value" if sort == "count" else "l.sort_key, l.n DESC, l.value"
     return (
-        Fragment("WITH counted AS MATERIALIZED (")
+        Fragment("WITH ")
+        + ctes
+        + Fragment("counted AS MATERIALIZED (")
         + counts
-        + Fragment(f") SELECT l.value, l.n, l.label, count(*) OVER () FROM ({labelled}) l")
+        + Fragment(
+            f") SELECT l.value, l.n, l.label, count(*) OVER (), l.approximate FROM ({labelled}) l"
+        )
         + filtered
         + Fragment(f" ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}")
     )
 
 
 def run_facet_list(
-    *, params: SearchParams, facet: str, sort: str, text: str, offset: int, limit: int
-) -> tuple[list[tuple[str, int, str]], int]:
-    """Return ([(value, count, label)], number of values matching `text`)."""
+    *,
+    params: SearchParams,
+    facet: str,
+    sort: str,
+    text: str,
+    offset: int,
+    limit: int,
+    settings: Settings,
+) -> tuple[list[tuple[str, int, str]], int, bool]:
+    """Return ([(value, count, label)], number of values matching `text`, approximate)."""
     statement = facet_list_statement(
-        params=params, facet=facet, sort=sort, text=text, offset=offset, limit=limit
+        params=params,
+        facet=facet,
+        sort=sort,
+        text=text,
+        offset=offset,
+        limit=limit,
+        settings=settings,
     )
-    rows = run_statement(statement, "value text, n bigint, label text, total bigint")
+    rows = run_statement(
+        statement, "value text, n bigint, label text, total bigint, approximate boolean"
+    )
     total = rows[0][3] if rows else 0
-    return [(value, int(n), label) for value, n, label, _ in rows], int(total)
+    approximate = any(row[4] for row in rows)
+    return [(value, int(n), label) for value, n, label, _, _ in rows], int(total), approximate
 
 
 # --- Did you mean -----------------------------------------------------------------------------

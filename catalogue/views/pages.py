@@ -223,7 +223,7 @@ def doi_redirect(request: HttpRequest, doi: str) -> HttpResponse:
         raise Http404(
             f"No article in the catalogue has the DOI “{shown}”: it is not a DOI "
             "(expected 10.<registrant>/<suffix>, e.g. 10.1037/a0040435). "
-            "Check the DOI, or search the catalogue by title."
+            "Check the DOI, or search the catalogue."
         )
     articles = Article.objects.with_doi(normalised)
     # The page needs only the id to redirect; a representation needs the whole record.
@@ -231,7 +231,7 @@ def doi_redirect(request: HttpRequest, doi: str) -> HttpResponse:
     if article is None:
         raise Http404(
             f"No article in the catalogue has the DOI “{shown}”. "
-            "Check the DOI, or search the catalogue by title."
+            "Check the DOI, or search the catalogue."
         )
     if not wanted.is_html:
         return negotiation.representation_response(article, wanted)

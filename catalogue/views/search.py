@@ -27,7 +27,7 @@ from django.utils.safestring import mark_safe
 from catalogue import search
 from catalogue.exporters import EXPORT_FORMATS, UnknownExportFormat, get_export_format
 from catalogue.filters import ArticleFilterSet
-from catalogue.models import Article
+from catalogue.models import Article, EvidenceSummary
 from catalogue.search import FACETS, SORTS, SearchError, SearchResult
 
 TEMPLATE = "catalogue/search_results.html"
@@ -217,7 +217,25 @@ def search_page(request: HttpRequest) -> HttpResponse:
             )
         body = render_to_string(BODY_TEMPLATE, _results_context(request, result), request)
         cache.set(key, body, search.setting("SEARCH_CACHE_SECONDS"))
-    return render(request, TEMPLATE, _context(request, body=mark_safe(body)))  # noqa: S308
+    return render(
+        request,
+        TEMPLATE,
+        _context(
+            request,
+            body=mark_safe(body),  # noqa: S308
+            summaries=matching_summaries(params=params, page=filterset.page),
+        ),
+    )
+
+
+def matching_summaries(*, params, page: int) -> list[EvidenceSummary]:
+    """Return up to five published summaries matching the query's words (first page only)."""
+    # Outside the cached results: summary edits do not change the search index generation.
+    words = " ".join(term.text for term in params.query.terms)
+    if not words or page != 1:
+        return []
+    summaries = EvidenceSummary.objects.published().matching(words).newest_first()
+    return list(summaries.for_listing()[:5])
 
 
 def page_cache_key(kind: str, generation: int, request: HttpRequest) -> str:
