@@ -21,7 +21,9 @@ import bibtexparser
 
 from catalogue.bibtex import BibTeXError, decode_bytes, parse_bytes, parse_text
 
-DEFAULT_FILE = Path("/work/shared/corpus/bibtex/large-16k-entries.bib")
+DEFAULT_FILE = (
+    Path(__file__).resolve().parents[2] / "shared" / "corpus" / "bibtex" / "large-16k-entries.bib"
+)
 
 # Hostile inputs the importer must refuse quickly (the unit tests check the messages).
 HOSTILE = {

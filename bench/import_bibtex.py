@@ -19,7 +19,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FILE = Path("/work/shared/corpus/bibtex/large-16k-entries.bib")
+DEFAULT_FILE = (
+    Path(__file__).resolve().parents[2] / "shared" / "corpus" / "bibtex" / "large-16k-entries.bib"
+)
 DATABASE = "bench_import"
 
 
