@@ -19,6 +19,8 @@ PRODUCTION_ENV = {
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     base = {key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV}
     base.pop("DJANGO_SETTINGS_MODULE", None)
+    # Set by the browser tests' Playwright fixture for this process only, not a deployment's.
+    base.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
