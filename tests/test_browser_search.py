@@ -120,3 +120,31 @@ def test_all_values_panel_filters_as_you_type(page, transactional_db):
     panel.get_by_role("link", name="Ümlaut topic 11", exact=True).click()
     expect(heading(page)).to_have_text("1 result")
     assert result_titles(page) == ["Paper 11"]
+
+
+def focus_by_tab(page, *, matches, limit: int = 120) -> None:
+    """Press Tab until the focused element satisfies the JS predicate `matches`, or fail."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => {{ const el = document.activeElement; return {matches}; }}"):
+            return
+    pytest.fail(f"Tab never reached an element where {matches}")
+
+
+def test_facets_and_chips_work_with_the_keyboard_only(page, trials):
+    page.goto("/search/?q=alliance")
+    expect(heading(page)).to_have_text("45 results for “alliance”")
+
+    focus_by_tab(
+        page,
+        matches="el.matches('section.facet[aria-labelledby=\"facet-keyword\"] a.facet__link')"
+        " && el.textContent.trim() === 'outcome'",
+    )
+    # The focused facet value is visibly focused (WCAG 2.4.7).
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    expect(heading(page)).to_have_text("15 results for “alliance”")
+
+    focus_by_tab(page, matches="el.matches('.chip a, a.chip, .chip button')")
+    page.keyboard.press("Enter")
+    expect(heading(page)).to_have_text("45 results for “alliance”")

@@ -1,0 +1,93 @@
+"""A librarian's BibTeX import in headless Chromium: log in, upload, preview, confirm, undo."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+
+from catalogue.models import Article, ImportBatch
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a-long-librarian-password-for-tests"
+BIBTEX = b"""% Two good entries and one broken one (missing comma after the title).
+@article{fluckiger2018,
+  author  = {Fl{\\"u}ckiger, Christoph and Del Re, A. C.},
+  title   = {The alliance in adult psychotherapy},
+  journal = {Psychotherapy},
+  year    = {2018},
+  volume  = {55},
+  pages   = {316--340},
+  doi     = {10.1037/pst0000172-test}
+}
+
+@article{broken,
+  title = {A title without its comma}
+  year  = {2020}
+}
+
+@article{baldwin2007,
+  author  = {Baldwin, Scott A. and Wampold, Bruce E.},
+  title   = {Untangling the alliance-outcome correlation},
+  journal = {Journal of Consulting and Clinical Psychology},
+  year    = {2007},
+  doi     = {10.1037/0022-006X.75.6.842}
+}
+"""
+
+
+@pytest.fixture
+def librarian(transactional_db):
+    """A Librarians-group member who is not staff (the group's rows are flushed between tests)."""
+    group, _created = Group.objects.get_or_create(name="Librarians")
+    group.permissions.add(Permission.objects.get(codename="import_bibtex"))
+    user = User.objects.create_user("lib", password=PASSWORD)
+    user.groups.add(group)
+    return user
+
+
+def test_librarian_uploads_previews_confirms_and_undoes_an_import(page, librarian):
+    page.goto("/import/")
+    # Anonymous: sent to the login page first.
+    page.wait_for_url(re.compile(r"/accounts/login/\?next=/import/$"))
+    page.get_by_label("Username").fill("lib")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/import/$"))
+
+    page.get_by_label(re.compile("BibTeX file")).set_input_files(
+        {"name": "alliance.bib", "mimeType": "application/x-bibtex", "buffer": BIBTEX}
+    )
+    page.get_by_role("button", name="Preview import").click()
+    page.wait_for_url(re.compile(r"/import/\d+/$"))
+
+    # The preview: two records to create, the broken entry with its line and raw text.
+    assert page.get_by_role("heading", level=1).inner_text() == "Preview: alliance.bib"
+    body = page.locator("main").inner_text()
+    assert "The alliance in adult psychotherapy" in body
+    assert "Untangling the alliance-outcome correlation" in body
+    assert "line 12 · broken" in body
+    assert "A title without its comma" in page.locator("main pre").first.inner_text()
+    assert Article.objects.count() == 0
+
+    page.get_by_role("button", name=re.compile(r"^Import 2 new")).click()
+    page.wait_for_url(re.compile(r"/import/\d+/$"))
+    page.get_by_text("created 2").first.wait_for()
+    assert Article.objects.count() == 2
+
+    # The imported record, decoded from LaTeX, is in the catalogue.
+    page.get_by_role("link", name="The alliance in adult psychotherapy").first.click()
+    page.wait_for_url(re.compile(r"/articles/\d+/$"))
+    assert page.get_by_role("link", name="Christoph Flückiger").is_visible()
+    page.go_back()
+
+    page.goto("/import/history/")
+    assert "alliance.bib" in page.locator("main").inner_text()
+    batch = ImportBatch.objects.get()
+    page.goto(f"/import/{batch.pk}/")
+    page.get_by_role("link", name=re.compile("Undo this import")).click()
+    page.get_by_role("button", name=f"Undo import #{batch.pk}").click()
+    page.get_by_text(f"Import #{batch.pk} of alliance.bib was undone.").wait_for()
+    assert Article.objects.count() == 0
+    batch.refresh_from_db()
+    assert batch.status == "undone"
