@@ -545,16 +545,6 @@ def test_search_query_is_escaped_on_the_page(client, seed):
     assert "<b>x</b>" not in page
 
 
-@pytest.mark.postgres
-def test_search_is_case_insensitive_for_non_ascii_letters_on_postgresql(client, db):
-    # SQLite's LIKE folds ASCII letters only; PostgreSQL's UPPER() folds all of them.
-    make_article(title="Études sur la thérapie")
-
-    response = client.get(reverse("catalogue:search"), {"q": "études"})
-
-    assert result_titles(response) == ["Études sur la thérapie"]
-
-
 # DOI redirect ----------------------------------------------------------------------------
 
 
