@@ -383,7 +383,43 @@ def test_a_bad_export_format_is_a_400(client, db):
     response = client.get(reverse("catalogue:search-export"), {"format": "docx"})
 
     assert response.status_code == 400
-    assert "Unknown export format" in html_lib.unescape(page_of(response))
+    assert (
+        "Unknown format “docx”; available formats: bibtex, ris, csl-json, text."
+        in html_lib.unescape(page_of(response))
+    )
+
+
+def test_the_result_set_exports_as_a_formatted_bibliography(client, db):
+    from django.core.management import call_command
+
+    call_command("loaddata", "seed", verbosity=0)
+
+    response = client.get(
+        reverse("catalogue:search-export"), {"q": "alliance", "format": "text", "style": "apa"}
+    )
+    unknown = client.get(
+        reverse("catalogue:search-export"), {"q": "alliance", "format": "text", "style": "nope"}
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == ('attachment; filename="catalogue-export-apa.txt"')
+    lines = b"".join(response.streaming_content).decode().strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("Flückiger, C., Del Re, A. C., Wampold, B. E., & Horvath, A. O.")
+    assert lines[1].startswith("Zilcha-Mano, S. (2017). Is the alliance really therapeutic?")
+    assert unknown.status_code == 400
+
+
+def test_a_bibliography_of_too_many_results_is_a_400(client, db, settings):
+    from django.core.management import call_command
+
+    call_command("loaddata", "seed", verbosity=0)
+    settings.CITATION_BIBLIOGRAPHY_MAX = 1
+
+    response = client.get(reverse("catalogue:search-export"), {"q": "alliance", "format": "text"})
+
+    assert response.status_code == 400
+    assert "These results have more than 1 articles" in html_lib.unescape(page_of(response))
 
 
 def test_matching_evidence_summaries_appear_above_the_article_results(client, db):

@@ -17,15 +17,14 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     QueryDict,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from catalogue import search
-from catalogue.exporters import EXPORT_FORMATS, UnknownExportFormat, get_export_format
+from catalogue import negotiation, search
+from catalogue.exporters import EXPORT_FORMATS
 from catalogue.filters import ArticleFilterSet
 from catalogue.models import Article, EvidenceSummary
 from catalogue.search import FACETS, SORTS, SearchError, SearchResult
@@ -357,21 +356,39 @@ def _decorate_list(listing: search.FacetList, state: QueryDict) -> None:
 
 
 def export_results(request: HttpRequest) -> HttpResponse:
-    """Stream the current result set (up to SEARCH_EXPORT_MAX articles) as BibTeX/RIS/CSL-JSON."""
+    """Stream the current result set (up to SEARCH_EXPORT_MAX articles) in any export format
+    or as a formatted bibliography (`format=text&style=apa`)."""
     state = request.GET.copy()
-    name = state.pop("format", ["bibtex"])[-1]
-    try:
-        export = get_export_format(name)
-    except UnknownExportFormat as error:
-        return render(
-            request, TEMPLATE, _context(request, errors=[("format", str(error))]), status=400
-        )
+    export_format = state.pop("format", [None])[-1]
+    style = state.pop("style", [None])[-1]
     filterset = ArticleFilterSet(state)
     if not filterset.is_valid():
         return render(
             request, TEMPLATE, _context(request, errors=filterset.error_list()), status=400
         )
-    articles = filterset.qs[: search.setting("SEARCH_EXPORT_MAX")]
-    response = StreamingHttpResponse(export.stream(articles), content_type=export.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export.filename()}"'
-    return response
+    limit = search.setting("SEARCH_EXPORT_MAX")
+    if (export_format or "").strip().lower() == negotiation.TEXT_FORMAT:
+        # A bibliography is sorted by the style: it takes the matching set, not the ranked
+        # slice; one more id than allowed lets export_response refuse an oversized list.
+        allowed = min(limit, negotiation.bibliography_max() + 1)
+        ids = list(filterset.qs.values_list("pk", flat=True)[:allowed])
+        if len(ids) > negotiation.bibliography_max():
+            message = (
+                f"These results have more than {negotiation.bibliography_max():,} articles, the "
+                "most a formatted bibliography can have. Narrow the search, or export BibTeX, "
+                "RIS or CSL-JSON and format them in a reference manager."
+            )
+            return render(
+                request, TEMPLATE, _context(request, errors=[("format", message)]), status=400
+            )
+        articles = Article.objects.filter(pk__in=ids)
+    else:
+        articles = filterset.qs[:limit]
+    try:
+        return negotiation.export_response(
+            articles, format=export_format, style=style, basename="catalogue-export"
+        )
+    except negotiation.ExportRequestError as error:
+        return render(
+            request, TEMPLATE, _context(request, errors=[("format", str(error))]), status=400
+        )
