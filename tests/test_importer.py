@@ -190,6 +190,22 @@ def test_new_entry_creates_article_with_every_field():
     }
 
 
+def test_text_with_tabs_newlines_and_backslashes_is_written_exactly():
+    # PostgreSQL writes through COPY's text format, where these characters are escapes.
+    abstract = "Line one\twith a tab\nline two \\ a backslash\r\n\\N is not null."
+    batch = run(
+        make_entry(key="escapes", title="C:\\path\tand\\N", abstract=abstract, keywords=["a\\b"])
+    )
+
+    article = Article.objects.get(pk=batch.records.get().article_id)
+    assert article.title == "C:\\path\tand\\N"
+    assert article.abstract == abstract
+    assert article.peer_reviewed is False
+    assert article.doi == ""
+    assert list(article.keywords.values_list("term", flat=True)) == ["a\\b"]
+    assert batch.records.get().similar_to_id is None
+
+
 def test_entry_without_title_fails_and_bad_identifiers_are_dropped_with_warnings():
     batch = run(
         make_entry(key="untitled", title=""),
@@ -276,7 +292,7 @@ def test_same_doi_updates_the_existing_record_when_asked(seed):
     assert article.volume == "73"
     assert (article.year, article.month) == (2017, 5)  # same year, no month given: kept
     assert article.abstract.startswith("The therapeutic value")  # not in the entry: kept
-    assert article.peer_reviewed is True
+    assert article.peer_reviewed is False
     assert [a.author.family_name for a in article.ordered_authorships] == ["Zilcha-Mano", "Roe"]
     assert article.ordered_authorships[0].author_id == 1
     assert sorted(article.keywords.values_list("term", flat=True)) == [

@@ -722,6 +722,21 @@ def test_bulk_statements_are_indexed_at_commit_on_postgresql(db):
 
 
 @pytest.mark.postgres
+def test_index_refreshes_never_jit_compile(db):
+    # In an import's transaction the just-filled tables have no statistics: the planner priced
+    # each 5,000-article refresh high enough to JIT-compile it, a second per chunk.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proname, proconfig FROM pg_proc WHERE proname IN "
+            "('catalogue_search_refresh', 'catalogue_search_flush') ORDER BY proname"
+        )
+        rows = cursor.fetchall()
+    assert [name for name, _ in rows] == ["catalogue_search_flush", "catalogue_search_refresh"]
+    for _, config in rows:
+        assert "jit=off" in config
+
+
+@pytest.mark.postgres
 def test_index_and_catalogue_counts_match_a_rebuild_after_writes(catalogue):
     catalogue.editorial.keywords.add(catalogue.alliance, catalogue.outcome)
     catalogue.in_keyword.delete()

@@ -145,18 +145,32 @@ def _use_copy() -> bool:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_field(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    return str(value).translate(_COPY_ESCAPES)
+def _copy_lines(rows: Iterable[Sequence[Any]]) -> Iterable[str]:
+    """Yield each row as a line of COPY's text format."""
+    escapes = _COPY_ESCAPES
+    # Inline rather than a function per field: an import formats close to a million fields.
+    for row in rows:
+        yield (
+            "\t".join(
+                [
+                    "\\N"
+                    if value is None
+                    else value.translate(escapes)
+                    if type(value) is str
+                    else ("t" if value else "f")
+                    if type(value) is bool
+                    else str(value).translate(escapes)
+                    for value in row
+                ]
+            )
+            + "\n"
+        )
 
 
 def _copy(model: type, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Load rows into `model`'s table with COPY (PostgreSQL text format)."""
     buffer = io.StringIO()
-    buffer.writelines("\t".join(map(_copy_field, row)) + "\n" for row in rows)
+    buffer.writelines(_copy_lines(rows))
     buffer.seek(0)
     quote = connection.ops.quote_name
     sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
