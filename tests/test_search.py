@@ -737,6 +737,31 @@ def test_index_refreshes_never_jit_compile(db):
 
 
 @pytest.mark.postgres
+def test_index_rows_keep_their_id_arrays_uncompressed_and_the_document_in_toast(db):
+    # Compressed arrays were decompressed for every facet count and filter on every row.
+    keywords = [make_keyword(term=f"keyword number {n}") for n in range(12)]
+    authors = [make_author(family_name=f"Author{n}", given_names="Ann") for n in range(8)]
+    article = make_article(
+        title="A long record",
+        abstract=" ".join(f"finding{n}" for n in range(400)),
+        keywords=keywords,
+        authors=authors,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(keyword_ids), pg_column_compression(author_ids), "
+            "pg_column_compression(title_key), pg_column_size(document) > 2000 "
+            "FROM catalogue_search WHERE article_id = %s",
+            [article.pk],
+        )
+        # Over the 512-byte target PostgreSQL first moves the document out of the row; the
+        # arrays would be compressed only if the row were still too long after that.
+        assert cursor.fetchone() == (None, None, None, True)
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'catalogue_search'")
+        assert "toast_tuple_target=512" in cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
 def test_index_and_catalogue_counts_match_a_rebuild_after_writes(catalogue):
     catalogue.editorial.keywords.add(catalogue.alliance, catalogue.outcome)
     catalogue.in_keyword.delete()

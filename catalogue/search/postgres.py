@@ -153,11 +153,14 @@ def conditions(params: SearchParams, *, alias: str = "s", positions: bool = True
     parts = []
     if params.has_text:
         parts.append(Fragment(f"{alias}.document @@ ") + tsquery(params.query, positions=positions))
-    year = f"{alias}.year"
+    # A year range as a date_key range (year * 10000 + month * 100 + day): the index on
+    # (journal_id, date_key) then answers a journal and years together, and the date indexes
+    # a range of years, where the year index would add a bitmap of every row in the range.
+    date_key = f"{alias}.date_key"
     if params.year_min is not None:
-        parts.append(Fragment(f"{year} >= %s", [params.year_min]))
+        parts.append(Fragment(f"{date_key} >= %s", [params.year_min * 10000]))
     if params.year_max is not None:
-        parts.append(Fragment(f"{year} <= %s", [params.year_max]))
+        parts.append(Fragment(f"{date_key} <= %s", [params.year_max * 10000 + 9999]))
     for facet, values in params.include:
         parts.append(_selection(facet, values, negate=False, alias=alias))
     for facet, values in params.exclude:
