@@ -99,3 +99,19 @@ def test_requirements_are_pinned(name):
     ]
     assert lines, name
     assert all("==" in line for line in lines), lines
+
+
+def test_the_wsgi_entry_point_freezes_start_up_objects_and_raises_gc_thresholds():
+    import gc
+
+    before = gc.get_threshold()
+    try:
+        from catalogue import wsgi
+
+        wsgi.tune_garbage_collection()
+        assert gc.get_threshold() == (20_000, 50, 20)
+        assert gc.get_freeze_count() > 0
+        assert callable(wsgi.application)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
