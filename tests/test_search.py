@@ -835,6 +835,35 @@ def test_large_results_get_sampled_counts_flagged_and_exact_totals_under_a_selec
     assert [a.year for a in oldest.articles] == [2049] * 10
 
 
+@pytest.mark.postgres
+def test_a_context_sampled_no_finer_than_its_probe_reuses_the_probe_rows(db, settings):
+    settings.SEARCH_EXACT_THRESHOLD = 200
+    # Ten rows wanted: fewer than the probe's 1/64 of 1,200 matches, so the probe's own rows
+    # (sample buckets 0-15) are the sample and nothing is read twice.
+    settings.SEARCH_FACET_SAMPLE = 10
+    journal = make_journal(title="Big Journal")
+    Article.objects.bulk_create(
+        (
+            Article(title=f"Sampled study {n}", journal=journal, year=1990 + n % 60)
+            for n in range(1200)
+        ),
+        batch_size=500,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM catalogue_search WHERE sample < 16")
+        probed = cursor.fetchone()[0]
+
+    result = run("sampled", sort="newest", page_size=10)
+
+    assert 0 < probed < 1200
+    assert (result.total, result.total_exact) == (probed * 64, False)
+    journal_facet = result.facets["journal"]
+    assert journal_facet.approximate
+    assert [(v.label, v.count) for v in journal_facet.values] == [("Big Journal", probed * 64)]
+    # Sorted by date the page itself is exact: the newest of all 1,200.
+    assert [a.year for a in result.articles] == [2049] * 10
+
+
 def test_cache_is_invalidated_by_writes(catalogue):
     first = run("alliance")
     again = run("alliance")

@@ -211,24 +211,61 @@ def _context(
     scale = SAMPLE_BUCKETS // PROBE_BUCKETS
     # The probe counts candidates (c) and, for a phrase, the matches among them (m): the
     # work of an exact answer is rechecking every candidate's document.
-    if has_phrase(params.query):
+    phrase = has_phrase(params.query)
+    # Without a score to compute or a phrase to recheck, the probe keeps its rows: when they
+    # are as many as the sample wanted they are the sample (k = PROBE_BUCKETS), and the
+    # context's index conditions are not evaluated a second time. A popular keyword's posting
+    # list is what a context costs most to read.
+    reuse = score is None and not phrase
+    if phrase:
         probe = (
             Fragment("SELECT count(*) AS c, count(*) FILTER (WHERE ")
             + join(parts, " AND ")
             + Fragment(") AS m FROM catalogue_search s WHERE ")
             + where(conditions(params, positions=False))
+            + Fragment(f" AND s.sample < {PROBE_BUCKETS}")
         )
+    elif reuse:
+        probe = Fragment(f"SELECT count(*) AS c, count(*) AS m FROM {name}_rows0")
     else:
-        probe = Fragment("SELECT count(*) AS c, count(*) AS m FROM catalogue_search s WHERE ") + (
-            condition
+        probe = (
+            Fragment("SELECT count(*) AS c, count(*) AS m FROM catalogue_search s WHERE ")
+            + condition
+            + Fragment(f" AND s.sample < {PROBE_BUCKETS}")
+        )
+    smallest = PROBE_BUCKETS if reuse else 1
+    ctes = Fragment("")
+    if reuse:
+        ctes = (
+            Fragment(f"{name}_rows0 AS MATERIALIZED (SELECT {selected} FROM catalogue_search s WHERE ")
+            + condition
+            + Fragment(f" AND s.sample < {PROBE_BUCKETS}), ")
+        )
+    k = f"(SELECT k FROM {name}_k)"
+    sampled = (
+        Fragment(f" UNION ALL (SELECT {selected}")
+        + scored
+        + Fragment(" FROM catalogue_search s WHERE ")
+        + condition
+        + Fragment(
+            # "= ANY(buckets)", not "< k": the planner then expects few rows and ANDs the
+            # sample index into the bitmap, so only sampled rows are read.
+            f" AND s.sample = ANY((SELECT b FROM {name}_buckets)::smallint[]) "
+            f"AND {k} > {smallest} AND {k} < {SAMPLE_BUCKETS})"
+        )
+    )
+    if reuse:
+        sampled = sampled + Fragment(
+            f" UNION ALL (SELECT * FROM {name}_rows0 WHERE {k} = {PROBE_BUCKETS})"
         )
     return (
-        Fragment(f"{name}_probe AS MATERIALIZED (")
+        ctes
+        + Fragment(f"{name}_probe AS MATERIALIZED (")
         + probe
         + Fragment(
-            f" AND s.sample < {PROBE_BUCKETS}), {name}_k AS MATERIALIZED (SELECT CASE "
+            f"), {name}_k AS MATERIALIZED (SELECT CASE "
             f"WHEN m * {scale} <= {threshold} AND c * {scale} <= {2 * threshold} "
-            f"THEN {SAMPLE_BUCKETS} ELSE greatest(1, least({SAMPLE_BUCKETS - 1}, "
+            f"THEN {SAMPLE_BUCKETS} ELSE greatest({smallest}, least({SAMPLE_BUCKETS - 1}, "
             f"ceil({SAMPLE_BUCKETS}.0 * {sample} / (c * {scale}))))::int END AS k "
             f"FROM {name}_probe), {name}_buckets AS MATERIALIZED (SELECT "
             f"array(SELECT generate_series(0, k - 1))::smallint[] AS b FROM {name}_k), "
@@ -237,18 +274,9 @@ def _context(
         + scored
         + Fragment(" FROM catalogue_search s WHERE ")
         + condition
-        + Fragment(
-            f" AND (SELECT k FROM {name}_k) = {SAMPLE_BUCKETS}) UNION ALL (SELECT {selected}"
-        )
-        + scored
-        + Fragment(" FROM catalogue_search s WHERE ")
-        + condition
-        + Fragment(
-            # "= ANY(buckets)", not "< k": the planner then expects few rows and ANDs the
-            # sample index into the bitmap, so only sampled rows are read.
-            f" AND s.sample = ANY((SELECT b FROM {name}_buckets)::smallint[]) "
-            f"AND (SELECT k FROM {name}_k) < {SAMPLE_BUCKETS}))"
-        )
+        + Fragment(f" AND {k} = {SAMPLE_BUCKETS})")
+        + sampled
+        + Fragment(")")
     )
 
 
