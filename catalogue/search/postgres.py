@@ -237,7 +237,8 @@ def _context(
     ctes = Fragment("")
     if reuse:
         ctes = (
-            Fragment(f"{name}_rows0 AS MATERIALIZED (SELECT {selected} FROM catalogue_search s WHERE ")
+            Fragment(f"{name}_rows0 AS MATERIALIZED (SELECT {selected} ")
+            + Fragment("FROM catalogue_search s WHERE ")
             + condition
             + Fragment(f" AND s.sample < {PROBE_BUCKETS}), ")
         )
