@@ -15,14 +15,13 @@ missing), then measures:
 """
 
 import argparse
-import os
 import resource
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from databases import use_database
 
 
 def main() -> None:
@@ -36,18 +35,7 @@ def main() -> None:
     options = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
-    if options.engine == "postgresql":
-        name = options.database or "bench_citations"
-        if not options.keep:
-            recreate_postgres_database(options.server, name)
-        os.environ["DATABASE_URL"] = f"{options.server.rstrip('/')}/{name}"
-    else:
-        path = Path(options.database or "/tmp/bench_citations.sqlite3")  # noqa: S108
-        if not options.keep:
-            path.unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings")
-    sys.path.insert(0, str(ROOT))
+    use_database(options, name="bench_citations")
 
     import django
 
@@ -243,18 +231,6 @@ def bench_warm() -> None:
     seconds = time.perf_counter() - started
     print(f"\nwarm_citations: {made:,} citations (200 articles x all styles) in {seconds:.1f} s "
           f"= {made / seconds:,.0f} citations/s")  # fmt: skip
-
-
-def recreate_postgres_database(server: str, name: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    connection = psycopg2.connect(f"{server.rstrip('/')}/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    connection.close()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from databases import recreate_postgres_database
+
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = (
     "catalogue_article",
@@ -123,18 +125,6 @@ def progress_line(stage: str, done: int, total: int) -> None:
     line = f"{stage}: {done:,} / {total:,}" if total else stage
     sys.stderr.write(f"\r  {line}\033[K")
     sys.stderr.flush()
-
-
-def recreate_postgres_database(server: str, name: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    connection = psycopg2.connect(f"{server.rstrip('/')}/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    connection.close()
 
 
 def table_sizes(connection) -> list[tuple[str, int, int, int, int]]:

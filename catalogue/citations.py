@@ -39,7 +39,14 @@ from django.core.cache import caches
 from django.db.models import QuerySet
 from django.utils.safestring import mark_safe
 
-from catalogue.models import Article, Authorship, OutputType, PublicationState
+from catalogue.bibtex import Name
+from catalogue.models import (
+    BIBLIOGRAPHIC_FIELDS,
+    Article,
+    Authorship,
+    OutputType,
+    PublicationState,
+)
 
 CSL_DIR = Path(__file__).resolve().parent / "csl"
 RENDER_SCRIPT = CSL_DIR / "render.lua"
@@ -102,15 +109,6 @@ def _check_format(fmt: str) -> None:
 
 
 # --- Records: what a citation or an export needs from an article ------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Name:
-    family: str = ""
-    given: str = ""
-    particle: str = ""
-    suffix: str = ""
-    corporate: str = ""
 
 
 @dataclass(slots=True)
@@ -204,24 +202,7 @@ def _name(author: Any) -> Name:
 
 _RECORD_FIELDS = (
     "pk",
-    "output_type",
-    "title",
-    "abstract",
-    "language",
-    "volume",
-    "issue",
-    "first_page",
-    "last_page",
-    "article_number",
-    "page_count",
-    "state",
-    "year",
-    "month",
-    "day",
-    "doi",
-    "pmid",
-    "url",
-    "bibliographical_note",
+    *BIBLIOGRAPHIC_FIELDS,
     "updated",
     "journal__title",
     "journal__abbreviated_title",

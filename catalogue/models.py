@@ -316,6 +316,30 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(doi=identifiers.normalise_doi(doi)).exclude(doi="")
 
 
+# The columns that describe an article's publication: what an import writes (with the
+# journal) and undo restores, and what citations and exports read.
+BIBLIOGRAPHIC_FIELDS = (
+    "output_type",
+    "title",
+    "abstract",
+    "language",
+    "volume",
+    "issue",
+    "first_page",
+    "last_page",
+    "article_number",
+    "page_count",
+    "state",
+    "year",
+    "month",
+    "day",
+    "doi",
+    "pmid",
+    "url",
+    "bibliographical_note",
+)
+
+
 class Article(models.Model):
     output_type = models.CharField(
         "research output type",

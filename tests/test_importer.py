@@ -292,7 +292,7 @@ def test_same_doi_updates_the_existing_record_when_asked(seed):
     assert article.volume == "73"
     assert (article.year, article.month) == (2017, 5)  # same year, no month given: kept
     assert article.abstract.startswith("The therapeutic value")  # not in the entry: kept
-    assert article.peer_reviewed is False
+    assert article.peer_reviewed is True
     assert [a.author.family_name for a in article.ordered_authorships] == ["Zilcha-Mano", "Roe"]
     assert article.ordered_authorships[0].author_id == 1
     assert sorted(article.keywords.values_list("term", flat=True)) == [

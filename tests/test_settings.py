@@ -70,6 +70,7 @@ def test_docker_compose_file_is_valid_and_complete():
     db, web = compose["services"]["db"], compose["services"]["web"]
     assert db["image"] == "postgres:16"
     assert db["volumes"] == ["pgdata:/var/lib/postgresql/data"]
+    assert db["command"] == ["postgres", "-c", "shared_buffers=${POSTGRES_SHARED_BUFFERS:-1GB}"]
     assert "pgdata" in compose["volumes"]
     assert db["healthcheck"]["test"][0] == "CMD-SHELL"
     assert "pg_isready" in db["healthcheck"]["test"][1]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Name:
-    """One author as parsed from a BibTeX name list."""
+    """One author's name in parts: as parsed from a BibTeX name list, or as cited."""
 
     family: str = ""
     given: str = ""

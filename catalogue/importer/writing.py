@@ -13,6 +13,7 @@ from django.utils import timezone
 from catalogue.importer.common import BULK_BATCH_SIZE, Progress, _chunks, _pk
 from catalogue.importer.plan import ImportPlan, NewRow, PlanItem
 from catalogue.models import (
+    BIBLIOGRAPHIC_FIELDS,
     Article,
     Author,
     Authorship,
@@ -27,27 +28,7 @@ from catalogue.models import (
 LOCK_KEY = 0x0B1B_7E58
 
 # The article columns an import sets (and undo restores).
-ARTICLE_FIELDS = [
-    "output_type",
-    "title",
-    "abstract",
-    "language",
-    "journal_id",
-    "volume",
-    "issue",
-    "first_page",
-    "last_page",
-    "article_number",
-    "page_count",
-    "state",
-    "year",
-    "month",
-    "day",
-    "doi",
-    "pmid",
-    "url",
-    "bibliographical_note",
-]
+ARTICLE_FIELDS = [*BIBLIOGRAPHIC_FIELDS, "journal_id"]
 
 
 def _lock() -> None:
