@@ -249,6 +249,19 @@ def test_title_ranks_above_keyword_above_abstract(catalogue):
     assert scores == sorted(scores, reverse=True)
 
 
+def test_relevance_under_selections_keeps_the_order_and_scores_of_the_unfiltered_search(
+    catalogue,
+):
+    # With selections the matches are taken from a context that leaves one selection out
+    # (PostgreSQL): ranking them must give the scores the search without selections gives.
+    everything = {a.title: a.score for a in run("alliance").articles}
+    narrowed = run("alliance", type=["article"], year_min=1900, not_keyword=[catalogue.dropout.pk])
+
+    assert titles(narrowed)
+    assert [a.score for a in narrowed.articles] == [everything[t] for t in titles(narrowed)]
+    assert titles(narrowed) == [t for t in titles(run("alliance")) if t in set(titles(narrowed))]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

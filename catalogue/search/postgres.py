@@ -202,6 +202,7 @@ def _context(
     *,
     sample: int,
     threshold: int,
+    derive: Sequence[tuple[str, Fragment]] = (),
 ) -> Fragment:
     parts = conditions(params)
     condition = where(parts)
@@ -259,25 +260,77 @@ def _context(
         sampled = sampled + Fragment(
             f" UNION ALL (SELECT * FROM {name}_rows0 WHERE {k} = {PROBE_BUCKETS})"
         )
+    sized = (
+        f"(SELECT CASE WHEN m * {scale} <= {threshold} AND c * {scale} <= {2 * threshold} "
+        f"THEN {SAMPLE_BUCKETS} ELSE greatest({smallest}, least({SAMPLE_BUCKETS - 1}, "
+        f"ceil({SAMPLE_BUCKETS}.0 * {sample} / (c * {scale}))))::int END FROM {name}_probe)"
+    )
+    derived, scanned = Fragment(""), ""
+    if derive:
+        # The matches are a subset of every context that leaves out one selection: when one
+        # of those is exact, its rows filtered by that selection are the matches, and the
+        # probe and the scan of the index are not needed (lazy: CASE and one-time filters).
+        candidates = ", ".join(
+            f"('{context}', (SELECT k FROM {context}_k), (SELECT c FROM {context}_probe))"
+            for context, _ in derive
+        )
+        ctes = ctes + Fragment(
+            f"{name}_from AS MATERIALIZED (SELECT f FROM (VALUES {candidates}) AS v (f, k, c) "
+            f"WHERE k = {SAMPLE_BUCKETS} ORDER BY c, f LIMIT 1), "
+        )
+        sized = (
+            f"(SELECT CASE WHEN EXISTS (SELECT 1 FROM {name}_from) THEN {SAMPLE_BUCKETS} "
+            f"ELSE {sized} END)"
+        )
+        scanned = f" AND NOT EXISTS (SELECT 1 FROM {name}_from)"
+        columns_c = ", ".join(f"c.{column}" for column in columns)
+        for context, own in derive:
+            if score is None:
+                head = Fragment(f"(SELECT {columns_c} FROM {context} c WHERE ")
+            else:
+                # The document is read for the matches only, not for the context's rows.
+                head = (
+                    Fragment(f"(SELECT {columns_c}, ")
+                    + score
+                    + Fragment(
+                        f" AS score FROM {context} c JOIN catalogue_search s "
+                        "ON s.article_id = c.article_id WHERE "
+                    )
+                )
+            derived = derived + (
+                head
+                + Fragment(f"(SELECT f FROM {name}_from) = '{context}' AND ")
+                + own
+                + Fragment(") UNION ALL ")
+            )
     return (
         ctes
         + Fragment(f"{name}_probe AS MATERIALIZED (")
         + probe
         + Fragment(
-            f"), {name}_k AS MATERIALIZED (SELECT CASE "
-            f"WHEN m * {scale} <= {threshold} AND c * {scale} <= {2 * threshold} "
-            f"THEN {SAMPLE_BUCKETS} ELSE greatest({smallest}, least({SAMPLE_BUCKETS - 1}, "
-            f"ceil({SAMPLE_BUCKETS}.0 * {sample} / (c * {scale}))))::int END AS k "
-            f"FROM {name}_probe), {name}_buckets AS MATERIALIZED (SELECT "
+            f"), {name}_k AS MATERIALIZED (SELECT {sized} AS k), "
+            f"{name}_buckets AS MATERIALIZED (SELECT "
             f"array(SELECT generate_series(0, k - 1))::smallint[] AS b FROM {name}_k), "
-            f"{name} AS MATERIALIZED ((SELECT {selected}"
+            f"{name} AS MATERIALIZED ("
         )
+        + derived
+        + Fragment(f"(SELECT {selected}")
         + scored
         + Fragment(" FROM catalogue_search s WHERE ")
         + condition
-        + Fragment(f" AND {k} = {SAMPLE_BUCKETS})")
+        + Fragment(f" AND {k} = {SAMPLE_BUCKETS}{scanned})")
         + sampled
         + Fragment(")")
+    )
+
+
+def _own(params: SearchParams, facet: str) -> SearchParams:
+    """Return params holding only `facet`'s own selection: what params.without(facet) drops."""
+    if facet == "year":
+        return SearchParams(year_min=params.year_min, year_max=params.year_max)
+    return SearchParams(
+        include=tuple(item for item in params.include if item[0] == facet),
+        exclude=tuple(item for item in params.exclude if item[0] == facet),
     )
 
 
@@ -411,6 +464,35 @@ def results_statement(
         if facet not in selected_facets:
             main_columns.add(COLUMNS[facet][0])
     score = rank(params.query) if sort == "relevance" else None
+    derive: list[tuple[str, Fragment]] = []
+    for facet in facet_names:
+        top = FACETS[facet].top or None
+        selected = _selected_values(params, facet)
+        if facet in selected_facets:
+            if conditions(params.without(facet)):
+                name = f"ctx_{facet}"
+                # Only this facet's other values are counted here: a lower exact threshold
+                # and a tenth of the sample do. The rows carry the matches' columns too, so
+                # that the matches can be taken from them (see _context).
+                ctes.append(
+                    _context(
+                        name,
+                        params.without(facet),
+                        sorted(main_columns | {COLUMNS[facet][0]}),
+                        settings,
+                        None,
+                        sample=max(500, settings.sample_size // 10),
+                        threshold=settings.context_threshold,
+                    )
+                )
+                derive.append((name, where(conditions(_own(params, facet), alias="c"))))
+                counts.append(_live_counts(facet, name, top=top, selected=selected))
+            else:
+                counts.append(_catalogue_counts(facet, top=top, selected=selected))
+        elif live:
+            counts.append(_live_counts(facet, "ctx0", top=top, selected=selected))
+        else:
+            counts.append(_catalogue_counts(facet, top=top, selected=selected))
     if live:
         ctes.append(
             _context(
@@ -421,38 +503,11 @@ def results_statement(
                 score,
                 sample=settings.sample_size,
                 threshold=settings.exact_threshold,
+                derive=derive,
             )
         )
         # The total under any selection is exact; the matches of words alone may be estimated.
         ctes.append(_total(params, exact=bool(selected_facets)))
-
-    for facet in facet_names:
-        top = FACETS[facet].top or None
-        selected = _selected_values(params, facet)
-        if facet in selected_facets:
-            own = conditions(params.without(facet))
-            if own:
-                name = f"ctx_{facet}"
-                # Only this facet's other values are counted here: a lower exact threshold
-                # and a tenth of the sample do.
-                ctes.append(
-                    _context(
-                        name,
-                        params.without(facet),
-                        [COLUMNS[facet][0]],
-                        settings,
-                        None,
-                        sample=max(500, settings.sample_size // 10),
-                        threshold=settings.context_threshold,
-                    )
-                )
-                counts.append(_live_counts(facet, name, top=top, selected=selected))
-            else:
-                counts.append(_catalogue_counts(facet, top=top, selected=selected))
-        elif live:
-            counts.append(_live_counts(facet, "ctx0", top=top, selected=selected))
-        else:
-            counts.append(_catalogue_counts(facet, top=top, selected=selected))
 
     # Selected ids appear even with no results, so chips have labels and unknown ids show.
     for facet in ("journal", "author", "keyword", "subject"):
