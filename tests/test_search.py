@@ -731,7 +731,8 @@ def test_bulk_statements_are_indexed_at_commit_on_postgresql(db):
             "SELECT count(*) FROM pg_indexes WHERE tablename = 'catalogue_search' "
             "AND indexname LIKE 'catalogue_search_%%'"
         )
-        assert cursor.fetchone()[0] == 11  # the primary key and the ten rebuilt
+        # The primary key and the fourteen rebuilt: ten whole-table, four over the probe.
+        assert cursor.fetchone()[0] == 15
 
 
 @pytest.mark.postgres
@@ -877,6 +878,121 @@ def test_a_context_sampled_no_finer_than_its_probe_reuses_the_probe_rows(db, set
     assert [(v.label, v.count) for v in journal_facet.values] == [("Big Journal", estimate)]
     # Sorted by date the page itself is exact: the newest of all 1,200.
     assert [a.year for a in result.articles] == [2049] * 10
+
+
+def _plan_nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def _executed_plan(params: SearchParams) -> list[dict]:
+    """Return the nodes of the results statement's plan that ran (EXPLAIN ANALYZE)."""
+    from catalogue.search import postgres
+
+    statement = postgres.results_statement(
+        params=params,
+        offset=0,
+        limit=20,
+        settings=search._postgres_settings(),
+        facet_names=list(search.FACETS),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement.sql, statement.params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    return [node for node in _plan_nodes(plan[0]["Plan"]) if node.get("Actual Loops", 0) > 0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("row_read_cost", [0, 10**9])
+def test_a_year_range_read_from_its_index_or_checked_on_the_rows_gives_the_same_results(
+    db, monkeypatch, row_read_cost
+):
+    from catalogue.search import postgres
+
+    # 0: checking rows always looks cheaper than the range's bitmap; 10**9: never.
+    monkeypatch.setattr(postgres, "ROW_READ_COST", row_read_cost)
+    topic, other = make_keyword(term="topic"), make_keyword(term="other")
+    journal = make_journal(title="Annals")
+    for year in range(2000, 2010):
+        make_article(title=f"Delta study {year}", keywords=[topic], journal=journal, year=year)
+        make_article(title=f"Delta note {year}", keywords=[other], journal=journal, year=year)
+        make_article(title=f"Gamma study {year}", keywords=[topic], journal=journal, year=year)
+    with connection.cursor() as cursor:
+        # Every row in the probe: its counts, and so the choice, are then exact.
+        cursor.execute("UPDATE catalogue_search SET sample = 0")
+
+    result = run("delta", keyword=[topic.pk], year_min=2006)
+
+    assert (result.total, result.total_exact) == (4, True)
+    assert sorted(titles(result)) == [f"Delta study {year}" for year in range(2006, 2010)]
+    # Each facet without its own selection: keywords of "delta" from 2006, years of "delta"
+    # with the keyword.
+    assert counts(result, "keyword") == {"other": 4, "topic": 4}
+    assert counts(result, "year") == {str(year): 1 for year in range(2009, 1999, -1)}
+    checked = [
+        node
+        for node in _executed_plan(result.params)
+        if "date_key + 0" in node.get("Filter", "") + node.get("Recheck Cond", "")
+        and node["Node Type"] == "Bitmap Heap Scan"
+    ]
+    # Checked on the rows of "delta" and the keyword when that is cheaper (0), else not.
+    assert bool(checked) == (row_read_cost == 0)
+
+
+def test_a_year_range_is_checked_on_rows_only_beside_other_indexed_conditions():
+    from catalogue.search.postgres import filters_dates
+
+    def params(q="", **selections):
+        return SearchParams.build(
+            query=parse_query(q),
+            year_min=selections.pop("year_min", 2010),
+            include=selections,
+        )
+
+    assert filters_dates(params("word"))
+    assert filters_dates(params(keyword=[1]))
+    assert filters_dates(params(author=[1], type=["article"]))
+    # The (journal_id, date_key) index reads a journal's years itself.
+    assert not filters_dates(params("word", journal=[1]))
+    # Nothing else to read from an index, or no range at all.
+    assert not filters_dates(params(type=["article"]))
+    assert not filters_dates(SearchParams.build(query=parse_query("word")))
+
+
+@pytest.mark.postgres
+def test_the_probe_reads_indexes_of_its_own_rows(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE indexname LIKE 'catalogue_search_probe_%%' ORDER BY indexname"
+        )
+        indexes = dict(cursor.fetchall())
+    assert sorted(indexes) == [
+        "catalogue_search_probe_author_ids",
+        "catalogue_search_probe_document",
+        "catalogue_search_probe_keyword_ids",
+        "catalogue_search_probe_subject_ids",
+    ]
+    # Distinct predicates, each implied by the probe's "sample < 16", so that two can be ANDed.
+    predicates = {definition.split(" WHERE ")[1] for definition in indexes.values()}
+    assert predicates == {"(sample < 16)", "(sample < 17)", "(sample < 18)", "(sample < 19)"}
+
+    topic = make_keyword(term="topic")
+    for n in range(40):
+        make_article(title=f"Delta study {n}", keywords=[topic])
+    params = SearchParams.build(query=parse_query("delta"), include={"keyword": [topic.pk]})
+    scanned = {
+        node["Index Name"]
+        for node in _executed_plan(params)
+        if node["Node Type"] == "Bitmap Index Scan"
+    }
+    assert scanned & set(indexes)
 
 
 def test_cache_is_invalidated_by_writes(catalogue):
