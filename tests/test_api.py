@@ -9,6 +9,7 @@ from django.core.cache import caches
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
+from catalogue.api import AuthorSerializer
 from catalogue.models import Article
 from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
 
@@ -80,6 +81,18 @@ def test_search_returns_count_results_facets_and_links(client, records):
         (1, "A. C. Del Re", ""),
         (2, "Christoph Flückiger", "0000-0002-1825-0097"),
     ]
+    # Exactly the fields and types the schema's AuthorSerializer declares.
+    declared = AuthorSerializer(records["article"].ordered_authorships, many=True).data
+    assert first["authors"] == json.loads(json.dumps(declared))
+    assert first["authors"][0] == {
+        "id": records["second"].pk,
+        "position": 1,
+        "name": "A. C. Del Re",
+        "family_name": "Del Re",
+        "given_names": "A. C.",
+        "orcid": "",
+        "affiliation": "",
+    }
     assert first["journal"] == {
         "id": records["journal"].pk,
         "title": "Psychotherapy",

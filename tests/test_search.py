@@ -1022,3 +1022,14 @@ def test_terms_and_canonical_form():
 
     assert query.terms == (Term("b"), Term("c d", phrase=True), Term("e"), Term("f"))
     assert str(query) == 'b "c d" e OR f -g'
+
+
+@pytest.mark.postgres
+def test_the_planner_prices_a_word_checked_on_a_row_as_a_document_read(db):
+    # Migration 0009: checking `document @@ query` on a row reads the document from TOAST.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT procost FROM pg_proc WHERE oid = "
+            "'pg_catalog.ts_match_vq(tsvector, tsquery)'::regprocedure"
+        )
+        assert cursor.fetchone()[0] == 100
