@@ -7,6 +7,7 @@ works without JavaScript; catalogue/static/catalogue/search.js swaps the results
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from urllib.parse import urlencode
@@ -45,8 +46,15 @@ def _querystring(data: QueryDict | dict, **changes: Iterable[str] | str | None) 
             pairs.pop(name, None)
         else:
             pairs[name] = [value] if isinstance(value, str) else list(value)
-    encoded = urlencode([(name, value) for name, values in pairs.items() for value in values])
+    encoded = "&".join(_pair(name, value) for name, values in pairs.items() for value in values)
     return f"?{encoded}" if encoded else "?"
+
+
+@functools.lru_cache(maxsize=4096)
+def _pair(name: str, value: str) -> str:
+    # A results page links every facet value three ways: some 120 query strings, mostly
+    # the same pairs (about 3 ms a page encoded anew each time).
+    return urlencode([(name, value)])
 
 
 def _lists(data: QueryDict | dict) -> Iterable[tuple[str, list[str]]]:
