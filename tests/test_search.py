@@ -804,7 +804,11 @@ def test_index_and_catalogue_counts_match_a_rebuild_after_writes(catalogue):
 
 
 @pytest.mark.postgres
-def test_large_results_get_sampled_counts_flagged_and_exact_totals_under_a_selection(db, settings):
+def test_large_results_get_sampled_counts_flagged_and_exact_totals_under_a_selection(
+    db, settings, monkeypatch
+):
+    from catalogue.search import postgres
+
     # The probe that sizes a result set reads 1/64 of it: thresholds far above 64 are stable.
     settings.SEARCH_EXACT_THRESHOLD = 200
     settings.SEARCH_EXACT_THRESHOLD_OTHER_VALUES = 200
@@ -843,6 +847,13 @@ def test_large_results_get_sampled_counts_flagged_and_exact_totals_under_a_selec
     assert (small.total, small.total_exact) == (20, True)
     assert [name for name, facet in small.facets.items() if facet.approximate] == ["year"]
     assert counts(small, "journal") == {"Big Journal": 20}
+    # So it is with a year range, whether the years are read from their index or checked on
+    # the word's rows (ROW_READ_COST 0: always checked; 10**9: checked only when the probe
+    # finds no row outside the range).
+    for row_read_cost in (0, 10**9):
+        monkeypatch.setattr(postgres, "ROW_READ_COST", row_read_cost)
+        ranged = run("sampled", year_min=2000, not_type=["editorial"], page_size=10)
+        assert (ranged.total, ranged.total_exact) == (1000, True)
     # Sorting by date pages through everything, in order.
     oldest = run("sampled", journal=[journal.pk], sort="oldest", page=120, page_size=10)
     assert oldest.num_pages == 120
