@@ -1044,3 +1044,25 @@ def test_the_planner_prices_a_word_checked_on_a_row_as_a_document_read(db):
             "'pg_catalog.ts_match_vq(tsvector, tsquery)'::regprocedure"
         )
         assert cursor.fetchone()[0] == 100
+
+
+@pytest.mark.postgres
+def test_the_match_cost_migration_without_a_superuser_says_so_and_changes_nothing(db, capsys):
+    import importlib
+    from types import SimpleNamespace
+
+    migration = importlib.import_module("catalogue.migrations.0009_search_match_cost")
+    with connection.cursor() as cursor:
+        # Roles are transactional: the test's transaction drops it again.
+        cursor.execute("CREATE ROLE catalogue_not_super NOLOGIN")
+        cursor.execute("SET LOCAL ROLE catalogue_not_super")
+        try:
+            migration.backwards(None, SimpleNamespace(connection=connection))
+        finally:
+            cursor.execute("RESET ROLE")
+        cursor.execute(
+            "SELECT procost FROM pg_proc WHERE oid = "
+            "'pg_catalog.ts_match_vq(tsvector, tsquery)'::regprocedure"
+        )
+        assert cursor.fetchone()[0] == 100
+    assert "Not a superuser" in capsys.readouterr().out
