@@ -854,6 +854,11 @@ def test_large_results_get_sampled_counts_flagged_and_exact_totals_under_a_selec
         monkeypatch.setattr(postgres, "ROW_READ_COST", row_read_cost)
         ranged = run("sampled", year_min=2000, not_type=["editorial"], page_size=10)
         assert (ranged.total, ranged.total_exact) == (1000, True)
+    # Without words or keywords (no probe GIN index applies) the sample index sizes them.
+    no_words = run(journal=[journal.pk], year_min=2000, page_size=10)
+    assert (no_words.total, no_words.total_exact) == (1000, True)
+    assert no_words.facets["journal"].approximate
+    assert 500 <= no_words.facets["journal"].values[0].count <= 2000
     # Sorting by date pages through everything, in order.
     oldest = run("sampled", journal=[journal.pk], sort="oldest", page=120, page_size=10)
     assert oldest.num_pages == 120
@@ -993,6 +998,16 @@ def test_the_probe_reads_indexes_of_its_own_rows(db):
     # Distinct predicates, each implied by the probe's "sample < 16", so that two can be ANDed.
     predicates = {definition.split(" WHERE ")[1] for definition in indexes.values()}
     assert predicates == {"(sample < 16)", "(sample < 17)", "(sample < 18)", "(sample < 19)"}
+    # No whole-table index reads "sample < 16" itself (migration 0010): the sample index is
+    # on an expression that only the samples and probes without a GIN condition name.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'catalogue_search' "
+            "AND indexdef LIKE '%%(sample%%' AND indexdef NOT LIKE '%% WHERE %%'"
+        )
+        assert [row[0].split(" USING ")[1] for row in cursor.fetchall()] == [
+            "btree (((sample + 0)))"
+        ]
 
     topic = make_keyword(term="topic")
     for n in range(40):

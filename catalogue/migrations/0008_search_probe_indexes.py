@@ -38,7 +38,7 @@ PARTIAL = [
 PROBE_BUCKETS = 16
 
 
-def _indexes(*, partial: bool) -> list[tuple[str, str]]:
+def indexes(*, partial: bool) -> list[tuple[str, str]]:
     indexes = [(f"catalogue_search_{name}", f"ON catalogue_search {how}") for name, how in WHOLE]
     if partial:
         # Each predicate differs (sample < 16, < 17, ...), all implied by the probe's
@@ -53,8 +53,8 @@ def _indexes(*, partial: bool) -> list[tuple[str, str]]:
     return indexes
 
 
-def _functions(*, partial: bool) -> str:
-    indexes = _indexes(partial=partial)
+def functions_sql(indexes: list[tuple[str, str]]) -> str:
+    """Return the SQL (re)defining the functions that create and drop `indexes`."""
     creates = "\n".join(f"    CREATE INDEX IF NOT EXISTS {name} {how};" for name, how in indexes)
     names = ", ".join(name for name, _ in indexes)
     return f"""
@@ -78,7 +78,7 @@ def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(_functions(partial=True))
+        cursor.execute(functions_sql(indexes(partial=True)))
         cursor.execute("SELECT catalogue_search_create_indexes()")
         cursor.execute("ANALYZE catalogue_search")
 
@@ -86,10 +86,10 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    partial = sorted(set(_indexes(partial=True)) - set(_indexes(partial=False)))
+    partial = sorted(set(indexes(partial=True)) - set(indexes(partial=False)))
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {', '.join(name for name, _ in partial)}")
-        cursor.execute(_functions(partial=False))
+        cursor.execute(functions_sql(indexes(partial=False)))
 
 
 class Migration(migrations.Migration):
