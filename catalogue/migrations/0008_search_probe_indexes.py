@@ -39,24 +39,27 @@ PROBE_BUCKETS = 16
 
 
 def indexes(*, partial: bool) -> list[tuple[str, str]]:
-    indexes = [(f"catalogue_search_{name}", f"ON catalogue_search {how}") for name, how in WHOLE]
+    """Return (name, definition) of the secondary indexes, with the probe ones if `partial`."""
+    result = [(f"catalogue_search_{name}", f"ON catalogue_search {how}") for name, how in WHOLE]
     if partial:
         # Each predicate differs (sample < 16, < 17, ...), all implied by the probe's
         # "sample < 16": the planner ANDs two index scans only if their predicates differ.
-        indexes += [
+        result += [
             (
                 f"catalogue_search_probe_{name}",
                 f"ON catalogue_search {how} WHERE sample < {PROBE_BUCKETS + number}",
             )
             for number, (name, how) in enumerate(PARTIAL)
         ]
-    return indexes
+    return result
 
 
-def functions_sql(indexes: list[tuple[str, str]]) -> str:
-    """Return the SQL (re)defining the functions that create and drop `indexes`."""
-    creates = "\n".join(f"    CREATE INDEX IF NOT EXISTS {name} {how};" for name, how in indexes)
-    names = ", ".join(name for name, _ in indexes)
+def functions_sql(definitions: list[tuple[str, str]]) -> str:
+    """Return the SQL (re)defining the functions that create and drop `definitions`."""
+    creates = "\n".join(
+        f"    CREATE INDEX IF NOT EXISTS {name} {how};" for name, how in definitions
+    )
+    names = ", ".join(name for name, _ in definitions)
     return f"""
 CREATE OR REPLACE FUNCTION catalogue_search_create_indexes() RETURNS void
     LANGUAGE plpgsql
