@@ -55,6 +55,9 @@ class AuthorSerializer(serializers.Serializer):
     affiliation = serializers.CharField()
 
 
+_AUTHOR = AuthorSerializer()
+
+
 class LabelSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     label = serializers.CharField()
@@ -102,20 +105,9 @@ class ArticleSerializer(serializers.Serializer):
 
     @_many(AuthorSerializer)
     def get_authors(self, article: Article) -> list[dict[str, Any]]:
-        # AuthorSerializer's fields, built directly: a nested serializer per article copies
-        # its fields again for every result (a few ms a page).
-        return [
-            {
-                "id": authorship.author.pk,
-                "position": authorship.position,
-                "name": authorship.author.display_name,
-                "family_name": authorship.author.full_family_name,
-                "given_names": authorship.author.given_names,
-                "orcid": authorship.author.orcid,
-                "affiliation": authorship.affiliation,
-            }
-            for authorship in article.ordered_authorships
-        ]
+        # One serializer for every result: a nested AuthorSerializer(many=True) per article
+        # deep-copied its fields again for each result (a few ms a page).
+        return [_AUTHOR.to_representation(authorship) for authorship in article.ordered_authorships]
 
     @_optional(JournalSerializer)
     def get_journal(self, article: Article) -> dict[str, Any] | None:

@@ -202,7 +202,7 @@ def filters_dates(params: SearchParams) -> bool:
         return False
     if params.included("journal"):
         return False
-    return params.has_text or any(params.included(f) for f in ("author", "keyword", "subject"))
+    return _probe_indexed(params)
 
 
 def _range_rows(params: SearchParams) -> str:
@@ -268,15 +268,15 @@ def _context(
     # context's index conditions are not evaluated a second time. A popular keyword's posting
     # list is what a context costs most to read.
     reuse = score is None and not phrase
+    # Without a condition that a probe GIN index reads, the sample index selects its rows.
+    restrict = f" AND s.sample < {PROBE_BUCKETS}"
+    if not _probe_indexed(params):
+        restrict += f" AND {SAMPLE_KEY} < {PROBE_BUCKETS}"
     # With a year range and other conditions to read from indexes, the probe leaves the
     # years out of its scan and counts its rows in the range (c) and in all (a); {name}_d then
     # says whether reading the range's index (every article in it) costs more than checking
     # the years on the rows the other conditions find, for all of them (whole) and for the
     # sample (part). Each scan has both forms; one-time filters run one.
-    # Without a condition that a probe GIN index reads, the sample index selects its rows.
-    restrict = f" AND s.sample < {PROBE_BUCKETS}"
-    if not _probe_indexed(params):
-        restrict += f" AND {SAMPLE_KEY} < {PROBE_BUCKETS}"
     switch = filters_dates(params)
     in_range = where(_dates(params, alias="s", indexable=False)) if switch else Fragment("TRUE")
     dates = "none" if switch else "index"
