@@ -19,6 +19,7 @@ import itertools
 import os
 import platform
 import random
+import re
 import statistics
 import sys
 import time
@@ -100,6 +101,8 @@ def main() -> None:
         rows.append(measure(name, queries, runs=options.runs))
         print(f"  measured {name}", file=sys.stderr)
     print(report(rows, options.runs))
+    lookups = lookup_cases(connection, rng, runs=options.runs, terms=cases["broad term"])
+    print(report_lookups([measure_lookups(name, requests) for name, requests in lookups.items()]))
 
 
 # --- Picking the queries -------------------------------------------------------------------------
@@ -227,7 +230,78 @@ def random_articles(connection, rng, *, count: int) -> list[dict]:
     return rows[:count]
 
 
+def lookup_cases(connection, rng, *, runs: int, terms: list[dict]) -> dict:
+    """Return {case: [(facet, params)]}: a facet's "more" list filtered by 3-5 letters of one of
+    its labels (authors, keywords and journals in turn), over everything and under a term."""
+    facets = {
+        "author": "SELECT family_name FROM catalogue_author WHERE family_name <> ''",
+        "keyword": "SELECT term FROM catalogue_keyword",
+        "journal": "SELECT title FROM catalogue_journal",
+    }
+    labels = {}
+    with connection.cursor() as cursor:
+        for facet, sql in facets.items():
+            cursor.execute(
+                f"{sql} ORDER BY md5(id::text || %s) LIMIT %s", [str(rng.random()), runs]
+            )
+            labels[facet] = [label for (label,) in cursor.fetchall()]
+    requests = []
+    for n in range(runs):
+        facet = list(facets)[n % len(facets)]
+        label = labels[facet][n].lower()
+        size = rng.randint(3, 5)
+        start = rng.randint(0, max(0, len(label) - size))
+        requests.append((facet, {"values_filter": label[start : start + size]}))
+    return {
+        "value filter, everything": requests,
+        "value filter, broad term": [
+            (facet, {**params, **term})
+            for (facet, params), term in zip(requests, terms, strict=False)
+        ],
+    }
+
+
 # --- Measuring -----------------------------------------------------------------------------------
+
+
+def measure_lookups(name: str, requests: list[tuple[str, dict]]) -> dict:
+    """Return the timings of the facet value pages for `requests`, each asked once (cold)."""
+    from django.core.cache import caches
+    from django.test import Client
+
+    client = Client()
+    caches["default"].clear()
+    timings, values = [], []
+    for facet, params in requests:
+        started = time.perf_counter()
+        response = client.get(f"/search/facets/{facet}/", params)
+        timings.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise SystemExit(f"{name}: {facet} {params} -> {response.status_code}")
+        found = re.search(r'facet-list__count" role="status">([\d,]+) value', response.text)
+        values.append(int(found[1].replace(",", "")))
+    print(f"  measured {name}", file=sys.stderr)
+    return {"case": name, "page": timings, "values": values, "example": requests[0]}
+
+
+def report_lookups(rows: list[dict]) -> str:
+    lines = [
+        "",
+        'A facet\'s "more" list with its filter box filled in (/search/facets/<facet>/?values_'
+        "filter=...), authors, keywords and journals in turn, each request different; "
+        "p50 / p95 in ms.",
+        "",
+        "| case | values found (min / median / max) | page p50 / p95 | example |",
+        "|---|---|---|---|",
+    ]
+    for row in rows:
+        found = row["values"]
+        lines.append(
+            f"| {row['case']} | {min(found):,} / {statistics.median(found):,.0f} / "
+            f"{max(found):,} | {percentile(row['page'], 0.5):.0f} / "
+            f"{percentile(row['page'], 0.95):.0f} | `{row['example']}` |"
+        )
+    return "\n".join(lines)
 
 
 def measure(name: str, queries: list[dict], *, runs: int) -> dict:

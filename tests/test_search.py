@@ -552,6 +552,110 @@ def test_facet_values_full_list_sorted_and_filtered(catalogue):
     assert types.total_values == 2
 
 
+def _labelled_values():
+    """Return a catalogue whose labels have accents, particles, suffixes and LIKE wildcards."""
+    people = [
+        make_author(family_name="Flückiger", given_names="Christoph"),
+        make_author(family_name="Berg", given_names="Ada", particle="van der"),
+        make_author(family_name="King", given_names="Martin Luther", suffix="Jr."),
+        make_author(corporate_name="Open Science Collaboration"),
+        make_author(family_name="Smith", given_names="Ann"),
+    ]
+    keywords = [make_keyword(term=term) for term in ("50% rule", "drop_out", "dropout", "rule")]
+    journal = make_journal(title="Psychotherapy Research")
+    subject = make_subject(name="Clinical Psychology")
+    make_article(
+        authors=people[:3], keywords=keywords[:2], journal=journal, subject_areas=[subject]
+    )
+    make_article(
+        authors=people[3:], keywords=keywords[2:], output_type=OutputType.BOOK, journal=None
+    )
+
+
+def _filtered(facet: str, text: str, **selections) -> list[tuple[str, int]]:
+    include = {name: values for name, values in selections.items()}
+    listing = search.facet_values(
+        params=SearchParams.build(include=include), facet=facet, sort="az", text=text
+    )
+    assert listing.total_values == len(listing.values)
+    return [(value.label, value.count) for value in listing.values]
+
+
+@pytest.mark.parametrize(
+    ("facet", "text", "expected"),
+    [
+        ("author", "FLUCK", [("Christoph Flückiger", 1)]),
+        ("author", "van der b", [("Ada van der Berg", 1)]),
+        ("author", "king jr", [("Martin Luther King Jr.", 1)]),
+        ("author", "science coll", [("Open Science Collaboration", 1)]),
+        ("author", "zz", []),
+        # LIKE's wildcards are literal characters of the text.
+        ("keyword", "%", [("50% rule", 1)]),
+        ("keyword", "_", [("drop_out", 1)]),
+        ("keyword", "p_", [("drop_out", 1)]),
+        ("keyword", "RULE", [("50% rule", 1), ("rule", 1)]),
+        ("journal", "THÉRAPY r", [("Psychotherapy Research", 1)]),
+        ("subject", "psych", [("Clinical Psychology", 1)]),
+    ],
+)
+def test_facet_values_of_the_whole_catalogue_filtered_by_label(facet, text, expected):
+    _labelled_values()
+
+    assert _filtered(facet, text) == expected
+
+
+def test_facet_values_filtered_by_label_within_a_selection():
+    _labelled_values()
+
+    assert _filtered("keyword", "rule", type=[OutputType.BOOK]) == [("rule", 1)]
+    assert _filtered("author", "a", type=[OutputType.ARTICLE]) == [
+        ("Ada van der Berg", 1),
+        ("Martin Luther King Jr.", 1),
+    ]
+
+
+@pytest.mark.postgres
+def test_author_labels_in_sql_are_the_display_names():
+    people = [
+        make_author(family_name="Berg", given_names="Ada", particle="van der", suffix="III"),
+        make_author(family_name="Solo", given_names=""),
+        make_author(corporate_name="Open Science Collaboration"),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT catalogue_author_name(given_names, particle, family_name, suffix, "
+            "corporate_name) FROM catalogue_author ORDER BY id"
+        )
+        names = [name for (name,) in cursor.fetchall()]
+
+    assert names == [person.display_name for person in people]
+    assert names == ["Ada van der Berg III", "Solo", "Open Science Collaboration"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("facet", ["author", "journal", "keyword", "subject"])
+def test_facet_values_are_found_by_the_labels_trigram_index(facet):
+    from catalogue.search import postgres
+
+    _labelled_values()
+    statement = postgres.facet_list_statement(
+        params=SearchParams.build(),
+        facet=facet,
+        sort="count",
+        text="clinical",
+        offset=0,
+        limit=100,
+        settings=search._postgres_settings(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + statement.sql, statement.params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    table = postgres.LABEL_TABLES[facet][0]
+    assert f"Bitmap Index Scan on {table}_label_trgm" in plan
+
+
 def test_facet_values_of_a_selected_facet_ignore_its_selection(catalogue):
     params = SearchParams.build(include={"journal": [catalogue.review.pk]})
 

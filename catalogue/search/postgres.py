@@ -50,12 +50,18 @@ SORT_COLUMNS = {
     "title": "{a}.title_key ASC, {a}.article_id ASC",
 }
 
+# The name as the page shows it; migration 0011 defines it and indexes its folded form.
 AUTHOR_NAME = (
-    "CASE WHEN p.corporate_name <> '' THEN p.corporate_name ELSE concat_ws(' ', "
-    "nullif(p.given_names, ''), nullif(concat_ws(' ', nullif(p.particle, ''), "
-    "nullif(p.family_name, '')), ''), nullif(p.suffix, '')) END"
+    "catalogue_author_name(p.given_names, p.particle, p.family_name, p.suffix, p.corporate_name)"
 )
 AUTHOR_SORT = "catalogue_fold(concat_ws(' ', p.family_name, p.given_names, p.corporate_name))"
+# facet -> (table, alias, label): the labels that the trigram indexes of migration 0011 cover.
+LABEL_TABLES = {
+    "journal": ("catalogue_journal", "j", "j.title"),
+    "keyword": ("catalogue_keyword", "k", "k.term"),
+    "subject": ("catalogue_subjectarea", "sa", "sa.name"),
+    "author": ("catalogue_author", "p", AUTHOR_NAME),
+}
 
 
 @dataclass
@@ -744,8 +750,20 @@ def facet_list_statement(
     column, is_array, _ = COLUMNS[facet]
     own = params.without(facet)
     ctes = Fragment("")
+    wanted = ""
+    if text and facet in LABEL_TABLES:
+        # The values whose label contains the text, found through the label's trigram index
+        # before anything is counted or labelled.
+        table, alias, label = LABEL_TABLES[facet]
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        ctes = Fragment(
+            f"wanted AS MATERIALIZED (SELECT {alias}.id FROM {table} {alias} "
+            f"WHERE catalogue_fold({label}) LIKE '%%' || catalogue_fold(%s) || '%%'), ",
+            [escaped],
+        )
+        wanted = " AND {value} IN (SELECT id{cast} FROM wanted)"
     if conditions(own):
-        ctes = _context(
+        ctes += _context(
             "ctx",
             own,
             [column],
@@ -764,12 +782,13 @@ def facet_list_statement(
             f"SELECT '{facet}'::text AS facet, v::text AS value, "
             f"round(count(*) * {SAMPLE_BUCKETS}.0 / (SELECT k FROM ctx_k))::bigint AS n, "
             f"(SELECT k FROM ctx_k) < {SAMPLE_BUCKETS} AS approximate FROM {source} "
-            f"WHERE {present} GROUP BY v"
+            f"WHERE {present}{wanted.format(value='v', cast='')} GROUP BY v"
         )
     else:
         counts = Fragment(
             f"SELECT '{facet}'::text AS facet, value, count AS n, false AS approximate "
             f"FROM catalogue_search_facet WHERE facet = '{facet}' AND count > 0"
+            + wanted.format(value="value", cast="::text")
         )
     sort_key = {
         "journal": "catalogue_fold(j.title)",
@@ -780,12 +799,6 @@ def facet_list_statement(
     labelled = _labels("counted").replace(
         "END AS label FROM", f"END AS label, {sort_key} AS sort_key FROM"
     )
-    filtered = Fragment("")
-    if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        filtered = Fragment(
-            " WHERE catalogue_fold(l.label) LIKE '%%' || catalogue_fold(%s) || '%%'", [escaped]
-        )
     order = "l.n DESC, l.sort_key, l.value" if sort == "count" else "l.sort_key, l.n DESC, l.value"
     return (
         Fragment("WITH ")
@@ -795,7 +808,6 @@ def facet_list_statement(
         + Fragment(
             f") SELECT l.value, l.n, l.label, count(*) OVER (), l.approximate FROM ({labelled}) l"
         )
-        + filtered
         + Fragment(f" ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}")
     )
 
