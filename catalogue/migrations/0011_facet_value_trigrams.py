@@ -5,10 +5,13 @@ at every value's label: 1.2 s for the authors of 1,000,000 articles. These GIN (
 indexes over the folded label (lower case, no accents) find the values containing the text
 first (catalogue/search/postgres.py, `facet_list_statement`).
 
-An author's label is `catalogue_author_name(...)`, the name as the page shows it; it is a
-function so that the index and the queries share one definition. concat_ws is only STABLE
-(it formats arguments of any type); here every argument is text, so the result depends on
-its arguments alone and the wrapper can be IMMUTABLE.
+An author's label is `catalogue_author_name(...)`, the name as the page shows it
+(`Author.display_name`): the non-empty parts joined by spaces. It is a function so that the
+index and the queries share one definition, and it is built from immutable operators only
+(not concat_ws, which is STABLE) so that PostgreSQL inlines it instead of calling it per row.
+
+Keeping the author index costs an import about 100-200 ms per 23,000 new authors (GIN
+insertions); the other three tables barely change on import.
 """
 
 from django.db import migrations
@@ -17,10 +20,11 @@ FORWARDS = """
 CREATE OR REPLACE FUNCTION catalogue_author_name(
     given_names text, particle text, family_name text, suffix text, corporate_name text
 ) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN corporate_name <> '' THEN corporate_name ELSE concat_ws(' ',
-        nullif(given_names, ''),
-        nullif(concat_ws(' ', nullif(particle, ''), nullif(family_name, '')), ''),
-        nullif(suffix, '')) END
+    SELECT CASE WHEN corporate_name <> '' THEN corporate_name ELSE substr(
+        coalesce(' ' || nullif(given_names, ''), '')
+        || coalesce(' ' || nullif(particle, ''), '')
+        || coalesce(' ' || nullif(family_name, ''), '')
+        || coalesce(' ' || nullif(suffix, ''), ''), 2) END
 $$;
 CREATE INDEX IF NOT EXISTS catalogue_author_label_trgm ON catalogue_author USING gin
     (catalogue_fold(catalogue_author_name(given_names, particle, family_name, suffix,
