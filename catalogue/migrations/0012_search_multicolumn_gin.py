@@ -33,8 +33,11 @@ SEPARATE = [f"catalogue_search_{name}" for name in COLUMNS] + [
 GIN = "USING gin (document, keyword_ids, author_ids, subject_ids, journal_id)"
 COMBINED = [
     ("catalogue_search_terms", f"ON catalogue_search {GIN}"),
-    # Must match PROBE_BUCKETS in catalogue/search/postgres.py.
-    ("catalogue_search_probe", f"ON catalogue_search {GIN} WHERE sample < 16"),
+    # PROBE_BUCKETS must match catalogue/search/postgres.py.
+    (
+        "catalogue_search_probe",
+        f"ON catalogue_search {GIN} WHERE sample < {probe_indexes.PROBE_BUCKETS}",
+    ),
 ]
 
 

@@ -55,7 +55,8 @@ AUTHOR_NAME = (
     "catalogue_author_name(p.given_names, p.particle, p.family_name, p.suffix, p.corporate_name)"
 )
 AUTHOR_SORT = "catalogue_fold(concat_ws(' ', p.family_name, p.given_names, p.corporate_name))"
-# facet -> (table, alias, label): the labels that the trigram indexes of migration 0011 cover.
+# facet -> (table, alias, label) of the id facets: how every statement labels their values,
+# and the labels that the trigram indexes of migration 0011 cover.
 LABEL_TABLES = {
     "journal": ("catalogue_journal", "j", "j.title"),
     "keyword": ("catalogue_keyword", "k", "k.term"),
@@ -530,18 +531,17 @@ def _selected_values(params: SearchParams, facet: str) -> list:
 
 def _labels(rows: str) -> str:
     """Return a SELECT adding each id facet row's label (NULL for an unknown id)."""
+    cases = " ".join(
+        f"WHEN '{facet}' THEN {label}" for facet, (_, _, label) in LABEL_TABLES.items()
+    )
+    joins = " ".join(
+        f"LEFT JOIN {table} {alias} ON r.facet = '{facet}' "
+        f"AND {alias}.id = CASE WHEN r.facet = '{facet}' THEN r.value::bigint END"
+        for facet, (table, alias, _) in LABEL_TABLES.items()
+    )
     return (
-        "SELECT r.facet, r.value, r.n, r.approximate, CASE r.facet "
-        "WHEN 'journal' THEN j.title WHEN 'keyword' THEN k.term WHEN 'subject' THEN sa.name "
-        f"WHEN 'author' THEN {AUTHOR_NAME} ELSE r.value END AS label FROM {rows} r "
-        "LEFT JOIN catalogue_journal j ON r.facet = 'journal' "
-        "AND j.id = CASE WHEN r.facet = 'journal' THEN r.value::bigint END "
-        "LEFT JOIN catalogue_keyword k ON r.facet = 'keyword' "
-        "AND k.id = CASE WHEN r.facet = 'keyword' THEN r.value::bigint END "
-        "LEFT JOIN catalogue_subjectarea sa ON r.facet = 'subject' "
-        "AND sa.id = CASE WHEN r.facet = 'subject' THEN r.value::bigint END "
-        "LEFT JOIN catalogue_author p ON r.facet = 'author' "
-        "AND p.id = CASE WHEN r.facet = 'author' THEN r.value::bigint END"
+        f"SELECT r.facet, r.value, r.n, r.approximate, CASE r.facet {cases} "
+        f"ELSE r.value END AS label FROM {rows} r {joins}"
     )
 
 
@@ -798,12 +798,12 @@ def facet_list_statement(
             f"FROM catalogue_search_facet WHERE facet = '{facet}' AND count > 0"
             + wanted.format(value="value", cast="::text")
         )
-    sort_key = {
-        "journal": "catalogue_fold(j.title)",
-        "keyword": "catalogue_fold(k.term)",
-        "subject": "catalogue_fold(sa.name)",
-        "author": AUTHOR_SORT,
-    }.get(facet, "r.value")
+    if facet == "author":
+        sort_key = AUTHOR_SORT
+    elif facet in LABEL_TABLES:
+        sort_key = f"catalogue_fold({LABEL_TABLES[facet][2]})"
+    else:
+        sort_key = "r.value"
     labelled = _labels("counted").replace(
         "END AS label FROM", f"END AS label, {sort_key} AS sort_key FROM"
     )
