@@ -55,6 +55,7 @@ class ArticleAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "journal",
+                    "publisher",
                     ("volume", "issue"),
                     ("first_page", "last_page"),
                     ("article_number", "page_count"),

@@ -72,6 +72,7 @@ class ArticleSerializer(serializers.Serializer):
     title = serializers.CharField()
     authors = serializers.SerializerMethodField()
     journal = serializers.SerializerMethodField()
+    publisher = serializers.CharField(source="publisher_name")
     output_type = serializers.ChoiceField(choices=OutputType.choices)
     output_type_label = serializers.CharField(source="get_output_type_display")
     peer_reviewed = serializers.BooleanField()

@@ -155,7 +155,7 @@ class ArticleRecord:
             journal_title=journal.title if journal else "",
             journal_abbreviation=journal.abbreviated_title if journal else "",
             issns=journal.issns if journal else [],
-            publisher=journal.publisher if journal else "",
+            publisher=article.publisher_name,
             volume=article.volume,
             issue=article.issue,
             first_page=article.first_page,
@@ -252,12 +252,13 @@ def _records_from_rows(rows: list[tuple], *, names: dict[tuple, Name]) -> list[A
             pmid,
             url,
             note,
+            own_publisher,
             updated,
             journal_title,
             journal_abbreviation,
             issn_print,
             issn_electronic,
-            publisher,
+            journal_publisher,
         ) = row
         if not page_count and first_page and last_page:
             page_count = last_page - first_page + 1
@@ -270,7 +271,7 @@ def _records_from_rows(rows: list[tuple], *, names: dict[tuple, Name]) -> list[A
             journal_title=journal_title or "",
             journal_abbreviation=journal_abbreviation or "",
             issns=[issn for issn in (issn_print, issn_electronic) if issn],
-            publisher=publisher or "",
+            publisher=own_publisher or journal_publisher or "",
             volume=volume,
             issue=issue,
             first_page=first_page,

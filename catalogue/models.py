@@ -337,6 +337,7 @@ BIBLIOGRAPHIC_FIELDS = (
     "pmid",
     "url",
     "bibliographical_note",
+    "publisher",
 )
 
 
@@ -359,6 +360,15 @@ class Article(models.Model):
     )
     journal = models.ForeignKey(
         Journal, null=True, blank=True, on_delete=models.PROTECT, related_name="articles"
+    )
+    # A book's, report's, thesis's or dataset's own publisher (or school, institution), or
+    # one that differs from the journal's; otherwise the journal's publisher is the record's.
+    publisher = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Leave empty when it is the journal's publisher.",
     )
     volume = models.CharField(max_length=50, blank=True)
     issue = models.CharField("issue number", max_length=50, blank=True)
@@ -466,6 +476,13 @@ class Article(models.Model):
     @property
     def doi_url(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def publisher_name(self) -> str:
+        """Return the article's own publisher, else its journal's, else ""."""
+        if self.publisher:
+            return self.publisher
+        return self.journal.publisher if self.journal_id and self.journal else ""
 
     @property
     def pages(self) -> str:

@@ -156,6 +156,20 @@ def test_one_article(client, records):
     assert "score" not in body
 
 
+def test_publisher_is_the_articles_own_else_its_journals(client, db):
+    journal = make_journal(title="Psychotherapy", publisher="APA")
+    in_journal = make_article(journal=journal)
+    book = make_article(journal=None, output_type="book", publisher="Wiley")
+    bare = make_article(journal=None)
+
+    publishers = [
+        get(client, f"/api/articles/{article.pk}/")[1]["publisher"]
+        for article in (in_journal, book, bare)
+    ]
+
+    assert publishers == ["APA", "Wiley", ""]
+
+
 def test_an_unknown_article_is_a_404_in_json(client, db):
     response, body = get(client, "/api/articles/999999/")
 

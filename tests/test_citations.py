@@ -48,14 +48,9 @@ ITEM_IDS = [item["id"] for item in ITEMS]
 EXTRA_IDS = [item["id"] for item in EXTRA_ITEMS]
 FORMATS = ["text", "html"]
 
-# Items the data model cannot hold: discontinuous page ranges, and a publisher without a
-# container (the catalogue keeps the publisher on the journal). They are checked as given only.
+# Items the data model cannot hold: discontinuous page ranges. They are checked as given only.
 NOT_STORABLE = {
     "pages": "discontinuous page ranges do not fit first_page/last_page",
-    "book": "publisher without a journal",
-    "report": "publisher without a journal",
-    "thesis": "publisher without a journal",
-    "dataset": "publisher without a journal",
 }
 # Stored, osc2015's article number becomes CSL `number`, not `page`; its reference is
 # extra_reference.json's "osc2015-number" (the same item with `number`).
@@ -127,6 +122,8 @@ def make_article_from_csl(item: dict) -> Article:
         doi=item.get("DOI", ""),
         pmid=item.get("PMID", ""),
         url=item.get("URL", ""),
+        # A publisher without a container is the article's own (a book's, a report's, ...).
+        publisher="" if journal else item.get("publisher", ""),
     )
     for position, name in enumerate(item.get("author", []), start=1):
         author = Author.objects.create(

@@ -470,6 +470,60 @@ def test_journal_is_matched_by_issn_in_either_slot_then_by_title():
     assert Journal.objects.count() == 4
 
 
+def test_publisher_is_kept_on_the_journal_or_else_on_the_article():
+    known = make_journal(title="Known Journal", publisher="Known Press")
+    bare = make_journal(title="Bare Journal", publisher="")
+
+    run(
+        make_entry(key="book", output_type="book", publisher="Wiley"),
+        make_entry(key="new", journal_title="New Journal", publisher="New Press"),
+        make_entry(key="same", journal_title="Known Journal", publisher="Known  Press"),
+        make_entry(key="other", journal_title="Known Journal", publisher="Other Press"),
+        make_entry(key="bare", journal_title="Bare Journal", publisher="Bare Press"),
+        make_entry(key="none", journal_title="Known Journal"),
+    )
+
+    article_of = {
+        record.key: record.article
+        for record in ImportRecord.objects.select_related("article__journal")
+    }
+    own_and_cited = {
+        key: (article.publisher, article.publisher_name) for key, article in article_of.items()
+    }
+    assert own_and_cited == {
+        "book": ("Wiley", "Wiley"),
+        "new": ("", "New Press"),
+        "same": ("", "Known Press"),
+        "other": ("Other Press", "Other Press"),
+        "bare": ("Bare Press", "Bare Press"),
+        "none": ("", "Known Press"),
+    }
+    assert article_of["new"].journal.publisher == "New Press"
+    # An import never edits an existing journal.
+    known.refresh_from_db()
+    bare.refresh_from_db()
+    assert (known.publisher, bare.publisher) == ("Known Press", "")
+
+
+def test_update_replaces_the_publisher_and_undo_restores_it():
+    entry = make_entry(key="b", output_type="book", doi="10.1000/book", publisher="Wiley")
+    run(entry)
+    article = Article.objects.get(doi="10.1000/book")
+    assert article.publisher == "Wiley"
+
+    batch = run(
+        make_entry(key="b", output_type="book", doi="10.1000/book", publisher="Wiley-Blackwell"),
+        on_duplicate="update",
+    )
+    assert counts(batch) == (0, 1, 0, 0, 0)
+    article.refresh_from_db()
+    assert article.publisher == "Wiley-Blackwell"
+
+    importer.undo_import(batch=batch)
+    article.refresh_from_db()
+    assert article.publisher == "Wiley"
+
+
 def test_keywords_are_reused_ignoring_case_and_spaces():
     alliance = make_keyword(term="Alliance")
 

@@ -157,6 +157,32 @@ def test_tricky_record_round_trips_through_bibtex(db, name):
     assert after == before, text
 
 
+@pytest.mark.parametrize(
+    ("output_type", "publisher_field"),
+    [
+        (OutputType.BOOK, "publisher = {Wiley \\& Sons}"),
+        (OutputType.REPORT, "institution = {Wiley \\& Sons}"),
+        (OutputType.THESIS, "school = {Wiley \\& Sons}"),
+        # A dataset is a @misc too, and comes back as "other": BibTeX has no dataset type.
+        (OutputType.OTHER, "publisher = {Wiley \\& Sons}"),
+    ],
+)
+def test_publisher_without_a_journal_round_trips(db, output_type, publisher_field):
+    article = make_article(
+        journal=None,
+        output_type=output_type,
+        title="A work of its own",
+        authors=[make_author(family_name="Roe", given_names="Ann")],
+        publisher="Wiley & Sons",
+    )
+
+    before, after, text = round_trip(article)
+
+    assert publisher_field in text
+    assert after["publisher"] == "Wiley & Sons"
+    assert after == before, text
+
+
 def test_single_page_comes_back_without_a_last_page(db):
     # "pages = {7}": a single page is a first page; the page count (1) is kept.
     article = make_case(title="One page", first_page=7, last_page=7)

@@ -178,6 +178,24 @@ def test_article_page_with_a_single_page(client, db):
     assert rows["Number of pages"] == "1"
 
 
+def test_article_page_shows_an_own_publisher_but_not_the_journals(client, db):
+    book = make_article(journal=None, output_type="book", publisher="Wiley & Sons")
+    in_journal = make_article(journal=make_journal(publisher="APA"))
+
+    rows = [
+        dict(
+            re.findall(
+                r'<tr><th scope="row">(.*?)</th><td>(.*?)</td></tr>',
+                html(client.get(article.get_absolute_url())),
+            )
+        )
+        for article in (book, in_journal)
+    ]
+
+    assert rows[0]["Publisher"] == "Wiley &amp; Sons"
+    assert "Publisher" not in rows[1]
+
+
 # Script in any user-supplied field -------------------------------------------------------
 
 
@@ -196,6 +214,7 @@ def test_script_in_any_field_never_reaches_a_page_unescaped(client, db):
         subject_areas=[subject],
         volume=XSS,
         issue=XSS,
+        publisher=XSS,
     )
     urls = [
         reverse("catalogue:home"),

@@ -194,6 +194,9 @@ def _clean_entry(entry: bibtex.Entry) -> _Clean:
         journal_title = ""
     if journal_abbreviation and not normalise_title(journal_abbreviation):
         journal_abbreviation = ""
+    publisher = _truncate(" ".join((entry.publisher or "").split()), 255, "The publisher", warnings)
+    # The article's own until its journal is known (matching drops it if the journal's is the same).
+    fields["publisher"] = publisher
     clean = _Clean(
         fields=fields,
         journal_title=_truncate(journal_title, 500, "The journal title", warnings),
@@ -201,9 +204,7 @@ def _clean_entry(entry: bibtex.Entry) -> _Clean:
             journal_abbreviation, 255, "The journal abbreviation", warnings
         ),
         issns=issns,
-        publisher=_truncate(
-            " ".join((entry.publisher or "").split()), 255, "The publisher", warnings
-        ),
+        publisher=publisher,
         authors=authors,
         keywords=keywords,
         warnings=warnings,

@@ -46,12 +46,21 @@ class _JournalIndex:
         self.by_title: dict[str, Any] = {}
         self.new: list[NewRow] = []
         self.titles: dict[int, set[str]] = {}
+        self.publishers: dict[int, str] = {}
         rows = Journal.objects.order_by("pk").values_list(
-            "pk", "title", "abbreviated_title", "issn_print", "issn_electronic"
+            "pk", "title", "abbreviated_title", "issn_print", "issn_electronic", "publisher"
         )
-        for pk, title, abbreviation, issn_print, issn_electronic in rows:
+        for pk, title, abbreviation, issn_print, issn_electronic, publisher in rows:
             self._add(pk, title, [issn_print, issn_electronic])
             self.titles[pk] = _title_keys(title, abbreviation)
+            if publisher:
+                self.publishers[pk] = publisher
+
+    def publisher(self, ref: Any) -> str:
+        """Return the publisher of a journal (id or NewRow), "" if it has none."""
+        if isinstance(ref, int):
+            return self.publishers.get(ref, "")
+        return ref.values["publisher"] if ref is not None else ""
 
     def container_keys(self, ref: Any) -> set[str]:
         """Return the normalised title and abbreviation of a journal (id or NewRow)."""

@@ -235,6 +235,11 @@ def _resolve_related(
     keywords: _KeywordIndex,
 ) -> None:
     item.journal = journals.get_or_create(clean)
+    if item.fields["publisher"] and _same_text(
+        item.fields["publisher"], journals.publisher(item.journal)
+    ):
+        # Said once, on the journal; the article keeps only a publisher of its own.
+        item.fields["publisher"] = ""
     item.authors = []
     for name in clean.authors:
         ref = authors.get_or_create(name)
@@ -254,6 +259,7 @@ _REPLACED_WHEN_GIVEN = [
     "pmid",
     "url",
     "bibliographical_note",
+    "publisher",
 ]
 # BibTeX's @article cannot say "review" or "editorial": it never demotes those to "article".
 _JOURNAL_CONTRIBUTIONS = {
