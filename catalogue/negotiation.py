@@ -525,6 +525,8 @@ def highwire_tags(record: ArticleRecord) -> list[tuple[str, str]]:
         ("citation_journal_title", one_space(_plain(record.journal_title))),
         ("citation_journal_abbrev", one_space(record.journal_abbreviation)),
         ("citation_publisher", one_space(record.publisher)),
+        # Google Scholar reads a thesis's school and a report's institution from these.
+        (_INSTITUTION_TAGS.get(record.output_type, ""), one_space(record.publisher)),
         ("citation_volume", record.volume),
         ("citation_issue", record.issue),
         # An article number stands in for the first page, as PLOS and others publish it.
@@ -539,7 +541,13 @@ def highwire_tags(record: ArticleRecord) -> list[tuple[str, str]]:
         ("citation_language", record.language),
         ("citation_abstract", _plain(record.abstract)),
     ]
-    return [(name, value.strip()) for name, value in tags if value and value.strip()]
+    return [(name, value.strip()) for name, value in tags if name and value and value.strip()]
+
+
+_INSTITUTION_TAGS = {
+    OutputType.THESIS: "citation_dissertation_institution",
+    OutputType.REPORT: "citation_technical_report_institution",
+}
 
 
 _COINS_BOOK_GENRES = {

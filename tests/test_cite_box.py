@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from catalogue import citations, negotiation
 from catalogue.citations import ArticleRecord, Name, render_citations
 from catalogue.exporters import EXPORT_FORMATS
-from catalogue.models import Article, PublicationState
+from catalogue.models import Article, OutputType, PublicationState
 from tests.factories import make_article, make_author, make_journal, make_keyword
 
 REFERENCE = json.loads(
@@ -371,6 +371,35 @@ def test_highwire_authors_follow_position_order_with_particles_suffixes_and_bodi
     assert ("citation_firstpage", "aac4716") in meta
     assert ("citation_pmid", "26315443") in meta
     assert "citation_lastpage" not in dict(meta)
+
+
+@pytest.mark.parametrize(
+    ("output_type", "tag"),
+    [
+        (OutputType.THESIS, "citation_dissertation_institution"),
+        (OutputType.REPORT, "citation_technical_report_institution"),
+    ],
+)
+def test_a_thesis_or_report_names_its_institution_for_scholar(client, db, output_type, tag):
+    article = make_article(journal=None, output_type=output_type, publisher="Univ. of Bern")
+
+    meta = parts(client.get(article.get_absolute_url())).meta
+
+    assert (tag, "Univ. of Bern") in meta
+    assert ("citation_publisher", "Univ. of Bern") in meta
+    assert "citation_journal_title" not in dict(meta)
+
+
+def test_a_book_has_no_institution_tags(client, db):
+    article = make_article(journal=None, output_type=OutputType.BOOK, publisher="Wiley")
+
+    names = {name for name, _ in parts(client.get(article.get_absolute_url())).meta}
+
+    assert "citation_publisher" in names
+    assert not names & {
+        "citation_dissertation_institution",
+        "citation_technical_report_institution",
+    }
 
 
 def test_an_undated_article_has_no_date_tags(client, db):
