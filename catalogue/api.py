@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import caches
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -28,7 +27,7 @@ from catalogue import search
 from catalogue.filters import PEER_REVIEWED_CHOICES, ArticleFilterSet
 from catalogue.models import Article, OutputType
 from catalogue.search import FACETS, SORTS, SearchError, SearchResult
-from catalogue.views.search import page_cache_key
+from catalogue.views.search import cached_body
 
 
 def _many(serializer: type[serializers.Serializer]):
@@ -260,24 +259,21 @@ class ArticleListView(APIView):
         params = filterset.search_params()
         if params.query.doi:
             return self._doi(request, params)
-        # Bodies are cached per index generation and exact query (see views.search).
-        generation = search.search_generation()
-        key = page_cache_key("api", generation, request._request)
-        cache = caches[search.setting("SEARCH_CACHE_ALIAS")]
-        body = cache.get(key)
-        if body is None:
-            try:
-                result = search.search(
-                    params=params,
-                    page=filterset.page,
-                    page_size=filterset.page_size,
-                    detail=True,
-                    generation=generation,
-                )
-            except SearchError as error:
-                return _error([(error.field, error.message)])
-            body = self._body(request, result)
-            cache.set(key, body, search.setting("SEARCH_CACHE_SECONDS"))
+
+        def make_body(generation: int) -> dict:
+            result = search.search(
+                params=params,
+                page=filterset.page,
+                page_size=filterset.page_size,
+                detail=True,
+                generation=generation,
+            )
+            return self._body(request, result)
+
+        try:
+            body = cached_body("api", request._request, make_body)
+        except SearchError as error:
+            return _error([(error.field, error.message)])
         return Response(body)
 
     def _link(self, request: Request, page: int | None) -> str | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from django.core.cache import caches
@@ -30,6 +31,7 @@ from catalogue.filters import ArticleFilterSet
 from catalogue.models import Article, EvidenceSummary
 from catalogue.search import FACETS, SORTS, SearchError, SearchResult
 
+T = TypeVar("T")
 TEMPLATE = "catalogue/search_results.html"
 BODY_TEMPLATE = "catalogue/includes/_search_body.html"
 # Parameters that describe the result set (page and page size only say which slice).
@@ -200,30 +202,23 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "or search for words of the title."
         )
         return render(request, TEMPLATE, _context(request, errors=[("q", message)]), status=404)
-    # The rendered results are cached per index generation and exact query string, so a
-    # repeated page costs one query; any write to the catalogue changes the generation.
-    generation = search.search_generation()
-    key = page_cache_key("page", generation, request)
-    cache = caches[search.setting("SEARCH_CACHE_ALIAS")]
-    body = cache.get(key)
-    if body is None:
-        try:
-            result = search.search(
-                params=params,
-                page=filterset.page,
-                page_size=filterset.page_size,
-                generation=generation,
-            )
-        except SearchError as error:
-            first_page = _querystring(request.GET) if error.field == "page" else ""
-            return render(
-                request,
-                TEMPLATE,
-                _context(request, errors=[(error.field, error.message)], first_page_url=first_page),
-                status=400,
-            )
-        body = render_to_string(BODY_TEMPLATE, _results_context(request, result), request)
-        cache.set(key, body, search.setting("SEARCH_CACHE_SECONDS"))
+
+    def render_results(generation: int) -> str:
+        result = search.search(
+            params=params, page=filterset.page, page_size=filterset.page_size, generation=generation
+        )
+        return render_to_string(BODY_TEMPLATE, _results_context(request, result), request)
+
+    try:
+        body = cached_body("page", request, render_results)
+    except SearchError as error:
+        first_page = _querystring(request.GET) if error.field == "page" else ""
+        return render(
+            request,
+            TEMPLATE,
+            _context(request, errors=[(error.field, error.message)], first_page_url=first_page),
+            status=400,
+        )
     return render(
         request,
         TEMPLATE,
@@ -245,12 +240,22 @@ def matching_summaries(*, params, page: int) -> list[EvidenceSummary]:
     return list(summaries.for_listing()[:5])
 
 
-def page_cache_key(kind: str, generation: int, request: HttpRequest) -> str:
-    """Return the cache key of a rendered page: generation, host and sorted parameters."""
+def cached_body(kind: str, request: HttpRequest, build: Callable[[int], T]) -> T:
+    """Return what `build(generation)` makes for this request, from the cache if already made.
+
+    Keyed by the search index generation (any write to the catalogue changes it), the host and
+    the sorted parameters, so a repeated page or API body costs one query, the generation.
+    """
+    generation = search.search_generation()
     pairs = sorted((name, value) for name, values in request.GET.lists() for value in values)
-    text = f"{request.get_host()}?{urlencode(pairs)}"
-    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-    return f"catalogue-search-{kind}:{generation}:{digest}"
+    digest = hashlib.sha256(f"{request.get_host()}?{urlencode(pairs)}".encode()).hexdigest()
+    key = f"catalogue-search-{kind}:{generation}:{digest[:32]}"
+    cache = caches[search.setting("SEARCH_CACHE_ALIAS")]
+    body = cache.get(key)
+    if body is None:
+        body = build(generation)
+        cache.set(key, body, search.setting("SEARCH_CACHE_SECONDS"))
+    return body
 
 
 def _results_context(request: HttpRequest, result: SearchResult) -> dict:
