@@ -552,6 +552,35 @@ def test_facet_values_full_list_sorted_and_filtered(catalogue):
     assert types.total_values == 2
 
 
+@pytest.mark.parametrize("q", ["", "tied"])
+def test_facet_values_pages_split_tied_counts_in_label_order(db, q):
+    # 130 keywords: 10 counted 3 times, 50 twice, 70 once; labels not in id order, so a page
+    # boundary inside a run of equal counts must be placed by label.
+    keywords = [make_keyword(term=f"kw {(n * 37) % 130:03d}") for n in range(130)]
+    for first in (130, 60, 10):
+        make_article(title="Tied counts", keywords=keywords[:first])
+    params = SearchParams.build(query=parse_query(q))
+    expected = {
+        "count": sorted(
+            ((k.term, 3 if n < 10 else 2 if n < 60 else 1) for n, k in enumerate(keywords)),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+    }
+    expected["az"] = sorted(expected["count"])
+
+    for sort in ("count", "az"):
+        pages = [
+            search.facet_values(params=params, facet="keyword", sort=sort, page=page)
+            for page in (1, 2)
+        ]
+
+        assert [listing.total_values for listing in pages] == [130, 130]
+        assert [(v.label, v.count) for v in pages[0].values] == expected[sort][:100]
+        assert [(v.label, v.count) for v in pages[1].values] == expected[sort][100:]
+    with pytest.raises(SearchError, match=r"^There is no page 3 of this list\.$"):
+        search.facet_values(params=params, facet="keyword", page=3)
+
+
 def _labelled_values():
     """Return a catalogue whose labels have accents, particles, suffixes and LIKE wildcards."""
     people = [

@@ -804,19 +804,33 @@ def facet_list_statement(
         sort_key = f"catalogue_fold({LABEL_TABLES[facet][2]})"
     else:
         sort_key = "r.value"
-    labelled = _labels("counted").replace(
+    offset, limit = int(offset), int(limit)
+    if sort == "count":
+        # Only the values whose counts are on the page are labelled (a search's authors can
+        # be 15,000 joins): the page lies between the counts at its first and last positions;
+        # the values counted above its first are skipped, ties are ordered by label.
+        band = (
+            f"), band AS (SELECT (SELECT n FROM counted ORDER BY n DESC OFFSET {offset} LIMIT 1) "
+            f"AS hi, (SELECT n FROM counted ORDER BY n DESC OFFSET {offset + limit - 1} LIMIT 1) "
+            "AS lo), banded AS (SELECT c.* FROM counted c, band b "
+            "WHERE c.n <= b.hi AND (b.lo IS NULL OR c.n >= b.lo)"
+        )
+        rows, order = "banded", "l.n DESC, l.sort_key, l.value"
+        skip = f"{offset} - (SELECT count(*) FROM counted c, band b WHERE c.n > b.hi)"
+    else:
+        band, rows, order, skip = "", "counted", "l.sort_key, l.n DESC, l.value", str(offset)
+    labelled = _labels(rows).replace(
         "END AS label FROM", f"END AS label, {sort_key} AS sort_key FROM"
     )
-    order = "l.n DESC, l.sort_key, l.value" if sort == "count" else "l.sort_key, l.n DESC, l.value"
     return (
         Fragment("WITH ")
         + ctes
         + Fragment("counted AS MATERIALIZED (")
         + counts
         + Fragment(
-            f") SELECT l.value, l.n, l.label, count(*) OVER (), l.approximate FROM ({labelled}) l"
+            f"{band}) SELECT l.value, l.n, l.label, (SELECT count(*) FROM counted), "
+            f"l.approximate FROM ({labelled}) l ORDER BY {order} LIMIT {limit} OFFSET ({skip})"
         )
-        + Fragment(f" ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}")
     )
 
 
