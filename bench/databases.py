@@ -39,3 +39,27 @@ def use_database(options: argparse.Namespace, *, name: str) -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings")
     sys.path.insert(0, str(ROOT))
+
+
+def open_catalogue(*, server: str, database: str) -> None:
+    """Set Django up on an existing benchmark catalogue, as a production server runs.
+
+    DEBUG off (no query log), and neither the HTTPS redirect nor the manifest static storage,
+    which need a proxy and `collectstatic`.
+    """
+    os.environ["DATABASE_URL"] = f"{server.rstrip('/')}/{database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings")
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-use-0123")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    sys.path.insert(0, str(ROOT))
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES["staticfiles"]["BACKEND"] = (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )

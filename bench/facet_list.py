@@ -10,13 +10,12 @@ median and the slowest in ms, with the number of values the list has.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from urllib.parse import urlencode
 
-from databases import ROOT
+from databases import open_catalogue
 
 CASES = [
     # (facet, search parameters, values_sort, values_page)
@@ -42,26 +41,13 @@ def main() -> None:
         parser.error("--runs must be at least 1")
     sys.stdout.reconfigure(line_buffering=True)
 
-    os.environ["DATABASE_URL"] = f"{options.server.rstrip('/')}/{options.database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings")
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-use-0123")
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
-    from django.conf import settings
+    open_catalogue(server=options.server, database=options.database)
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
 
     from catalogue.models import Article
 
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES["staticfiles"]["BACKEND"] = (
-        "django.contrib.staticfiles.storage.StaticFilesStorage"
-    )
     setup_test_environment()  # the response's context, for the number of values
     total = Article.objects.count()
     print(f"database: {connection.vendor} {options.database}, {total:,} articles")

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from databases import open_catalogue
 
 BARS = {  # case -> (cold p95 bar, repeated p95 bar) in ms
     "rare term": (100, 100),
@@ -53,23 +53,9 @@ def main() -> None:
     )
     options = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = f"{options.server.rstrip('/')}/{options.database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings")
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-use-0123")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
-    from django.conf import settings
+    open_catalogue(server=options.server, database=options.database)
     from django.db import connection
 
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES["staticfiles"]["BACKEND"] = (
-        "django.contrib.staticfiles.storage.StaticFilesStorage"
-    )
     rng = random.Random(options.seed)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM catalogue_article")
