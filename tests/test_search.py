@@ -581,6 +581,65 @@ def test_facet_values_pages_split_tied_counts_in_label_order(db, q):
         search.facet_values(params=params, facet="keyword", page=3)
 
 
+@pytest.mark.parametrize("facet", ["author", "journal", "keyword", "subject"])
+def test_facet_values_a_z_of_everything_equal_those_of_a_search_matching_everything(db, facet):
+    # Namesakes with different counts, accents, particles, corporate names.
+    _labelled_values()
+    namesake = make_author(family_name="Smith", given_names="Ann")
+    make_article(
+        authors=[namesake, make_author(family_name="Émile", given_names="Zoë")],
+        keywords=[make_keyword(term="Ärzte"), make_keyword(term="arzte b")],
+        journal=make_journal(title="Ärzteblatt"),
+    )
+    make_article(authors=[namesake], journal=None)
+    everything = SearchParams.build()
+    matching_all = SearchParams.build(exclude={"type": ["editorial"]})
+
+    whole = search.facet_values(params=everything, facet=facet, sort="az")
+    searched = search.facet_values(params=matching_all, facet=facet, sort="az")
+
+    assert [(v.id, v.label, v.count) for v in whole.values] == [
+        (v.id, v.label, v.count) for v in searched.values
+    ]
+    assert whole.total_values == searched.total_values == len(whole.values)
+    if facet == "author":
+        # By family name, a body by its name, namesakes by count.
+        assert [(v.label, v.count) for v in whole.values] == [
+            ("Ada van der Berg", 1),
+            ("Zoë Émile", 1),
+            ("Christoph Flückiger", 1),
+            ("Martin Luther King Jr.", 1),
+            ("Open Science Collaboration", 1),
+            ("Ann Smith", 2),
+            ("Ann Smith", 1),
+        ]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("facet", ["author", "keyword"])
+def test_facet_values_a_z_of_everything_are_read_in_order_from_the_sort_key_index(facet):
+    from catalogue.search import postgres
+
+    _labelled_values()
+    statement = postgres.facet_list_statement(
+        params=SearchParams.build(),
+        facet=facet,
+        sort="az",
+        text="",
+        offset=0,
+        limit=100,
+        settings=search._postgres_settings(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + statement.sql, statement.params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    table = postgres.LABEL_TABLES[facet][0]
+    assert f"Index Scan using {table}_sort_key on {table}" in plan
+
+
 def _labelled_values():
     """Return a catalogue whose labels have accents, particles, suffixes and LIKE wildcards."""
     people = [

@@ -54,7 +54,12 @@ SORT_COLUMNS = {
 AUTHOR_NAME = (
     "catalogue_author_name(p.given_names, p.particle, p.family_name, p.suffix, p.corporate_name)"
 )
-AUTHOR_SORT = "catalogue_fold(concat_ws(' ', p.family_name, p.given_names, p.corporate_name))"
+# An author's A-Z key, as sqlite.py's: "family given", or the corporate name. Migration 0014
+# indexes it (and the keyword's).
+AUTHOR_SORT = (
+    "catalogue_fold(CASE WHEN p.corporate_name <> '' THEN p.corporate_name "
+    "WHEN p.given_names = '' THEN p.family_name ELSE p.family_name || ' ' || p.given_names END)"
+)
 # facet -> (table, alias, label) of the id facets: how every statement labels their values,
 # and the labels that the trigram indexes of migration 0011 cover.
 LABEL_TABLES = {
@@ -757,6 +762,9 @@ def facet_list_statement(
     """
     column, is_array, _ = COLUMNS[facet]
     own = params.without(facet)
+    offset, limit = int(offset), int(limit)
+    if sort == "az" and not text and not conditions(own) and facet in LABEL_TABLES:
+        return _whole_list_by_label(facet, offset=offset, limit=limit)
     ctes = Fragment("")
     wanted = ""
     if text and facet in LABEL_TABLES:
@@ -798,13 +806,7 @@ def facet_list_statement(
             f"FROM catalogue_search_facet WHERE facet = '{facet}' AND count > 0"
             + wanted.format(value="value", cast="::text")
         )
-    if facet == "author":
-        sort_key = AUTHOR_SORT
-    elif facet in LABEL_TABLES:
-        sort_key = f"catalogue_fold({LABEL_TABLES[facet][2]})"
-    else:
-        sort_key = "r.value"
-    offset, limit = int(offset), int(limit)
+    sort_key = _sort_key(facet) if facet in LABEL_TABLES else "r.value"
     if sort == "count":
         # Only the values whose counts are on the page are labelled (a search's authors can
         # be 15,000 joins): the page lies between the counts at its first and last positions;
@@ -831,6 +833,28 @@ def facet_list_statement(
             f"{band}) SELECT l.value, l.n, l.label, (SELECT count(*) FROM counted), "
             f"l.approximate FROM ({labelled}) l ORDER BY {order} LIMIT {limit} OFFSET ({skip})"
         )
+    )
+
+
+def _sort_key(facet: str) -> str:
+    return AUTHOR_SORT if facet == "author" else f"catalogue_fold({LABEL_TABLES[facet][2]})"
+
+
+def _whole_list_by_label(facet: str, *, offset: int, limit: int) -> Fragment:
+    """Return the statement listing the whole catalogue's values of an id facet A-Z.
+
+    Labelling and sorting every value took 1.3 s for 400,000 authors; this reads them in
+    order from the sort key's index (migration 0014) and looks up each one's count until the
+    page is full. Same columns and order as the general statement.
+    """
+    table, alias, label = LABEL_TABLES[facet]
+    return Fragment(
+        f"SELECT {alias}.id::text, f.count, {label}::text, (SELECT count(*) FROM "
+        f"catalogue_search_facet WHERE facet = '{facet}' AND count > 0), false "
+        f"FROM {table} {alias} JOIN catalogue_search_facet f ON f.facet = '{facet}' "
+        f"AND f.value = {alias}.id::text AND f.count > 0 "
+        f"ORDER BY {_sort_key(facet)}, f.count DESC, {alias}.id::text "
+        f"LIMIT {limit} OFFSET {offset}"
     )
 
 
