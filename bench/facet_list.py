@@ -25,6 +25,7 @@ CASES = [
     ("keyword", {"q": "cancer"}, "count", 1),
     ("author", {}, "count", 1),
     ("author", {}, "count", 2),
+    ("author", {}, "count", 2000),
     ("author", {}, "az", 1),
     ("author", {}, "az", 2000),
     ("keyword", {}, "az", 1),

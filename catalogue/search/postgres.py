@@ -811,23 +811,28 @@ def facet_list_statement(
         # Only the values whose counts are on the page are labelled (a search's authors can
         # be 15,000 joins): the page lies between the counts at its first and last positions;
         # the values counted above its first are skipped, ties are ordered by label.
+        # The bounds are scalar subqueries so that, over the whole catalogue, they are index
+        # conditions on catalogue_search_facet_top rather than a filter on every count.
         band = (
             f"), band AS (SELECT (SELECT n FROM counted ORDER BY n DESC OFFSET {offset} LIMIT 1) "
             f"AS hi, (SELECT n FROM counted ORDER BY n DESC OFFSET {offset + limit - 1} LIMIT 1) "
-            "AS lo), banded AS (SELECT c.* FROM counted c, band b "
-            "WHERE c.n <= b.hi AND (b.lo IS NULL OR c.n >= b.lo)"
+            "AS lo), banded AS (SELECT c.* FROM counted c WHERE c.n <= (SELECT hi FROM band) "
+            "AND c.n >= coalesce((SELECT lo FROM band), 0)"
         )
         rows, order = "banded", "l.n DESC, l.sort_key, l.value"
-        skip = f"{offset} - (SELECT count(*) FROM counted c, band b WHERE c.n > b.hi)"
+        skip = f"{offset} - (SELECT count(*) FROM counted c WHERE c.n > (SELECT hi FROM band))"
     else:
         band, rows, order, skip = "", "counted", "l.sort_key, l.n DESC, l.value", str(offset)
     labelled = _labels(rows).replace(
         "END AS label FROM", f"END AS label, {sort_key} AS sort_key FROM"
     )
+    # The whole catalogue's counts are read from their (facet, count) index where needed;
+    # a search's are counted once.
+    materialized = " NOT MATERIALIZED" if not conditions(own) and not text else " MATERIALIZED"
     return (
         Fragment("WITH ")
         + ctes
-        + Fragment("counted AS MATERIALIZED (")
+        + Fragment(f"counted AS{materialized} (")
         + counts
         + Fragment(
             f"{band}) SELECT l.value, l.n, l.label, (SELECT count(*) FROM counted), "
