@@ -99,7 +99,13 @@ def main() -> None:
     parser.add_argument("--on-duplicate", default="skip", choices=["skip", "update"])
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    env = {**os.environ, "DATABASE_URL": f"{args.server}/{DATABASE}", "DEBUG": "1"}
+    # As a production server runs: DEBUG off, so Django keeps no log of the queries.
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{args.server}/{DATABASE}",
+        "DEBUG": "0",
+        "SECRET_KEY": "benchmark-only-secret-key-not-for-production-use-0123",
+    }
     if args.child:
         child(args.file, args.on_duplicate)
         return
