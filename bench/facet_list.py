@@ -28,6 +28,7 @@ CASES = [
     ("author", {}, "count", 2000),
     ("author", {}, "az", 1),
     ("author", {}, "az", 2000),
+    ("author", {}, "az", 3990),
     ("keyword", {}, "az", 1),
     ("keyword", {}, "count", 1),
     ("journal", {}, "count", 1),

@@ -616,6 +616,28 @@ def test_facet_values_of_everything_equal_those_of_a_search_matching_everything(
         ]
 
 
+@pytest.mark.parametrize("sort", ["az", "count"])
+def test_facet_values_pages_of_everything_equal_those_of_a_search_with_namesakes(db, sort):
+    # 130 authors under 5 names, counted 3, 2 or 1 times: page 2 of the A-Z list is read from
+    # the end on PostgreSQL, and namesakes are ordered by count, then id, as on page 1.
+    people = [make_author(family_name=f"Lee{n % 5}", given_names="Ann") for n in range(130)]
+    for first in (130, 60, 10):
+        make_article(title="Namesakes", authors=people[:first])
+    everything = SearchParams.build()
+    matching_all = SearchParams.build(exclude={"type": ["editorial"]})
+
+    for page in (1, 2):
+        whole = search.facet_values(params=everything, facet="author", sort=sort, page=page)
+        searched = search.facet_values(params=matching_all, facet="author", sort=sort, page=page)
+
+        assert [(v.id, v.count) for v in whole.values] == [(v.id, v.count) for v in searched.values]
+        assert len(whole.values) == (100 if page == 1 else 30)
+    with pytest.raises(SearchError, match=r"^There is no page 3 of this list\.$"):
+        search.facet_values(params=everything, facet="author", sort=sort, page=3)
+    with pytest.raises(SearchError, match=r"^There is no page 999999999 of this list\.$"):
+        search.facet_values(params=everything, facet="author", sort=sort, page=999_999_999)
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("facet", ["author", "keyword"])
 def test_facet_values_a_z_of_everything_are_read_in_order_from_the_sort_key_index(facet):

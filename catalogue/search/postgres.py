@@ -850,16 +850,30 @@ def _whole_list_by_label(facet: str, *, offset: int, limit: int) -> Fragment:
 
     Labelling and sorting every value took 1.3 s for 400,000 authors; this reads them in
     order from the sort key's index (migration 0014) and looks up each one's count until the
-    page is full. Same columns and order as the general statement.
+    page is full. A page in the second half is read from the end, and a page past the end
+    reads nothing. Same columns and order as the general statement.
     """
     table, alias, label = LABEL_TABLES[facet]
+    key = _sort_key(facet)
+    rows = (
+        f"SELECT {alias}.id::text AS value, f.count AS n, {label}::text AS label, "
+        f"{key} AS sort_key FROM {table} {alias} JOIN catalogue_search_facet f "
+        f"ON f.facet = '{facet}' AND f.value = {alias}.id::text AND f.count > 0"
+    )
+    total = "(SELECT n FROM total)"
+    end = f"least({offset + limit}, {total})"
     return Fragment(
-        f"SELECT {alias}.id::text, f.count, {label}::text, (SELECT count(*) FROM "
-        f"catalogue_search_facet WHERE facet = '{facet}' AND count > 0), false "
-        f"FROM {table} {alias} JOIN catalogue_search_facet f ON f.facet = '{facet}' "
-        f"AND f.value = {alias}.id::text AND f.count > 0 "
-        f"ORDER BY {_sort_key(facet)}, f.count DESC, {alias}.id::text "
-        f"LIMIT {limit} OFFSET {offset}"
+        f"WITH total AS MATERIALIZED (SELECT count(*) AS n FROM catalogue_search_facet "
+        f"WHERE facet = '{facet}' AND count > 0) "
+        f"SELECT l.value, l.n, l.label, {total}, false FROM ("
+        f"(SELECT * FROM ({rows}) r WHERE {offset * 2} < {total} "
+        f"ORDER BY r.sort_key, r.n DESC, r.value LIMIT {limit} OFFSET {offset}) "
+        "UNION ALL "
+        f"(SELECT * FROM ({rows}) r WHERE {offset * 2} >= {total} AND {offset} < {total} "
+        f"ORDER BY r.sort_key DESC, r.n, r.value DESC "
+        # The LIMIT is evaluated even when the branch is skipped, so it must not go negative.
+        f"LIMIT greatest({end} - {offset}, 0) OFFSET {total} - {end})"
+        ") l ORDER BY l.sort_key, l.n DESC, l.value"
     )
 
 
