@@ -762,8 +762,9 @@ def facet_list_statement(
     """
     column, is_array, _ = COLUMNS[facet]
     own = params.without(facet)
+    whole_catalogue = not conditions(own)
     offset, limit = int(offset), int(limit)
-    if sort == "az" and not text and not conditions(own) and facet in LABEL_TABLES:
+    if sort == "az" and not text and whole_catalogue and facet in LABEL_TABLES:
         return _whole_list_by_label(facet, offset=offset, limit=limit)
     ctes = Fragment("")
     wanted = ""
@@ -778,7 +779,7 @@ def facet_list_statement(
             [escaped],
         )
         wanted = " AND {value} IN (SELECT id{cast} FROM wanted)"
-    if conditions(own):
+    if not whole_catalogue:
         ctes += _context(
             "ctx",
             own,
@@ -828,7 +829,7 @@ def facet_list_statement(
     )
     # The whole catalogue's counts are read from their (facet, count) index where needed;
     # a search's are counted once.
-    materialized = " NOT MATERIALIZED" if not conditions(own) and not text else " MATERIALIZED"
+    materialized = " NOT MATERIALIZED" if whole_catalogue and not text else " MATERIALIZED"
     return (
         Fragment("WITH ")
         + ctes
