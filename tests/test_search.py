@@ -11,6 +11,7 @@ from django.db import connection
 from catalogue import search
 from catalogue.models import Article, Author, Authorship, Keyword, OutputType
 from catalogue.search import (
+    FacetList,
     FacetValue,
     Query,
     QueryError,
@@ -593,11 +594,8 @@ def test_facet_values_of_everything_equal_those_of_a_search_matching_everything(
         journal=make_journal(title="Ärzteblatt"),
     )
     make_article(authors=[namesake], journal=None)
-    everything = SearchParams.build()
-    matching_all = SearchParams.build(exclude={"type": ["editorial"]})
 
-    whole = search.facet_values(params=everything, facet=facet, sort=sort)
-    searched = search.facet_values(params=matching_all, facet=facet, sort=sort)
+    whole, searched = _whole_and_searched(facet, sort=sort, page=1)
 
     assert [(v.id, v.label, v.count) for v in whole.values] == [
         (v.id, v.label, v.count) for v in searched.values
@@ -624,11 +622,9 @@ def test_facet_values_pages_of_everything_equal_those_of_a_search_with_namesakes
     for first in (130, 60, 10):
         make_article(title="Namesakes", authors=people[:first])
     everything = SearchParams.build()
-    matching_all = SearchParams.build(exclude={"type": ["editorial"]})
 
     for page in (1, 2):
-        whole = search.facet_values(params=everything, facet="author", sort=sort, page=page)
-        searched = search.facet_values(params=matching_all, facet="author", sort=sort, page=page)
+        whole, searched = _whole_and_searched("author", sort=sort, page=page)
 
         assert [(v.id, v.count) for v in whole.values] == [(v.id, v.count) for v in searched.values]
         assert len(whole.values) == (100 if page == 1 else 30)
@@ -662,6 +658,16 @@ def test_facet_values_by_count_of_everything_read_only_the_pages_counts_from_the
     bounded = [line for line in plan.splitlines() if "Index Cond" in line and "count <= $" in line]
     assert len(bounded) == 1, plan
     assert "CTE Scan on counted" not in plan
+
+
+def _whole_and_searched(facet: str, *, sort: str, page: int) -> tuple[FacetList, FacetList]:
+    """Return a page of the facet's list over the whole catalogue, and over a search that
+    matches every article (so counted by the general statement, not the whole-catalogue one)."""
+    matching_all = SearchParams.build(exclude={"type": ["editorial"]})
+    return tuple(
+        search.facet_values(params=params, facet=facet, sort=sort, page=page)
+        for params in (SearchParams.build(), matching_all)
+    )
 
 
 def _labelled_values():
