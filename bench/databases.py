@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Settings refuse the development key when DEBUG is off; benchmarks run with DEBUG off.
+SECRET_KEY = "benchmark-only-secret-key-not-for-production-use-0123"  # noqa: S105
 
 
 def recreate_postgres_database(server: str, name: str) -> None:
@@ -50,7 +52,7 @@ def open_catalogue(*, server: str, database: str) -> None:
     os.environ["DATABASE_URL"] = f"{server.rstrip('/')}/{database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings")
     os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-use-0123")
+    os.environ.setdefault("SECRET_KEY", SECRET_KEY)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     sys.path.insert(0, str(ROOT))
 

@@ -18,7 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from databases import ROOT, SECRET_KEY
+
 DEFAULT_FILE = (
     Path(__file__).resolve().parents[2] / "shared" / "corpus" / "bibtex" / "large-16k-entries.bib"
 )
@@ -104,7 +105,7 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": f"{args.server}/{DATABASE}",
         "DEBUG": "0",
-        "SECRET_KEY": "benchmark-only-secret-key-not-for-production-use-0123",
+        "SECRET_KEY": SECRET_KEY,
     }
     if args.child:
         child(args.file, args.on_duplicate)
