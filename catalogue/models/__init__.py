@@ -1,0 +1,53 @@
+"""The catalogue's records, split by domain; import every model from here.
+
+articles imports bibliography before defining its own models, so the app registry lists the
+models in the order the single models.py defined them.
+"""
+
+from catalogue.models.articles import (
+    BIBLIOGRAPHIC_FIELDS,
+    Article,
+    ArticleQuerySet,
+    Authorship,
+    OutputType,
+    PublicationState,
+)
+from catalogue.models.bibliography import Author, Journal, Keyword, SubjectArea, fold
+from catalogue.models.imports import (
+    ImportAction,
+    ImportBatch,
+    ImportRecord,
+    ImportStatus,
+    OnDuplicate,
+)
+from catalogue.models.summaries import (
+    SUMMARY_SEARCH_FIELDS,
+    Audience,
+    EvidenceSummary,
+    EvidenceSummaryQuerySet,
+    LiteratureEntry,
+)
+
+__all__ = [
+    "BIBLIOGRAPHIC_FIELDS",
+    "SUMMARY_SEARCH_FIELDS",
+    "Article",
+    "ArticleQuerySet",
+    "Audience",
+    "Author",
+    "Authorship",
+    "EvidenceSummary",
+    "EvidenceSummaryQuerySet",
+    "ImportAction",
+    "ImportBatch",
+    "ImportRecord",
+    "ImportStatus",
+    "Journal",
+    "Keyword",
+    "LiteratureEntry",
+    "OnDuplicate",
+    "OutputType",
+    "PublicationState",
+    "SubjectArea",
+    "fold",
+]
