@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
+from catalogue import conf
 from catalogue.importer import human_size
 from catalogue.models import OnDuplicate
 
@@ -67,15 +68,15 @@ class ImportForm(forms.Form):
         self.upload_too_big = upload_too_big
         self.fields[
             "file"
-        ].help_text += f" Up to {human_size(settings.CATALOGUE_IMPORT_MAX_BYTES)}."
+        ].help_text += f" Up to {human_size(conf.get('CATALOGUE_IMPORT_MAX_BYTES'))}."
         self.fields[
             "text"
-        ].help_text = f"Up to {human_size(settings.CATALOGUE_IMPORT_MAX_PASTE_BYTES)}."
+        ].help_text = f"Up to {human_size(conf.get('CATALOGUE_IMPORT_MAX_PASTE_BYTES'))}."
 
     def clean(self) -> dict:
         cleaned = super().clean()
         upload, text = cleaned.get("file"), cleaned.get("text") or ""
-        limit = settings.CATALOGUE_IMPORT_MAX_BYTES
+        limit = conf.get("CATALOGUE_IMPORT_MAX_BYTES")
         if self.upload_too_big or (upload is not None and upload.size > limit):
             raise forms.ValidationError(
                 f"The file is larger than {human_size(limit)}, the largest import accepted. "
@@ -91,7 +92,7 @@ class ImportForm(forms.Form):
                 "Choose a BibTeX file or paste BibTeX text.", code="no_source"
             )
         if upload is None:
-            paste_limit = settings.CATALOGUE_IMPORT_MAX_PASTE_BYTES
+            paste_limit = conf.get("CATALOGUE_IMPORT_MAX_PASTE_BYTES")
             if len(text.encode("utf-8")) > paste_limit:
                 raise forms.ValidationError(
                     f"The pasted text is larger than {human_size(paste_limit)}: "

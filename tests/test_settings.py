@@ -1,5 +1,6 @@
 """Settings come from the environment only; production settings pass Django's deploy checks."""
 
+import json
 import os
 import subprocess
 import sys
@@ -116,3 +117,41 @@ def test_the_wsgi_entry_point_freezes_start_up_objects_and_raises_gc_thresholds(
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_every_app_setting_defaults_to_what_settings_py_sets():
+    # catalogue/conf.py holds the defaults; settings.py must not run with different values
+    # when the environment sets none of them.
+    from catalogue import conf
+
+    script = (
+        "import json; from django.conf import settings; from catalogue import conf; "
+        "print(json.dumps({name: getattr(settings, name) for name in conf.DEFAULTS "
+        "if hasattr(settings, name)}))"
+    )
+    env = {name: "" for name in conf.DEFAULTS}
+    result = manage("shell", "--no-imports", "-c", script, env=env)
+    assert result.returncode == 0, result.stderr
+    configured = json.loads(result.stdout)
+    assert configured == {name: conf.DEFAULTS[name] for name in configured}
+
+
+def test_app_settings_are_read_at_call_time_so_overrides_apply(settings):
+    from django.test import override_settings
+
+    from catalogue import conf
+
+    assert conf.get("SEARCH_PAGE_SIZE") == 20
+    settings.SEARCH_PAGE_SIZE = 7
+    assert conf.get("SEARCH_PAGE_SIZE") == 7
+    with override_settings(CITATION_BIBLIOGRAPHY_MAX=3):
+        assert conf.get("CITATION_BIBLIOGRAPHY_MAX") == 3
+    del settings.CITATION_BIBLIOGRAPHY_MAX
+    assert conf.get("CITATION_BIBLIOGRAPHY_MAX") == 5000
+
+
+def test_an_unknown_app_setting_is_an_error():
+    from catalogue import conf
+
+    with pytest.raises(KeyError):
+        conf.get("SEARCH_NO_SUCH_SETTING")

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 
-from django.conf import settings
-
-from catalogue import bibtex
+from catalogue import bibtex, conf
 from catalogue.importer.common import ImportFileError, _gc_paused
 
 
 def max_bytes() -> int:
     """Return the largest source size accepted, in bytes."""
-    return settings.CATALOGUE_IMPORT_MAX_BYTES
+    return conf.get("CATALOGUE_IMPORT_MAX_BYTES")
 
 
 def check_size(*, size: int, filename: str) -> None:
@@ -61,8 +59,8 @@ def parse_source(*, data: bytes, filename: str) -> bibtex.ParseResult:
             result = bibtex.parse_bytes(
                 data,
                 source=filename,
-                max_field_length=settings.CATALOGUE_IMPORT_MAX_FIELD_LENGTH,
-                max_nesting=settings.CATALOGUE_IMPORT_MAX_NESTING,
+                max_field_length=conf.get("CATALOGUE_IMPORT_MAX_FIELD_LENGTH"),
+                max_nesting=conf.get("CATALOGUE_IMPORT_MAX_NESTING"),
             )
     except bibtex.BibTeXError as error:
         raise ImportFileError(f"{filename}: {error}") from None

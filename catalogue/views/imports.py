@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -14,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from catalogue import importer
+from catalogue import conf, importer
 from catalogue.forms import ImportForm, UploadLimitHandler
 from catalogue.models import ImportBatch, ImportStatus
 
@@ -52,7 +51,7 @@ def librarian_required(view: Callable) -> Callable:
 def import_start(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _render_start(request, ImportForm())
-    limiter = UploadLimitHandler(request, limit=settings.CATALOGUE_IMPORT_MAX_BYTES)
+    limiter = UploadLimitHandler(request, limit=conf.get("CATALOGUE_IMPORT_MAX_BYTES"))
     request.upload_handlers.insert(0, limiter)
     try:
         return _import_upload(request, limiter)

@@ -1,12 +1,11 @@
 """Evidence summary pages: the portal listing them and one summary with its literature."""
 
 from django import forms
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from catalogue import summaries
+from catalogue import conf, summaries
 from catalogue.models import Audience, EvidenceSummary, Keyword
 
 
@@ -48,7 +47,7 @@ def summary_list(request: HttpRequest) -> HttpResponse:
         return render(request, "catalogue/summary_list.html", context, status=400)
     audience, keyword = form.cleaned_data["audience"], form.cleaned_data["keyword"]
     found = summaries.portal_summaries(audience=audience, keyword=keyword)
-    page = Paginator(found, settings.CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(found, conf.get("CATALOGUE_PAGE_SIZE")).get_page(request.GET.get("page"))
     filtered = bool(audience or keyword)
     return render(
         request,

