@@ -7,26 +7,25 @@ second of compilation per chunk for a statement that then runs in half a second.
 
 from django.db import migrations
 
-FUNCTIONS = [
-    "catalogue_search_refresh(bigint[], boolean)",
-    "catalogue_search_flush()",
-]
+from catalogue.search.sql import execute
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for function in FUNCTIONS:
-            cursor.execute(f"ALTER FUNCTION {function} SET jit = off")
+    if schema_editor.connection.vendor == "postgresql":
+        execute(
+            schema_editor,
+            "postgres/catalogue_search_refresh.v2.sql",
+            "postgres/catalogue_search_flush.v2.sql",
+        )
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for function in FUNCTIONS:
-            cursor.execute(f"ALTER FUNCTION {function} RESET jit")
+    if schema_editor.connection.vendor == "postgresql":
+        execute(
+            schema_editor,
+            "postgres/catalogue_search_refresh.v1.sql",
+            "postgres/catalogue_search_flush.v1.sql",
+        )
 
 
 class Migration(migrations.Migration):

@@ -14,43 +14,17 @@ dropped around the rewrite and built again, as for a bulk load.
 
 from django.db import migrations
 
-FORWARDS = r"""
-ALTER TABLE catalogue_search SET (toast_tuple_target = 512);
-DO $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM catalogue_search) THEN
-        SET LOCAL maintenance_work_mem = '512MB';
-        PERFORM catalogue_search_drop_indexes();
-        CREATE TEMP TABLE catalogue_search_rewrite ON COMMIT DROP AS
-            SELECT * FROM catalogue_search;
-        TRUNCATE catalogue_search;
-        -- "|| '{}'" and "|| ''" build new values: a compressed value copied as it is would
-        -- stay compressed.
-        INSERT INTO catalogue_search
-        SELECT article_id, document, sample, year, date_key, output_type, language,
-               peer_reviewed, journal_id, keyword_ids || '{}'::bigint[],
-               author_ids || '{}'::bigint[], subject_ids || '{}'::bigint[], title_key || ''
-        FROM catalogue_search_rewrite ORDER BY article_id;
-        PERFORM catalogue_search_create_indexes();
-        ANALYZE catalogue_search;
-    END IF;
-END
-$$;
-"""
-
-BACKWARDS = "ALTER TABLE catalogue_search SET (toast_tuple_target = 128);"
+from catalogue.search.sql import execute
 
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARDS)
+        execute(schema_editor, "postgres/catalogue_search.v2.sql")
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(BACKWARDS)
+        execute(schema_editor, "postgres/catalogue_search.v2.down.sql")
 
 
 class Migration(migrations.Migration):

@@ -14,28 +14,29 @@ migration changes nothing and says so; searches are as correct, some slower.
 
 from django.db import migrations
 
+from catalogue.search.sql import execute
+
 FUNCTION = "ts_match_vq(tsvector, tsquery)"
-COST = 100
 
 
-def _set_cost(schema_editor, cost: int) -> None:
+def _set_cost(schema_editor, name: str) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         row = cursor.fetchone()
-        if not (row and row[0]):
-            print(f"\n  Not a superuser: {FUNCTION} keeps its cost (see migration 0009).")
-            return
-        cursor.execute(f"ALTER FUNCTION pg_catalog.{FUNCTION} COST {int(cost)}")
+    if not (row and row[0]):
+        print(f"\n  Not a superuser: {FUNCTION} keeps its cost (see migration 0009).")
+        return
+    execute(schema_editor, name)
 
 
 def forwards(apps, schema_editor):
-    _set_cost(schema_editor, COST)
+    _set_cost(schema_editor, "postgres/ts_match_vq.v1.sql")
 
 
 def backwards(apps, schema_editor):
-    _set_cost(schema_editor, 1)
+    _set_cost(schema_editor, "postgres/ts_match_vq.v1.down.sql")
 
 
 class Migration(migrations.Migration):

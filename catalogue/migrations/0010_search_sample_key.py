@@ -8,40 +8,23 @@ popular keyword it expected 37 rows, read 2,300 and checked the word on each (a 
 GIN-indexed condition now name the index's expression, `(sample + 0)`.
 """
 
-import importlib
-
 from django.db import migrations
 
-probe_indexes = importlib.import_module("catalogue.migrations.0008_search_probe_indexes")
-
-OLD = ("catalogue_search_sample", "ON catalogue_search (sample)")
-NEW = ("catalogue_search_sample_key", "ON catalogue_search ((sample + 0))")
-
-
-def _indexes(*, key: bool) -> list[tuple[str, str]]:
-    return [
-        (NEW if key else OLD) if index == OLD else index
-        for index in probe_indexes.indexes(partial=True)
-    ]
-
-
-def _swap(schema_editor, *, key: bool) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    drop, create = (OLD, NEW) if key else (NEW, OLD)
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(probe_indexes.functions_sql(_indexes(key=key)))
-        cursor.execute(f"CREATE INDEX IF NOT EXISTS {create[0]} {create[1]}")
-        cursor.execute(f"DROP INDEX IF EXISTS {drop[0]}")
-        cursor.execute("ANALYZE catalogue_search")
+from catalogue.search.sql import execute
 
 
 def forwards(apps, schema_editor):
-    _swap(schema_editor, key=True)
+    if schema_editor.connection.vendor == "postgresql":
+        execute(schema_editor, "postgres/catalogue_search_indexes.v3.sql")
 
 
 def backwards(apps, schema_editor):
-    _swap(schema_editor, key=False)
+    if schema_editor.connection.vendor == "postgresql":
+        execute(
+            schema_editor,
+            "postgres/catalogue_search_indexes.v2.sql",
+            "postgres/catalogue_search_indexes.v3.down.sql",
+        )
 
 
 class Migration(migrations.Migration):

@@ -16,45 +16,25 @@ insertions); the other three tables barely change on import.
 
 from django.db import migrations
 
-FORWARDS = """
-CREATE OR REPLACE FUNCTION catalogue_author_name(
-    given_names text, particle text, family_name text, suffix text, corporate_name text
-) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN corporate_name <> '' THEN corporate_name ELSE substr(
-        coalesce(' ' || nullif(given_names, ''), '')
-        || coalesce(' ' || nullif(particle, ''), '')
-        || coalesce(' ' || nullif(family_name, ''), '')
-        || coalesce(' ' || nullif(suffix, ''), ''), 2) END
-$$;
-CREATE INDEX IF NOT EXISTS catalogue_author_label_trgm ON catalogue_author USING gin
-    (catalogue_fold(catalogue_author_name(given_names, particle, family_name, suffix,
-     corporate_name)) gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS catalogue_journal_label_trgm ON catalogue_journal USING gin
-    (catalogue_fold(title) gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS catalogue_keyword_label_trgm ON catalogue_keyword USING gin
-    (catalogue_fold(term) gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS catalogue_subjectarea_label_trgm ON catalogue_subjectarea USING gin
-    (catalogue_fold(name) gin_trgm_ops);
-ANALYZE catalogue_author, catalogue_journal, catalogue_keyword, catalogue_subjectarea;
-"""
-
-BACKWARDS = """
-DROP INDEX IF EXISTS catalogue_author_label_trgm;
-DROP INDEX IF EXISTS catalogue_journal_label_trgm;
-DROP INDEX IF EXISTS catalogue_keyword_label_trgm;
-DROP INDEX IF EXISTS catalogue_subjectarea_label_trgm;
-DROP FUNCTION IF EXISTS catalogue_author_name(text, text, text, text, text);
-"""
+from catalogue.search.sql import execute
 
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARDS)
+        execute(
+            schema_editor,
+            "postgres/catalogue_author_name.v1.sql",
+            "postgres/facet_value_trigrams.v1.sql",
+        )
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARDS)
+        execute(
+            schema_editor,
+            "postgres/facet_value_trigrams.v1.down.sql",
+            "postgres/catalogue_author_name.v1.down.sql",
+        )
 
 
 class Migration(migrations.Migration):

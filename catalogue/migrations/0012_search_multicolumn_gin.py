@@ -19,54 +19,28 @@ The (journal_id, date_key) B-tree stays: it answers a journal and a year range t
 Figures: docs/performance.md (Search), 1,000,000 articles.
 """
 
-import importlib
-
 from django.db import migrations
 
-probe_indexes = importlib.import_module("catalogue.migrations.0008_search_probe_indexes")
-sample_key = importlib.import_module("catalogue.migrations.0010_search_sample_key")
-
-COLUMNS = ("document", "keyword_ids", "author_ids", "subject_ids")
-SEPARATE = [f"catalogue_search_{name}" for name in COLUMNS] + [
-    f"catalogue_search_probe_{name}" for name in COLUMNS
-]
-GIN = "USING gin (document, keyword_ids, author_ids, subject_ids, journal_id)"
-COMBINED = [
-    ("catalogue_search_terms", f"ON catalogue_search {GIN}"),
-    # PROBE_BUCKETS must match catalogue/search/postgres.py.
-    (
-        "catalogue_search_probe",
-        f"ON catalogue_search {GIN} WHERE sample < {probe_indexes.PROBE_BUCKETS}",
-    ),
-]
-
-
-def _definitions(*, combined: bool) -> list[tuple[str, str]]:
-    definitions = sample_key._indexes(key=True)
-    if combined:
-        definitions = [d for d in definitions if d[0] not in SEPARATE] + COMBINED
-    return definitions
-
-
-def _swap(schema_editor, *, combined: bool) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    drop = SEPARATE if combined else [name for name, _ in COMBINED]
-    with schema_editor.connection.cursor() as cursor:
-        # Trusted since PostgreSQL 13: the database's owner may create it.
-        cursor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
-        cursor.execute(probe_indexes.functions_sql(_definitions(combined=combined)))
-        cursor.execute("SELECT catalogue_search_create_indexes()")
-        cursor.execute(f"DROP INDEX IF EXISTS {', '.join(drop)}")
-        cursor.execute("ANALYZE catalogue_search")
+from catalogue.search.sql import execute
 
 
 def forwards(apps, schema_editor):
-    _swap(schema_editor, combined=True)
+    if schema_editor.connection.vendor == "postgresql":
+        execute(
+            schema_editor,
+            "postgres/extensions.v2.sql",
+            "postgres/catalogue_search_indexes.v4.sql",
+        )
 
 
 def backwards(apps, schema_editor):
-    _swap(schema_editor, combined=False)
+    # The extensions stay: nothing of version 3 needs btree_gin gone.
+    if schema_editor.connection.vendor == "postgresql":
+        execute(
+            schema_editor,
+            "postgres/catalogue_search_indexes.v3.sql",
+            "postgres/catalogue_search_indexes.v4.down.sql",
+        )
 
 
 class Migration(migrations.Migration):

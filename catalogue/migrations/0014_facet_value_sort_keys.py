@@ -14,28 +14,17 @@ which cannot be indexed.
 
 from django.db import migrations
 
-FORWARDS = """
-CREATE INDEX IF NOT EXISTS catalogue_author_sort_key ON catalogue_author (catalogue_fold(
-    CASE WHEN corporate_name <> '' THEN corporate_name WHEN given_names = '' THEN family_name
-    ELSE family_name || ' ' || given_names END));
-CREATE INDEX IF NOT EXISTS catalogue_keyword_sort_key ON catalogue_keyword (catalogue_fold(term));
-ANALYZE catalogue_author, catalogue_keyword;
-"""
-
-BACKWARDS = """
-DROP INDEX IF EXISTS catalogue_author_sort_key;
-DROP INDEX IF EXISTS catalogue_keyword_sort_key;
-"""
+from catalogue.search.sql import execute
 
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARDS)
+        execute(schema_editor, "postgres/facet_value_sort_keys.v1.sql")
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARDS)
+        execute(schema_editor, "postgres/facet_value_sort_keys.v1.down.sql")
 
 
 class Migration(migrations.Migration):
