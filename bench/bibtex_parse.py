@@ -1,4 +1,4 @@
-"""Benchmark catalogue.bibtex.parse_bytes against bibtexparser's own parse_string.
+"""Benchmark catalogue.formats.bibtex.parse_bytes against bibtexparser's own parse_string.
 
 Usage: .venv/bin/python bench/bibtex_parse.py [FILE] [--repeat N]
 
@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bibtexparser
 
-from catalogue.bibtex import BibTeXError, decode_bytes, parse_bytes, parse_text
+from catalogue.formats.bibtex import BibTeXError, decode_bytes, parse_bytes, parse_text
 
 DEFAULT_FILE = (
     Path(__file__).resolve().parents[2] / "shared" / "corpus" / "bibtex" / "large-16k-entries.bib"
@@ -77,7 +77,7 @@ def main() -> None:
     entries = len(result.entries)
     memory = peak_memory(lambda: parse_bytes(data, source=args.file.name))
     print(
-        f"catalogue.bibtex.parse_bytes: {entries:,} entries, {errors:,} error problems, "
+        f"catalogue.formats.bibtex.parse_bytes: {entries:,} entries, {errors:,} error problems, "
         f"{warnings:,} entry warnings, {result.source_entry_count:,} @entries in the source"
     )
     print(

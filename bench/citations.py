@@ -123,7 +123,7 @@ def status_kib(field: str) -> int:
 
 
 def bench_exports(total: int, *, batch_size: int) -> None:
-    from catalogue.exporters import EXPORT_FORMATS
+    from catalogue.formats.registry import EXPORT_FORMATS
     from catalogue.models import Article
 
     print(f"\nexports (batch size {batch_size:,}):")

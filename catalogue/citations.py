@@ -27,10 +27,8 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +37,10 @@ from django.core.cache import caches
 from django.db.models import QuerySet
 from django.utils.safestring import mark_safe
 
-from catalogue.bibtex import Name
-from catalogue.models import (
-    BIBLIOGRAPHIC_FIELDS,
-    Article,
-    Authorship,
-    OutputType,
-    PublicationState,
-)
+from catalogue.formats.csl_json import article_to_csl
+from catalogue.formats.rich_text import RICH_TEXT_TAG
+from catalogue.models import Article
+from catalogue.records import ArticleRecord, as_record, iter_record_batches
 
 CSL_DIR = Path(__file__).resolve().parent / "csl"
 RENDER_SCRIPT = CSL_DIR / "render.lua"
@@ -103,311 +97,14 @@ def get_style(style: str) -> CitationStyle:
         raise UnknownStyle(str(style), styles) from None
 
 
+def default_style() -> str:
+    """Return the style used when none is asked for (settings.CITATION_DEFAULT_STYLE)."""
+    return getattr(settings, "CITATION_DEFAULT_STYLE", "apa")
+
+
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"Unknown citation format {fmt!r}; use 'text' or 'html'.")
-
-
-# --- Records: what a citation or an export needs from an article ------------------------------
-
-
-@dataclass(slots=True)
-class ArticleRecord:
-    """The fields of one article that citations and exports use, loaded without model objects."""
-
-    pk: int
-    output_type: str = OutputType.ARTICLE
-    title: str = ""
-    abstract: str = ""
-    language: str = ""
-    journal_title: str = ""
-    journal_abbreviation: str = ""
-    issns: list[str] = field(default_factory=list)
-    publisher: str = ""
-    volume: str = ""
-    issue: str = ""
-    first_page: int | None = None
-    last_page: int | None = None
-    article_number: str = ""
-    number_of_pages: int | None = None
-    state: str = PublicationState.PUBLISHED
-    year: int | None = None
-    month: int | None = None
-    day: int | None = None
-    doi: str = ""
-    pmid: str = ""
-    url: str = ""
-    note: str = ""
-    updated: datetime | None = None
-    authors: list[Name] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
-
-    @classmethod
-    def from_article(cls, article: Article) -> ArticleRecord:
-        """Return the record of a saved article (uses its prefetched authors and keywords)."""
-        journal = article.journal
-        return cls(
-            pk=article.pk,
-            output_type=article.output_type,
-            title=article.title,
-            abstract=article.abstract,
-            language=article.language,
-            journal_title=journal.title if journal else "",
-            journal_abbreviation=journal.abbreviated_title if journal else "",
-            issns=journal.issns if journal else [],
-            publisher=article.publisher_name,
-            volume=article.volume,
-            issue=article.issue,
-            first_page=article.first_page,
-            last_page=article.last_page,
-            article_number=article.article_number,
-            number_of_pages=article.number_of_pages,
-            state=article.state,
-            year=article.year,
-            month=article.month,
-            day=article.day,
-            doi=article.doi,
-            pmid=article.pmid,
-            url=article.url,
-            note=article.bibliographical_note,
-            updated=article.updated,
-            authors=[_name(authorship.author) for authorship in article.ordered_authorships],
-            keywords=[keyword.term for keyword in article.keywords.all()],
-        )
-
-    @property
-    def page_range(self) -> str:
-        """Return "311-325", a single page "311", or ""."""
-        if self.first_page and self.last_page and self.last_page != self.first_page:
-            return f"{self.first_page}-{self.last_page}"
-        return str(self.first_page) if self.first_page else ""
-
-    @property
-    def is_in_press(self) -> bool:
-        """Return whether the article is accepted or in press and has no year yet."""
-        return (
-            self.state in (PublicationState.IN_PRESS, PublicationState.ACCEPTED) and not self.year
-        )
-
-
-def _name(author: Any) -> Name:
-    return Name(
-        family=author.family_name,
-        given=author.given_names,
-        particle=author.particle,
-        suffix=author.suffix,
-        corporate=author.corporate_name,
-    )
-
-
-_RECORD_FIELDS = (
-    "pk",
-    *BIBLIOGRAPHIC_FIELDS,
-    "updated",
-    "journal__title",
-    "journal__abbreviated_title",
-    "journal__issn_print",
-    "journal__issn_electronic",
-    "journal__publisher",
-)
-
-
-def iter_record_batches(
-    articles: QuerySet[Article], *, batch_size: int = 1000
-) -> Iterator[list[ArticleRecord]]:
-    """Yield the queryset's articles as lists of up to `batch_size` records, in its order.
-
-    Rows come through `iterator(chunk_size)` (a server-side cursor on PostgreSQL); authors and
-    keywords are fetched with one query each per batch, and no model objects are built, so
-    memory stays flat and the query count grows per batch, not per record.
-    """
-    rows = articles.values_list(*_RECORD_FIELDS).iterator(chunk_size=batch_size)
-    names: dict[tuple, Name] = {}
-    while batch := list(islice(rows, batch_size)):
-        if len(names) > 100_000:
-            names.clear()
-        yield _records_from_rows(batch, names=names)
-
-
-def _records_from_rows(rows: list[tuple], *, names: dict[tuple, Name]) -> list[ArticleRecord]:
-    records: dict[int, ArticleRecord] = {}
-    for row in rows:
-        (
-            pk,
-            output_type,
-            title,
-            abstract,
-            language,
-            volume,
-            issue,
-            first_page,
-            last_page,
-            article_number,
-            page_count,
-            state,
-            year,
-            month,
-            day,
-            doi,
-            pmid,
-            url,
-            note,
-            own_publisher,
-            updated,
-            journal_title,
-            journal_abbreviation,
-            issn_print,
-            issn_electronic,
-            journal_publisher,
-        ) = row
-        if not page_count and first_page and last_page:
-            page_count = last_page - first_page + 1
-        records[pk] = ArticleRecord(
-            pk=pk,
-            output_type=output_type,
-            title=title,
-            abstract=abstract,
-            language=language,
-            journal_title=journal_title or "",
-            journal_abbreviation=journal_abbreviation or "",
-            issns=[issn for issn in (issn_print, issn_electronic) if issn],
-            publisher=own_publisher or journal_publisher or "",
-            volume=volume,
-            issue=issue,
-            first_page=first_page,
-            last_page=last_page,
-            article_number=article_number,
-            number_of_pages=page_count or None,
-            state=state,
-            year=year,
-            month=month,
-            day=day,
-            doi=doi,
-            pmid=pmid,
-            url=url,
-            note=note,
-            updated=updated,
-        )
-    authorships = (
-        Authorship.objects.filter(article_id__in=records)
-        .order_by("article_id", "position")
-        .values_list(
-            "article_id",
-            "author__family_name",
-            "author__given_names",
-            "author__particle",
-            "author__suffix",
-            "author__corporate_name",
-        )
-    )
-    for article_id, *parts in authorships:
-        # Authors recur across articles: one Name per distinct author, shared.
-        key = tuple(parts)
-        name = names.get(key)
-        if name is None:
-            name = names[key] = Name(*parts)
-        records[article_id].authors.append(name)
-    keywords = (
-        Article.keywords.through.objects.filter(article_id__in=records)
-        .order_by("article_id", "keyword__term")
-        .values_list("article_id", "keyword__term")
-    )
-    for article_id, term in keywords:
-        records[article_id].keywords.append(term)
-    return list(records.values())
-
-
-def as_record(article: Article | ArticleRecord) -> ArticleRecord:
-    """Return `article` as a record (records pass through)."""
-    return article if isinstance(article, ArticleRecord) else ArticleRecord.from_article(article)
-
-
-# --- CSL-JSON ----------------------------------------------------------------------------------
-
-CSL_TYPES = {
-    OutputType.ARTICLE: "article-journal",
-    OutputType.REVIEW: "article-journal",
-    OutputType.EDITORIAL: "article-journal",
-    OutputType.LETTER: "article-journal",
-    OutputType.COMMENT: "article-journal",
-    OutputType.CONFERENCE_PAPER: "paper-conference",
-    OutputType.CONFERENCE_ABSTRACT: "paper-conference",
-    OutputType.BOOK: "book",
-    OutputType.CHAPTER: "chapter",
-    OutputType.REPORT: "report",
-    OutputType.THESIS: "thesis",
-    OutputType.PREPRINT: "article",
-    OutputType.DATASET: "dataset",
-    OutputType.WEBPAGE: "webpage",
-    OutputType.OTHER: "document",
-}
-
-
-def one_line(text: str) -> str:
-    """Return `text` with runs of whitespace (newlines included) collapsed to one space."""
-    if "  " in text or "\n" in text or "\r" in text or "\t" in text:
-        return " ".join(text.split())
-    # Already on one line (the usual case): cheaper than splitting long abstracts into words.
-    return text.strip()
-
-
-def csl_name(name: Name) -> dict[str, str]:
-    """Return a CSL-JSON name: family/given/non-dropping-particle/suffix, or literal."""
-    if name.corporate:
-        return {"literal": name.corporate}
-    csl = {"family": name.family}
-    if name.given:
-        csl["given"] = name.given
-    if name.particle:
-        csl["non-dropping-particle"] = name.particle
-    if name.suffix:
-        csl["suffix"] = name.suffix
-    return csl
-
-
-def article_to_csl(article: Article | ArticleRecord) -> dict[str, Any]:
-    """Return the article as a CSL-JSON item; its id is the article's primary key as a string.
-
-    An article number goes into `number` (styles print it as "Article e0123" or the like), a
-    page range into `page`; the date keeps its stored precision; an accepted or in-press
-    article without a year gets status "in press".
-    """
-    record = as_record(article)
-    item: dict[str, Any] = {
-        "id": str(record.pk),
-        "type": CSL_TYPES.get(record.output_type, "article-journal"),
-        "title": one_line(record.title),
-    }
-    if record.journal_title:
-        item["container-title"] = one_line(record.journal_title)
-    if record.journal_abbreviation:
-        item["container-title-short"] = one_line(record.journal_abbreviation)
-    if record.authors:
-        item["author"] = [csl_name(name) for name in record.authors]
-    if record.year:
-        item["issued"] = {
-            "date-parts": [[part for part in (record.year, record.month, record.day) if part]]
-        }
-    if record.is_in_press:
-        item["status"] = "in press"
-    for key, value in (
-        ("volume", record.volume),
-        ("issue", record.issue),
-        ("page", record.page_range),
-        ("number", record.article_number),
-        ("number-of-pages", str(record.number_of_pages or "")),
-        ("DOI", record.doi),
-        ("PMID", record.pmid),
-        ("URL", record.url),
-        ("ISSN", ", ".join(record.issns)),
-        ("publisher", record.publisher),
-        ("language", record.language),
-        ("abstract", record.abstract.strip()),
-        ("keyword", ", ".join(record.keywords)),
-    ):
-        if value:
-            item[key] = value
-    return item
 
 
 # --- The engine --------------------------------------------------------------------------------
@@ -533,11 +230,6 @@ def _style_without_disambiguation(path: Path) -> str | None:
 # with a symbol ("#hashtag", "<script>") keeps its case; pandoc's citeproc upper-cases the first
 # letter instead. Wrapping such words in nocase spans (before the engine sees them; stored and
 # exported data are untouched) makes both agree. Words are split where citeproc-js splits them.
-_RICH_TEXT_TAG = re.compile(
-    r"</?(?:i|b|sup|sub|sc)>"
-    r'|<span\s+(?:class="no(?:case|decor)"|style="font-variant:\s*small-caps;?")\s*>'
-    r"|</span>"
-)
 _CITEPROC_JS_WORD = re.compile(r"[^\s‘’“”\"'\-–—/.,;?!:\[\]()]+")
 
 
@@ -545,7 +237,7 @@ def _protect_symbol_words(text: str) -> str:
     out: list[str] = []
     spans: list[bool] = []  # open spans: True for nocase/nodecor
     position = 0
-    for tag in _RICH_TEXT_TAG.finditer(text):
+    for tag in RICH_TEXT_TAG.finditer(text):
         out.append(_protect_segment(text[position : tag.start()], protected=any(spans)))
         markup = tag.group()
         if markup.startswith("<span"):

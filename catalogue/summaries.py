@@ -29,7 +29,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from catalogue import citations
+from catalogue import citations, records
 from catalogue.models import Article, EvidenceSummary, Keyword, LiteratureEntry
 
 logger = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def _formatted(*, article_ids: list[int], style: str) -> dict[int, dict[str, str
         citations.warm_citations(articles, styles=[style])
         return {
             record.pk: citations.render_citation(record, style=style)
-            for batch in citations.iter_record_batches(articles)
+            for batch in records.iter_record_batches(articles)
             for record in batch
         }
     except citations.CitationEngineError:

@@ -1,4 +1,4 @@
-"""Unit tests for catalogue.bibtex: one rule per test, small inline .bib snippets, exact values."""
+"""Unit tests for catalogue.formats.bibtex: one rule per test, small .bib snippets, exact values."""
 
 import codecs
 import random
@@ -7,7 +7,7 @@ import pytest
 from bibtexparser import model as bibtex_model
 from bibtexparser.splitter import Splitter
 
-from catalogue.bibtex import (
+from catalogue.formats.bibtex import (
     MAX_FIELD_LENGTH,
     MAX_NESTING,
     BibTeXError,
@@ -21,7 +21,7 @@ from catalogue.bibtex import (
     parse_names,
     parse_text,
 )
-from catalogue.bibtex.splitter import split_fast
+from catalogue.formats.bibtex.splitter import split_fast
 
 # --- factories -------------------------------------------------------------------------------
 

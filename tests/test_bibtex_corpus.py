@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from bibtexparser.splitter import Splitter
 
-from catalogue.bibtex import decode_bytes, parse_bytes
-from catalogue.bibtex.splitter import split_fast
+from catalogue.formats.bibtex import decode_bytes, parse_bytes
+from catalogue.formats.bibtex.splitter import split_fast
 from tests.test_bibtex import split_summary
 
 # shared/ sits beside the repository (in CI too); the tests skip when it is absent.

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import caches
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from catalogue import citations
 from catalogue.citations import (
-    ArticleRecord,
     CitationEngineError,
     UnknownStyle,
-    article_to_csl,
     render_bibliography,
     render_citation,
     render_citations,
@@ -27,6 +27,8 @@ from catalogue.citations import (
     stream_bibliography,
     warm_citations,
 )
+from catalogue.formats import csl_json
+from catalogue.formats.csl_json import article_to_csl
 from catalogue.models import (
     Article,
     Author,
@@ -426,24 +428,11 @@ def test_csl_title_whitespace_is_collapsed_and_markup_kept(db):
 
 
 def test_csl_types_follow_the_output_type(db):
-    expected = dict(citations.CSL_TYPES)
+    expected = dict(csl_json.CSL_TYPES)
     for output_type, csl_type in expected.items():
         article = Article.objects.create(title=str(output_type), output_type=output_type)
         assert article_to_csl(article)["type"] == csl_type
     assert set(expected) == set(OutputType)
-
-
-def test_records_loaded_in_batches_equal_records_from_articles(seed, django_assert_num_queries):
-    # One query for the rows, then authors and keywords once per batch: 2 batches here.
-    with django_assert_num_queries(1 + 2 * 2):
-        batches = list(citations.iter_record_batches(Article.objects.order_by("pk"), batch_size=2))
-    assert [len(batch) for batch in batches] == [2, 1]
-    loaded = [record for batch in batches for record in batch]
-    from_models = [
-        ArticleRecord.from_article(article)
-        for article in Article.objects.with_related().order_by("pk")
-    ]
-    assert loaded == from_models
 
 
 # --- Rendering API ------------------------------------------------------------------------------
@@ -629,3 +618,42 @@ def test_every_configured_style_file_exists():
         assert style.label
     assert styles["harvard-cite-them-right"].locale == "en-GB"
     assert styles["vancouver"].path.name == "nlm-citation-sequence.csl"
+
+
+# --- warm_citations (the management command) --------------------------------------------------
+
+
+def test_warm_citations_fills_the_cache_once(seed, capsys):
+    caches["citations"].clear()
+
+    call_command("warm_citations", "1", "2", "--style", "apa", "--style", "vancouver")
+    call_command("warm_citations", "1", "2", "--style", "apa", "--style", "vancouver")
+
+    output = capsys.readouterr()
+    lines = output.out.splitlines()
+    assert lines[0].startswith("Cached 4 formatted citations in ")
+    assert lines[1].startswith("Cached 0 formatted citations in ")
+    assert "local memory" in output.err
+
+
+def test_warm_citations_of_one_journal_in_every_style(seed, capsys):
+    caches["citations"].clear()
+
+    call_command("warm_citations", "--journal", "3")
+
+    assert capsys.readouterr().out.startswith("Cached 6 formatted citations in ")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--style", "nope"], "Unknown citation style 'nope'; available styles: apa,"),
+        (["0"], "argument ID: must be at least 1, not 0."),
+        (["--batch-size", "x"], "argument --batch-size: must be a whole number, not 'x'."),
+    ],
+)
+def test_warm_citations_rejects_bad_arguments(seed, arguments, message):
+    with pytest.raises(CommandError) as raised:
+        call_command("warm_citations", *arguments)
+
+    assert str(raised.value).startswith(message) or message in str(raised.value)

@@ -5,7 +5,8 @@ from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalogue import bibtex, importer
+from catalogue import importer
+from catalogue.formats import bibtex
 from catalogue.models import Article, ImportBatch, ImportRecord, ImportStatus
 
 pytestmark = pytest.mark.django_db

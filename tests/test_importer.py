@@ -7,7 +7,8 @@ import pytest
 from django.db import IntegrityError, connection, connections
 from django.db.models import Count
 
-from catalogue import bibtex, importer
+from catalogue import importer
+from catalogue.formats import bibtex
 from catalogue.importer import writing
 from catalogue.models import (
     Article,

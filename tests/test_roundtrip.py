@@ -1,12 +1,11 @@
-"""A record exported as BibTeX and imported again is the same record (exporters + importer)."""
+"""A record exported as BibTeX and imported again is the same record (formats + importer)."""
 
 import dataclasses
 
 import pytest
 
 from catalogue import importer
-from catalogue.citations import ArticleRecord
-from catalogue.exporters import EXPORT_FORMATS
+from catalogue.formats.registry import EXPORT_FORMATS
 from catalogue.models import (
     Article,
     Author,
@@ -17,6 +16,7 @@ from catalogue.models import (
     OutputType,
     PublicationState,
 )
+from catalogue.records import ArticleRecord
 from tests.factories import make_article, make_author, make_journal, make_keyword
 
 BIBTEX = EXPORT_FORMATS["bibtex"]
@@ -262,7 +262,7 @@ def test_in_press_record_keeps_its_state_and_undated_year(db):
 
 
 def test_accepted_record_comes_back_in_press(db):
-    # biblatex has one pubstate for both (tests/test_exporters.py pins "inpress").
+    # biblatex has one pubstate for both (tests/test_formats.py pins "inpress").
     article = make_case(
         title="Accepted work", year=None, state=PublicationState.ACCEPTED, authors=[]
     )

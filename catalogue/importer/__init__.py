@@ -1,7 +1,7 @@
 """BibTeX import: match parsed entries against the catalogue, write them in one transaction, undo.
 
-The parser (`catalogue.bibtex`) turns bytes into `Entry` objects; this package decides what each
-entry is and writes the result with bulk queries:
+The parser (`catalogue.formats.bibtex`) turns bytes into `Entry` objects; this package decides
+what each entry is and writes the result with bulk queries:
 
 - `sources`: reading a file or an upload within the size limit, and parsing it;
 - `cleaning`, `normalise`: one entry's values made safe, and the folded keys matching compares;

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalogue import bibtex
+from catalogue.formats import bibtex
 from catalogue.importer.common import (
     ImportStateError,
     Progress,

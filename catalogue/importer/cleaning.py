@@ -9,7 +9,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from catalogue import bibtex, identifiers
+from catalogue import identifiers
+from catalogue.formats import bibtex
 from catalogue.importer.normalise import _keyword_key, normalise_title
 from catalogue.models import OutputType, PublicationState
 

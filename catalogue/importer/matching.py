@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from catalogue import bibtex
+from catalogue.formats import bibtex
 from catalogue.importer.cleaning import _Clean, _clean_entry
 from catalogue.importer.common import Progress, _check_on_duplicate, _gc_paused
 from catalogue.importer.history import _snapshots

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalogue import bibtex
+from catalogue.formats import bibtex
 from catalogue.importer.common import FAILED, WARNING
 from catalogue.models import ImportAction
 

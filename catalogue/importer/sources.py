@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from catalogue import bibtex, conf
+from catalogue import conf
+from catalogue.formats import bibtex
 from catalogue.importer.common import ImportFileError, _gc_paused
 
 

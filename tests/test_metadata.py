@@ -1,5 +1,5 @@
-"""The article page's Cite box, its reference-manager metadata (Highwire meta tags, COinS,
-JSON-LD, alternate links), escaping, query counts, and the warm_citations command."""
+"""The article page's Cite box and its reference-manager metadata (catalogue.formats.metadata:
+Highwire meta tags, COinS, JSON-LD, alternate links), escaping and query counts."""
 
 import html
 import json
@@ -10,13 +10,14 @@ from urllib.parse import parse_qsl
 
 import pytest
 from django.core.cache import caches
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
-from catalogue import citations, negotiation
-from catalogue.citations import ArticleRecord, Name, render_citations
-from catalogue.exporters import EXPORT_FORMATS
+from catalogue import citations
+from catalogue.citations import render_citations
+from catalogue.formats import metadata
+from catalogue.formats.bibtex import Name
+from catalogue.formats.registry import EXPORT_FORMATS
 from catalogue.models import Article, OutputType, PublicationState
+from catalogue.records import ArticleRecord
 from tests.factories import make_article, make_author, make_journal, make_keyword
 
 REFERENCE = json.loads(
@@ -457,7 +458,7 @@ def test_coins_for_a_corporate_author_and_article_number():
         article_number="aac4716",
     )
 
-    pairs = dict(parse_qsl(negotiation.coins(record)))
+    pairs = dict(parse_qsl(metadata.coins(record)))
 
     assert pairs["rft.aucorp"] == "Open Science Collaboration"
     assert pairs["rft.artnum"] == "aac4716"
@@ -531,42 +532,3 @@ def test_alternate_links_point_at_each_export(client, seed):
         response = client.get(href)
         assert response.status_code == 200
         assert response["Content-Type"] == f"{media_type}; charset=utf-8"
-
-
-# warm_citations -------------------------------------------------------------------------
-
-
-def test_warm_citations_fills_the_cache_once(seed, capsys):
-    caches["citations"].clear()
-
-    call_command("warm_citations", "1", "2", "--style", "apa", "--style", "vancouver")
-    call_command("warm_citations", "1", "2", "--style", "apa", "--style", "vancouver")
-
-    output = capsys.readouterr()
-    lines = output.out.splitlines()
-    assert lines[0].startswith("Cached 4 formatted citations in ")
-    assert lines[1].startswith("Cached 0 formatted citations in ")
-    assert "local memory" in output.err
-
-
-def test_warm_citations_of_one_journal_in_every_style(seed, capsys):
-    caches["citations"].clear()
-
-    call_command("warm_citations", "--journal", "3")
-
-    assert capsys.readouterr().out.startswith("Cached 6 formatted citations in ")
-
-
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        (["--style", "nope"], "Unknown citation style 'nope'; available styles: apa,"),
-        (["0"], "argument ID: must be at least 1, not 0."),
-        (["--batch-size", "x"], "argument --batch-size: must be a whole number, not 'x'."),
-    ],
-)
-def test_warm_citations_rejects_bad_arguments(seed, arguments, message):
-    with pytest.raises(CommandError) as raised:
-        call_command("warm_citations", *arguments)
-
-    assert str(raised.value).startswith(message) or message in str(raised.value)

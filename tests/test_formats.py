@@ -1,4 +1,4 @@
-"""Exports: BibTeX, RIS and CSL-JSON, parsed back by real parsers, one article or streamed."""
+"""Exports (catalogue.formats): BibTeX, RIS, CSL-JSON parsed back by real parsers, one or many."""
 
 import json
 import types
@@ -11,19 +11,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pylatexenc.latex2text import LatexNodes2Text
 
-from catalogue import exporters
-from catalogue.citations import ArticleRecord, Name, article_to_csl
-from catalogue.exporters import (
+from catalogue.formats import ris
+from catalogue.formats.bibtex import Name
+from catalogue.formats.bibtex import writer as bibtex_writer
+from catalogue.formats.bibtex.writer import rich_text_to_latex
+from catalogue.formats.csl_json import article_to_csl
+from catalogue.formats.registry import (
     EXPORT_FORMATS,
-    KeyAllocator,
     UnknownExportFormat,
     article_to_bibtex,
     article_to_csl_json,
     article_to_ris,
-    citation_key,
     export_format_for_media_type,
     get_export_format,
-    rich_text_to_latex,
     stream_bibtex,
     stream_csl_json,
     stream_ris,
@@ -37,6 +37,7 @@ from catalogue.models import (
     OutputType,
     PublicationState,
 )
+from catalogue.records import ArticleRecord, citation_key
 
 
 def make_article(*, authors=(), keywords=(), journal=None, **fields) -> Article:
@@ -129,7 +130,7 @@ def test_bibtex_special_characters_are_escaped_outside_url_and_doi():
         note="100% & more",
         keywords=["R&D", "x_y"],
     )
-    fields = fields_of(parse_bibtex(exporters.bibtex_entry(record, key="K")).entries[0])
+    fields = fields_of(parse_bibtex(bibtex_writer.bibtex_entry(record, key="K")).entries[0])
     assert fields["title"] == (
         r"{R\&D} at 50\% for \$5: \#1 a\_b \{x\} \textasciitilde{}y\textasciicircum{} "
         r"\textbackslash{}z \textless{}w\textgreater{}"
@@ -142,7 +143,7 @@ def test_bibtex_special_characters_are_escaped_outside_url_and_doi():
     # LaTeX reads the escaped title back as the original text (pylatexenc has no
     # \textless, \textgreater or \textasciicircum, so those are left out here).
     plain = "R&D at 50% for $5: #1 a_b {x} ~y \\z"
-    readback = exporters.bibtex_entry(make_record(title=plain), key="K")
+    readback = bibtex_writer.bibtex_entry(make_record(title=plain), key="K")
     assert latex_to_text(fields_of(parse_bibtex(readback).entries[0])["title"]) == plain
 
 
@@ -195,7 +196,7 @@ def test_bibtex_names_with_particles_suffixes_and_corporate_authors():
             Name(family="Del Re", given="A. C."),
         ]
     )
-    text = exporters.bibtex_entry(record, key="K")
+    text = bibtex_writer.bibtex_entry(record, key="K")
     assert (
         "  author = {van der Berg, Anna and King, Jr., Martin Luther and "
         r"{Smith and Sons \& Co} and Plato and Del Re, A. C.},"
@@ -227,7 +228,7 @@ def test_bibtex_names_with_particles_suffixes_and_corporate_authors():
 )
 def test_bibtex_entry_types(output_type, entry_type, container_field, publisher_field):
     record = make_record(output_type=output_type, journal_title="Container", publisher="Pub")
-    [entry] = parse_bibtex(exporters.bibtex_entry(record, key="K")).entries
+    [entry] = parse_bibtex(bibtex_writer.bibtex_entry(record, key="K")).entries
     fields = fields_of(entry)
     assert entry.entry_type == entry_type
     assert fields[publisher_field] == "Pub"
@@ -244,7 +245,7 @@ def test_bibtex_article_number_pmid_and_in_press():
         state=PublicationState.ACCEPTED,
         authors=[Name(family="Lee", given="Kevin")],
     )
-    [entry] = parse_bibtex(exporters.bibtex_entry(record, key="K")).entries
+    [entry] = parse_bibtex(bibtex_writer.bibtex_entry(record, key="K")).entries
     fields = fields_of(entry)
     assert fields["pages"] == "e0123"
     assert fields["eprint"] == "28481579"
@@ -253,41 +254,6 @@ def test_bibtex_article_number_pmid_and_in_press():
     assert fields["note"] == "In press"
     assert "year" not in fields
     assert citation_key(record) == "LeeInPress"
-
-
-# --- Keys ----------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("authors", "year", "title", "key"),
-    [
-        ([Name(family="Zilcha-Mano", given="Sigal")], 2017, "", "ZilchaMano2017"),
-        ([Name(family="Flückiger")], 2018, "", "Fluckiger2018"),
-        ([Name(family="Berg", particle="van der")], 2019, "", "vanderBerg2019"),
-        ([Name(family="O'Brien")], 2020, "", "OBrien2020"),
-        ([Name(corporate="Open Science Collaboration")], 2015, "", "OpenScienceCollaboration2015"),
-        ([], 2021, "<i>Editorial</i>: the year", "Editorial2021"),
-        ([], None, "", "AnND"),
-        ([Name(family="张")], 2020, "Title", "Title2020"),
-    ],
-)
-def test_citation_keys(authors, year, title, key):
-    record = make_record(authors=authors, year=year, title=title or "An article")
-    assert citation_key(record) == key
-
-
-def test_keys_are_unique_within_an_export():
-    keys = KeyAllocator()
-    record = make_record(authors=[Name(family="Smith")], year=2020)
-    assert [keys.key(record) for _ in range(4)] == [
-        "Smith2020",
-        "Smith2020a",
-        "Smith2020b",
-        "Smith2020c",
-    ]
-    assert exporters._suffix(25) == "z"
-    assert exporters._suffix(26) == "aa"
-    assert exporters._suffix(27) == "ab"
 
 
 # --- RIS -----------------------------------------------------------------------------------------
@@ -344,7 +310,7 @@ def test_ris_authors_in_order_dates_markup_and_numbers():
         url="https://example.org/x",
         state=PublicationState.PUBLISHED,
     )
-    [parsed] = rispy.loads(exporters.ris_entry(record, key="K"))
+    [parsed] = rispy.loads(ris.ris_entry(record, key="K"))
     assert parsed["authors"] == [
         "King, Martin Luther, Jr.",
         "van der Berg, Anna",
@@ -356,10 +322,10 @@ def test_ris_authors_in_order_dates_markup_and_numbers():
     assert "end_page" not in parsed
     assert parsed["accession_number"] == "28481579"
     assert parsed["urls"] == ["https://example.org/x"]
-    year_only = rispy.loads(exporters.ris_entry(make_record(year=2015), key="K"))[0]
+    year_only = rispy.loads(ris.ris_entry(make_record(year=2015), key="K"))[0]
     assert year_only["date"] == "2015///"
     in_press = make_record(state=PublicationState.IN_PRESS)
-    assert rispy.loads(exporters.ris_entry(in_press, key="K"))[0]["notes"] == ["In press"]
+    assert rispy.loads(ris.ris_entry(in_press, key="K"))[0]["notes"] == ["In press"]
 
 
 @pytest.mark.parametrize(
@@ -380,18 +346,18 @@ def test_ris_authors_in_order_dates_markup_and_numbers():
     ],
 )
 def test_ris_types(output_type, ris_type):
-    text = exporters.ris_entry(make_record(output_type=output_type), key="K")
+    text = ris.ris_entry(make_record(output_type=output_type), key="K")
     assert rispy.loads(text)[0]["type_of_reference"] == ris_type
 
 
 def test_every_output_type_has_an_export_type():
-    assert set(exporters.BIBTEX_TYPES) == set(OutputType)
-    assert set(exporters.RIS_TYPES) == set(OutputType)
+    assert set(bibtex_writer.BIBTEX_TYPES) == set(OutputType)
+    assert set(ris.RIS_TYPES) == set(OutputType)
 
 
 def test_ris_values_stay_on_one_line():
     record = make_record(title="Line\none", abstract="Para one.\n\nPara two.", note="a\r\nb")
-    [parsed] = rispy.loads(exporters.ris_entry(record, key="K"))
+    [parsed] = rispy.loads(ris.ris_entry(record, key="K"))
     assert parsed["title"] == "Line one"
     assert parsed["abstract"] == "Para one. Para two."
     assert parsed["notes"] == ["a b"]

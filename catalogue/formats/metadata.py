@@ -1,0 +1,334 @@
+"""What a record page embeds for people and reference managers.
+
+The "Cite this" box, Highwire Press `citation_*` meta tags (Google Scholar), a COinS span
+(Zotero), schema.org JSON-LD and `<link rel="alternate">` links to the exports.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.utils.safestring import SafeString, mark_safe
+
+from catalogue.citations import (
+    CitationEngineError,
+    available_styles,
+    default_style,
+    render_citations,
+)
+from catalogue.formats.bibtex import Name
+from catalogue.formats.negotiation import TEXT_FORMAT
+from catalogue.formats.registry import EXPORT_FORMATS
+from catalogue.formats.rich_text import one_space, plain_text
+from catalogue.models import Article, OutputType
+from catalogue.records import ArticleRecord, as_record
+
+
+@dataclass(frozen=True)
+class CiteEntry:
+    """One tab of the Cite box: a style's formatted entry or an export's text."""
+
+    id: str
+    label: str
+    kind: str  # "style" or "export"
+    text: str
+    html: str = ""
+    download_url: str = ""
+
+
+def cite_box(record: ArticleRecord, *, url: str) -> dict[str, Any]:
+    """Return the Cite box's entries (every configured style, then BibTeX and RIS).
+
+    The styles come from one render_citations call (cached; one engine process when cold).
+    If the engine fails, the box still offers BibTeX and RIS, with `error` set.
+    """
+    entries: list[CiteEntry] = []
+    error = ""
+    try:
+        citations = render_citations(record)
+    except CitationEngineError:
+        citations = {}
+        error = "Formatted citations are unavailable right now; BibTeX and RIS are below."
+    styles = available_styles()
+    for style_id, citation in citations.items():
+        entries.append(
+            CiteEntry(
+                id=style_id,
+                label=styles[style_id].label,
+                kind="style",
+                text=citation["text"],
+                # The engine escapes everything user-supplied; only its own markup is left.
+                html=mark_safe(citation["html"]),  # noqa: S308
+                download_url=f"{url}?{urlencode({'format': TEXT_FORMAT, 'style': style_id})}",
+            )
+        )
+    for name in ("bibtex", "ris"):
+        export = EXPORT_FORMATS[name]
+        text = export.render(record).replace("\r\n", "\n").strip()
+        entries.append(
+            CiteEntry(
+                id=name,
+                label=export.label,
+                kind="export",
+                text=text,
+                download_url=f"{url}?format={name}",
+            )
+        )
+    return {
+        "entries": entries,
+        "default": default_style() if citations else entries[0].id,
+        "error": error,
+        "downloads": [
+            (export.label, f"{url}?format={export.name}") for export in EXPORT_FORMATS.values()
+        ],
+    }
+
+
+def alternates(*, url: str) -> list[tuple[str, str, str]]:
+    """Return (media type, href, title) of the article's other representations."""
+    return [
+        (export.media_type, f"{url}?format={export.name}", export.label)
+        for export in EXPORT_FORMATS.values()
+    ]
+
+
+def _date(record: ArticleRecord, separator: str) -> str:
+    parts = [f"{record.year:04d}"] if record.year else []
+    if record.year and record.month:
+        parts.append(f"{record.month:02d}")
+        if record.day:
+            parts.append(f"{record.day:02d}")
+    return separator.join(parts)
+
+
+def _inverted(name: Name) -> str:
+    if name.corporate:
+        return one_space(name.corporate)
+    family = " ".join(part for part in (name.particle, name.family) if part)
+    parts = [family, name.given, name.suffix]
+    return ", ".join(one_space(part) for part in parts if part)
+
+
+def _display(name: Name) -> str:
+    if name.corporate:
+        return one_space(name.corporate)
+    parts = [name.given, name.particle, name.family]
+    text = " ".join(one_space(part) for part in parts if part)
+    return f"{text} {one_space(name.suffix)}" if name.suffix else text
+
+
+def highwire_tags(record: ArticleRecord) -> list[tuple[str, str]]:
+    """Return the Highwire Press (Google Scholar) `citation_*` meta tags as (name, content).
+
+    Authors come one tag each in position order; ISSNs and keywords one tag each; dates are
+    YYYY/MM/DD at the stored precision. The values are plain text (the template escapes).
+    """
+    tags: list[tuple[str, str]] = [("citation_title", plain_text(record.title))]
+    tags += [("citation_author", _inverted(name)) for name in record.authors]
+    date = _date(record, "/")
+    if date:
+        tags += [("citation_publication_date", date), ("citation_date", date)]
+    tags += [
+        ("citation_journal_title", one_space(plain_text(record.journal_title))),
+        ("citation_journal_abbrev", one_space(record.journal_abbreviation)),
+        ("citation_publisher", one_space(record.publisher)),
+        # Google Scholar reads a thesis's school and a report's institution from these.
+        (_INSTITUTION_TAGS.get(record.output_type, ""), one_space(record.publisher)),
+        ("citation_volume", record.volume),
+        ("citation_issue", record.issue),
+        # An article number stands in for the first page, as PLOS and others publish it.
+        ("citation_firstpage", str(record.first_page or record.article_number or "")),
+        ("citation_lastpage", str(record.last_page or "")),
+        ("citation_doi", record.doi),
+        ("citation_pmid", record.pmid),
+    ]
+    tags += [("citation_issn", issn) for issn in record.issns]
+    tags += [("citation_keywords", one_space(term)) for term in record.keywords]
+    tags += [
+        ("citation_language", record.language),
+        ("citation_abstract", plain_text(record.abstract)),
+    ]
+    return [(name, value.strip()) for name, value in tags if name and value and value.strip()]
+
+
+_INSTITUTION_TAGS = {
+    OutputType.THESIS: "citation_dissertation_institution",
+    OutputType.REPORT: "citation_technical_report_institution",
+}
+
+
+_COINS_BOOK_GENRES = {
+    OutputType.BOOK: "book",
+    OutputType.CHAPTER: "bookitem",
+    OutputType.REPORT: "report",
+}
+_COINS_JOURNAL_GENRES = {
+    OutputType.CONFERENCE_PAPER: "proceeding",
+    OutputType.CONFERENCE_ABSTRACT: "conference",
+    OutputType.PREPRINT: "preprint",
+}
+
+
+def coins(record: ArticleRecord) -> str:
+    """Return the OpenURL ContextObject (KEV, Z39.88-2004) for a COinS span's title.
+
+    URL-encoded here; the template HTML-escapes it (the `&`s) into the attribute.
+    """
+    book_genre = _COINS_BOOK_GENRES.get(record.output_type)
+    pairs: list[tuple[str, str]] = [("ctx_ver", "Z39.88-2004")]
+    title = plain_text(record.title)
+    container = one_space(plain_text(record.journal_title))
+    if book_genre:
+        pairs += [("rft_val_fmt", "info:ofi/fmt:kev:mtx:book"), ("rft.genre", book_genre)]
+        if book_genre == "bookitem":
+            pairs += [("rft.atitle", title), ("rft.btitle", container)]
+        else:
+            pairs += [("rft.btitle", title)]
+    else:
+        genre = _COINS_JOURNAL_GENRES.get(record.output_type, "article")
+        pairs += [("rft_val_fmt", "info:ofi/fmt:kev:mtx:journal"), ("rft.genre", genre)]
+        pairs += [("rft.atitle", title), ("rft.jtitle", container)]
+        pairs += [("rft.stitle", one_space(record.journal_abbreviation))]
+    if record.authors:
+        first = record.authors[0]
+        if first.corporate:
+            pairs.append(("rft.aucorp", one_space(first.corporate)))
+        else:
+            family = " ".join(part for part in (first.particle, first.family) if part)
+            pairs += [("rft.aulast", one_space(family)), ("rft.aufirst", one_space(first.given))]
+            pairs.append(("rft.ausuffix", one_space(first.suffix)))
+    pairs += [("rft.au", _display(name)) for name in record.authors]
+    pairs += [
+        ("rft.date", _date(record, "-")),
+        ("rft.volume", record.volume),
+        ("rft.issue", record.issue),
+        ("rft.spage", str(record.first_page or "")),
+        ("rft.epage", str(record.last_page or "")),
+        ("rft.pages", record.page_range),
+        ("rft.artnum", record.article_number),
+        ("rft.pub", one_space(record.publisher)),
+        ("rft.language", record.language),
+    ]
+    if record.issns:
+        pairs.append(("rft.issn", record.issns[0]))
+    if len(record.issns) > 1:
+        pairs.append(("rft.eissn", record.issns[1]))
+    if record.doi:
+        pairs.append(("rft_id", f"info:doi/{record.doi}"))
+    if record.pmid:
+        pairs.append(("rft_id", f"info:pmid/{record.pmid}"))
+    if record.url:
+        pairs.append(("rft_id", record.url))
+    return urlencode([(key, value) for key, value in pairs if value], quote_via=quote)
+
+
+_SCHEMA_TYPES = {
+    OutputType.BOOK: "Book",
+    OutputType.CHAPTER: "Chapter",
+    OutputType.REPORT: "Report",
+    OutputType.THESIS: "Thesis",
+    OutputType.DATASET: "Dataset",
+    OutputType.WEBPAGE: "WebPage",
+}
+# What json.dumps leaves that could end a <script> element or open a comment in it.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def json_ld_data(record: ArticleRecord, *, url: str) -> dict[str, Any]:
+    """Return the schema.org description of the article (ScholarlyArticle for journal items)."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": _SCHEMA_TYPES.get(record.output_type, "ScholarlyArticle"),
+        "@id": url,
+        "url": url,
+        "name": plain_text(record.title),
+        "headline": plain_text(record.title)[:110],
+    }
+    authors = []
+    for name in record.authors:
+        if name.corporate:
+            authors.append({"@type": "Organization", "name": one_space(name.corporate)})
+            continue
+        person = {"@type": "Person", "name": _display(name), "familyName": one_space(name.family)}
+        if name.given:
+            person["givenName"] = one_space(name.given)
+        if name.particle:
+            person["familyName"] = one_space(f"{name.particle} {name.family}")
+        if name.suffix:
+            person["honorificSuffix"] = one_space(name.suffix)
+        authors.append(person)
+    if authors:
+        data["author"] = authors
+    date = _date(record, "-")
+    if date:
+        data["datePublished"] = date
+    if record.is_in_press:
+        data["creativeWorkStatus"] = "In press"
+    container: dict[str, Any] | None = None
+    if record.journal_title:
+        container = {"@type": "Periodical", "name": one_space(plain_text(record.journal_title))}
+        if record.journal_abbreviation:
+            container["alternateName"] = one_space(record.journal_abbreviation)
+        if record.issns:
+            container["issn"] = record.issns
+        if record.publisher:
+            container["publisher"] = {"@type": "Organization", "name": record.publisher}
+        if record.volume:
+            container = {
+                "@type": "PublicationVolume",
+                "volumeNumber": record.volume,
+                "isPartOf": container,
+            }
+        if record.issue:
+            container = {
+                "@type": "PublicationIssue",
+                "issueNumber": record.issue,
+                "isPartOf": container,
+            }
+        data["isPartOf"] = container
+    if record.first_page:
+        data["pageStart"] = str(record.first_page)
+    if record.last_page:
+        data["pageEnd"] = str(record.last_page)
+    if record.page_range or record.article_number:
+        data["pagination"] = record.page_range or record.article_number
+    identifiers = []
+    if record.doi:
+        identifiers.append({"@type": "PropertyValue", "propertyID": "DOI", "value": record.doi})
+        data["sameAs"] = f"https://doi.org/{record.doi}"
+    if record.pmid:
+        identifiers.append({"@type": "PropertyValue", "propertyID": "PMID", "value": record.pmid})
+    if identifiers:
+        data["identifier"] = identifiers
+    if record.abstract.strip():
+        data["abstract"] = plain_text(record.abstract)
+    if record.keywords:
+        data["keywords"] = [one_space(term) for term in record.keywords]
+    if record.language:
+        data["inLanguage"] = record.language
+    return data
+
+
+def json_ld(record: ArticleRecord, *, url: str) -> SafeString:
+    """Return the JSON-LD as text safe inside <script type="application/ld+json">."""
+    text = json.dumps(json_ld_data(record, url=url), ensure_ascii=False, indent=1)
+    return mark_safe(text.translate(_SCRIPT_ESCAPES))  # noqa: S308 - <, > and & are escaped
+
+
+def article_page_context(article: Article, *, url: str) -> dict[str, Any]:
+    """Return the Cite box and the metadata for the article page; `url` is its absolute URL.
+
+    Uses the article's prefetched authors and keywords (no queries) and the citation cache.
+    """
+    record = as_record(article)
+    path = article.get_absolute_url()
+    return {
+        "cite": cite_box(record, url=path),
+        "highwire": highwire_tags(record),
+        "coins": coins(record),
+        "json_ld": json_ld(record, url=url),
+        "alternates": alternates(url=path),
+    }
