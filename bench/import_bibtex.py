@@ -6,7 +6,8 @@ holds it (every entry a duplicate). For each run prints entries per second, seco
 (the process's maximum resident set size) and the import's counts.
 
 Options: --file PATH (default: the shared 16k-entry corpus file), --server URL (default
-postgres://postgres@127.0.0.1:5432), --on-duplicate skip|update for the second run.
+postgres://postgres@127.0.0.1:5432), --database NAME (default bench_import), --on-duplicate
+skip|update for the second run.
 """
 
 import argparse
@@ -26,14 +27,14 @@ DEFAULT_FILE = (
 DATABASE = "bench_import"
 
 
-def recreate_database(server: str) -> None:
+def recreate_database(server: str, database: str) -> None:
     import psycopg2
 
     connection = psycopg2.connect(f"{server}/postgres")
     connection.autocommit = True
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DATABASE}")
+        cursor.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {database}")
     connection.close()
 
 
@@ -97,13 +98,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--on-duplicate", default="skip", choices=["skip", "update"])
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     # As a production server runs: DEBUG off, so Django keeps no log of the queries.
     env = {
         **os.environ,
-        "DATABASE_URL": f"{args.server}/{DATABASE}",
+        "DATABASE_URL": f"{args.server}/{args.database}",
         "DEBUG": "0",
         "SECRET_KEY": SECRET_KEY,
     }
@@ -111,14 +113,14 @@ def main() -> None:
         child(args.file, args.on_duplicate)
         return
 
-    recreate_database(args.server)
+    recreate_database(args.server, args.database)
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "migrate", "--verbosity", "0"],
         cwd=ROOT,
         env=env,
         check=True,
     )
-    print(f"{args.file} ({args.file.stat().st_size / 1e6:.1f} MB) into PostgreSQL {DATABASE}")
+    print(f"{args.file} ({args.file.stat().st_size / 1e6:.1f} MB) into PostgreSQL {args.database}")
     runs = [("empty catalogue", "skip"), ("already imported", args.on_duplicate)]
     for label, on_duplicate in runs:
         output = subprocess.run(

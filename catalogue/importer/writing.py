@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
+from catalogue import db
 from catalogue.importer.common import BULK_BATCH_SIZE, Progress, _chunks, _pk
 from catalogue.importer.plan import ImportPlan, NewRow, PlanItem
 from catalogue.models import (
@@ -123,42 +123,6 @@ def _use_copy() -> bool:
     return connection.vendor == "postgresql"
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_lines(rows: Iterable[Sequence[Any]]) -> Iterable[str]:
-    """Yield each row as a line of COPY's text format."""
-    escapes = _COPY_ESCAPES
-    # Inline rather than a function per field: an import formats close to a million fields.
-    for row in rows:
-        yield (
-            "\t".join(
-                [
-                    "\\N"
-                    if value is None
-                    else value.translate(escapes)
-                    if type(value) is str
-                    else ("t" if value else "f")
-                    if type(value) is bool
-                    else str(value).translate(escapes)
-                    for value in row
-                ]
-            )
-            + "\n"
-        )
-
-
-def _copy(model: type, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Load rows into `model`'s table with COPY (PostgreSQL text format)."""
-    buffer = io.StringIO()
-    buffer.writelines(_copy_lines(rows))
-    buffer.seek(0)
-    quote = connection.ops.quote_name
-    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(sql, buffer)
-
-
 def _columns(model: type, fields: Sequence[str]) -> list[str]:
     return [model._meta.get_field(name).column for name in fields]
 
@@ -181,10 +145,10 @@ def insert_values(model: type, fields: Sequence[str], rows: Sequence[Sequence[An
     """
     if not rows:
         return
-    columns = _columns(model, fields)
     if _use_copy():
-        _copy(model, columns, rows)
+        db.copy_rows(model, fields, rows)
         return
+    columns = _columns(model, fields)
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, _rows_per_statement(len(fields))):
             cursor.execute(
@@ -208,9 +172,9 @@ def insert_rows(model: type, rows: Sequence[NewRow]) -> None:
             ids = sorted(pk for (pk,) in cursor.fetchall())
         for row, pk in zip(rows, ids, strict=True):
             row.pk = pk
-        _copy(
+        db.copy_rows(
             model,
-            [model._meta.pk.column, *_columns(model, fields)],
+            [model._meta.pk.name, *fields],
             ([row.pk, *(row.values[name] for name in fields)] for row in rows),
         )
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -10,6 +9,7 @@ from django.core.management.color import no_style
 from django.db import connection, models
 from django.utils import timezone
 
+from catalogue import db
 from catalogue.models import Article, Author, Authorship, Journal, Keyword, SubjectArea
 
 # From this many articles on, PostgreSQL runs drop the foreign keys of the tables they write
@@ -94,21 +94,7 @@ class _PostgresWriter(_Writer):
                 cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_quote(name)}")
 
     def _insert(self, model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> None:
-        columns = ", ".join(_quote(model._meta.get_field(name).column) for name in fields)
-        table = _quote(model._meta.db_table)
-        sql = f"COPY {table} ({columns}) FROM STDIN"
-        buffer = io.StringIO()
-        buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in rows)
-        buffer.seek(0)
-        # The driver's COPY API bypasses Django's cursor wrapper: map its errors explicitly
-        # (a constraint violation becomes django.db.IntegrityError).
-        with connection.cursor() as cursor, connection.wrap_database_errors:
-            raw = cursor.cursor
-            if hasattr(raw, "copy_expert"):  # psycopg2
-                raw.copy_expert(sql, buffer, size=1 << 20)
-            else:  # psycopg 3
-                with raw.copy(sql) as copy:
-                    copy.write(buffer.getvalue())
+        db.copy_rows(model, fields, rows)
 
     def finish(self) -> None:
         statements = connection.ops.sequence_reset_sql(no_style(), list(_WRITTEN_MODELS))
@@ -136,28 +122,6 @@ def _writer_for_connection(*, articles: int) -> _Writer:
     if connection.vendor == "postgresql":
         return _PostgresWriter(bulk=articles >= BULK_LOAD_ARTICLES)
     return _Writer()
-
-
-def _copy_text(value: object) -> str:
-    """Return `value` in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            value = (
-                value.replace("\\", "\\\\")
-                .replace("\t", "\\t")
-                .replace("\n", "\\n")
-                .replace("\r", "\\r")
-            )
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 ARTICLE_FIELDS = (

@@ -1,0 +1,77 @@
+"""The one COPY writer (catalogue/db.py) that the importer and the generator load rows with."""
+
+import contextlib
+import datetime
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from catalogue import db
+from catalogue.models import Keyword
+
+pytestmark = pytest.mark.django_db
+
+
+def test_copy_lines_write_postgresql_text_format():
+    moment = datetime.datetime(2017, 5, 3, 12, 30, tzinfo=datetime.UTC)
+    rows = [
+        (1, "plain", None, True, False, moment, datetime.date(2017, 5, 3), 2.5),
+        (2, "back\\slash\ttab\nnewline\rreturn", "", 0, "N", "\\N", 10**12, "Flückiger"),
+    ]
+
+    assert list(db.copy_lines(rows)) == [
+        "1\tplain\t\\N\tt\tf\t2017-05-03 12:30:00+00:00\t2017-05-03\t2.5\n",
+        "2\tback\\\\slash\\ttab\\nnewline\\rreturn\t\t0\tN\t\\\\N\t1000000000000\tFlückiger\n",
+    ]
+
+
+class FakePsycopg3Cursor:
+    """A psycopg 3 cursor's COPY API: `with cursor.copy(sql) as copy: copy.write(data)`."""
+
+    def __init__(self):
+        self.statements, self.written = [], []
+
+    @contextlib.contextmanager
+    def copy(self, sql):
+        self.statements.append(sql)
+        yield self
+
+    def write(self, data):
+        self.written.append(data)
+
+
+def test_copy_rows_uses_psycopg_3s_copy_api_when_the_driver_has_no_copy_expert(monkeypatch):
+    raw = FakePsycopg3Cursor()
+
+    @contextlib.contextmanager
+    def cursor():
+        yield type("Wrapper", (), {"cursor": raw})()
+
+    monkeypatch.setattr(connection, "cursor", cursor)
+
+    db.copy_rows(Keyword, ["id", "term", "slug"], [(7, "a\tb", "a-b"), (8, "c", "c")])
+
+    quote = connection.ops.quote_name
+    assert raw.statements == [
+        f"COPY {quote('catalogue_keyword')} ({quote('id')}, {quote('term')}, {quote('slug')}) "
+        "FROM STDIN"
+    ]
+    assert "".join(raw.written) == "7\ta\\tb\ta-b\n8\tc\tc\n"
+
+
+@pytest.mark.postgres
+def test_copy_rows_round_trips_every_special_character():
+    terms = ["back\\slash", "tab\there", "new\nline", "carriage\rreturn", "\\N", "Flückiger"]
+    rows = [(index, term, f"slug-{index}") for index, term in enumerate(terms, start=1)]
+
+    db.copy_rows(Keyword, ["id", "term", "slug"], rows)
+
+    assert list(Keyword.objects.order_by("pk").values_list("term", flat=True)) == terms
+
+
+@pytest.mark.postgres
+def test_a_constraint_violation_is_djangos_integrity_error():
+    Keyword.objects.create(term="alliance", slug="alliance")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        db.copy_rows(Keyword, ["term", "slug"], [("another", "alliance")])
