@@ -14,14 +14,8 @@ catalogue_patterns = [
     path("search/facets/<str:facet>/", search.facet_page, name="search-facet"),
     path("search/export/", search.export_results, name="search-export"),
     path("articles/<int:pk>/", pages.article_detail, name="article-detail"),
-    path("journals/<int:pk>/", pages.journal_detail, name="journal-detail"),
-    path("journals/<int:pk>/export/", pages.journal_export, name="journal-export"),
-    path("authors/<int:pk>/", pages.author_detail, name="author-detail"),
-    path("authors/<int:pk>/export/", pages.author_export, name="author-export"),
-    path("keywords/<slug:slug>/", pages.keyword_detail, name="keyword-detail"),
-    path("keywords/<slug:slug>/export/", pages.keyword_export, name="keyword-export"),
-    path("subjects/<int:pk>/", pages.subject_detail, name="subject-detail"),
-    path("subjects/<int:pk>/export/", pages.subject_export, name="subject-export"),
+    # journal-, author-, keyword- and subject-detail and -export: ENTITY_LISTS in views/pages.py.
+    *pages.entity_list_urls(),
     path("summaries/", summary_views.summary_list, name="summary-list"),
     path("summaries/<slug:slug>/", summary_views.summary_detail, name="summary-detail"),
     # DOIs contain slashes and may arrive with a resolver prefix: take the rest of the path.

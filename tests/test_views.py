@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.test import RequestFactory
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from catalogue.models import Article
 from catalogue.views import pages
@@ -675,6 +675,26 @@ def test_unknown_records_use_the_custom_404_page(client, seed, url, message):
     assert '<h1 id="error-heading">Page not found</h1>' in page
     assert message in page
     assert "<title>Not found · Research catalogue</title>" in page
+
+
+@pytest.mark.parametrize(
+    ("name", "arg", "url"),
+    [
+        ("journal-detail", 3, "/journals/3/"),
+        ("journal-export", 3, "/journals/3/export/"),
+        ("author-detail", 3, "/authors/3/"),
+        ("author-export", 3, "/authors/3/export/"),
+        ("keyword-detail", "alliance", "/keywords/alliance/"),
+        ("keyword-export", "alliance", "/keywords/alliance/export/"),
+        ("subject-detail", 3, "/subjects/3/"),
+        ("subject-export", 3, "/subjects/3/export/"),
+    ],
+)
+def test_entity_list_urls_keep_their_names_and_paths(name, arg, url):
+    # The patterns are built from pages.ENTITY_LISTS; links and bookmarks rely on both.
+    assert reverse(f"catalogue:{name}", args=[arg]) == url
+    assert reverse(f"catalogue:{name}", kwargs={"slug" if "keyword" in name else "pk": arg}) == url
+    assert resolve(url).view_name == f"catalogue:{name}"
 
 
 def test_server_error_page_renders_without_the_database():

@@ -1,12 +1,14 @@
 """Pages for readers: home, article, journal, author, keyword, subject, DOI redirect.
 
 The article page and /doi/ also answer in BibTeX, RIS, CSL-JSON or a formatted citation when
-asked (catalogue/negotiation.py); journal, author, keyword and subject lists can be exported.
-The search page is catalogue/views/search.py.
+asked. Journal, author, keyword and subject pages are one generic page and export each, declared
+in ENTITY_LISTS. The search page is catalogue/search/views.py.
 """
 
 import re
-from typing import TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -14,9 +16,10 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 
-from catalogue import identifiers, negotiation
+from catalogue import identifiers
+from catalogue.formats import exports, metadata, negotiation
 from catalogue.models import Article, Author, Authorship, Journal, Keyword, SubjectArea
 from catalogue.summaries import summaries_citing
 
@@ -75,7 +78,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return negotiation.representation_response(article, wanted)
     # One query whatever the number of summaries: "Discussed in these evidence summaries".
     cited_in = list(summaries_citing(article=article))
-    context = negotiation.article_page_context(
+    context = metadata.article_page_context(
         article, url=request.build_absolute_uri(article.get_absolute_url())
     )
     context.update(article=article, cited_in=cited_in)
@@ -83,128 +86,123 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return negotiation.vary_on_accept(response)
 
 
-def _journal(pk: int) -> Journal:
-    return _get_or_404(Journal.objects.all(), f"There is no journal with the id {pk}.", pk=pk)
-
-
-def _author(pk: int) -> Author:
-    return _get_or_404(Author.objects.all(), f"There is no author with the id {pk}.", pk=pk)
-
-
-def _author_articles(author: Author) -> QuerySet[Article]:
+def author_articles(author: Author) -> QuerySet[Article]:
+    """Return the articles `author` wrote, each once, unordered."""
     # A subquery rather than a join: an author listed twice on one article appears once.
-    return Article.objects.filter(
-        pk__in=Authorship.objects.filter(author=author).values("article")
-    ).newest_first()
+    return Article.objects.filter(pk__in=Authorship.objects.filter(author=author).values("article"))
 
 
-def _keyword(slug: str) -> Keyword:
-    return _get_or_404(
-        Keyword.objects.all(), f"There is no keyword “{slug}” in the catalogue.", slug=slug
-    )
-
-
-def _subject(pk: int) -> SubjectArea:
-    return _get_or_404(
-        SubjectArea.objects.select_related("parent"),
-        f"There is no subject area with the id {pk}.",
-        pk=pk,
-    )
-
-
-def _subject_articles(subject: SubjectArea) -> QuerySet[Article]:
+def subject_articles(subject: SubjectArea) -> QuerySet[Article]:
+    """Return the articles classified under `subject` or a narrower subject, each once."""
     # A broad field lists its narrower fields' articles too (ASJC "Psychology" has no
     # articles of its own); the subquery keeps each article once.
     tagged = Article.subject_areas.through.objects.filter(
         Q(subjectarea=subject) | Q(subjectarea__parent=subject)
     )
-    return Article.objects.filter(pk__in=tagged.values("article")).newest_first()
+    return Article.objects.filter(pk__in=tagged.values("article"))
 
 
-def _export(request: HttpRequest, articles: QuerySet[Article], *name: str) -> HttpResponse:
-    """Return the articles as a streamed download (?format=, ?style=), or a 400."""
+def _no_context(entity: object) -> dict[str, object]:
+    return {}
+
+
+@dataclass(frozen=True)
+class EntityList(Generic[M]):
+    """A kind of entity whose page lists its articles, newest first, and exports the list.
+
+    `kind` names the rest: the URLs "<kind>-detail" at `route` and "<kind>-export" at
+    `route` + "export/", the template catalogue/<kind>_detail.html (which extends
+    catalogue/entity_detail.html), the entity's context variable, and the export file name.
+    The route's one parameter is the field the entity is looked up by.
+    """
+
+    kind: str
+    route: str
+    queryset: QuerySet[M]
+    missing: str  # the 404's reason; "{}" is the value looked up
+    name: Callable[[M], str]  # the page's title and the export file name's words
+    articles: Callable[[M], QuerySet[Article]]
+    context: Callable[[M], dict[str, object]] = _no_context  # what the page shows besides
+
+    def get(self, **lookup: object) -> M:
+        """Return the entity the URL names, or raise Http404 saying there is none."""
+        (value,) = lookup.values()
+        return _get_or_404(self.queryset, self.missing.format(value), **lookup)
+
+
+ENTITY_LISTS: tuple[EntityList[Any], ...] = (
+    EntityList(
+        kind="journal",
+        route="journals/<int:pk>/",
+        queryset=Journal.objects.all(),
+        missing="There is no journal with the id {}.",
+        name=lambda journal: journal.title,
+        articles=lambda journal: journal.articles.all(),
+    ),
+    EntityList(
+        kind="author",
+        route="authors/<int:pk>/",
+        queryset=Author.objects.all(),
+        missing="There is no author with the id {}.",
+        name=lambda author: author.display_name,
+        articles=author_articles,
+    ),
+    EntityList(
+        kind="keyword",
+        route="keywords/<slug:slug>/",
+        queryset=Keyword.objects.all(),
+        missing="There is no keyword “{}” in the catalogue.",
+        name=lambda keyword: keyword.term,
+        articles=lambda keyword: keyword.articles.all(),
+    ),
+    EntityList(
+        kind="subject",
+        route="subjects/<int:pk>/",
+        queryset=SubjectArea.objects.select_related("parent"),
+        missing="There is no subject area with the id {}.",
+        name=lambda subject: subject.name,
+        articles=subject_articles,
+        context=lambda subject: {"children": list(subject.children.order_by("code", "name"))},
+    ),
+)
+
+
+def entity_detail(request: HttpRequest, entity: EntityList[Any], **lookup: object) -> HttpResponse:
+    """Return an entity's page: what it is, and its articles, newest first, paginated."""
+    found = entity.get(**lookup)
+    context = entity.context(found)
+    page = paginate(request, entity.articles(found).newest_first().for_listing())
+    export = exports.export_menu(reverse(f"catalogue:{entity.kind}-export", kwargs=lookup))
+    context.update(
+        {entity.kind: found, "entity_name": entity.name(found), "page_obj": page, "export": export}
+    )
+    return render(request, f"catalogue/{entity.kind}_detail.html", context)
+
+
+def entity_export(request: HttpRequest, entity: EntityList[Any], **lookup: object) -> HttpResponse:
+    """Return an entity's articles, newest first, as a streamed download (?format=, ?style=)."""
+    found = entity.get(**lookup)
     try:
-        return negotiation.export_response(
-            articles,
+        return exports.export_response(
+            entity.articles(found).newest_first(),
             format=request.GET.get("format"),
             style=request.GET.get("style"),
-            basename=negotiation.export_basename(*name),
+            basename=exports.export_basename(entity.kind, entity.name(found)),
         )
-    except negotiation.ExportRequestError as error:
-        return negotiation.bad_export_response(error)
+    except exports.ExportRequestError as error:
+        return exports.bad_export_response(error)
 
 
-def journal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Return a journal's page with its articles, newest first."""
-    journal = _journal(pk)
-    page = paginate(request, journal.articles.newest_first().for_listing())
-    export = negotiation.export_menu(reverse("catalogue:journal-export", args=[pk]))
-    return render(
-        request,
-        "catalogue/journal_detail.html",
-        {"journal": journal, "page_obj": page, "export": export},
-    )
-
-
-def journal_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """Return a journal's articles, newest first, as a download."""
-    journal = _journal(pk)
-    return _export(request, journal.articles.newest_first(), "journal", journal.title)
-
-
-def author_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Return an author's page with their articles, newest first."""
-    author = _author(pk)
-    page = paginate(request, _author_articles(author).for_listing())
-    export = negotiation.export_menu(reverse("catalogue:author-export", args=[pk]))
-    return render(
-        request,
-        "catalogue/author_detail.html",
-        {"author": author, "page_obj": page, "export": export},
-    )
-
-
-def author_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """Return an author's articles, newest first, as a download."""
-    author = _author(pk)
-    return _export(request, _author_articles(author), "author", author.display_name)
-
-
-def keyword_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """Return a keyword's page with its articles, newest first."""
-    keyword = _keyword(slug)
-    page = paginate(request, keyword.articles.newest_first().for_listing())
-    export = negotiation.export_menu(reverse("catalogue:keyword-export", args=[slug]))
-    return render(
-        request,
-        "catalogue/keyword_detail.html",
-        {"keyword": keyword, "page_obj": page, "export": export},
-    )
-
-
-def keyword_export(request: HttpRequest, slug: str) -> HttpResponse:
-    """Return a keyword's articles, newest first, as a download."""
-    keyword = _keyword(slug)
-    return _export(request, keyword.articles.newest_first(), "keyword", keyword.term)
-
-
-def subject_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Return a subject area's page with its narrower subjects and articles, newest first."""
-    subject = _subject(pk)
-    children = list(subject.children.order_by("code", "name"))
-    page = paginate(request, _subject_articles(subject).for_listing())
-    export = negotiation.export_menu(reverse("catalogue:subject-export", args=[pk]))
-    return render(
-        request,
-        "catalogue/subject_detail.html",
-        {"subject": subject, "children": children, "page_obj": page, "export": export},
-    )
-
-
-def subject_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """Return a subject area's articles (narrower subjects' too), newest first, as a download."""
-    subject = _subject(pk)
-    return _export(request, _subject_articles(subject), "subject", subject.name)
+def entity_list_urls() -> list[URLPattern]:
+    """Return the page and export URL patterns of every entity in ENTITY_LISTS."""
+    urls = []
+    for entity in ENTITY_LISTS:
+        kwargs = {"entity": entity}
+        urls += [
+            path(entity.route, entity_detail, kwargs, name=f"{entity.kind}-detail"),
+            path(f"{entity.route}export/", entity_export, kwargs, name=f"{entity.kind}-export"),
+        ]
+    return urls
 
 
 def doi_redirect(request: HttpRequest, doi: str) -> HttpResponse:
