@@ -28,6 +28,20 @@ from catalogue.models.summaries import (
     LiteratureEntry,
 )
 
+# isort: split
+# Registered last: the catalogue's own models keep their registry order (and content type ids).
+from catalogue.models.search_index import (
+    SearchIndexFacetCount,
+    SearchIndexPending,
+    SearchIndexRow,
+    SearchIndexState,
+    SearchIndexTable,
+    SearchIndexText,
+    SearchIndexTextWords,
+    SearchIndexVocabulary,
+    SearchIndexWord,
+)
+
 __all__ = [
     "BIBLIOGRAPHIC_FIELDS",
     "SUMMARY_SEARCH_FIELDS",
@@ -48,6 +62,15 @@ __all__ = [
     "OnDuplicate",
     "OutputType",
     "PublicationState",
+    "SearchIndexFacetCount",
+    "SearchIndexPending",
+    "SearchIndexRow",
+    "SearchIndexState",
+    "SearchIndexTable",
+    "SearchIndexText",
+    "SearchIndexTextWords",
+    "SearchIndexVocabulary",
+    "SearchIndexWord",
     "SubjectArea",
     "fold",
 ]
