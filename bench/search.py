@@ -501,7 +501,8 @@ def direct_sql(params: dict) -> tuple[str, list]:
 
     What the page costs in SQL alone: no Django request, ORM, cache or template.
     """
-    from catalogue.search import FACETS, parse_query, postgres, setting
+    from catalogue import conf
+    from catalogue.search import FACETS, parse_query, postgres
     from catalogue.search.params import SearchParams
 
     include = {name: [int(params[name])] for name in ("journal", "keyword") if name in params}
@@ -517,7 +518,7 @@ def direct_sql(params: dict) -> tuple[str, list]:
         offset=(page - 1) * 20,
         limit=20,
         settings=postgres.Settings(
-            setting("SEARCH_EXACT_THRESHOLD"), setting("SEARCH_FACET_SAMPLE")
+            conf.get("SEARCH_EXACT_THRESHOLD"), conf.get("SEARCH_FACET_SAMPLE")
         ),
         facet_names=list(FACETS),
     )

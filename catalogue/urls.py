@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from catalogue import api
-from catalogue.views import imports, pages, search
+from catalogue.search import api
+from catalogue.search import views as search
+from catalogue.views import imports, pages
 from catalogue.views import summaries as summary_views
 
 catalogue_patterns = [

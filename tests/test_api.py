@@ -1,4 +1,5 @@
-"""Tests for catalogue.api: /api/articles/ search, /api/articles/<id>/, the OpenAPI schema."""
+"""Tests for catalogue.search.api: /api/articles/ search, /api/articles/<id>/, the OpenAPI
+schema."""
 
 import json
 import re
@@ -9,8 +10,8 @@ from django.core.cache import caches
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
-from catalogue.api import AuthorSerializer
 from catalogue.models import Article
+from catalogue.search.api import AuthorSerializer
 from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
 
 pytestmark = pytest.mark.django_db

@@ -1,12 +1,14 @@
-"""Tests for catalogue.filters: one FilterSet validates the parameters of page, API and exports."""
+"""Tests for catalogue.search.filters: one FilterSet validates the parameters of page, API and
+exports."""
 
 import pytest
 from django.core.cache import caches
 from django.http import QueryDict
 
 from catalogue import search
-from catalogue.filters import MAX_VALUES_PER_FACET, ArticleFilterSet
 from catalogue.search import Query, Term
+from catalogue.search.fields import MAX_VALUES_PER_FACET
+from catalogue.search.filters import ArticleFilterSet
 from tests.factories import make_article, make_author, make_journal, make_keyword
 
 pytestmark = pytest.mark.django_db

@@ -701,7 +701,7 @@ def _facet_list_plan(facet: str, *, sort: str, text: str, disable: tuple[str, ..
         text=text,
         offset=0,
         limit=100,
-        settings=search._postgres_settings(),
+        settings=search.postgres_settings(),
     )
     with connection.cursor() as cursor:
         for method in disable:
@@ -1141,7 +1141,7 @@ def _executed_plan(params: SearchParams) -> list[dict]:
         params=params,
         offset=0,
         limit=20,
-        settings=search._postgres_settings(),
+        settings=search.postgres_settings(),
         facet_names=list(search.FACETS),
     )
     with connection.cursor() as cursor:

@@ -1,4 +1,4 @@
-"""Tests for catalogue.views.search: the /search/ page, "all values" lists and exports."""
+"""Tests for catalogue.search.views: the /search/ page, "all values" lists and exports."""
 
 import html as html_lib
 import json

@@ -1,10 +1,11 @@
-"""What a search asks for: the query, the facet selections, the sort, and the facets offered."""
+"""What a search asks for: the query, the facet selections (see facets.py) and the sort."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 
+from catalogue.search.facets import FACETS
 from catalogue.search.query import Query
 
 SORTS = {
@@ -14,39 +15,6 @@ SORTS = {
     "title": "Title A–Z",
 }
 DEFAULT_SORT = "relevance"
-
-
-@dataclass(frozen=True)
-class Facet:
-    """A facet: its URL parameter, heading, and where its values live."""
-
-    name: str
-    label: str
-    # "ids": ids of journals/authors/keywords/subjects; "choice": a code; "bool"; "year".
-    kind: str
-    # How many values the page shows before "more".
-    top: int = 8
-
-    @property
-    def not_name(self) -> str:
-        return f"not_{self.name}"
-
-
-FACETS: dict[str, Facet] = {
-    facet.name: facet
-    for facet in (
-        Facet("year", "Year", "year", top=0),
-        Facet("type", "Output type", "choice", top=8),
-        Facet("journal", "Journal", "ids"),
-        Facet("author", "Author", "ids"),
-        Facet("keyword", "Keyword", "ids"),
-        Facet("subject", "Subject area", "ids"),
-        Facet("language", "Language", "choice", top=6),
-        Facet("peer_reviewed", "Peer reviewed", "bool", top=2),
-    )
-}
-# Facets whose values the reader picks (the year is a range instead).
-VALUE_FACETS = tuple(name for name, facet in FACETS.items() if facet.kind != "year")
 
 
 @dataclass(frozen=True)
@@ -97,6 +65,10 @@ class SearchParams:
 
     def excluded(self, facet: str) -> tuple:
         return dict(self.exclude).get(facet, ())
+
+    def selected_values(self, facet: str) -> list:
+        """Return the facet's included then excluded values, each once."""
+        return list(dict.fromkeys((*self.included(facet), *self.excluded(facet))))
 
     @property
     def selected_facets(self) -> tuple[str, ...]:

@@ -19,13 +19,16 @@ scans, exact bitmaps, no JIT.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import connection
 
-from catalogue.search.params import FACETS, SearchParams
+from catalogue.search.facets import FACETS, ID_FACETS
+from catalogue.search.params import SearchParams
 from catalogue.search.query import Query, Term
+from catalogue.search.results import Raw
+from catalogue.search.statement import Fragment, join, where
 
 # ts_rank weights for {D, C, B, A}: author names, abstract, keywords, title.
 RANK_WEIGHTS = "{0.2,0.2,0.5,1.0}"
@@ -33,14 +36,7 @@ SAMPLE_BUCKETS = 1024
 
 # facet -> (column of catalogue_search, holds an array of ids, SQL array type)
 COLUMNS: dict[str, tuple[str, bool, str]] = {
-    "year": ("year", False, "smallint[]"),
-    "type": ("output_type", False, "text[]"),
-    "journal": ("journal_id", False, "bigint[]"),
-    "author": ("author_ids", True, "bigint[]"),
-    "keyword": ("keyword_ids", True, "bigint[]"),
-    "subject": ("subject_ids", True, "bigint[]"),
-    "language": ("language", False, "text[]"),
-    "peer_reviewed": ("peer_reviewed", False, "boolean[]"),
+    name: (facet.pg_column, facet.pg_array, facet.pg_array_type) for name, facet in FACETS.items()
 }
 
 SORT_COLUMNS = {
@@ -50,67 +46,19 @@ SORT_COLUMNS = {
     "title": "{a}.title_key ASC, {a}.article_id ASC",
 }
 
-# The name as the page shows it; migration 0011 defines it and indexes its folded form.
-AUTHOR_NAME = (
-    "catalogue_author_name(p.given_names, p.particle, p.family_name, p.suffix, p.corporate_name)"
-)
-# An author's A-Z key, as sqlite.py's: "family given", or the corporate name. Migration 0014
-# indexes it (and the keyword's).
-AUTHOR_SORT = (
-    "catalogue_fold(CASE WHEN p.corporate_name <> '' THEN p.corporate_name "
-    "WHEN p.given_names = '' THEN p.family_name ELSE p.family_name || ' ' || p.given_names END)"
-)
 # facet -> (table, alias, label) of the id facets: how every statement labels their values,
 # and the labels that the trigram indexes of migration 0011 cover.
-LABEL_TABLES = {
-    "journal": ("catalogue_journal", "j", "j.title"),
-    "keyword": ("catalogue_keyword", "k", "k.term"),
-    "subject": ("catalogue_subjectarea", "sa", "sa.name"),
-    "author": ("catalogue_author", "p", AUTHOR_NAME),
-}
-
-
-@dataclass
-class Fragment:
-    """SQL text with %s placeholders and their parameters, in order."""
-
-    sql: str
-    params: list = field(default_factory=list)
-
-    def __add__(self, other: Fragment) -> Fragment:
-        return Fragment(self.sql + other.sql, self.params + other.params)
-
-
-def join(fragments: Iterable[Fragment], separator: str) -> Fragment:
-    """Return the fragments joined by `separator`."""
-    fragments = list(fragments)
-    return Fragment(
-        separator.join(fragment.sql for fragment in fragments),
-        [param for fragment in fragments for param in fragment.params],
-    )
+LABEL_TABLES = {name: (*FACETS[name].table, FACETS[name].pg_label) for name in ID_FACETS}
 
 
 @dataclass
 class Settings:
+    """The thresholds of exact counting and the sample size (from SEARCH_* settings)."""
+
     exact_threshold: int
     sample_size: int
     # For the matches without a selected facet's own selection (its other values' counts).
     context_threshold: int = 5_000
-
-
-@dataclass
-class Raw:
-    """The rows of a results statement, before labels and articles are attached."""
-
-    total: int
-    total_exact: bool
-    hits: list[tuple[int, float | None]]
-    # facet -> [(value text, count, approximate)]
-    counts: dict[str, list[tuple[str, int, bool]]]
-    labels: dict[tuple[str, str], str | None]
-    # Above the threshold, relevance ranked only this many sampled matches (else 0).
-    ranked_window: int
-    approximate: dict[str, bool]
 
 
 # --- Query text ----------------------------------------------------------------------------------
@@ -139,6 +87,7 @@ def tsquery(query: Query, *, positions: bool = True) -> Fragment:
 
 
 def has_phrase(query: Query) -> bool:
+    """Return whether `query` has a quoted phrase (its candidates need their documents read)."""
     return any(term.phrase for term in query.terms)
 
 
@@ -158,9 +107,9 @@ def _selection(facet: str, values: Sequence, *, negate: bool, alias: str) -> Fra
         test = Fragment(f"{alias}.{column} = ANY(%s::{array_type})", [values])
     if not negate:
         return test
-    if column == "journal_id":
+    if FACETS[facet].nullable:
         # Articles without a journal are not in any excluded journal.
-        return Fragment(f"({alias}.journal_id IS NULL OR NOT ") + test + Fragment(")")
+        return Fragment(f"({alias}.{column} IS NULL OR NOT ") + test + Fragment(")")
     return Fragment("NOT (") + test + Fragment(")")
 
 
@@ -198,16 +147,13 @@ def conditions(
     return parts
 
 
-def where(parts: list[Fragment]) -> Fragment:
-    return join(parts, " AND ") if parts else Fragment("TRUE")
-
-
 def _probe_indexed(params: SearchParams) -> bool:
     """Whether params have a condition that the probe's GIN index reads."""
-    return (
-        params.has_text
-        or any(params.included(f) for f in ("author", "keyword", "subject"))
-        or len(params.included("journal")) == 1  # see _selection
+    return params.has_text or any(
+        # A scalar column is read from the GIN index for "=" only: one value (see _selection).
+        params.included(name) if facet.pg_array else len(params.included(name)) == 1
+        for name, facet in FACETS.items()
+        if facet.pg_gin
     )
 
 
@@ -220,7 +166,7 @@ def filters_dates(params: SearchParams) -> bool:
     """
     if params.year_min is None and params.year_max is None:
         return False
-    if params.included("journal"):
+    if any(params.included(name) for name, facet in FACETS.items() if facet.pg_with_dates):
         return False
     return _probe_indexed(params)
 
@@ -500,7 +446,7 @@ def _live_counts(facet: str, context: str, *, top: int | None, selected: list) -
         if is_array
         else f"(SELECT c.{column} AS v FROM {context} c) x"
     )
-    present = "v IS NOT NULL" + (" AND v <> ''" if facet == "language" else "")
+    present = "v IS NOT NULL" + (" AND v <> ''" if FACETS[facet].blank_is_none else "")
     head = (
         f"SELECT '{facet}'::text AS facet, v::text AS value, "
         f"round(count(*) * {SAMPLE_BUCKETS}.0 / (SELECT k FROM {context}_k))::bigint AS n, "
@@ -527,11 +473,6 @@ def _catalogue_counts(facet: str, *, top: int | None, selected: list) -> Fragmen
             Fragment(f"({head} AND value = ANY(%s::text[]))", [[str(v) for v in selected]])
         )
     return join(parts, " UNION ")
-
-
-def _selected_values(params: SearchParams, facet: str) -> list:
-    values = list(params.included(facet)) + list(params.excluded(facet))
-    return list(dict.fromkeys(values))
 
 
 def _labels(rows: str) -> str:
@@ -602,7 +543,7 @@ def results_statement(
     derive: list[tuple[str, Fragment]] = []
     for facet in facet_names:
         top = FACETS[facet].top or None
-        selected = _selected_values(params, facet)
+        selected = params.selected_values(facet)
         if facet in selected_facets:
             if conditions(params.without(facet)):
                 name = f"ctx_{facet}"
@@ -645,8 +586,8 @@ def results_statement(
         ctes.append(_total(params, exact=bool(selected_facets)))
 
     # Selected ids appear even with no results, so chips have labels and unknown ids show.
-    for facet in ("journal", "author", "keyword", "subject"):
-        values = _selected_values(params, facet)
+    for facet in ID_FACETS:
+        values = params.selected_values(facet)
         if values:
             counts.append(
                 Fragment(
@@ -794,7 +735,7 @@ def facet_list_statement(
             if is_array
             else f"(SELECT c.{column} AS v FROM ctx c) x"
         )
-        present = "v IS NOT NULL" + (" AND v <> ''" if facet == "language" else "")
+        present = "v IS NOT NULL" + (" AND v <> ''" if FACETS[facet].blank_is_none else "")
         counts = Fragment(
             f"SELECT '{facet}'::text AS facet, v::text AS value, "
             f"round(count(*) * {SAMPLE_BUCKETS}.0 / (SELECT k FROM ctx_k))::bigint AS n, "
@@ -843,7 +784,7 @@ def facet_list_statement(
 
 
 def _sort_key(facet: str) -> str:
-    return AUTHOR_SORT if facet == "author" else f"catalogue_fold({LABEL_TABLES[facet][2]})"
+    return FACETS[facet].pg_sort_key or f"catalogue_fold({LABEL_TABLES[facet][2]})"
 
 
 def _whole_list_by_label(facet: str, *, offset: int, limit: int) -> Fragment:

@@ -19,6 +19,21 @@ class SearchError(ValueError):
 
 
 @dataclass
+class Raw:
+    """What a backend's results statement returns, before labels and articles are attached."""
+
+    total: int
+    total_exact: bool
+    hits: list[tuple[int, float | None]]
+    # facet -> [(value text, count, approximate)]
+    counts: dict[str, list[tuple[str, int, bool]]]
+    labels: dict[tuple[str, str], str | None]
+    # Above the threshold, relevance ranked only this many sampled matches (else 0).
+    ranked_window: int
+    approximate: dict[str, bool]
+
+
+@dataclass
 class FacetValue:
     """One value of a facet with the number of results it has (or would have)."""
 

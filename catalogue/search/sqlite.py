@@ -14,9 +14,11 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from catalogue.search.params import FACETS, SearchParams
-from catalogue.search.postgres import Fragment, Raw, join, where
+from catalogue.search.facets import FACETS, ID_FACETS
+from catalogue.search.params import SearchParams
 from catalogue.search.query import Query, Term
+from catalogue.search.results import Raw
+from catalogue.search.statement import Fragment, join, where
 
 # bm25 weights for the FTS columns (title, keywords, authors, abstract): far enough apart that,
 # as with PostgreSQL's weights, any title match outranks any keyword match, which outranks
@@ -24,26 +26,6 @@ from catalogue.search.query import Query, Term
 BM25 = "bm25(catalogue_search_fts, 100.0, 10.0, 1.0, 1.0)"
 MARK_START, MARK_END = "char(57344)", "char(57345)"  # U+E000, U+E001
 
-# facet -> (SQL value of the article row aliased c, or a link table (table, id column))
-SCALARS = {
-    "year": "CAST(c.year AS TEXT)",
-    "type": "c.output_type",
-    "journal": "CAST(c.journal_id AS TEXT)",
-    "language": "nullif(c.language, '')",
-    "peer_reviewed": "CASE WHEN c.peer_reviewed THEN 'true' ELSE 'false' END",
-}
-LINKS = {
-    "keyword": ("catalogue_article_keywords", "keyword_id"),
-    "author": ("catalogue_authorship", "author_id"),
-    "subject": ("catalogue_article_subject_areas", "subjectarea_id"),
-}
-ARTICLE_COLUMNS = {
-    "year": "year",
-    "type": "output_type",
-    "journal": "journal_id",
-    "language": "language",
-    "peer_reviewed": "peer_reviewed",
-}
 SORTS = {
     "relevance": "r.score ASC, c.year DESC NULLS LAST, c.month DESC NULLS LAST, "
     "c.day DESC NULLS LAST, c.id DESC",
@@ -51,11 +33,6 @@ SORTS = {
     "oldest": "c.year ASC NULLS LAST, c.month ASC NULLS LAST, c.day ASC NULLS LAST, c.id ASC",
     "title": "lower(c.title) ASC, c.id ASC",
 }
-# Name parts joined by U+001F; the label is built in Python like Author.display_name.
-AUTHOR_PARTS = (
-    "p.given_names || char(31) || p.particle || char(31) || p.family_name || char(31) || "
-    "p.suffix || char(31) || p.corporate_name"
-)
 
 
 def _quoted(term: Term) -> str:
@@ -76,7 +53,7 @@ def _placeholders(values: Sequence) -> str:
 
 
 def _sql_value(facet: str, value: object) -> object:
-    if facet == "peer_reviewed":
+    if FACETS[facet].kind == "bool":
         return 1 if value else 0
     return value
 
@@ -84,13 +61,14 @@ def _sql_value(facet: str, value: object) -> object:
 def _selection(facet: str, values: Sequence, *, negate: bool) -> Fragment:
     values = [_sql_value(facet, value) for value in values]
     marks = _placeholders(values)
-    if facet in LINKS:
-        table, column = LINKS[facet]
+    declared = FACETS[facet]
+    if declared.link:
+        table, column = declared.link
         test = f"c.id {'NOT ' if negate else ''}IN (SELECT article_id FROM {table} "
         return Fragment(f"{test}WHERE {column} IN ({marks}))", values)
-    column = ARTICLE_COLUMNS[facet]
-    if negate and facet == "journal":
-        return Fragment(f"(c.journal_id IS NULL OR c.journal_id NOT IN ({marks}))", values)
+    column = declared.column
+    if negate and declared.nullable:
+        return Fragment(f"(c.{column} IS NULL OR c.{column} NOT IN ({marks}))", values)
     return Fragment(f"c.{column} {'NOT ' if negate else ''}IN ({marks})", values)
 
 
@@ -125,15 +103,16 @@ def _context(name: str, parts: list[Fragment]) -> Fragment:
 
 
 def _counts_source(facet: str, context: str) -> str:
-    if facet in LINKS:
-        table, column = LINKS[facet]
+    declared = FACETS[facet]
+    if declared.link:
+        table, column = declared.link
         return (
             f"SELECT CAST(x.{column} AS TEXT) AS v, count(DISTINCT c.id) AS n FROM {context} c "
             f"JOIN {table} x ON x.article_id = c.id GROUP BY x.{column}"
         )
     return (
-        f"SELECT {SCALARS[facet]} AS v, count(*) AS n FROM {context} c "
-        f"WHERE {SCALARS[facet]} IS NOT NULL GROUP BY 1"
+        f"SELECT {declared.sqlite_text} AS v, count(*) AS n FROM {context} c "
+        f"WHERE {declared.sqlite_text} IS NOT NULL GROUP BY 1"
     )
 
 
@@ -157,20 +136,16 @@ def _counts(facet: str, context: str, *, top: int | None, selected: list) -> Fra
     return join(parts, " UNION ")
 
 
-def _selected_values(params: SearchParams, facet: str) -> list:
-    return list(dict.fromkeys(list(params.included(facet)) + list(params.excluded(facet))))
-
-
+# Adds each id facet row's label (NULL for an unknown id) to the rows named {rows}.
 LABELS = (
     "SELECT r.facet, r.value, r.n, r.approximate, CASE r.facet "
-    "WHEN 'journal' THEN j.title WHEN 'keyword' THEN k.term WHEN 'subject' THEN sa.name "
-    f"WHEN 'author' THEN (CASE WHEN p.id IS NULL THEN NULL ELSE {AUTHOR_PARTS} END) "
-    "ELSE r.value END AS label FROM {rows} r "
-    "LEFT JOIN catalogue_journal j ON r.facet = 'journal' AND j.id = CAST(r.value AS INTEGER) "
-    "LEFT JOIN catalogue_keyword k ON r.facet = 'keyword' AND k.id = CAST(r.value AS INTEGER) "
-    "LEFT JOIN catalogue_subjectarea sa ON r.facet = 'subject' "
-    "AND sa.id = CAST(r.value AS INTEGER) "
-    "LEFT JOIN catalogue_author p ON r.facet = 'author' AND p.id = CAST(r.value AS INTEGER)"
+    + " ".join(f"WHEN '{name}' THEN {FACETS[name].sqlite_label}" for name in ID_FACETS)
+    + " ELSE r.value END AS label FROM {rows} r "
+    + " ".join(
+        f"LEFT JOIN {FACETS[name].table[0]} {FACETS[name].table[1]} ON r.facet = '{name}' "
+        f"AND {FACETS[name].table[1]}.id = CAST(r.value AS INTEGER)"
+        for name in ID_FACETS
+    )
 )
 
 
@@ -187,9 +162,9 @@ def results_statement(
         if facet in selected_facets:
             context = f"ctx_{facet}"
             ctes.append(_context(context, conditions(params.without(facet))))
-        counts.append(_counts(facet, context, top=top, selected=_selected_values(params, facet)))
-    for facet in ("journal", "author", "keyword", "subject"):
-        values = _selected_values(params, facet)
+        counts.append(_counts(facet, context, top=top, selected=params.selected_values(facet)))
+    for facet in ID_FACETS:
+        values = params.selected_values(facet)
         if values:
             rows = " UNION ALL ".join(
                 f"SELECT '{facet}', CAST(%s AS TEXT), NULL, 0" for _ in values
@@ -264,7 +239,7 @@ def run_results(
         elif kind == "hit":
             hits.append((int(n), int(value), extra))
         else:
-            labels[(facet, value)] = author_label(label) if facet == "author" else label
+            labels[(facet, value)] = author_label(label) if FACETS[facet].name_parts else label
             if n is not None:
                 counts.setdefault(facet, []).append((value, int(n), False))
     hits.sort()
@@ -295,7 +270,11 @@ def run_facet_list(*, params: SearchParams, facet: str) -> list[tuple[str, int, 
         cursor.execute(statement.sql, statement.params)
         rows = cursor.fetchall()
     return [
-        (value, int(n), *(_author_label_and_key(label) if facet == "author" else (label, label)))
+        (
+            value,
+            int(n),
+            *(_author_label_and_key(label) if FACETS[facet].name_parts else (label, label)),
+        )
         for value, n, label in rows
     ]
 

@@ -23,11 +23,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalogue import search
-from catalogue.filters import PEER_REVIEWED_CHOICES, ArticleFilterSet
+from catalogue import conf, search
 from catalogue.models import Article, OutputType
 from catalogue.search import FACETS, SORTS, SearchError, SearchResult
-from catalogue.views.search import cached_body
+from catalogue.search.cache import cached_body
+from catalogue.search.filters import ArticleFilterSet
 
 
 def _many(serializer: type[serializers.Serializer]):
@@ -203,14 +203,9 @@ def _parameters() -> list[OpenApiParameter]:
     for name, facet in FACETS.items():
         if facet.kind == "year":
             continue
-        kind, enum = OpenApiTypes.STR, None
-        if facet.kind == "ids":
-            kind = OpenApiTypes.INT
-        elif name == "type":
-            enum = list(OutputType.values)
-        elif name == "peer_reviewed":
-            enum = [value for value, _ in PEER_REVIEWED_CHOICES]
-        for parameter, verb in ((name, "Only"), (f"not_{name}", "Not")):
+        kind = OpenApiTypes.INT if facet.kind == "ids" else OpenApiTypes.STR
+        enum = [value for value, _ in facet.choices] or None
+        for parameter, verb in ((name, "Only"), (facet.not_name, "Not")):
             parameters.append(
                 OpenApiParameter(
                     parameter,
@@ -219,7 +214,7 @@ def _parameters() -> list[OpenApiParameter]:
                     enum=enum,
                     explode=True,
                     style="form",
-                    description=f"{verb} these {facet.label.lower()} values "
+                    description=f"{verb} these {facet.noun} values "
                     f"({'ids; ' if facet.kind == 'ids' else ''}repeatable: several values "
                     "of one facet combine with OR).",
                 )
@@ -230,7 +225,7 @@ def _parameters() -> list[OpenApiParameter]:
         OpenApiParameter(
             "page_size",
             OpenApiTypes.INT,
-            description=f"Results per page, 1 to {search.setting('SEARCH_MAX_PAGE_SIZE')}.",
+            description=f"Results per page, 1 to {conf.get('SEARCH_MAX_PAGE_SIZE')}.",
         ),
     ]
     return parameters

@@ -8,12 +8,9 @@ works without JavaScript; catalogue/static/catalogue/search.js swaps the results
 from __future__ import annotations
 
 import functools
-import hashlib
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
-from django.core.cache import caches
 from django.core.paginator import Page, Paginator
 from django.http import (
     HttpRequest,
@@ -25,13 +22,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from catalogue import negotiation, search
-from catalogue.exporters import EXPORT_FORMATS
-from catalogue.filters import ArticleFilterSet
+from catalogue import conf, search
+from catalogue.formats import exports, negotiation
+from catalogue.formats.registry import EXPORT_FORMATS
 from catalogue.models import Article, EvidenceSummary
 from catalogue.search import FACETS, SORTS, SearchError, SearchResult
+from catalogue.search.cache import cached_body
+from catalogue.search.filters import ArticleFilterSet
 
-T = TypeVar("T")
 TEMPLATE = "catalogue/search_results.html"
 BODY_TEMPLATE = "catalogue/includes/_search_body.html"
 # Parameters that describe the result set (page and page size only say which slice).
@@ -240,24 +238,6 @@ def matching_summaries(*, params, page: int) -> list[EvidenceSummary]:
     return list(summaries.for_listing()[:5])
 
 
-def cached_body(kind: str, request: HttpRequest, build: Callable[[int], T]) -> T:
-    """Return what `build(generation)` makes for this request, from the cache if already made.
-
-    Keyed by the search index generation (any write to the catalogue changes it), the host and
-    the sorted parameters, so a repeated page or API body costs one query, the generation.
-    """
-    generation = search.search_generation()
-    pairs = sorted((name, value) for name, values in request.GET.lists() for value in values)
-    digest = hashlib.sha256(f"{request.get_host()}?{urlencode(pairs)}".encode()).hexdigest()
-    key = f"catalogue-search-{kind}:{generation}:{digest[:32]}"
-    cache = caches[search.setting("SEARCH_CACHE_ALIAS")]
-    body = cache.get(key)
-    if body is None:
-        body = build(generation)
-        cache.set(key, body, search.setting("SEARCH_CACHE_SECONDS"))
-    return body
-
-
 def _results_context(request: HttpRequest, result: SearchResult) -> dict:
     """Return the context of the results region (_search_body.html)."""
     _decorate(result, request.GET)
@@ -282,7 +262,7 @@ def _results_context(request: HttpRequest, result: SearchResult) -> dict:
             )
             for export in EXPORT_FORMATS.values()
         ],
-        export_max=search.setting("SEARCH_EXPORT_MAX"),
+        export_max=conf.get("SEARCH_EXPORT_MAX"),
     )
 
 
@@ -379,15 +359,15 @@ def export_results(request: HttpRequest) -> HttpResponse:
         return render(
             request, TEMPLATE, _context(request, errors=filterset.error_list()), status=400
         )
-    limit = search.setting("SEARCH_EXPORT_MAX")
+    limit = conf.get("SEARCH_EXPORT_MAX")
     if (export_format or "").strip().lower() == negotiation.TEXT_FORMAT:
         # A bibliography is sorted by the style: it takes the matching set, not the ranked
         # slice; one more id than allowed lets export_response refuse an oversized list.
-        allowed = min(limit, negotiation.bibliography_max() + 1)
+        allowed = min(limit, exports.bibliography_max() + 1)
         ids = list(filterset.qs.values_list("pk", flat=True)[:allowed])
-        if len(ids) > negotiation.bibliography_max():
+        if len(ids) > exports.bibliography_max():
             message = (
-                f"These results have more than {negotiation.bibliography_max():,} articles, the "
+                f"These results have more than {exports.bibliography_max():,} articles, the "
                 "most a formatted bibliography can have. Narrow the search, or export BibTeX, "
                 "RIS or CSL-JSON and format them in a reference manager."
             )
@@ -398,10 +378,10 @@ def export_results(request: HttpRequest) -> HttpResponse:
     else:
         articles = filterset.qs[:limit]
     try:
-        return negotiation.export_response(
+        return exports.export_response(
             articles, format=export_format, style=style, basename="catalogue-export"
         )
-    except negotiation.ExportRequestError as error:
+    except exports.ExportRequestError as error:
         return render(
             request, TEMPLATE, _context(request, errors=[("format", str(error))]), status=400
         )
