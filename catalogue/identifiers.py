@@ -6,6 +6,7 @@ raises `ValidationError` with a message a librarian can act on.
 """
 
 import re
+from collections.abc import Iterable
 from urllib.parse import unquote
 
 from django.conf.locale import LANG_INFO
@@ -80,6 +81,22 @@ def validate_issn(value: str) -> None:
             code="invalid_issn_checksum",
             params={"value": value, "expected": issn_check_digit(digits[:7])},
         )
+
+
+def valid_issns(values: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Return the distinct valid ISSNs among `values`, normalised, and why each other failed."""
+    issns: list[str] = []
+    errors: list[str] = []
+    for value in values:
+        issn = normalise_issn(value)
+        try:
+            validate_issn(issn)
+        except ValidationError as error:
+            errors.append(error.messages[0])
+            continue
+        if issn not in issns:
+            issns.append(issn)
+    return issns, errors
 
 
 def orcid_check_digit(first_fifteen: str) -> str:

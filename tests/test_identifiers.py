@@ -81,6 +81,12 @@ def test_validate_issn_rejects_malformed(issn):
     assert excinfo.value.code == "invalid_issn"
 
 
+def test_valid_issns_normalises_drops_invalid_and_duplicates_keeping_order():
+    issns, errors = identifiers.valid_issns(["1935-990x", "0003066X", "0003-0661", "1935 990X"])
+    assert issns == ["1935-990X", "0003-066X"]
+    assert errors == ["0003-0661 has a wrong check digit (expected X)."]
+
+
 def test_orcid_normalise_and_validate():
     assert identifiers.normalise_orcid("https://orcid.org/0000-0002-1825-0097") == (
         "0000-0002-1825-0097"

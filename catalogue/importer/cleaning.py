@@ -137,16 +137,8 @@ def _clean_entry(entry: bibtex.Entry) -> _Clean:
         url = ""
     fields["url"] = url
 
-    issns = []
-    for issn in entry.issns:
-        issn = identifiers.normalise_issn(issn)
-        try:
-            identifiers.validate_issn(issn)
-        except ValidationError as error:
-            warnings.append(f"ISSN left out: {error.messages[0]}")
-            continue
-        if issn not in issns:
-            issns.append(issn)
+    issns, issn_errors = identifiers.valid_issns(entry.issns)
+    warnings.extend(f"ISSN left out: {error}" for error in issn_errors)
 
     authors = []
     for name in entry.authors:

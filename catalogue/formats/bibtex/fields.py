@@ -480,20 +480,10 @@ def parse_pmid(value: str) -> tuple[str, list[str]]:
 
 def parse_issns(value: str) -> tuple[list[str], list[str]]:
     """Return the valid normalised ISSNs in an `issn` value (one or two) and warnings."""
-    issns: list[str] = []
-    warnings: list[str] = []
-    for token in _ISSN_SPLIT.split(clean_identifier(value)):
-        if not any(char.isdigit() for char in token):
-            continue  # "(Print)", "Online" and other labels
-        issn = identifiers.normalise_issn(token)
-        try:
-            identifiers.validate_issn(issn)
-        except ValidationError as error:
-            warnings.append(f"ISSN dropped: {error.messages[0]}")
-            continue
-        if issn not in issns:
-            issns.append(issn)
-    return issns, warnings
+    # Tokens without a digit are labels: "(Print)", "Online".
+    tokens = _ISSN_SPLIT.split(clean_identifier(value))
+    issns, errors = identifiers.valid_issns(t for t in tokens if any(c.isdigit() for c in t))
+    return issns, [f"ISSN dropped: {error}" for error in errors]
 
 
 def parse_keywords(value: str) -> list[str]:
