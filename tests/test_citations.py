@@ -20,6 +20,8 @@ from catalogue import citations
 from catalogue.citations import (
     CitationEngineError,
     UnknownStyle,
+    engine,
+    output,
     render_bibliography,
     render_citation,
     render_citations,
@@ -308,22 +310,22 @@ def test_two_pass_bibliography_equals_one_pass(style):
             }
         )
     two_pass = render_bibliography(items, style=style)
-    job = citations._job(citations.get_style(style), "list", items)
+    job = engine.make_job(citations.get_style(style), "list", items)
     assert job.pop("fast_style")
-    [blocks] = citations._run_engine([job])
+    [blocks] = engine.run_engine([job])
     one_pass = [
-        citations._Entry(bibliography=entry, citation=[]).entry("text")
-        for _, entry in citations._bibliography_entries(blocks)
+        output.Entry(bibliography=entry, citation=[]).entry("text")
+        for _, entry in output.bibliography_entries(blocks)
     ]
     assert two_pass == one_pass
     assert sum("2019a" in entry or "2020a" in entry for entry in two_pass) >= 3
 
 
 def test_numeric_and_suffixless_styles_take_one_pass():
-    assert citations._style_without_disambiguation(citations.get_style("vancouver").path) is None
+    assert engine._style_without_disambiguation(citations.get_style("vancouver").path) is None
     mla = citations.get_style("modern-language-association").path
-    assert citations._style_without_disambiguation(mla) is None
-    derived = citations._style_without_disambiguation(citations.get_style("apa").path)
+    assert engine._style_without_disambiguation(mla) is None
+    derived = engine._style_without_disambiguation(citations.get_style("apa").path)
     text = Path(derived).read_text()
     assert 'disambiguate-add-year-suffix="false"' in text
     assert 'disambiguate-add-names="false"' in text
@@ -460,7 +462,7 @@ def test_html_of_every_engine_node_is_escaped():
         {"t": "Strikeout", "c": [{"t": "Str", "c": "<s>"}]},
         {"t": "Emph", "c": [{"t": "Emph", "c": [{"t": "Str", "c": "x"}]}]},
     ]
-    assert citations._inlines(nodes, "html") == (
+    assert output._inlines(nodes, "html") == (
         "&#60;b&#62;&#38;&#60;script&#62;&#60;img src=x&#62;“&#60;q&#62;”&#60;a&#62;&#60;s&#62;"
         '<i><span style="font-style:normal;">x</span></i>'
     )
@@ -468,14 +470,14 @@ def test_html_of_every_engine_node_is_escaped():
 
 def test_symbol_words_are_protected_from_title_case_only_for_the_engine():
     # Split where citeproc-js splits words: "<script>x<" starts with a symbol, "script>" not.
-    assert citations._protect_symbol_words("#tag and <script>x</script>, <i>*a</i> b") == (
+    assert engine._protect_symbol_words("#tag and <script>x</script>, <i>*a</i> b") == (
         '<span class="nocase">#tag</span> and <span class="nocase"><script>x<</span>/script>, '
         '<i><span class="nocase">*a</span></i> b'
     )
-    assert citations._protect_symbol_words('<span class="nocase">#x</span>') == (
+    assert engine._protect_symbol_words('<span class="nocase">#x</span>') == (
         '<span class="nocase">#x</span>'
     )
-    assert citations._protect_symbol_words("plain words only") == "plain words only"
+    assert engine._protect_symbol_words("plain words only") == "plain words only"
 
 
 @pytest.fixture

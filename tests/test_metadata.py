@@ -11,8 +11,7 @@ from urllib.parse import parse_qsl
 import pytest
 from django.core.cache import caches
 
-from catalogue import citations
-from catalogue.citations import render_citations
+from catalogue.citations import engine, render_citations
 from catalogue.formats import metadata
 from catalogue.formats.bibtex import Name
 from catalogue.formats.registry import EXPORT_FORMATS
@@ -218,13 +217,13 @@ def test_article_page_with_the_cite_box_makes_five_queries(
 
 def test_one_engine_run_per_cold_page_none_when_warm(client, seed, monkeypatch):
     runs = []
-    run_engine = citations._run_engine
+    run_engine = engine.run_engine
 
     def counted(jobs):
         runs.append(len(jobs))
         return run_engine(jobs)
 
-    monkeypatch.setattr(citations, "_run_engine", counted)
+    monkeypatch.setattr(engine, "run_engine", counted)
     caches["citations"].clear()
 
     client.get("/articles/1/")
