@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import NOT_PROVIDED, Count
 from django.db.models.functions import Lower
 
 from catalogue import identifiers, synthetic
@@ -105,6 +105,19 @@ def test_pool_sizes_scale_with_the_article_count():
     assert synthetic.pool_sizes(articles=200) == synthetic.PoolSizes(
         journals=20, authors=80, keywords=50
     )
+
+
+def test_the_generator_writes_every_article_column_without_a_database_default():
+    # The generator's rows are positional tuples in ARTICLE_FIELDS' order, so the list is
+    # written out beside them; this ties it to the model, so a new column cannot be missed.
+    columns = {field.attname for field in Article._meta.concrete_fields}
+    defaulted = {
+        field.attname
+        for field in Article._meta.concrete_fields
+        if field.db_default is not NOT_PROVIDED
+    }
+    assert len(set(synthetic.ARTICLE_FIELDS)) == len(synthetic.ARTICLE_FIELDS)
+    assert set(synthetic.ARTICLE_FIELDS) == columns - defaulted
 
 
 def test_generates_the_requested_articles_and_reports_every_table():
