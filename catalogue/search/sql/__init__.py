@@ -19,7 +19,7 @@ def sql(name: str) -> str:
 
 
 def statements(text: str) -> list[str]:
-    """Return the complete statements of `text` in order (a trigger's BEGIN ... END is one)."""
+    """Return the SQLite statements of `text` in order (a trigger's BEGIN ... END is one)."""
     result, pending = [], ""
     for line in text.splitlines(keepends=True):
         pending += line
