@@ -86,7 +86,11 @@ class Facet:
     # date (catalogue_search_journal: a value and a year range in one scan).
     pg_gin: bool = False
     pg_with_dates: bool = False
-    # SQLite: the value as text of the article row aliased c (default: from the column).
+    # A value computed from the article rather than read from `column` (a "has abstract"
+    # facet): its SQL on SQLite's article row aliased c, and its ORM expression.
+    sqlite_operand: str = ""
+    orm_value: Any = None
+    # SQLite: the value as text of the article row aliased c (default: from the operand).
     sqlite_value: str = ""
 
     @property
@@ -105,15 +109,21 @@ class Facet:
         return f"{self.pg_type}[]"
 
     @property
+    def sqlite_column(self) -> str:
+        """Return the SQLite value of the article row aliased c, as stored (selections)."""
+        return self.sqlite_operand or f"c.{self.column}"
+
+    @property
     def sqlite_text(self) -> str:
         """Return the SQLite value as text of the article row aliased c (NULL: none)."""
         if self.sqlite_value:
             return self.sqlite_value
+        value = self.sqlite_column
         if self.kind in ("ids", "year"):
-            return f"CAST(c.{self.column} AS TEXT)"
+            return f"CAST({value} AS TEXT)"
         if self.kind == "bool":
-            return f"CASE WHEN c.{self.column} THEN 'true' ELSE 'false' END"
-        return f"nullif(c.{self.column}, '')" if self.blank_is_none else f"c.{self.column}"
+            return f"CASE WHEN {value} THEN 'true' ELSE 'false' END"
+        return f"nullif({value}, '')" if self.blank_is_none else value
 
     def value_id(self, value: str) -> Any:
         """Return a value from SQL text as its parameter type: int ids and years, bools, codes."""

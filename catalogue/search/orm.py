@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
+from django.db.models.lookups import In
 
 from catalogue.models import Article
 from catalogue.search import postgres, sqlite
@@ -37,6 +38,8 @@ def facet_condition(facet: str, values: list) -> Q:
         table, column = declared.link
         linked = _link_model(table).objects.filter(**{f"{column}__in": values})
         return Q(pk__in=linked.values("article_id"))
+    if declared.orm_value is not None:
+        return Q(In(declared.orm_value, values))
     return Q(**{f"{declared.column}__in": values})
 
 

@@ -66,10 +66,10 @@ def _selection(facet: str, values: Sequence, *, negate: bool) -> Fragment:
         table, column = declared.link
         test = f"c.id {'NOT ' if negate else ''}IN (SELECT article_id FROM {table} "
         return Fragment(f"{test}WHERE {column} IN ({marks}))", values)
-    column = declared.column
+    column = declared.sqlite_column
     if negate and declared.nullable:
-        return Fragment(f"(c.{column} IS NULL OR c.{column} NOT IN ({marks}))", values)
-    return Fragment(f"c.{column} {'NOT ' if negate else ''}IN ({marks})", values)
+        return Fragment(f"({column} IS NULL OR {column} NOT IN ({marks}))", values)
+    return Fragment(f"{column} {'NOT ' if negate else ''}IN ({marks})", values)
 
 
 def conditions(params: SearchParams) -> list[Fragment]:
