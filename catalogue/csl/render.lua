@@ -1,6 +1,7 @@
 -- Formats CSL-JSON items with pandoc's citeproc; run as `pandoc lua render.lua < request.json`.
 --
--- Called by catalogue/citations/engine.py; catalogue/citations/output.py turns the answer into citeproc-js-style text and HTML.
+-- Called by catalogue/citations/engine.py; catalogue/citations/output.py turns the answer into
+-- citeproc-js-style text and HTML.
 -- Request (JSON on stdin):
 --   {"jobs": [{"style": "/path/style.csl", "lang": "en-GB" or null,
 --              "mode": "each" or "list", "items": [CSL-JSON item, ...]}, ...]}
