@@ -876,7 +876,7 @@ def test_advisory_lock_is_taken_on_postgresql_only():
     from django.db import transaction
 
     with transaction.atomic():
-        writing._lock()
+        writing.lock_imports()
     assert connection.vendor in {"sqlite", "postgresql"}
 
 

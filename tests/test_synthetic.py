@@ -24,7 +24,7 @@ from catalogue.models import (
     SubjectArea,
 )
 from catalogue.synthetic import writers
-from catalogue.synthetic.articles import _ArticleStream
+from catalogue.synthetic.articles import ArticleStream
 
 pytestmark = pytest.mark.django_db
 
@@ -551,7 +551,7 @@ def test_skip_if_populated_generates_when_too_few_articles_exist(seed):
 
 def test_a_constraint_violation_in_a_late_batch_leaves_the_catalogue_as_it_was(seed, monkeypatch):
     before = table_counts()
-    original = _ArticleStream._article
+    original = ArticleStream._article
     first_page = synthetic.ARTICLE_FIELDS.index("first_page")
 
     def article_with_bad_pages(self, batch, article_id, number, now):
@@ -561,7 +561,7 @@ def test_a_constraint_violation_in_a_late_batch_leaves_the_catalogue_as_it_was(s
             row[first_page : first_page + 2] = [20, 10]  # last page before the first
             batch.articles[-1] = tuple(row)
 
-    monkeypatch.setattr(_ArticleStream, "_article", article_with_bad_pages)
+    monkeypatch.setattr(ArticleStream, "_article", article_with_bad_pages)
 
     with pytest.raises(IntegrityError):
         make_catalogue(articles=200, batch_size=50)
@@ -570,7 +570,7 @@ def test_a_constraint_violation_in_a_late_batch_leaves_the_catalogue_as_it_was(s
 
 def break_one_authorship(monkeypatch, *, number):
     """Make the `number`-th article's first authorship point to an author that does not exist."""
-    original = _ArticleStream._article
+    original = ArticleStream._article
 
     def article_with_a_missing_author(self, batch, article_id, article_number, now):
         before = len(batch.authorships)
@@ -579,7 +579,7 @@ def break_one_authorship(monkeypatch, *, number):
             article, _, position, affiliation = batch.authorships[before]
             batch.authorships[before] = (article, 10**9, position, affiliation)
 
-    monkeypatch.setattr(_ArticleStream, "_article", article_with_a_missing_author)
+    monkeypatch.setattr(ArticleStream, "_article", article_with_a_missing_author)
 
 
 def test_a_reference_to_a_missing_row_leaves_the_catalogue_as_it_was(seed, monkeypatch):
@@ -628,7 +628,7 @@ def test_bulk_load_with_a_missing_reference_is_rolled_back_constraints_included(
 
 
 def test_the_command_reports_a_database_failure_as_nothing_written(monkeypatch):
-    monkeypatch.setattr(_ArticleStream, "_length", staticmethod(lambda rng, kind: 0))
+    monkeypatch.setattr(ArticleStream, "_length", staticmethod(lambda rng, kind: 0))
 
     with pytest.raises(CommandError, match="nothing was written"):
         run_command("--articles", "100")
@@ -637,7 +637,7 @@ def test_the_command_reports_a_database_failure_as_nothing_written(monkeypatch):
 
 def test_a_generator_failure_midway_leaves_the_catalogue_as_it_was(seed, monkeypatch):
     before = table_counts()
-    original = _ArticleStream._text
+    original = ArticleStream._text
     calls = []
 
     def failing_text(self, rng, terms, output_type):
@@ -646,7 +646,7 @@ def test_a_generator_failure_midway_leaves_the_catalogue_as_it_was(seed, monkeyp
             raise RuntimeError("generator broke")
         return original(self, rng, terms, output_type)
 
-    monkeypatch.setattr(_ArticleStream, "_text", failing_text)
+    monkeypatch.setattr(ArticleStream, "_text", failing_text)
 
     with pytest.raises(RuntimeError, match="generator broke"):
         make_catalogue(articles=200, batch_size=40)

@@ -19,13 +19,13 @@ from catalogue.formats import bibtex
 from catalogue.importer.common import (
     ImportStateError,
     Progress,
-    _check_on_duplicate,
-    _gc_paused,
+    check_on_duplicate,
+    gc_paused,
 )
 from catalogue.importer.matching import plan_import
 from catalogue.importer.plan import ImportPlan
 from catalogue.importer.sources import parse_source
-from catalogue.importer.writing import _lock, write_plan
+from catalogue.importer.writing import lock_imports, write_plan
 from catalogue.models import ImportBatch, ImportStatus, OnDuplicate
 
 # How long an upload awaiting confirmation is kept.
@@ -37,7 +37,7 @@ _AWAITING = (ImportStatus.PENDING, ImportStatus.PREVIEWED)
 def _new_batch(
     *, data: bytes, filename: str, user: Any, on_duplicate: str, status: str
 ) -> ImportBatch:
-    _check_on_duplicate(on_duplicate)
+    check_on_duplicate(on_duplicate)
     return ImportBatch(
         user=user if user is not None and user.is_authenticated else None,
         filename=filename[:255],
@@ -115,7 +115,7 @@ def _execute(
     stored = batch.pk is not None
     try:
         with transaction.atomic():
-            _lock()
+            lock_imports()
             if stored:
                 status = (
                     ImportBatch.objects.select_for_update()
@@ -127,7 +127,7 @@ def _execute(
             else:
                 batch.save()
             plan = plan_import(result, on_duplicate=batch.on_duplicate, progress=progress)
-            with _gc_paused():
+            with gc_paused():
                 write_plan(plan=plan, batch=batch, progress=progress)
             _apply_plan_summary(batch, plan)
             batch.status = ImportStatus.COMPLETED

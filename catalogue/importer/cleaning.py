@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from catalogue import identifiers
 from catalogue.formats import bibtex
-from catalogue.importer.normalise import _keyword_key, normalise_title
+from catalogue.importer.normalise import keyword_key, normalise_title
 from catalogue.models import OutputType, PublicationState
 
 # A web address as the catalogue links it: a scheme, a host, no spaces. (Django's URLValidator
@@ -24,7 +24,9 @@ _TEXT_LIMITS = {"volume": 50, "issue": 50, "article_number": 50}
 
 
 @dataclass
-class _PersonName:
+class PersonName:
+    """An author's name parts, cut to the database's field lengths."""
+
     family: str = ""
     given: str = ""
     particle: str = ""
@@ -34,13 +36,15 @@ class _PersonName:
 
 
 @dataclass
-class _Clean:
+class CleanEntry:
+    """One entry's values made safe for the database, with the warnings of what was dropped."""
+
     fields: dict[str, Any]
     journal_title: str
     journal_abbreviation: str
     issns: list[str]
     publisher: str
-    authors: list[_PersonName]
+    authors: list[PersonName]
     keywords: list[str]
     warnings: list[str]
     error: str = ""
@@ -53,7 +57,7 @@ def _truncate(value: str, limit: int, label: str, warnings: list[str]) -> str:
     return value[:limit]
 
 
-def _clean_entry(entry: bibtex.Entry) -> _Clean:
+def clean_entry(entry: bibtex.Entry) -> CleanEntry:
     """Return the entry's values made safe for the database, with warnings for what was dropped."""
     warnings: list[str] = []
     title = (entry.title or "").strip()
@@ -142,7 +146,7 @@ def _clean_entry(entry: bibtex.Entry) -> _Clean:
 
     authors = []
     for name in entry.authors:
-        person = _PersonName(
+        person = PersonName(
             family=_truncate((name.family or "").strip(), 255, "A family name", warnings),
             given=_truncate((name.given or "").strip(), 255, "A given name", warnings),
             particle=_truncate((name.particle or "").strip(), 50, "A name particle", warnings),
@@ -176,8 +180,8 @@ def _clean_entry(entry: bibtex.Entry) -> _Clean:
         if len(term) > 255:
             warnings.append(f"Keyword {term[:60]!r}… is longer than 255 characters; left out.")
             continue
-        if _keyword_key(term) not in seen:
-            seen.add(_keyword_key(term))
+        if keyword_key(term) not in seen:
+            seen.add(keyword_key(term))
             keywords.append(term)
 
     journal_title = " ".join((entry.journal_title or "").split())
@@ -190,7 +194,7 @@ def _clean_entry(entry: bibtex.Entry) -> _Clean:
     publisher = _truncate(" ".join((entry.publisher or "").split()), 255, "The publisher", warnings)
     # The article's own until its journal is known (matching drops it if the journal's is the same).
     fields["publisher"] = publisher
-    clean = _Clean(
+    clean = CleanEntry(
         fields=fields,
         journal_title=_truncate(journal_title, 500, "The journal title", warnings),
         journal_abbreviation=_truncate(

@@ -26,14 +26,14 @@ class ImportStateError(ValueError):
     """The batch cannot be confirmed, cancelled or undone in its current state."""
 
 
-def _check_on_duplicate(on_duplicate: str) -> None:
+def check_on_duplicate(on_duplicate: str) -> None:
     """Raise ValueError unless `on_duplicate` is an OnDuplicate value."""
     if on_duplicate not in OnDuplicate.values:
         raise ValueError(f"on_duplicate must be one of {OnDuplicate.values}, not {on_duplicate!r}")
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for the duration of the block."""
     # Parsing and matching allocate millions of objects that live until the import ends, and
     # each full collection would walk them all (about 20% of a large import's time).
@@ -47,12 +47,13 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    """Yield `values` in slices of `size`, for IN (...) queries within the parameter limit."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
 
-def _pk(ref: Any) -> int | None:
+def pk_of(ref: Any) -> int | None:
     """Return the id of an existing row given as an int, or of a (saved) new model instance."""
     if ref is None or isinstance(ref, int):
         return ref

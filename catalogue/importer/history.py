@@ -15,10 +15,10 @@ from catalogue.importer.common import (
     FAILED,
     WARNING,
     ImportStateError,
-    _chunks,
+    chunks,
 )
-from catalogue.importer.plan import _ROW_ORDER, ReportRow
-from catalogue.importer.writing import ARTICLE_FIELDS, _bulk_update_articles, _lock
+from catalogue.importer.plan import ROW_ORDER, ReportRow
+from catalogue.importer.writing import ARTICLE_FIELDS, bulk_update_articles, lock_imports
 from catalogue.models import (
     Article,
     Author,
@@ -32,10 +32,10 @@ from catalogue.models import (
 )
 
 
-def _snapshots(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+def article_snapshots(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """Return each article's fields, authorships, keywords and subjects as JSON-ready dicts."""
     snapshots: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids)):
         for row in Article.objects.filter(pk__in=chunk).values("pk", "updated", *ARTICLE_FIELDS):
             pk = row.pop("pk")
             updated = row.pop("updated")
@@ -90,7 +90,7 @@ def undo_summary(*, batch: ImportBatch) -> UndoSummary:
     touched = created + updated
     edited = 0
     if batch.finished:
-        for chunk in _chunks(touched):
+        for chunk in chunks(touched):
             edited += Article.objects.filter(pk__in=chunk, updated__gt=batch.finished).count()
     return UndoSummary(
         delete=len(created),
@@ -102,7 +102,7 @@ def undo_summary(*, batch: ImportBatch) -> UndoSummary:
 
 def _later_updates(batch: ImportBatch, article_ids: Sequence[int]) -> list[int]:
     later: set[int] = set()
-    for chunk in _chunks(list(article_ids)):
+    for chunk in chunks(list(article_ids)):
         later.update(
             ImportRecord.objects.filter(
                 article_id__in=chunk,
@@ -122,7 +122,7 @@ def undo_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
     pending) or when a later import updated the same articles (undo that one first).
     """
     with transaction.atomic():
-        _lock()
+        lock_imports()
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status == ImportStatus.UNDONE:
             when = timezone.localtime(batch.undone).strftime("%Y-%m-%d %H:%M")
@@ -155,7 +155,7 @@ def undo_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
                 "articles. Undo that one first."
             )
         _restore(updated)
-        for chunk in _chunks(created):
+        for chunk in chunks(created):
             Article.objects.filter(pk__in=chunk).delete()
         _delete_unused(batch.created_objects or {})
         batch.status = ImportStatus.UNDONE
@@ -171,7 +171,7 @@ def _restore(snapshots: dict[int, dict[str, Any]]) -> None:
     if not snapshots:
         return
     now = timezone.now()
-    _bulk_update_articles(
+    bulk_update_articles(
         [
             Article(
                 pk=pk,
@@ -187,7 +187,7 @@ def _restore(snapshots: dict[int, dict[str, Any]]) -> None:
     keyword_ids = {k for s in snapshots.values() for k in s["keywords"]}
     live_authors = _existing_pks(Author, author_ids)
     live_keywords = _existing_pks(Keyword, keyword_ids)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         Authorship.objects.filter(article_id__in=chunk).delete()
         Article.keywords.through.objects.filter(article_id__in=chunk).delete()
         Article.subject_areas.through.objects.filter(article_id__in=chunk).delete()
@@ -228,17 +228,17 @@ def _restore(snapshots: dict[int, dict[str, Any]]) -> None:
 def _existing_pks(model: type, ids: Iterable[int]) -> set[int]:
     """Return which of `ids` are still rows of `model`."""
     existing: set[int] = set()
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         existing.update(model.objects.filter(pk__in=chunk).values_list("pk", flat=True))
     return existing
 
 
 def _delete_unused(created_objects: dict[str, list[int]]) -> None:
-    for chunk in _chunks(created_objects.get("keyword", [])):
+    for chunk in chunks(created_objects.get("keyword", [])):
         Keyword.objects.filter(pk__in=chunk, articles__isnull=True).delete()
-    for chunk in _chunks(created_objects.get("author", [])):
+    for chunk in chunks(created_objects.get("author", [])):
         Author.objects.filter(pk__in=chunk, authorships__isnull=True).delete()
-    for chunk in _chunks(created_objects.get("journal", [])):
+    for chunk in chunks(created_objects.get("journal", [])):
         Journal.objects.filter(pk__in=chunk, articles__isnull=True).delete()
 
 
@@ -275,5 +275,5 @@ def batch_rows(*, batch: ImportBatch) -> list[ReportRow]:
         )
         for problem in batch.problems or []
     )
-    rows.sort(key=lambda row: (row.line, _ROW_ORDER.get(row.action, 0)))
+    rows.sort(key=lambda row: (row.line, ROW_ORDER.get(row.action, 0)))
     return rows

@@ -24,23 +24,25 @@ from typing import Any
 from django.utils.text import slugify
 
 from catalogue import identifiers
-from catalogue.importer.cleaning import _Clean, _PersonName
-from catalogue.importer.common import _chunks
+from catalogue.importer.cleaning import CleanEntry, PersonName
+from catalogue.importer.common import chunks
 from catalogue.importer.normalise import (
-    _compact,
-    _family_key,
-    _given_tokens,
-    _initials,
-    _is_initials,
-    _keyword_key,
-    _title_keys,
+    compact,
+    family_key,
+    given_tokens,
+    initials_of,
+    is_initials,
+    keyword_key,
     normalise_title,
+    normalised_titles,
 )
 from catalogue.importer.plan import NewRow, PlanItem
 from catalogue.models import Article, Author, Authorship, Journal, Keyword, fold
 
 
-class _JournalIndex:
+class JournalIndex:
+    """The catalogue's and this import's journals, found by ISSN or normalised title."""
+
     def __init__(self) -> None:
         self.by_issn: dict[str, Any] = {}
         self.by_title: dict[str, Any] = {}
@@ -52,7 +54,7 @@ class _JournalIndex:
         )
         for pk, title, abbreviation, issn_print, issn_electronic, publisher in rows:
             self._add(pk, title, [issn_print, issn_electronic])
-            self.titles[pk] = _title_keys(title, abbreviation)
+            self.titles[pk] = normalised_titles(title, abbreviation)
             if publisher:
                 self.publishers[pk] = publisher
 
@@ -69,7 +71,7 @@ class _JournalIndex:
         if isinstance(ref, int):
             return self.titles.get(ref, set())
         values = ref.values
-        return _title_keys(values["title"], values["abbreviated_title"])
+        return normalised_titles(values["title"], values["abbreviated_title"])
 
     def _add(self, ref: Any, title: str, issns: Iterable[str]) -> None:
         for issn in issns:
@@ -79,7 +81,7 @@ class _JournalIndex:
         if key:
             self.by_title.setdefault(key, ref)
 
-    def find(self, clean: _Clean) -> Any:
+    def find(self, clean: CleanEntry) -> Any:
         """Return the journal the entry names (id or NewRow), None if none, or _NEW."""
         for issn in clean.issns:
             if issn in self.by_issn:
@@ -92,7 +94,7 @@ class _JournalIndex:
             return _NEW
         return None
 
-    def get_or_create(self, clean: _Clean) -> Any:
+    def get_or_create(self, clean: CleanEntry) -> Any:
         found = self.find(clean)
         if found is not _NEW:
             return found
@@ -112,7 +114,9 @@ class _JournalIndex:
 _NEW = object()
 
 
-class _AuthorIndex:
+class AuthorIndex:
+    """The catalogue's and this import's authors, found by ORCID, corporate or personal name."""
+
     def __init__(self) -> None:
         self.by_orcid: dict[str, Any] = {}
         self.by_corporate: dict[str, Any] = {}
@@ -125,7 +129,7 @@ class _AuthorIndex:
         for pk, family, given, particle, suffix, corporate, orcid in rows:
             self._add(
                 pk,
-                _PersonName(
+                PersonName(
                     family=family,
                     given=given,
                     particle=particle,
@@ -135,46 +139,46 @@ class _AuthorIndex:
                 ),
             )
 
-    def _add(self, ref: Any, name: _PersonName) -> None:
+    def _add(self, ref: Any, name: PersonName) -> None:
         if name.orcid:
             self.by_orcid.setdefault(name.orcid, ref)
         if name.corporate:
-            self.by_corporate.setdefault(_compact(name.corporate), ref)
+            self.by_corporate.setdefault(compact(name.corporate), ref)
             return
-        family = _family_key(family=name.family, particle=name.particle)
-        given = _given_tokens(name.given)
-        suffix = _compact(name.suffix)
+        family = family_key(family=name.family, particle=name.particle)
+        given = given_tokens(name.given)
+        suffix = compact(name.suffix)
         if (family, given, suffix) not in self.by_full:
             self.by_full[(family, given, suffix)] = ref
             self.by_family[(family, suffix)].append((given, ref))
 
-    def _find(self, name: _PersonName) -> Any:
+    def _find(self, name: PersonName) -> Any:
         if name.orcid and name.orcid in self.by_orcid:
             return self.by_orcid[name.orcid]
         if name.corporate:
-            return self.by_corporate.get(_compact(name.corporate))
-        family = _family_key(family=name.family, particle=name.particle)
-        given = _given_tokens(name.given)
-        suffix = _compact(name.suffix)
+            return self.by_corporate.get(compact(name.corporate))
+        family = family_key(family=name.family, particle=name.particle)
+        given = given_tokens(name.given)
+        suffix = compact(name.suffix)
         exact = self.by_full.get((family, given, suffix))
         if exact is not None or not given:
             return exact
-        initials = _initials(given)
+        initials = initials_of(given)
         same_initials = [
             (tokens, ref)
             for tokens, ref in self.by_family.get((family, suffix), ())
-            if tokens and _initials(tokens) == initials
+            if tokens and initials_of(tokens) == initials
         ]
-        if _is_initials(given):
+        if is_initials(given):
             # "M. J. H." fits one known "Marcus J. H." (or "Marcus J. Henk"): only if unique.
             candidates = same_initials
         else:
             # "Marcus J. H." fits a known "M. J. H." only if no other full name shares it.
-            full_forms = [pair for pair in same_initials if not _is_initials(pair[0])]
+            full_forms = [pair for pair in same_initials if not is_initials(pair[0])]
             candidates = [] if full_forms else same_initials
         return candidates[0][1] if len(candidates) == 1 else None
 
-    def get_or_create(self, name: _PersonName) -> Any:
+    def get_or_create(self, name: PersonName) -> Any:
         found = self._find(name)
         if found is not None:
             return found
@@ -191,17 +195,19 @@ class _AuthorIndex:
         return author
 
 
-class _KeywordIndex:
+class KeywordIndex:
+    """The catalogue's and this import's keywords, found by term ignoring case and spacing."""
+
     def __init__(self) -> None:
         self.by_term: dict[str, Any] = {}
         self.slugs: set[str] = set()
         self.new: list[NewRow] = []
         for pk, term, slug in Keyword.objects.order_by("pk").values_list("pk", "term", "slug"):
-            self.by_term.setdefault(_keyword_key(term), pk)
+            self.by_term.setdefault(keyword_key(term), pk)
             self.slugs.add(slug)
 
     def get_or_create(self, term: str) -> Any:
-        key = _keyword_key(term)
+        key = keyword_key(term)
         if key in self.by_term:
             return self.by_term[key]
         base = slugify(fold(term))[:240] or "keyword"
@@ -217,7 +223,7 @@ class _KeywordIndex:
 
 
 @dataclass
-class _Candidate:
+class Candidate:
     """An article (existing, or planned earlier in this import) keyed by title/year/author."""
 
     doi: str
@@ -226,15 +232,16 @@ class _Candidate:
     item: PlanItem | None = None
 
 
-def _first_author_key(authors: Sequence[_PersonName]) -> str:
+def first_author_key(authors: Sequence[PersonName]) -> str:
+    """Return the family key of the first author ("" without authors), for duplicate matching."""
     if not authors:
         return ""
     first = authors[0]
-    return _family_key(family=first.family, particle=first.particle, corporate=first.corporate)
+    return family_key(family=first.family, particle=first.particle, corporate=first.corporate)
 
 
-def _same_container(
-    candidate: Any, journal: Any, entry_titles: set[str], journals: _JournalIndex
+def is_same_container(
+    candidate: Any, journal: Any, entry_titles: set[str], journals: JournalIndex
 ) -> bool:
     """Return whether an article's journal and an entry's journal are one container.
 
@@ -250,22 +257,23 @@ def _same_container(
     return bool(entry_titles & journals.container_keys(candidate))
 
 
-def _existing_by_doi(dois: Sequence[str]) -> dict[str, int]:
+def existing_by_doi(dois: Sequence[str]) -> dict[str, int]:
+    """Return the ids of the catalogue's articles with any of `dois`, by DOI."""
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(dois))):
+    for chunk in chunks(sorted(set(dois))):
         found.update(
             (doi, pk) for pk, doi in Article.objects.filter(doi__in=chunk).values_list("pk", "doi")
         )
     return found
 
 
-def _existing_by_title(
+def existing_by_title(
     keys: set[tuple[str, int | None]],
-) -> dict[tuple[str, int | None, str], list[_Candidate]]:
+) -> dict[tuple[str, int | None, str], list[Candidate]]:
     """Return existing articles whose (normalised title, year) is in `keys`, by key."""
     years = sorted({year for _, year in keys if year is not None})
     rows: list[tuple[int, str, int | None, str, int | None]] = []
-    for chunk in _chunks(years):
+    for chunk in chunks(years):
         rows.extend(
             Article.objects.filter(year__in=chunk)
             .order_by()
@@ -284,18 +292,18 @@ def _existing_by_title(
     matching = [row for row in matching if (row[1], row[2]) in keys]
     first_authors: dict[int, str] = {}
     ids = [row[0] for row in matching]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for article_id, family, particle, corporate in Authorship.objects.filter(
             article_id__in=chunk, position=1
         ).values_list(
             "article_id", "author__family_name", "author__particle", "author__corporate_name"
         ):
-            first_authors[article_id] = _family_key(
+            first_authors[article_id] = family_key(
                 family=family, particle=particle, corporate=corporate
             )
-    index: dict[tuple[str, int | None, str], list[_Candidate]] = defaultdict(list)
+    index: dict[tuple[str, int | None, str], list[Candidate]] = defaultdict(list)
     for pk, title_key, year, doi, journal_id in sorted(matching):
         index[(title_key, year, first_authors.get(pk, ""))].append(
-            _Candidate(doi=doi, journal=journal_id, article_id=pk)
+            Candidate(doi=doi, journal=journal_id, article_id=pk)
         )
     return index

@@ -28,20 +28,20 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from catalogue.formats import bibtex
-from catalogue.importer.cleaning import _Clean, _clean_entry
-from catalogue.importer.common import Progress, _check_on_duplicate, _gc_paused
-from catalogue.importer.history import _snapshots
+from catalogue.importer.cleaning import CleanEntry, clean_entry
+from catalogue.importer.common import Progress, check_on_duplicate, gc_paused
+from catalogue.importer.history import article_snapshots
 from catalogue.importer.indexes import (
-    _AuthorIndex,
-    _Candidate,
-    _existing_by_doi,
-    _existing_by_title,
-    _first_author_key,
-    _JournalIndex,
-    _KeywordIndex,
-    _same_container,
+    AuthorIndex,
+    Candidate,
+    JournalIndex,
+    KeywordIndex,
+    existing_by_doi,
+    existing_by_title,
+    first_author_key,
+    is_same_container,
 )
-from catalogue.importer.normalise import _title_keys, normalise_title
+from catalogue.importer.normalise import normalise_title, normalised_titles
 from catalogue.importer.plan import ImportPlan, NewRow, PlanItem
 from catalogue.importer.writing import ARTICLE_FIELDS
 from catalogue.models import ImportAction, OnDuplicate, OutputType
@@ -54,7 +54,7 @@ def plan_import(
     progress: Progress | None = None,
 ) -> ImportPlan:
     """Return what importing the parsed sources would do now; writes nothing."""
-    with _gc_paused():
+    with gc_paused():
         return _plan(results, on_duplicate=on_duplicate, progress=progress)
 
 
@@ -64,18 +64,18 @@ def _plan(
     on_duplicate: str,
     progress: Progress | None,
 ) -> ImportPlan:
-    _check_on_duplicate(on_duplicate)
+    check_on_duplicate(on_duplicate)
     if isinstance(results, bibtex.ParseResult):
         results = [results]
     problems: list[bibtex.Problem] = []
-    pairs: list[tuple[str, bibtex.Entry, _Clean]] = []
+    pairs: list[tuple[str, bibtex.Entry, CleanEntry]] = []
     for result in results:
         problems.extend(
             problem if problem.source else dataclasses.replace(problem, source=result.source)
             for problem in result.problems
         )
         for entry in result.entries:
-            clean = _clean_entry(entry)
+            clean = clean_entry(entry)
             problems.extend(
                 warning if warning.source else dataclasses.replace(warning, source=result.source)
                 for warning in entry.warnings
@@ -101,17 +101,17 @@ def _plan(
         problems=problems,
         source_entry_count=sum(result.source_entry_count for result in results),
     )
-    journals, authors, keywords = _JournalIndex(), _AuthorIndex(), _KeywordIndex()
-    by_doi = _existing_by_doi([clean.fields["doi"] for _, _, clean in pairs if clean.fields["doi"]])
+    journals, authors, keywords = JournalIndex(), AuthorIndex(), KeywordIndex()
+    by_doi = existing_by_doi([clean.fields["doi"] for _, _, clean in pairs if clean.fields["doi"]])
     title_keys = {
         (normalise_title(clean.fields["title"]), clean.fields["year"]) for _, _, clean in pairs
     }
-    by_title = _existing_by_title(title_keys)
+    by_title = existing_by_title(title_keys)
 
     planned_doi: dict[str, PlanItem] = {}
-    planned_title: dict[tuple[str, int | None, str], list[_Candidate]] = defaultdict(list)
+    planned_title: dict[tuple[str, int | None, str], list[Candidate]] = defaultdict(list)
     targeted: dict[int, PlanItem] = {}
-    updates: list[tuple[PlanItem, _Clean]] = []
+    updates: list[tuple[PlanItem, CleanEntry]] = []
     total = len(pairs)
     for done, (source, entry, clean) in enumerate(pairs, start=1):
         if progress is not None and done % 500 == 0:
@@ -129,13 +129,13 @@ def _plan(
         title_key = (
             normalise_title(clean.fields["title"]),
             clean.fields["year"],
-            _first_author_key(clean.authors),
+            first_author_key(clean.authors),
         )
         journal = journals.find(clean)
-        entry_titles = _title_keys(clean.journal_title, clean.journal_abbreviation)
+        entry_titles = normalised_titles(clean.journal_title, clean.journal_abbreviation)
 
         def same_container(candidate: Any, journal=journal, entry_titles=entry_titles) -> bool:
-            return _same_container(candidate, journal, entry_titles, journals)
+            return is_same_container(candidate, journal, entry_titles, journals)
 
         _match(item, doi, title_key, same_container, planned_doi, planned_title, by_doi, by_title)
 
@@ -159,7 +159,7 @@ def _plan(
         item.article = NewRow(peer_reviewed=False, **item.fields)
         if doi:
             planned_doi[doi] = item
-        planned_title[title_key].append(_Candidate(doi=doi, journal=item.journal, item=item))
+        planned_title[title_key].append(Candidate(doi=doi, journal=item.journal, item=item))
 
     if updates:
         _plan_updates(updates)
@@ -183,9 +183,9 @@ def _match(
     title_key: tuple[str, int | None, str],
     same_container: Callable[[Any], bool],
     planned_doi: dict[str, PlanItem],
-    planned_title: dict[tuple[str, int | None, str], list[_Candidate]],
+    planned_title: dict[tuple[str, int | None, str], list[Candidate]],
     by_doi: dict[str, int],
-    by_title: dict[tuple[str, int | None, str], list[_Candidate]],
+    by_title: dict[tuple[str, int | None, str], list[Candidate]],
 ) -> None:
     """Set the item's action, target and note from the matching rules."""
     if doi and doi in planned_doi:
@@ -229,10 +229,10 @@ def _match(
 
 def _resolve_related(
     item: PlanItem,
-    clean: _Clean,
-    journals: _JournalIndex,
-    authors: _AuthorIndex,
-    keywords: _KeywordIndex,
+    clean: CleanEntry,
+    journals: JournalIndex,
+    authors: AuthorIndex,
+    keywords: KeywordIndex,
 ) -> None:
     item.journal = journals.get_or_create(clean)
     if item.fields["publisher"] and _same_text(
@@ -275,9 +275,9 @@ def _same_text(first: str, second: str) -> bool:
     return first.split() == second.split()
 
 
-def _plan_updates(updates: list[tuple[PlanItem, _Clean]]) -> None:
+def _plan_updates(updates: list[tuple[PlanItem, CleanEntry]]) -> None:
     """Turn matched entries into updates of what differs, or duplicates when nothing does."""
-    snapshots = _snapshots([item.target_id for item, _ in updates])
+    snapshots = article_snapshots([item.target_id for item, _ in updates])
     for item, _clean in updates:
         previous = snapshots[item.target_id]
         old = previous["fields"]

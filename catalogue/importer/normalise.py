@@ -27,12 +27,14 @@ def normalise_title(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def _compact(text: str) -> str:
+def compact(text: str) -> str:
+    """Return `text` folded, without spaces or punctuation: the key of a name."""
     return _NON_WORD.sub("", _fold(text or ""))
 
 
 @functools.lru_cache(maxsize=65536)
-def _given_tokens(given: str) -> tuple[str, ...]:
+def given_tokens(given: str) -> tuple[str, ...]:
+    """Return the folded words of given names, an all-capitals "MJH" split into initials."""
     tokens: list[str] = []
     for word in _NON_WORD.split(given or ""):
         if not word:
@@ -45,24 +47,28 @@ def _given_tokens(given: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
-def _family_key(*, family: str, particle: str = "", corporate: str = "") -> str:
+def family_key(*, family: str, particle: str = "", corporate: str = "") -> str:
+    """Return the matching key of a family name with its particle, or of a corporate name."""
     if corporate:
-        return "corporate:" + _compact(corporate)
-    return _compact(f"{particle} {family}")
+        return "corporate:" + compact(corporate)
+    return compact(f"{particle} {family}")
 
 
-def _keyword_key(term: str) -> str:
+def keyword_key(term: str) -> str:
+    """Return `term` lower-cased with single spaces: keywords are the same ignoring these."""
     return " ".join(term.split()).lower()
 
 
-def _is_initials(tokens: tuple[str, ...]) -> bool:
+def is_initials(tokens: tuple[str, ...]) -> bool:
+    """Return whether given-name tokens are initials only ("M. J. H.")."""
     return bool(tokens) and all(len(token) == 1 for token in tokens)
 
 
-def _initials(tokens: tuple[str, ...]) -> str:
+def initials_of(tokens: tuple[str, ...]) -> str:
+    """Return the first letters of given-name tokens: "mjh"."""
     return "".join(token[0] for token in tokens)
 
 
-def _title_keys(*titles: str) -> set[str]:
+def normalised_titles(*titles: str) -> set[str]:
     """Return the non-empty normalised forms of `titles` (a journal's title and abbreviation)."""
     return {normalise_title(title) for title in titles} - {""}

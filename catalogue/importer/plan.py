@@ -161,12 +161,12 @@ class ImportPlan:
         """Return every entry outcome and problem as report rows, in source order."""
         rows = [_item_row(item) for item in self.items]
         rows.extend(_problem_row(problem) for problem in self.problems)
-        rows.sort(key=lambda row: (row.source, row.line, _ROW_ORDER.get(row.action, 0)))
+        rows.sort(key=lambda row: (row.source, row.line, ROW_ORDER.get(row.action, 0)))
         return rows
 
 
 # Within one line: the entry's outcome, then why it failed or what was doubtful.
-_ROW_ORDER = {FAILED: 1, WARNING: 2}
+ROW_ORDER = {FAILED: 1, WARNING: 2}
 
 
 def _item_row(item: PlanItem) -> ReportRow:

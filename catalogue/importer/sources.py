@@ -6,7 +6,7 @@ import os
 
 from catalogue import conf
 from catalogue.formats import bibtex
-from catalogue.importer.common import ImportFileError, _gc_paused
+from catalogue.importer.common import ImportFileError, gc_paused
 
 
 def max_bytes() -> int:
@@ -56,7 +56,7 @@ def parse_source(*, data: bytes, filename: str) -> bibtex.ParseResult:
     if not data.strip():
         raise ImportFileError(f"{filename} is empty.")
     try:
-        with _gc_paused():
+        with gc_paused():
             result = bibtex.parse_bytes(
                 data,
                 source=filename,

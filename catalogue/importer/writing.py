@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalogue import db
-from catalogue.importer.common import BULK_BATCH_SIZE, Progress, _chunks, _pk
+from catalogue.importer.common import BULK_BATCH_SIZE, Progress, chunks, pk_of
 from catalogue.importer.plan import ImportPlan, NewRow, PlanItem
 from catalogue.models import (
     BIBLIOGRAPHIC_FIELDS,
@@ -31,7 +31,7 @@ LOCK_KEY = 0x0B1B_7E58
 ARTICLE_FIELDS = [*BIBLIOGRAPHIC_FIELDS, "journal_id"]
 
 
-def _lock() -> None:
+def lock_imports() -> None:
     """Serialise imports and undos: the lock is released when the transaction ends."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -55,14 +55,14 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
     if not _use_copy():
         now = connection.ops.adapt_datetimefield_value(now)
     for item in created:
-        item.article.values.update(journal_id=_pk(item.journal), created=now, updated=now)
+        item.article.values.update(journal_id=pk_of(item.journal), created=now, updated=now)
     insert_rows(Article, [item.article for item in created])
     step()
     if updated:
         _write_updates(updated)
     step()
     authorships = [
-        (item.article_id, _pk(ref), position, "")
+        (item.article_id, pk_of(ref), position, "")
         for item in created
         for position, ref in enumerate(item.authors, start=1)
     ]
@@ -72,7 +72,7 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
     insert_values(
         Article.keywords.through,
         ["article_id", "keyword_id"],
-        [(item.article_id, _pk(ref)) for item in (*created, *updated) for ref in item.keywords],
+        [(item.article_id, pk_of(ref)) for item in (*created, *updated) for ref in item.keywords],
     )
     step()
     insert_values(
@@ -150,7 +150,7 @@ def insert_values(model: type, fields: Sequence[str], rows: Sequence[Sequence[An
         return
     columns = _columns(model, fields)
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows, _rows_per_statement(len(fields))):
+        for chunk in chunks(rows, _rows_per_statement(len(fields))):
             cursor.execute(
                 _insert_sql(model, columns, len(chunk)),
                 [value for row in chunk for value in row],
@@ -187,7 +187,7 @@ def insert_rows(model: type, rows: Sequence[NewRow]) -> None:
     columns = _columns(model, fields)
     pk_column = connection.ops.quote_name(model._meta.pk.column)
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows, _rows_per_statement(len(fields))):
+        for chunk in chunks(rows, _rows_per_statement(len(fields))):
             cursor.execute(
                 f"{_insert_sql(model, columns, len(chunk))} RETURNING {pk_column}",
                 [row.values[name] for row in chunk for name in fields],
@@ -219,13 +219,13 @@ def _write_updates(items: list[PlanItem]) -> None:
         if item.journal is not None and not isinstance(item.journal, int):
             values["journal_id"] = item.journal.pk
         articles.append(Article(pk=item.target_id, updated=now, **values))
-    _bulk_update_articles(articles)
+    bulk_update_articles(articles)
     replaced = [item.target_id for item in items if item.authors]
-    for chunk in _chunks(replaced):
+    for chunk in chunks(replaced):
         Authorship.objects.filter(article_id__in=chunk).delete()
 
 
-def _bulk_update_articles(articles: Sequence[Article]) -> None:
+def bulk_update_articles(articles: Sequence[Article]) -> None:
     """Save the columns an import sets, and `updated`, of existing `articles`."""
     Article.objects.bulk_update(
         articles,
@@ -241,7 +241,7 @@ def _updated_authorships(items: list[PlanItem]) -> list[tuple[Any, ...]]:
             continue
         affiliations = {row[0]: row[2] for row in item.previous["authorships"]}
         authorships.extend(
-            (item.target_id, _pk(ref), position, affiliations.get(_pk(ref), ""))
+            (item.target_id, pk_of(ref), position, affiliations.get(pk_of(ref), ""))
             for position, ref in enumerate(item.authors, start=1)
         )
     return authorships

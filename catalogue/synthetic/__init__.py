@@ -13,7 +13,7 @@ are unique), so a second seed reuses them; journals, authors and articles are
 new for every seed, and every DOI carries the seed (10.5555/syn<seed>.<n>).
 
 Modules: `generator` runs it all; `writers` puts rows into the database (every article
-goes through `writers._write_articles`); `subjects`, `keywords`, `journals`, `authors`
+goes through `writers.write_articles`); `subjects`, `keywords`, `journals`, `authors`
 and `articles` make the rows; `vocabulary` is the word lists and sentence templates;
 `sampling` the seeded Zipf and weighted draws.
 """

@@ -8,22 +8,22 @@ import random
 from collections.abc import Iterator
 
 from catalogue.models import OutputType, PublicationState
-from catalogue.synthetic.journals import _Journal
+from catalogue.synthetic.journals import SyntheticJournal
 from catalogue.synthetic.keywords import keyword_terms
-from catalogue.synthetic.sampling import _rng, _weighted, _Zipf
-from catalogue.synthetic.subjects import _SUBJECT_ORDER, _Subject
+from catalogue.synthetic.sampling import Zipf, seeded_random, weighted_choices
+from catalogue.synthetic.subjects import SUBJECT_ORDER, SyntheticSubject
 from catalogue.synthetic.vocabulary import (
-    _ADJECTIVE_ZIPF,
-    _NOUN_ZIPF,
-    _PHRASE_CUM,
-    _PHRASE_SHAPES,
-    _PLURAL_NOUNS,
-    _SECTIONS,
-    _STUDY_DESIGNS,
-    _TITLE_DESIGNS,
-    _TITLES,
+    ADJECTIVE_ZIPF,
+    NOUN_ZIPF,
+    PHRASE_CUM,
+    PHRASE_SHAPES,
+    PLURAL_NOUNS,
+    SECTIONS,
+    STUDY_DESIGNS,
+    TITLE_DESIGNS,
+    TITLES,
 )
-from catalogue.synthetic.writers import _ArticleBatch
+from catalogue.synthetic.writers import ArticleBatch
 
 DOI_PREFIX = "10.5555"  # the DOI Foundation's test prefix: never resolves to a real work
 
@@ -33,7 +33,7 @@ def doi_for(*, seed: int, number: int) -> str:
     return f"{DOI_PREFIX}/syn{seed}.{number}"
 
 
-_OUTPUT_TYPES, _OUTPUT_TYPE_CUM = _weighted(
+_OUTPUT_TYPES, _OUTPUT_TYPE_CUM = weighted_choices(
     [
         (OutputType.ARTICLE, 74), (OutputType.REVIEW, 8), (OutputType.CONFERENCE_PAPER, 5),
         (OutputType.EDITORIAL, 2.5), (OutputType.LETTER, 2.5), (OutputType.COMMENT, 1.5),
@@ -53,21 +53,21 @@ _SHORT_TYPES = frozenset(
     {OutputType.EDITORIAL, OutputType.LETTER, OutputType.COMMENT, OutputType.CONFERENCE_ABSTRACT}
 )
 _REFEREED_TYPES = frozenset({OutputType.ARTICLE, OutputType.REVIEW, OutputType.CONFERENCE_PAPER})
-_LANGUAGES, _LANGUAGE_CUM = _weighted(
+_LANGUAGES, _LANGUAGE_CUM = weighted_choices(
     [("en", 93), ("de", 1.8), ("fr", 1.3), ("es", 1.4), ("zh", 0.9), ("ja", 0.6), ("nl", 0.4),
      ("pt", 0.5), ("it", 0.3), ("ru", 0.3), ("ko", 0.2), ("pl", 0.1), ("sv", 0.1), ("", 0.1)]
 )  # fmt: skip
 FIRST_YEAR, LAST_YEAR = 1950, 2026
 # Output grows ~8% a year, so ~89% of the records are from 2000 on; the current year is partial.
-_YEARS, _YEAR_CUM = _weighted(
+_YEARS, _YEAR_CUM = weighted_choices(
     (year, math.exp(0.08 * (year - FIRST_YEAR)) * (0.5 if year == LAST_YEAR else 1.0))
     for year in range(FIRST_YEAR, LAST_YEAR + 1)
 )
 # Authors per journal article, 1 to 12, mostly 2 to 5 (mean 4.5; 4.3 over all outputs).
-_AUTHOR_COUNTS, _AUTHOR_COUNT_CUM = _weighted(
+_AUTHOR_COUNTS, _AUTHOR_COUNT_CUM = weighted_choices(
     zip(range(1, 13), (8, 15, 18, 16, 13, 10, 7, 5, 3, 2, 2, 1), strict=True)
 )
-_KEYWORD_COUNTS, _KEYWORD_COUNT_CUM = _weighted(
+_KEYWORD_COUNTS, _KEYWORD_COUNT_CUM = weighted_choices(
     zip(range(11), (5, 1, 2, 6, 13, 17, 18, 14, 11, 7, 6), strict=True)
 )
 _CITIES = (
@@ -105,11 +105,11 @@ def _stats(rng: random.Random) -> dict[str, object]:
         "stat": f"OR = {low + 0.35:.2f}, 95% CI {low:.2f}-{low + 0.9:.2f}",
         "y1": (start := rng.randint(1995, 2018)),
         "y2": start + rng.randint(1, 6),
-        "design": rng.choice(_STUDY_DESIGNS),
+        "design": rng.choice(STUDY_DESIGNS),
     }
 
 
-class _ArticleStream:
+class ArticleStream:
     """Makes article rows in order: the n-th article is the same whatever the batch size."""
 
     def __init__(
@@ -117,24 +117,24 @@ class _ArticleStream:
         *,
         seed: int,
         articles: int,
-        journals: list[_Journal],
-        subjects: list[_Subject],
+        journals: list[SyntheticJournal],
+        subjects: list[SyntheticSubject],
         keyword_ids: list[int],
         author_first_id: int,
         author_count: int,
     ) -> None:
         self.seed = seed
         self.articles = articles
-        self.rng = _rng(seed, "articles")
+        self.rng = seeded_random(seed, "articles")
         self.journals = journals
         self.subjects = subjects
         self.keyword_ids = keyword_ids
         self.keyword_terms = keyword_terms(len(keyword_ids))
-        self.journal_zipf = _Zipf(len(journals), exponent=1.0, offset=5)
-        self.keyword_zipf = _Zipf(len(keyword_ids), exponent=1.05, offset=3)
-        self.author_zipf = _Zipf(author_count, exponent=0.9, offset=60)
-        self.subject_zipf = _Zipf(
-            len(subjects), exponent=0.9, offset=3, values=[subjects[i] for i in _SUBJECT_ORDER]
+        self.journal_zipf = Zipf(len(journals), exponent=1.0, offset=5)
+        self.keyword_zipf = Zipf(len(keyword_ids), exponent=1.05, offset=3)
+        self.author_zipf = Zipf(author_count, exponent=0.9, offset=60)
+        self.subject_zipf = Zipf(
+            len(subjects), exponent=0.9, offset=3, values=[subjects[i] for i in SUBJECT_ORDER]
         )
         self.author_first_id = author_first_id
         self.author_count = author_count
@@ -143,15 +143,15 @@ class _ArticleStream:
         self.next_new_author = 0
         self.new_author_share = min(1.0, author_count / (articles * 4.3) * 1.05)
 
-    def batches(self, *, first_id: int, batch_size: int, now: object) -> Iterator[_ArticleBatch]:
+    def batches(self, *, first_id: int, batch_size: int, now: object) -> Iterator[ArticleBatch]:
         """Yield the articles in batches, with ids from `first_id` on."""
         for start in range(0, self.articles, batch_size):
-            batch = _ArticleBatch()
+            batch = ArticleBatch()
             for number in range(start + 1, min(self.articles, start + batch_size) + 1):
                 self._article(batch, first_id + number - 1, number, now)
             yield batch
 
-    def _article(self, batch: _ArticleBatch, article_id: int, number: int, now: object) -> None:
+    def _article(self, batch: ArticleBatch, article_id: int, number: int, now: object) -> None:
         rng = self.rng
         output_type = rng.choices(_OUTPUT_TYPES, cum_weights=_OUTPUT_TYPE_CUM)[0]
         journal = None
@@ -244,7 +244,7 @@ class _ArticleStream:
             return rng.randint(12, 40)
         return max(3, min(60, int(rng.lognormvariate(2.4, 0.45))))
 
-    def _keywords(self, rng: random.Random, journal: _Journal | None) -> list[int]:
+    def _keywords(self, rng: random.Random, journal: SyntheticJournal | None) -> list[int]:
         count = rng.choices(_KEYWORD_COUNTS, cum_weights=_KEYWORD_COUNT_CUM)[0]
         chosen: list[int] = []
         for _ in range(count):
@@ -277,9 +277,9 @@ class _ArticleStream:
 
     def _text(self, rng: random.Random, terms: list[str], output_type: str) -> tuple[str, str]:
         """Return a title (~12 words) and an abstract (~150-250 words)."""
-        title_template = rng.choice(_TITLES)
+        title_template = rng.choice(TITLES)
         sentences: list[tuple[str, str]] = []  # (section label, template)
-        for label, templates, usual in _SECTIONS:
+        for label, templates, usual in SECTIONS:
             # A run of distinct templates from a random start: cheaper than rng.sample.
             count = max(1, usual + rng.choice((-1, 0, 0, 1)))
             start = rng.randrange(len(templates))
@@ -292,7 +292,7 @@ class _ArticleStream:
             phrases[spot] = term
         stats = _stats(rng)
         used = title_template.count("{}")
-        title = title_template.format(*phrases[:used], design=rng.choice(_TITLE_DESIGNS))
+        title = title_template.format(*phrases[:used], design=rng.choice(TITLE_DESIGNS))
         title = title[0].upper() + title[1:]
         structured = output_type in _REFEREED_TYPES and rng.random() < 0.4
         parts, previous = [], ""
@@ -309,16 +309,16 @@ class _ArticleStream:
 
     @staticmethod
     def _phrases(rng: random.Random, count: int) -> list[str]:
-        shapes = rng.choices(_PHRASE_SHAPES, cum_weights=_PHRASE_CUM, k=count)
-        nouns = iter(_NOUN_ZIPF.draw(rng, sum(shape[1] for shape in shapes)))
-        adjectives = iter(_ADJECTIVE_ZIPF.draw(rng, sum(shape[0] for shape in shapes)))
+        shapes = rng.choices(PHRASE_SHAPES, cum_weights=PHRASE_CUM, k=count)
+        nouns = iter(NOUN_ZIPF.draw(rng, sum(shape[1] for shape in shapes)))
+        adjectives = iter(ADJECTIVE_ZIPF.draw(rng, sum(shape[0] for shape in shapes)))
         phrases = []
         for adjective_count, noun_count in shapes:
             phrase = next(nouns)
             if noun_count == 2:
                 # "risk in children", not "children risk"
                 head = next(nouns)
-                phrase = f"{head} in {phrase}" if phrase in _PLURAL_NOUNS else f"{phrase} {head}"
+                phrase = f"{head} in {phrase}" if phrase in PLURAL_NOUNS else f"{phrase} {head}"
             if adjective_count:
                 phrase = f"{next(adjectives)} {phrase}"
             phrases.append(phrase)

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 from catalogue import identifiers
 from catalogue.models import Author
 from catalogue.synthetic.keywords import keyword_terms
-from catalogue.synthetic.sampling import _rng, _unique
-from catalogue.synthetic.vocabulary import _REGIONS, _words
-from catalogue.synthetic.writers import _Writer
+from catalogue.synthetic.sampling import draw_unique, seeded_random
+from catalogue.synthetic.vocabulary import REGIONS, split_words
+from catalogue.synthetic.writers import Writer
 
 if TYPE_CHECKING:
     from catalogue.synthetic.generator import Progress  # a type only: generator imports us
 
-_GIVEN_NAMES = _words(
+_GIVEN_NAMES = split_words(
     """
 James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara
 Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Lisa Matthew Nancy Anthony
@@ -34,7 +34,7 @@ Zoltán Eszter Ondřej Tereza Dimitrios Eleni Siobhán Niamh Eoin Ciarán
 """
 )
 _FAMILY_NAMES = [
-    *_words(
+    *split_words(
         """
 Smith Johnson Williams Brown Jones Miller Davis Wilson Anderson Taylor Thomas Moore
 Martin Jackson Thompson White Harris Clark Lewis Robinson Walker Young Allen King Wright
@@ -104,7 +104,7 @@ def _author_row(rng: random.Random, author_id: int, taken_orcids: set[str]) -> t
         topic = rng.choice(_CORPORATE_TOPICS)
         name = f"{topic} {rng.choice(_CORPORATE_KINDS)}"
         if rng.random() < 0.3:
-            name = f"{rng.choice(_REGIONS)} {name}"
+            name = f"{rng.choice(REGIONS)} {name}"
         return (author_id, "", "", "", "", name, "")
     particle = ""
     if draw < 0.05:
@@ -120,15 +120,15 @@ def _author_row(rng: random.Random, author_id: int, taken_orcids: set[str]) -> t
     else:
         given = rng.choice(_GIVEN_NAMES)
     suffix = rng.choice(_SUFFIXES) if rng.random() < 0.007 else ""
-    orcid = _unique(_orcid, rng, taken_orcids) if rng.random() < 0.35 else ""
+    orcid = draw_unique(_orcid, rng, taken_orcids) if rng.random() < 0.35 else ""
     return (author_id, family, given, particle, suffix, "", orcid)
 
 
-def _write_authors(
-    writer: _Writer, *, seed: int, count: int, batch_size: int, progress: Progress | None
+def write_authors(
+    writer: Writer, *, seed: int, count: int, batch_size: int, progress: Progress | None
 ) -> int:
     """Write `count` authors with consecutive ids; return the first id."""
-    rng = _rng(seed, "authors")
+    rng = seeded_random(seed, "authors")
     taken_orcids = set(Author.objects.exclude(orcid="").values_list("orcid", flat=True))
     first_id = writer.first_free_id(Author)
     for start in range(0, count, batch_size):

@@ -12,12 +12,12 @@ from typing import TypeVar
 from django.db import connection, transaction
 
 from catalogue.models import Article
-from catalogue.synthetic.articles import _ArticleStream, doi_for
-from catalogue.synthetic.authors import _write_authors
-from catalogue.synthetic.journals import _write_journals
-from catalogue.synthetic.keywords import _ensure_keywords
-from catalogue.synthetic.subjects import _ensure_subject_areas
-from catalogue.synthetic.writers import _write_articles, _writer_for_connection
+from catalogue.synthetic.articles import ArticleStream, doi_for
+from catalogue.synthetic.authors import write_authors
+from catalogue.synthetic.journals import write_journals
+from catalogue.synthetic.keywords import ensure_keywords
+from catalogue.synthetic.subjects import ensure_subject_areas
+from catalogue.synthetic.writers import write_articles, writer_for_connection
 
 DEFAULT_BATCH_SIZE = 5_000
 MAX_BATCH_SIZE = 100_000
@@ -94,7 +94,7 @@ def generate_catalogue(
     _check_count("batch size", batch_size, minimum=1, maximum=MAX_BATCH_SIZE)
     started = time.perf_counter()
     sizes = pool_sizes(articles=articles)
-    writer = _writer_for_connection(articles=articles)
+    writer = writer_for_connection(articles=articles)
     with transaction.atomic():
         writer.begin()
         if seed_is_loaded(seed=seed):
@@ -102,16 +102,16 @@ def generate_catalogue(
                 f"The catalogue already holds the articles of seed {seed} "
                 f"(DOI {doi_for(seed=seed, number=1)} exists): use another --seed."
             )
-        subjects = _ensure_subject_areas(writer)
-        keyword_ids = _ensure_keywords(writer, count=sizes.keywords)
-        journals = _write_journals(
+        subjects = ensure_subject_areas(writer)
+        keyword_ids = ensure_keywords(writer, count=sizes.keywords)
+        journals = write_journals(
             writer, seed=seed, count=sizes.journals, subjects=subjects,
             keyword_count=len(keyword_ids),
         )  # fmt: skip
-        author_first_id = _write_authors(
+        author_first_id = write_authors(
             writer, seed=seed, count=sizes.authors, batch_size=batch_size, progress=progress
         )
-        stream = _ArticleStream(
+        stream = ArticleStream(
             seed=seed,
             articles=articles,
             journals=journals,
@@ -127,7 +127,7 @@ def generate_catalogue(
         # Generating (Python) and storing (the database) overlap: the next batch is made
         # in a thread while this one is written.
         for batch in _in_background(batches):
-            _write_articles(writer, batch)
+            write_articles(writer, batch)
             written += len(batch.articles)
             if progress:
                 progress("articles", written, articles)

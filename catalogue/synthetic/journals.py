@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from catalogue import identifiers
 from catalogue.models import Journal
-from catalogue.synthetic.sampling import _rng, _unique, _weighted, _Zipf
-from catalogue.synthetic.subjects import _SUBJECT_ORDER, _Subject
-from catalogue.synthetic.vocabulary import _REGIONS
-from catalogue.synthetic.writers import _Writer
+from catalogue.synthetic.sampling import Zipf, draw_unique, seeded_random, weighted_choices
+from catalogue.synthetic.subjects import SUBJECT_ORDER, SyntheticSubject
+from catalogue.synthetic.vocabulary import REGIONS
+from catalogue.synthetic.writers import Writer
 
-_PUBLISHERS, _PUBLISHER_CUM = _weighted(
+_PUBLISHERS, _PUBLISHER_CUM = weighted_choices(
     [
         ("Elsevier", 18), ("Springer Nature", 14), ("Wiley", 10), ("Taylor & Francis", 9),
         ("SAGE Publications", 5), ("MDPI", 6), ("Oxford University Press", 4),
@@ -30,7 +30,7 @@ _QUALIFIERS = (
     "Applied", "Clinical", "Experimental", "Computational", "Comparative", "Theoretical",
     "Contemporary", "Translational", "Integrative", "Quantitative",
 )  # fmt: skip
-_JOURNAL_PATTERNS, _JOURNAL_PATTERN_CUM = _weighted(
+_JOURNAL_PATTERNS, _JOURNAL_PATTERN_CUM = weighted_choices(
     [
         ("Journal of {t}", 20), ("{t} Research", 6), ("International Journal of {t}", 10),
         ("{r} Journal of {t}", 8), ("Annals of {t}", 3), ("Advances in {t}", 4),
@@ -111,9 +111,11 @@ def _issn(rng: random.Random) -> str:
 
 
 @dataclass
-class _Journal:
+class SyntheticJournal:
+    """A generated journal with what its articles draw on: subjects, volumes, keywords."""
+
     id: int
-    subjects: tuple[_Subject, ...]
+    subjects: tuple[SyntheticSubject, ...]
     founded: int
     issues_per_year: int
     article_numbers: str  # "" for page ranges, else a pattern such as "e{:05d}"
@@ -121,7 +123,7 @@ class _Journal:
     publisher: str
 
 
-def _journal_topics(subjects: Sequence[_Subject]) -> list[list[str]]:
+def _journal_topics(subjects: Sequence[SyntheticSubject]) -> list[list[str]]:
     """Return for each subject the topic names journals are named after."""
     topics = []
     for subject in subjects:
@@ -134,18 +136,19 @@ def _journal_topics(subjects: Sequence[_Subject]) -> list[list[str]]:
     return topics
 
 
-def _write_journals(
-    writer: _Writer,
+def write_journals(
+    writer: Writer,
     *,
     seed: int,
     count: int,
-    subjects: Sequence[_Subject],
+    subjects: Sequence[SyntheticSubject],
     keyword_count: int,
-) -> list[_Journal]:
-    rng = _rng(seed, "journals")
-    subject_zipf = _Zipf(len(subjects), exponent=0.9, offset=3)
-    subject_order = _SUBJECT_ORDER
-    keyword_zipf = _Zipf(keyword_count, exponent=1.0, offset=5)
+) -> list[SyntheticJournal]:
+    """Write `count` journals in `subjects` and return them with what their articles use."""
+    rng = seeded_random(seed, "journals")
+    subject_zipf = Zipf(len(subjects), exponent=0.9, offset=3)
+    subject_order = SUBJECT_ORDER
+    keyword_zipf = Zipf(keyword_count, exponent=1.0, offset=5)
     topics = _journal_topics(subjects)
     by_field: dict[str, list[int]] = {}  # ASJC field ("32") -> indexes of its subjects
     for index, subject in enumerate(subjects):
@@ -167,13 +170,13 @@ def _write_journals(
             if candidate not in chosen:
                 chosen.append(candidate)
         title = _journal_title(rng, topics[primary], topics[chosen[-1]], titles, number)
-        issn_print = "" if rng.random() < 0.2 else _unique(_issn, rng, taken_issns)
-        issn_electronic = "" if rng.random() < 0.08 else _unique(_issn, rng, taken_issns)
+        issn_print = "" if rng.random() < 0.2 else draw_unique(_issn, rng, taken_issns)
+        issn_electronic = "" if rng.random() < 0.08 else draw_unique(_issn, rng, taken_issns)
         publisher = rng.choices(_PUBLISHERS, cum_weights=_PUBLISHER_CUM)[0]
         article_numbers = ""
         if rng.random() < 0.18:
             article_numbers = rng.choice(("e{:05d}", "{:d}", "{:06d}", "e0{:06d}", "ab{:04d}"))
-        journal = _Journal(
+        journal = SyntheticJournal(
             id=next_id,
             subjects=tuple(subjects[index] for index in chosen),
             founded=min(2020, int(rng.triangular(1880, 2020, 1995))),
@@ -201,7 +204,7 @@ def _journal_title(
         other = rng.choice(other_topics)
         if "{u}" in pattern and (other == topic or " and " in topic or "," in topic):
             continue
-        title = pattern.format(t=topic, u=other, r=rng.choice(_REGIONS), q=rng.choice(_QUALIFIERS))
+        title = pattern.format(t=topic, u=other, r=rng.choice(REGIONS), q=rng.choice(_QUALIFIERS))
         if title not in taken:
             taken.add(title)
             return title

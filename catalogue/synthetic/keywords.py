@@ -7,8 +7,8 @@ import random
 from django.utils.text import slugify
 
 from catalogue.models import Keyword, fold
-from catalogue.synthetic.vocabulary import _KEYWORD_ADJECTIVES, _KEYWORD_NOUNS, _words
-from catalogue.synthetic.writers import _Writer
+from catalogue.synthetic.vocabulary import KEYWORD_ADJECTIVES, KEYWORD_NOUNS, split_words
+from catalogue.synthetic.writers import Writer
 
 _HEAD_KEYWORDS = """
 machine learning|depression|climate change|COVID-19|anxiety|deep learning|obesity|
@@ -45,7 +45,7 @@ def keyword_terms(count: int) -> list[str]:
     """Return the first `count` synthetic keyword terms, the most used first (always the same)."""
     terms: list[str] = []
     seen: set[str] = set()
-    for term in " ".join(_words(_HEAD_KEYWORDS)).split("|"):
+    for term in " ".join(split_words(_HEAD_KEYWORDS)).split("|"):
         term = term.strip()
         if term and term.casefold() not in seen:
             seen.add(term.casefold())
@@ -53,7 +53,7 @@ def keyword_terms(count: int) -> list[str]:
     rng = random.Random("catalogue-synthetic:keywords")
     # Keywords end up in the searchable text too: their words follow a Zipf law as well, or
     # tens of thousands of keywords would make every word of the vocabulary common.
-    noun, adjective = _KEYWORD_NOUNS.pick, _KEYWORD_ADJECTIVES.pick
+    noun, adjective = KEYWORD_NOUNS.pick, KEYWORD_ADJECTIVES.pick
     while len(terms) < count:
         shape = rng.random()
         if shape < 0.35:
@@ -70,7 +70,7 @@ def keyword_terms(count: int) -> list[str]:
     return terms[:count]
 
 
-def _ensure_keywords(writer: _Writer, *, count: int) -> list[int]:
+def ensure_keywords(writer: Writer, *, count: int) -> list[int]:
     """Create the synthetic keywords not yet there (matched ignoring case); return their ids."""
     existing: dict[str, int] = {}
     slugs: set[str] = set()

@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 
 
-class _Zipf:
+class Zipf:
     """Draws indexes 0..size-1 (or `values`) with P(rank r) ~ 1 / (r + offset) ** exponent."""
 
     def __init__(
@@ -36,18 +36,19 @@ class _Zipf:
         return min(index, self.size - 1)  # guards against rounding up to the total
 
 
-def _weighted(pairs: Iterable[tuple[object, float]]) -> tuple[list, list[float]]:
+def weighted_choices(pairs: Iterable[tuple[object, float]]) -> tuple[list, list[float]]:
     """Return (values, cumulative weights) for `random.choices`."""
     values, weights = zip(*pairs, strict=True)
     return list(values), list(itertools.accumulate(weights))
 
 
-def _rng(seed: int, purpose: str) -> random.Random:
+def seeded_random(seed: int, purpose: str) -> random.Random:
+    """Return the random stream of `purpose` for `seed`, the same on every run."""
     # String seeds are hashed with SHA-512 by `random`, so streams are stable across runs.
     return random.Random(f"catalogue-synthetic:{seed}:{purpose}")
 
 
-def _unique(draw: Callable[[random.Random], str], rng: random.Random, taken: set[str]) -> str:
+def draw_unique(draw: Callable[[random.Random], str], rng: random.Random, taken: set[str]) -> str:
     """Return `draw(rng)`, drawn again until it is not in `taken`; add it to `taken`."""
     value = draw(rng)
     while value in taken:

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 
 from catalogue.models import SubjectArea
-from catalogue.synthetic.writers import _Writer
+from catalogue.synthetic.writers import Writer
 
 _ASJC = """
 10 Multidisciplinary
@@ -347,7 +347,9 @@ SUBJECT_AREAS: list[tuple[str, str, str]] = [
 
 
 @dataclass(frozen=True)
-class _Subject:
+class SyntheticSubject:
+    """A subject area as the generator uses it: its id, ASJC code and name."""
+
     id: int
     code: str
     name: str
@@ -365,11 +367,11 @@ class _Subject:
 
 
 # Subject areas by how often they are used: a fixed shuffle of the 4-digit ASJC codes.
-_SUBJECT_ORDER = list(range(sum(len(code) == 4 for code, _, _ in SUBJECT_AREAS)))
-random.Random("catalogue-synthetic:subject-order").shuffle(_SUBJECT_ORDER)
+SUBJECT_ORDER = list(range(sum(len(code) == 4 for code, _, _ in SUBJECT_AREAS)))
+random.Random("catalogue-synthetic:subject-order").shuffle(SUBJECT_ORDER)
 
 
-def _ensure_subject_areas(writer: _Writer) -> list[_Subject]:
+def ensure_subject_areas(writer: Writer) -> list[SyntheticSubject]:
     """Create the ASJC subject areas not yet there; return the assignable (4-digit) ones."""
     existing = {
         code: pk for code, pk in SubjectArea.objects.filter(scheme="ASJC").values_list("code", "id")
@@ -385,7 +387,7 @@ def _ensure_subject_areas(writer: _Writer) -> list[_Subject]:
                 next_id += 1
         writer.insert(SubjectArea, fields, rows)
     return [
-        _Subject(id=existing[code], code=code, name=name)
+        SyntheticSubject(id=existing[code], code=code, name=name)
         for code, name, _ in SUBJECT_AREAS
         if len(code) == 4
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from catalogue.synthetic.sampling import _weighted, _Zipf
+from catalogue.synthetic.sampling import Zipf, weighted_choices
 
 # Research vocabulary. Rank order matters: earlier words are drawn more often. The general
 # words come first in frequency order; the discipline words follow in a fixed shuffle.
@@ -130,14 +130,14 @@ fiscal corporate entrepreneurial migrant indigenous transnational postcolonial
 feminist liberal democratic authoritarian municipal judicial legislative
 """
 
-_TITLE_DESIGNS = (
+TITLE_DESIGNS = (
     "systematic review", "meta-analysis", "randomised controlled trial", "cohort study",
     "cross-sectional study", "case study", "longitudinal analysis", "qualitative study",
     "simulation study", "comparative study", "pilot study", "mixed-methods study",
     "scoping review", "case-control study", "controlled experiment", "field study",
 )  # fmt: skip
 
-_STUDY_DESIGNS = (
+STUDY_DESIGNS = (
     "prospective", "retrospective", "cross-sectional", "longitudinal", "mixed-methods",
     "quasi-experimental", "factorial", "stepped-wedge", "case-control", "within-subject",
 )  # fmt: skip
@@ -187,7 +187,7 @@ _CONCLUSIONS = (
     "This work provides a basis for {} and opens new avenues for {}.",
     "Further studies are needed to clarify the role of {} in {}.",
 )
-_TITLES = (
+TITLES = (
     "{} and {} in {}: a {design}",
     "Effects of {} on {} among {}",
     "The role of {} in {} and {}",
@@ -204,7 +204,7 @@ _TITLES = (
     "Comparing {} and {} for {} in {}",
     "{} of {} and {} among {}: findings from a {design}",
 )
-_SECTIONS = (
+SECTIONS = (
     ("Background", _BACKGROUND, 3),
     ("Objective", _AIM, 1),
     ("Methods", _METHODS, 3),
@@ -212,23 +212,25 @@ _SECTIONS = (
     ("Conclusions", _CONCLUSIONS, 2),
 )
 # Noun phrase shapes as (adjectives, nouns) with their weights.
-_PHRASE_SHAPES, _PHRASE_CUM = _weighted([((1, 1), 45), ((0, 2), 22), ((0, 1), 23), ((1, 2), 10)])
+PHRASE_SHAPES, PHRASE_CUM = weighted_choices(
+    [((1, 1), 45), ((0, 2), 22), ((0, 1), 23), ((1, 2), 10)]
+)
 
 
-def _words(text: str) -> list[str]:
+def split_words(text: str) -> list[str]:
     """Return the whitespace-separated words of `text` (long word lists stay readable)."""
     return text.split()
 
 
 def _ordered_words(general: str, discipline: str, purpose: str) -> list[str]:
-    head = list(dict.fromkeys(_words(general)))
-    tail = [word for word in dict.fromkeys(_words(discipline)) if word not in head]
+    head = list(dict.fromkeys(split_words(general)))
+    tail = [word for word in dict.fromkeys(split_words(discipline)) if word not in head]
     random.Random(f"catalogue-synthetic:vocabulary:{purpose}").shuffle(tail)
     return head + tail
 
 
-_PLURAL_NOUNS = frozenset(
-    _words(
+PLURAL_NOUNS = frozenset(
+    split_words(
         "patients symptoms adolescents women children students workers adults emissions "
         "complications attitudes"
     )
@@ -237,13 +239,13 @@ NOUNS = _ordered_words(_GENERAL_NOUNS, _DISCIPLINE_NOUNS, "nouns")
 ADJECTIVES = _ordered_words(_GENERAL_ADJECTIVES, _DISCIPLINE_ADJECTIVES, "adjectives")
 # Steeper than Zipf's 1.0 so a ~1,000-word vocabulary still has a tail at ~0.1% of articles;
 # the offset keeps the head from being dominated by a single word.
-_NOUN_ZIPF = _Zipf(len(NOUNS), exponent=2.6, offset=30, values=NOUNS)
-_ADJECTIVE_ZIPF = _Zipf(len(ADJECTIVES), exponent=2.0, offset=8, values=ADJECTIVES)
-_KEYWORD_NOUNS = _Zipf(len(NOUNS), exponent=1.5, offset=10, values=NOUNS)
-_KEYWORD_ADJECTIVES = _Zipf(len(ADJECTIVES), exponent=1.5, offset=10, values=ADJECTIVES)
+NOUN_ZIPF = Zipf(len(NOUNS), exponent=2.6, offset=30, values=NOUNS)
+ADJECTIVE_ZIPF = Zipf(len(ADJECTIVES), exponent=2.0, offset=8, values=ADJECTIVES)
+KEYWORD_NOUNS = Zipf(len(NOUNS), exponent=1.5, offset=10, values=NOUNS)
+KEYWORD_ADJECTIVES = Zipf(len(ADJECTIVES), exponent=1.5, offset=10, values=ADJECTIVES)
 
 # Used in journal titles ("European Journal of ...") and group authors ("Nordic ... Consortium").
-_REGIONS = (
+REGIONS = (
     "European", "American", "Asian", "British", "Chinese", "Japanese", "Canadian", "Nordic",
     "Australian", "African", "Latin American", "Scandinavian", "Indian", "Korean", "Iberian",
 )  # fmt: skip

@@ -34,7 +34,7 @@ _WRITTEN_MODELS = (
 _WRITTEN_TABLES = [model._meta.db_table for model in _WRITTEN_MODELS]
 
 
-class _Writer:
+class Writer:
     """Inserts rows given as tuples of attribute values, in order, with explicit ids."""
 
     def __init__(self) -> None:
@@ -67,7 +67,7 @@ class _Writer:
         connection.check_constraints(table_names=_WRITTEN_TABLES)
 
 
-class _PostgresWriter(_Writer):
+class _PostgresWriter(Writer):
     """COPY FROM STDIN, the fastest way into PostgreSQL (about 50,000 article rows/s)."""
 
     def __init__(self, *, bulk: bool) -> None:
@@ -118,10 +118,11 @@ def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _writer_for_connection(*, articles: int) -> _Writer:
+def writer_for_connection(*, articles: int) -> Writer:
+    """Return the writer for the database in use: COPY on PostgreSQL, bulk_create elsewhere."""
     if connection.vendor == "postgresql":
         return _PostgresWriter(bulk=articles >= BULK_LOAD_ARTICLES)
-    return _Writer()
+    return Writer()
 
 
 ARTICLE_FIELDS = (
@@ -135,14 +136,17 @@ ARTICLE_SUBJECT_FIELDS = ("article_id", "subjectarea_id")
 
 
 @dataclass
-class _ArticleBatch:
+class ArticleBatch:
+    """One batch of article rows and their link rows, as tuples in the *_FIELDS orders."""
+
     articles: list[tuple] = field(default_factory=list)
     authorships: list[tuple] = field(default_factory=list)
     keyword_links: list[tuple] = field(default_factory=list)
     subject_links: list[tuple] = field(default_factory=list)
 
 
-def _write_articles(writer: _Writer, batch: _ArticleBatch) -> None:
+def write_articles(writer: Writer, batch: ArticleBatch) -> None:
+    """Write a batch of articles and their authorships, keyword and subject links."""
     # Every synthetic article and its links are written here and nowhere else: derived
     # columns that must be kept in step with an article (e.g. a search vector) go here.
     writer.insert(Article, ARTICLE_FIELDS, batch.articles)
