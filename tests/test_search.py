@@ -1082,7 +1082,7 @@ def test_large_results_get_sampled_counts_flagged_and_exact_totals_under_a_selec
     # the word's rows (ROW_READ_COST 0: always checked; 10**9: checked only when the probe
     # finds no row outside the range).
     for row_read_cost in (0, 10**9):
-        monkeypatch.setattr(postgres, "ROW_READ_COST", row_read_cost)
+        monkeypatch.setattr(postgres.contexts, "ROW_READ_COST", row_read_cost)
         ranged = run("sampled", year_min=2000, not_type=["editorial"], page_size=10)
         assert (ranged.total, ranged.total_exact) == (1000, True)
     # Without words or keywords (no probe GIN index applies) the sample index sizes them.
@@ -1163,7 +1163,7 @@ def test_a_year_range_read_from_its_index_or_checked_on_the_rows_gives_the_same_
     from catalogue.search import postgres
 
     # 0: checking rows always looks cheaper than the range's bitmap; 10**9: never.
-    monkeypatch.setattr(postgres, "ROW_READ_COST", row_read_cost)
+    monkeypatch.setattr(postgres.contexts, "ROW_READ_COST", row_read_cost)
     topic, other = make_keyword(term="topic"), make_keyword(term="other")
     journal = make_journal(title="Annals")
     for year in range(2000, 2010):

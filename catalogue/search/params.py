@@ -105,6 +105,15 @@ class SearchParams:
             self.sort,
         )
 
+    def only(self, facet: str) -> SearchParams:
+        """Return params holding only `facet`'s own selection: what without(facet) drops."""
+        if facet == "year":
+            return SearchParams(year_min=self.year_min, year_max=self.year_max)
+        return SearchParams(
+            include=tuple(item for item in self.include if item[0] == facet),
+            exclude=tuple(item for item in self.exclude if item[0] == facet),
+        )
+
     def cache_key(self) -> str:
         """Return a short stable key for these params."""
         text = repr(
