@@ -1,7 +1,7 @@
 """Partial indexes over the probe's rows (sample < 16) of the search index.
 
 Every context of a results statement is sized first by a 1/64 probe (see
-catalogue/search/postgres.py): its conditions ANDed with `sample < 16`. With whole-table
+catalogue.search.postgres): its conditions ANDed with `sample < 16`. With whole-table
 indexes the conditions were read in full to keep 1/64 of them: a popular keyword's
 150,000-entry posting list (15-20 ms) or a broad word's. Indexes restricted to the probe's
 rows hold 1/64 of each posting list (13 MB together at 1,000,000 articles), and a probe

@@ -1,6 +1,6 @@
 """The sample index is on (sample + 0), so that a probe's "sample < 16" reads no whole-table index.
 
-A probe (catalogue/search/postgres.py) keeps the rows with sample < 16 through the GIN
+A probe (catalogue.search.postgres) keeps the rows with sample < 16 through the GIN
 indexes built over just those rows (migration 0008). With an index on `sample` as well, the
 planner ANDed it with such an index and counted the restriction twice: for a word and a
 popular keyword it expected 37 rows, read 2,300 and checked the word on each (a TOAST read,

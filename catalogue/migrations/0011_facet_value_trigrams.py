@@ -3,7 +3,7 @@
 The filter box of a facet's "more" list ("Smi" in the authors of the whole catalogue) looked
 at every value's label: 1.2 s for the authors of 1,000,000 articles. These GIN (pg_trgm)
 indexes over the folded label (lower case, no accents) find the values containing the text
-first (catalogue/search/postgres.py, `facet_list_statement`).
+first (catalogue.search.postgres, `facet_list_statement`).
 
 An author's label is `catalogue_author_name(...)`, the name as the page shows it
 (`Author.display_name`): the non-empty parts joined by spaces. It is a function so that the

@@ -2,7 +2,7 @@
 
 A facet's "more" list sorted A-Z over the whole catalogue labelled and sorted every value:
 1.3 s for the 400,000 authors of 1,000,000 articles. With these indexes the statement reads
-the values in name order and stops after the page (catalogue/search/postgres.py,
+the values in name order and stops after the page (catalogue.search.postgres,
 `facet_list_statement`). Journals (thousands) and subject areas (hundreds) sort fast enough
 without one.
 

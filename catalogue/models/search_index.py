@@ -49,7 +49,7 @@ class SearchIndexRow(SearchIndexTable):
 
     Written by catalogue_search_refresh() (from the view catalogue_search_source), which the
     statement triggers on articles, authorships, keyword and subject links, keywords and
-    authors call; the search statements (catalogue/search/postgres.py) read it.
+    authors call; the search statements (catalogue.search.postgres) read it.
     """
 
     article_id = models.BigIntegerField(primary_key=True)

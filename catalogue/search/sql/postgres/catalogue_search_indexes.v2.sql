@@ -1,6 +1,6 @@
 -- Functions catalogue_search_create_indexes() and catalogue_search_drop_indexes(), version 2: installed by migration 0008_search_probe_indexes; replaced by version 3.
 -- Adds the GIN indexes over the probe's rows (sample < 16, < 17, ...; 16 is PROBE_BUCKETS in
--- catalogue/search/postgres.py), and creates them.
+-- catalogue.search.postgres), and creates them.
 -- Released: never edit. A change is a new version file and a new migration (see README.md).
 
 CREATE OR REPLACE FUNCTION catalogue_search_create_indexes() RETURNS void

@@ -1,6 +1,6 @@
 -- Functions catalogue_search_create_indexes() and catalogue_search_drop_indexes(), version 4: installed by migration 0012_search_multicolumn_gin.
 -- One multicolumn GIN index (catalogue_search_terms) and one over the probe's rows
--- (catalogue_search_probe, sample < 16: PROBE_BUCKETS in catalogue/search/postgres.py) instead
+-- (catalogue_search_probe, sample < 16: PROBE_BUCKETS in catalogue.search.postgres) instead
 -- of one GIN index per column.
 -- Released: never edit. A change is a new version file and a new migration (see README.md).
 
