@@ -1,7 +1,8 @@
 """BibTeX parsing: bytes in, decoded catalogue-ready entries and located problems out.
 
-Pure: no database access. The import module (`catalogue/importer.py`) matches and
-writes what this package returns.
+Pure: no database access, no Django settings. The import package (`catalogue/importer/`)
+matches and writes what this package returns. Writing BibTeX is `writer` (imported on its
+own, not here: it needs the record and the models).
 
 Text conventions shared with the rest of the catalogue: titles and abstracts are
 plain Unicode text that may carry CSL rich-text markup (`<i>`, `<b>`, `<sup>`,
@@ -13,7 +14,7 @@ italics, as citeproc-js reads CSL-JSON.
 Modules: `entries` (parse_bytes/parse_text), `encoding` (decode_bytes), `latex`
 (latex_to_unicode), `names` (parse_names), `fields` (single-field readers),
 `splitter` (a fast splitter for well-formed text; bibtexparser splits the rest),
-`results` (the dataclasses below).
+`results` (the dataclasses below); `writer` (bibtex_entry, the export).
 """
 
 from .encoding import BibTeXError, decode_bytes
