@@ -119,18 +119,20 @@ def test_the_wsgi_entry_point_freezes_start_up_objects_and_raises_gc_thresholds(
         gc.set_threshold(*before)
 
 
-def test_every_app_setting_defaults_to_what_settings_py_sets():
+def test_every_app_setting_defaults_to_what_settings_py_sets(monkeypatch):
     # catalogue/conf.py holds the defaults; settings.py must not run with different values
     # when the environment sets none of them.
     from catalogue import conf
+
+    for name in conf.DEFAULTS:
+        monkeypatch.delenv(name, raising=False)
 
     script = (
         "import json; from django.conf import settings; from catalogue import conf; "
         "print(json.dumps({name: getattr(settings, name) for name in conf.DEFAULTS "
         "if hasattr(settings, name)}))"
     )
-    env = {name: "" for name in conf.DEFAULTS}
-    result = manage("shell", "--no-imports", "-c", script, env=env)
+    result = manage("shell", "--no-imports", "-c", script, env={})
     assert result.returncode == 0, result.stderr
     configured = json.loads(result.stdout)
     assert configured == {name: conf.DEFAULTS[name] for name in configured}
