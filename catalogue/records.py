@@ -14,8 +14,9 @@ download's file name.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -72,8 +73,10 @@ class ArticleRecord:
         """Return the record of a saved article (uses its prefetched authors and keywords)."""
         journal = article.journal
         record = _record(
-            {column: getattr(article, column) for column in ARTICLE_COLUMNS},
-            [getattr(journal, column) if journal else None for column in JOURNAL_COLUMNS],
+            (
+                *(getattr(article, column) for column in ARTICLE_COLUMNS),
+                *(getattr(journal, column) if journal else None for column in JOURNAL_COLUMNS),
+            )
         )
         record.authors = [
             author_name(authorship.author) for authorship in article.ordered_authorships
@@ -101,35 +104,37 @@ class ArticleRecord:
 ARTICLE_COLUMNS = ("pk", *BIBLIOGRAPHIC_FIELDS, "updated")
 JOURNAL_COLUMNS = ("title", "abbreviated_title", "issn_print", "issn_electronic", "publisher")
 RECORD_COLUMNS = (*ARTICLE_COLUMNS, *(f"journal__{column}" for column in JOURNAL_COLUMNS))
-# Record fields holding the article column of the same name as it is.
+# Record fields holding the article column of the same name as it is, read by position.
 _COPIED = tuple(
     record_field.name
     for record_field in dataclasses.fields(ArticleRecord)
     if record_field.name in ARTICLE_COLUMNS and record_field.name != "publisher"
 )
-# Record fields filled from other tables (authorships, keywords), not from a column.
-RELATED_FIELDS = ("authors", "keywords")
+_copied_values = operator.itemgetter(*(ARTICLE_COLUMNS.index(name) for name in _COPIED))
+_PAGE_COUNT, _FIRST_PAGE, _LAST_PAGE, _PUBLISHER, _NOTE = (
+    ARTICLE_COLUMNS.index(name)
+    for name in ("page_count", "first_page", "last_page", "publisher", "bibliographical_note")
+)
+_JOURNAL = len(ARTICLE_COLUMNS)
 
 
-def _record(article: Mapping[str, Any], journal: Sequence[Any]) -> ArticleRecord:
-    """Return the record of an article's ARTICLE_COLUMNS and its journal's JOURNAL_COLUMNS.
-
-    The journal's values are None for an article without a journal.
-    """
-    journal_title, abbreviation, issn_print, issn_electronic, journal_publisher = journal
-    page_count = article["page_count"]
-    first_page, last_page = article["first_page"], article["last_page"]
+def _record(row: Sequence[Any]) -> ArticleRecord:
+    """Return the record of one row of RECORD_COLUMNS values (None for no journal's)."""
+    journal_title, abbreviation, issn_print, issn_electronic, journal_publisher = row[_JOURNAL:]
+    page_count = row[_PAGE_COUNT]
+    first_page, last_page = row[_FIRST_PAGE], row[_LAST_PAGE]
     if not page_count and first_page and last_page:
         page_count = last_page - first_page + 1
+    # Positions, not a dict per row: this runs for every record of a long export.
     return ArticleRecord(
-        **{name: article[name] for name in _COPIED},
+        **dict(zip(_COPIED, _copied_values(row), strict=True)),
         journal_title=journal_title or "",
         journal_abbreviation=abbreviation or "",
         issns=[issn for issn in (issn_print, issn_electronic) if issn],
         # A book's or thesis's own publisher, else its journal's.
-        publisher=article["publisher"] or journal_publisher or "",
+        publisher=row[_PUBLISHER] or journal_publisher or "",
         number_of_pages=page_count or None,
-        note=article["bibliographical_note"],
+        note=row[_NOTE],
     )
 
 
@@ -163,9 +168,8 @@ def iter_record_batches(
 
 def _records_from_rows(rows: list[tuple], *, names: dict[tuple, Name]) -> list[ArticleRecord]:
     records: dict[int, ArticleRecord] = {}
-    split = len(ARTICLE_COLUMNS)
     for row in rows:
-        record = _record(dict(zip(ARTICLE_COLUMNS, row[:split], strict=True)), row[split:])
+        record = _record(row)
         records[record.pk] = record
     authorships = (
         Authorship.objects.filter(article_id__in=records)
