@@ -43,6 +43,8 @@ class UnknownExportFormat(ValueError):
 
 @dataclass(frozen=True)
 class ExportFormat:
+    """One export format: its ?format= name, label, media type, extension and entry writer."""
+
     name: str
     label: str
     media_type: str
