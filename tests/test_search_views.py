@@ -336,6 +336,30 @@ def test_all_values_sorted_and_filtered_without_accents(client, shelf):
     assert params_of(href) == {"q": ["alliance"], "author": [str(shelf["author"].pk)]}
 
 
+def test_a_facet_value_is_the_same_markup_in_the_sidebar_and_the_full_list(client, shelf):
+    keywords = shelf["keywords"]
+    state = {"q": "alliance", "keyword": keywords[0].pk, "not_keyword": keywords[1].pk}
+    sidebar = page_of(client.get(SEARCH, state))
+    full = page_of(client.get(reverse("catalogue:search-facet", args=["keyword"]), state))
+
+    def value_items(page: str, start: str) -> list[str]:
+        region = page[page.index(start) :]
+        region = region[: region.index("</ul>")]
+        return sorted(re.findall(r'<li class="facet__value[^"]*">.*?</li>', region, flags=re.S))
+
+    # Selected and excluded values name what their link does, on both pages.
+    for page in (sidebar, full):
+        assert 'aria-label="Remove alliance"' in page
+        assert 'aria-label="Stop excluding outcome"' in page
+        assert 'aria-label="Exclude dropout"' in page
+    # The sidebar links within the page ("?..."), the full list back to /search/?...
+    full_items = value_items(full, 'class="facet__values facet__values--full"')
+    assert len(full_items) == 3
+    assert [item.replace('href="/search/?', 'href="?') for item in full_items] == value_items(
+        sidebar, 'id="facet-keyword"'
+    )
+
+
 def test_all_values_of_an_unknown_facet_is_a_404(client, db):
     response = client.get("/search/facets/colour/")
 

@@ -26,7 +26,7 @@ from catalogue import conf, search
 from catalogue.formats import exports, negotiation
 from catalogue.formats.registry import EXPORT_FORMATS
 from catalogue.models import Article, EvidenceSummary
-from catalogue.search import FACETS, SORTS, SearchError, SearchResult
+from catalogue.search import FACETS, SORTS, SearchError, SearchParams, SearchResult
 from catalogue.search.cache import cached_body
 from catalogue.search.filters import ArticleFilterSet
 
@@ -228,7 +228,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def matching_summaries(*, params, page: int) -> list[EvidenceSummary]:
+def matching_summaries(*, params: SearchParams, page: int) -> list[EvidenceSummary]:
     """Return up to five published summaries matching the query's words (first page only)."""
     # Outside the cached results: summary edits do not change the search index generation.
     words = " ".join(term.text for term in params.query.terms)
