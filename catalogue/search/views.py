@@ -74,31 +74,38 @@ def hidden_inputs(data: QueryDict, *, skip: Iterable[str]) -> list[tuple[str, st
 
 
 def _decorate(result: SearchResult, data: QueryDict) -> None:
-    """Give every facet value its links: select, exclude, or remove the selection."""
+    """Give every facet its "more" link and every value its links (see _decorate_values)."""
     for name, facet in result.facets.items():
-        if name == "year":
+        if FACETS[name].kind == "year":
             continue
         facet.more_url = reverse("catalogue:search-facet", args=[name]) + _querystring(data)
-        included = [v for v in data.getlist(name) if v]
-        excluded = [v for v in data.getlist(f"not_{name}") if v]
-        for value in facet.values:
-            param = value.param
-            value.count_text = count_text(value)
-            value.include_url = _querystring(
-                data,
-                **{name: [*included, param], f"not_{name}": [v for v in excluded if v != param]},
-            )
-            value.exclude_url = _querystring(
-                data,
-                **{f"not_{name}": [*excluded, param], name: [v for v in included if v != param]},
-            )
-            value.remove_url = _querystring(
-                data,
-                **{
-                    name: [v for v in included if v != param],
-                    f"not_{name}": [v for v in excluded if v != param],
-                },
-            )
+        _decorate_values(facet.values, name, data)
+
+
+def _decorate_values(
+    values: Iterable[search.FacetValue], name: str, data: QueryDict, *, base: str = ""
+) -> None:
+    """Give each value of facet `name` its count text and links: select, exclude, or remove
+    the selection (relative to `base`), the same on the results page and a facet's list."""
+    not_name = FACETS[name].not_name
+    included = [v for v in data.getlist(name) if v]
+    excluded = [v for v in data.getlist(not_name) if v]
+    for value in values:
+        param = value.param
+        value.count_text = count_text(value)
+        value.include_url = base + _querystring(
+            data, **{name: [*included, param], not_name: [v for v in excluded if v != param]}
+        )
+        value.exclude_url = base + _querystring(
+            data, **{not_name: [*excluded, param], name: [v for v in included if v != param]}
+        )
+        value.remove_url = base + _querystring(
+            data,
+            **{
+                name: [v for v in included if v != param],
+                not_name: [v for v in excluded if v != param],
+            },
+        )
 
 
 def _chips(result: SearchResult, data: QueryDict) -> list[dict[str, str]]:
@@ -302,7 +309,7 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
         except SearchError as error:
             errors = [(error.field, error.message)]
     if listing is not None:
-        _decorate_list(listing, state)
+        _decorate_values(listing.values, facet, state, base=reverse("catalogue:search"))
     context = {
         "facet": FACETS[facet],
         "listing": listing,
@@ -323,29 +330,6 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
             "next": _querystring(request.GET, values_page=str(listing.page + 1)),
         }
     return render(request, "catalogue/search_facet.html", context, status=400 if errors else 200)
-
-
-def _decorate_list(listing: search.FacetList, state: QueryDict) -> None:
-    name = listing.facet
-    included = [v for v in state.getlist(name) if v]
-    excluded = [v for v in state.getlist(f"not_{name}") if v]
-    base = reverse("catalogue:search")
-    for value in listing.values:
-        param = value.param
-        value.count_text = count_text(value)
-        value.include_url = base + _querystring(
-            state, **{name: [*included, param], f"not_{name}": [v for v in excluded if v != param]}
-        )
-        value.exclude_url = base + _querystring(
-            state, **{f"not_{name}": [*excluded, param], name: [v for v in included if v != param]}
-        )
-        value.remove_url = base + _querystring(
-            state,
-            **{
-                name: [v for v in included if v != param],
-                f"not_{name}": [v for v in excluded if v != param],
-            },
-        )
 
 
 def export_results(request: HttpRequest) -> HttpResponse:
