@@ -127,7 +127,7 @@ def _chips(result: SearchResult, data: QueryDict) -> list[dict[str, str]]:
             }
         )
     for name in search.VALUE_FACETS:
-        for negated, parameter in ((False, name), (True, f"not_{name}")):
+        for negated, parameter in ((False, name), (True, FACETS[name].not_name)):
             current = [v for v in data.getlist(parameter) if v]
             values = params.excluded(name) if negated else params.included(name)
             for value in values:
@@ -277,7 +277,7 @@ def _cleared(data: QueryDict) -> dict[str, None]:
     """Return the changes that clear every filter but keep the words and the sort."""
     names = {"year_min", "year_max"}
     for name in search.VALUE_FACETS:
-        names.update((name, f"not_{name}"))
+        names.update((name, FACETS[name].not_name))
     return {name: None for name in names if name in data}
 
 
