@@ -6,9 +6,12 @@ from django.apps import apps
 from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
 
-from catalogue.models import Article, OutputType
+from catalogue.models import Article, OutputType, fold
 from catalogue.search import FACETS, ID_FACETS, VALUE_FACETS, FacetValue
+from catalogue.search.facets import AUTHOR_PARTS, AUTHOR_SORT
 from catalogue.search.filters import ArticleFilterSet
+from catalogue.search.sqlite import author_label_and_key
+from tests.factories import make_author
 
 TABLES = {
     model._meta.db_table: model
@@ -111,3 +114,25 @@ def test_the_facets_read_from_the_multicolumn_gin_index_are_its_columns(db):
     columns = definition.split("USING gin (")[1].rstrip(")").split(", ")
     assert columns[0] == "document"
     assert sorted(columns[1:]) == sorted(f.pg_column for f in FACETS.values() if f.pg_gin)
+
+
+@pytest.mark.postgres
+def test_an_authors_a_to_z_key_is_the_same_on_both_backends(db):
+    make_author(family_name="Berg", given_names="Ada", particle="van der", suffix="III")
+    make_author(family_name="Flückiger", given_names="Christoph")
+    make_author(family_name="Solo", given_names="")
+    make_author(corporate_name="Open Science Collaboration")
+    with connection.cursor() as cursor:
+        parts = AUTHOR_PARTS.replace("char(31)", "chr(31)")  # SQLite's char() is chr() here
+        sql = f"SELECT {AUTHOR_SORT}, {parts} FROM catalogue_author p ORDER BY p.id"  # noqa: S608
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+
+    # SQLite sorts by its key (sqlite.py) folded in Python (engine.facet_values).
+    assert [key for key, _ in rows] == [fold(author_label_and_key(parts)[1]) for _, parts in rows]
+    assert [key for key, _ in rows] == [
+        "berg ada",
+        "fluckiger christoph",
+        "solo",
+        "open science collaboration",
+    ]

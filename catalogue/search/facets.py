@@ -28,8 +28,8 @@ from catalogue.search.fields import (
 AUTHOR_NAME = (
     "catalogue_author_name(p.given_names, p.particle, p.family_name, p.suffix, p.corporate_name)"
 )
-# An author's A-Z key, as SQLite's (sqlite.py): "family given", or the corporate name.
-# Migration 0014 indexes it.
+# An author's A-Z key, SQLite's too (tests/test_facets.py): "family given", or the corporate
+# name. Migration 0014 indexes it.
 AUTHOR_SORT = (
     "catalogue_fold(CASE WHEN p.corporate_name <> '' THEN p.corporate_name "
     "WHEN p.given_names = '' THEN p.family_name ELSE p.family_name || ' ' || p.given_names END)"

@@ -273,13 +273,13 @@ def run_facet_list(*, params: SearchParams, facet: str) -> list[tuple[str, int, 
         (
             value,
             int(n),
-            *(_author_label_and_key(label) if FACETS[facet].name_parts else (label, label)),
+            *(author_label_and_key(label) if FACETS[facet].name_parts else (label, label)),
         )
         for value, n, label in rows
     ]
 
 
-def _author_label_and_key(parts: str) -> tuple[str, str]:
+def author_label_and_key(parts: str) -> tuple[str, str]:
     """Return an author's display name and sort key ("family given corporate")."""
     given, _, family, _, corporate = (parts.split("\x1f") + [""] * 5)[:5]
     key = " ".join(part for part in (family, given, corporate) if part)
