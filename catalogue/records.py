@@ -25,7 +25,6 @@ from typing import Any
 from django.db.models import QuerySet
 
 from catalogue.formats.bibtex import Name
-from catalogue.formats.rich_text import plain_text
 from catalogue.models import (
     BIBLIOGRAPHIC_FIELDS,
     Article,
@@ -33,6 +32,7 @@ from catalogue.models import (
     OutputType,
     PublicationState,
 )
+from catalogue.rich_text import plain_text
 
 DEFAULT_BATCH_SIZE = 1000
 

@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 
 from catalogue.citations.styles import CSL_DIR, CitationStyle
-from catalogue.formats.rich_text import RICH_TEXT_TAG
+from catalogue.rich_text import RICH_TEXT_TAG
 
 RENDER_SCRIPT = CSL_DIR / "render.lua"
 # Bump when the output of this package changes for the same input, to retire cached renderings.

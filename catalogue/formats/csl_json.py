@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from catalogue.formats.bibtex import Name
-from catalogue.formats.rich_text import one_line
 from catalogue.models import Article, OutputType
 from catalogue.records import ArticleRecord, as_record
+from catalogue.rich_text import one_line
 
 CSL_TYPES = {
     OutputType.ARTICLE: "article-journal",

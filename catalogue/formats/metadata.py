@@ -22,9 +22,9 @@ from catalogue.citations import (
 from catalogue.formats.bibtex import Name
 from catalogue.formats.negotiation import TEXT_FORMAT
 from catalogue.formats.registry import EXPORT_FORMATS
-from catalogue.formats.rich_text import one_space, plain_text
 from catalogue.models import Article, OutputType
 from catalogue.records import ArticleRecord, as_record
+from catalogue.rich_text import one_space, plain_text
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from functools import lru_cache
 from typing import Any
 
 from catalogue.formats.bibtex import Name
-from catalogue.formats.rich_text import one_line, plain_text
 from catalogue.models import OutputType
 from catalogue.records import ArticleRecord
+from catalogue.rich_text import one_line, plain_text
 
 RIS_TYPES = {
     OutputType.ARTICLE: "JOUR",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.safestring import SafeString, mark_safe
 
-from catalogue.rich_html import render_rich_text
+from catalogue.rich_text import render_rich_text
 
 MARK_START, MARK_END = "\ue000", "\ue001"
 SNIPPET_WORDS = 40

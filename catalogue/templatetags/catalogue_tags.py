@@ -5,7 +5,7 @@ from django.core.paginator import Page
 from django.utils.safestring import SafeString
 
 from catalogue.models import Article, OutputType
-from catalogue.rich_html import render_rich_text, strip_rich_text
+from catalogue.rich_text import render_rich_text, strip_rich_text
 
 register = template.Library()
 

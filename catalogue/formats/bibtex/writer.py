@@ -13,9 +13,9 @@ from functools import lru_cache
 
 from catalogue import identifiers
 from catalogue.formats.bibtex import Name
-from catalogue.formats.rich_text import RICH_TEXT_TAG, one_line
 from catalogue.models import OutputType, PublicationState
 from catalogue.records import ArticleRecord
+from catalogue.rich_text import RICH_TEXT_TAG, one_line
 
 BIBTEX_TYPES = {
     OutputType.ARTICLE: "article",

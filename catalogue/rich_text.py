@@ -1,9 +1,14 @@
-"""CSL rich text on pages: titles and abstracts as HTML with their markup kept, or stripped.
+"""CSL rich text: the markup titles and abstracts carry, as HTML on pages or plain in formats.
 
-Shared by the template filters (catalogue/templatetags/catalogue_tags.py) and the search
-highlighting (catalogue/search/highlight.py), which must escape titles exactly alike. The
-formats' plain text (exports, metadata) is catalogue/formats/rich_text.py.
+Titles and abstracts may hold `<i>`, `<b>`, `<sup>`, `<sub>`, `<sc>`, nocase/nodecor and
+small-caps spans (see catalogue/formats/bibtex/__init__.py). Pages (the template filters and
+the search highlighting, which must escape titles exactly alike) keep the well-formed pairs of
+`<i>`, `<b>`, `<sup>`, `<sub>` and nocase spans and escape everything else (`render_rich_text`);
+every format either converts the whole markup (BibTeX, the citation engine) or drops it (RIS,
+page metadata, citation keys: `plain_text`).
 """
+
+from __future__ import annotations
 
 import re
 from collections.abc import Iterator
@@ -11,8 +16,34 @@ from collections.abc import Iterator
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-# The CSL rich-text tags, exactly as the CSL-JSON specification writes them; any other
-# tag (or these with other attributes or in other case) is literal text.
+# Every tag of the CSL rich-text markup the catalogue stores, opening or closing.
+RICH_TEXT_TAG = re.compile(
+    r"</?(?:i|b|sup|sub|sc)>"
+    r'|<span\s+(?:class="no(?:case|decor)"|style="font-variant:\s*small-caps;?")\s*>'
+    r"|</span>"
+)
+
+
+def one_line(text: str) -> str:
+    """Return `text` with runs of whitespace (newlines included) collapsed to one space."""
+    if "  " in text or "\n" in text or "\r" in text or "\t" in text:
+        return " ".join(text.split())
+    # Already on one line (the usual case): cheaper than splitting long abstracts into words.
+    return text.strip()
+
+
+def one_space(text: str) -> str:
+    """Return the text with runs of any whitespace (no-break spaces too) collapsed to one space."""
+    return " ".join(text.split())
+
+
+def plain_text(rich_text: str) -> str:
+    """Return CSL rich text without its markup tags, on one line."""
+    return one_line(RICH_TEXT_TAG.sub("", rich_text))
+
+
+# The tags pages keep, exactly as the CSL-JSON specification writes them; any other tag
+# (or these with other attributes or in other case) is literal text on a page.
 _RICH_TAG = re.compile(r'<(?:(i|b|sup|sub)|span class="nocase")>|</(i|b|sup|sub|span)>')
 
 
