@@ -4,7 +4,7 @@
     .venv/bin/python bench/article_page.py --engine sqlite
 
 PostgreSQL: drops and recreates the database (default `bench_article_page`); SQLite: a fresh
-file (/tmp/bench_article_page.sqlite3). Fills it with catalogue/synthetic.py (default 5,000
+file (/tmp/bench_article_page.sqlite3). Fills it with catalogue/synthetic/ (default 5,000
 articles), then requests pages through Django's test client (the whole request: URL routing,
 middleware, view, queries, template; no network) and measures server time:
   - the article page, cold (the citation cache empty: one engine process per page) and warm

@@ -72,7 +72,7 @@ def fill(count: int) -> str:
         synthetic = None
     if synthetic is not None:
         synthetic.generate_catalogue(articles=count, seed=1)
-        return "catalogue/synthetic.py"
+        return "catalogue/synthetic/"
     from catalogue.models import Article, Author, Authorship, Journal
 
     journal = Journal.objects.create(title="Journal of Benchmarks", abbreviated_title="J Bench")

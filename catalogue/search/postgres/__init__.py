@@ -10,8 +10,8 @@ catalogue: its counts come from `catalogue_search_facet`, kept exact by the inde
 Relevance ranks every match of an exactly counted search and the sampled matches of a larger
 one. The total is exact whenever a facet value is selected or the matches are few; the
 matches of words alone above the threshold are estimated (flagged).
-Statements run through catalogue_search_run (migration 0004_search_settings): no sequential
-scans, exact bitmaps, no JIT.
+Statements run through catalogue_search_run (search/sql/postgres/catalogue_search_run.v1.sql):
+no sequential scans, exact bitmaps, no JIT.
 
 Modules: `conditions.py` (words and selections as SQL conditions), `contexts.py` (the rows a
 facet is counted over, exactly or from a sample), `page.py` (the results page's statement),
