@@ -19,8 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
+from catalogue import conf
 from catalogue.citations.styles import CSL_DIR, CitationStyle
 from catalogue.rich_text import RICH_TEXT_TAG
 
@@ -35,7 +34,7 @@ class CitationEngineError(RuntimeError):
 
 def pandoc_path() -> str:
     """Return the pandoc binary: settings.CITATION_PANDOC, else the one pypandoc-binary ships."""
-    configured = getattr(settings, "CITATION_PANDOC", "")
+    configured = conf.get("CITATION_PANDOC")
     if configured:
         return configured
     # The bundled binary, not whatever pandoc is on PATH: output is pinned to its version.
@@ -72,7 +71,7 @@ def fingerprint(style: CitationStyle) -> str:
 
 
 def _timeout(item_count: int) -> float:
-    base = getattr(settings, "CITATION_TIMEOUT", 30)
+    base = conf.get("CITATION_TIMEOUT")
     # Formatting one item on its own costs up to ~30 ms (the style is parsed each time).
     return base + item_count * 0.05
 

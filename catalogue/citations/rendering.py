@@ -1,7 +1,7 @@
 """Formatted citations of records: one at a time (cached per article), lists, long streams.
 
 A process start costs about 0.1 s, so the formatted citations of one article are cached
-(Django cache `settings.CITATION_CACHE_ALIAS`) under a key made of the article id, its `updated`
+(Django cache `CITATION_CACHE_ALIAS`) under a key made of the article id, its `updated`
 time, the style, and a digest of its CSL-JSON (so that renaming an author or a journal, which
 does not touch the article's `updated`, invalidates it as well).
 """
@@ -13,10 +13,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import caches
 from django.db.models import QuerySet
 
+from catalogue import conf
 from catalogue.citations import engine
 from catalogue.citations.output import (
     Entry,
@@ -123,7 +123,7 @@ def stream_bibliography(
 
 
 def _cache():
-    return caches[getattr(settings, "CITATION_CACHE_ALIAS", "default")]
+    return caches[conf.get("CITATION_CACHE_ALIAS")]
 
 
 def _cache_key(record: ArticleRecord, item: dict[str, Any], style: CitationStyle) -> str:
@@ -157,7 +157,7 @@ def render_citations(
         for style, blocks in zip(missing, outputs, strict=True):
             entry = parse_each(blocks)[item["id"]]
             result[style.id] = fresh[keys[style.id]] = rendered(entry, label=False)
-        cache.set_many(fresh, timeout=getattr(settings, "CITATION_CACHE_TIMEOUT", None))
+        cache.set_many(fresh, timeout=conf.get("CITATION_CACHE_TIMEOUT"))
     return {style.id: result[style.id] for style in chosen}
 
 
@@ -204,6 +204,6 @@ def warm_citations(
             for item in todo:
                 key = keys[style.id, int(item["id"])]
                 fresh[key] = rendered(entries[item["id"]], label=False)
-        cache.set_many(fresh, timeout=getattr(settings, "CITATION_CACHE_TIMEOUT", None))
+        cache.set_many(fresh, timeout=conf.get("CITATION_CACHE_TIMEOUT"))
         made += len(fresh)
     return made

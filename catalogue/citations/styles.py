@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
+from catalogue import conf
 
 CSL_DIR = Path(__file__).resolve().parent.parent / "csl"
 
@@ -33,7 +33,7 @@ class CitationStyle:
 def available_styles() -> dict[str, CitationStyle]:
     """Return the configured styles by id, in settings order."""
     styles = {}
-    for style_id, config in settings.CITATION_STYLES.items():
+    for style_id, config in conf.get("CITATION_STYLES").items():
         path = Path(config["csl"])
         if not path.is_absolute():
             path = CSL_DIR / path
@@ -54,4 +54,4 @@ def get_style(style: str) -> CitationStyle:
 
 def default_style() -> str:
     """Return the style used when none is asked for (settings.CITATION_DEFAULT_STYLE)."""
-    return getattr(settings, "CITATION_DEFAULT_STYLE", "apa")
+    return conf.get("CITATION_DEFAULT_STYLE")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.text import slugify
 
+from catalogue import conf
 from catalogue.citations import available_styles, default_style, stream_bibliography
 from catalogue.formats.negotiation import PLAIN_TEXT, TEXT_FORMAT
 from catalogue.formats.registry import EXPORT_FORMATS
@@ -26,12 +26,12 @@ class ExportRequestError(ValueError):
 
 def export_batch_size() -> int:
     """Return how many records a bulk export reads per batch (a few queries per batch)."""
-    return int(getattr(settings, "CATALOGUE_EXPORT_BATCH_SIZE", 1000))
+    return int(conf.get("CATALOGUE_EXPORT_BATCH_SIZE"))
 
 
 def bibliography_max() -> int:
     """Return the most entries a formatted bibliography download may have."""
-    return int(getattr(settings, "CITATION_BIBLIOGRAPHY_MAX", 5000))
+    return int(conf.get("CITATION_BIBLIOGRAPHY_MAX"))
 
 
 def export_basename(*parts: str) -> str:

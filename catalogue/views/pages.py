@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
@@ -18,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import URLPattern, path, reverse
 
-from catalogue import identifiers
+from catalogue import conf, identifiers
 from catalogue.formats import exports, metadata, negotiation
 from catalogue.models import Article, Author, Authorship, Journal, Keyword, SubjectArea
 from catalogue.summaries import summaries_citing
@@ -38,7 +37,7 @@ def doi_from_path(path: str) -> str:
 
 def paginate(request: HttpRequest, articles: QuerySet[Article]) -> Page:
     """Return the requested page of `articles`; a bad `page` value gives the first or last."""
-    paginator = Paginator(articles, settings.CATALOGUE_PAGE_SIZE)
+    paginator = Paginator(articles, conf.get("CATALOGUE_PAGE_SIZE"))
     return paginator.get_page(request.GET.get("page"))
 
 

@@ -3,11 +3,11 @@
 import argparse
 import time
 
-from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management.base import BaseCommand, CommandError
 
+from catalogue import conf
 from catalogue.citations import CitationEngineError, UnknownStyle, get_style, warm_citations
 from catalogue.models import Article
 
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             chosen = [get_style(style).id for style in styles] if styles else None
         except UnknownStyle as error:
             raise CommandError(str(error)) from None
-        alias = getattr(settings, "CITATION_CACHE_ALIAS", "default")
+        alias = conf.get("CITATION_CACHE_ALIAS")
         if isinstance(caches[alias], LocMemCache):
             self.stderr.write(
                 f"Note: the citation cache “{alias}” is local memory: what this command "
