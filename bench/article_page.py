@@ -97,12 +97,13 @@ def summary(times: list[float]) -> str:
 
 
 def bench_article_page(sample: list[int], *, requests: int, cold: int) -> None:
-    from django.conf import settings
     from django.core.cache import caches
     from django.test import Client
 
+    from catalogue import conf
+
     client = Client()
-    caches[settings.CITATION_CACHE_ALIAS].clear()
+    caches[conf.get("CITATION_CACHE_ALIAS")].clear()
     print("\narticle page with its Cite box (server time through the test client):")
     cold_times = [timed_get(client, f"/articles/{pk}/") for pk in sample[:cold]]
     print(f"  cold (citation cache empty, one engine process each): {summary(cold_times)}")

@@ -47,10 +47,10 @@ def child(path: Path, on_duplicate: str) -> None:
     django.setup()
     from django.conf import settings
 
-    from catalogue import importer
+    from catalogue import conf, importer
 
     settings.CATALOGUE_IMPORT_MAX_BYTES = max(
-        settings.CATALOGUE_IMPORT_MAX_BYTES, path.stat().st_size
+        conf.get("CATALOGUE_IMPORT_MAX_BYTES"), path.stat().st_size
     )
     marks: dict[str, float] = {}
 

