@@ -96,6 +96,44 @@ def test_decode_bytes_honours_jabref_encoding_header():
     assert decode_bytes(text.encode("cp1252")) == (text, "cp1252")
 
 
+LATIN2_BODY = "@article{k, title={Łódź, Źdźbło and Šťastný}}\n"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "% -*- coding: latin-2 -*-\n",
+        "% -*- mode: bibtex; coding: iso-8859-2 -*-\n",
+        "% -*- coding: iso-latin-2-unix -*-\n",
+        "% !TeX encoding = ISO-8859-2\n",
+        "% !TEX encoding = iso-8859-2\n",
+        "%!tex encoding=latin2\n",
+    ],
+)
+def test_decode_bytes_honours_emacs_and_tex_encoding_headers(header):
+    text = header + LATIN2_BODY
+    assert decode_bytes(text.encode("iso8859-2")) == (text, "iso8859-2")
+
+
+def test_decode_bytes_without_header_does_not_guess_latin2():
+    # The headers above matter: detection alone reads these bytes as another encoding.
+    assert decode_bytes(LATIN2_BODY.encode("iso8859-2"))[1] != "iso8859-2"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "% -*- coding: no-such-codec -*-\n",
+        "% !TeX encoding = no-such-codec\n",
+        # Emacs reads file variables on the first line only.
+        "%\n%\n% -*- coding: latin-2 -*-\n",
+    ],
+)
+def test_decode_bytes_unknown_or_misplaced_header_falls_back_to_detection(header):
+    text = header + "@article{k, title={Über Straße – café “quoted”}}\n"
+    assert decode_bytes(text.encode("cp1252")) == (text, "cp1252")
+
+
 def test_decode_bytes_prefers_valid_utf8_over_a_wrong_header():
     text = "% Encoding: ISO8859_1\n@article{k, title={Über ž}}\n"
     assert decode_bytes(text.encode("utf-8")) == (text, "utf-8")
@@ -1224,3 +1262,59 @@ def test_fast_splitter_line_numbers_count_every_newline():
 def test_a_note_that_states_the_publication_state_sets_it(fields, expected):
     entry = make_entry(fields=fields)
     assert (entry.state, entry.note, entry.year) == expected
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        (r"Human\textendash Computer", "Human–Computer"),
+        (r"Human\textendash  Computer", "Human–Computer"),
+        (r"Stra\ss e", "Straße"),
+        (r"\ss e", "ße"),
+        (r"1990\textemdash 2000", "1990—2000"),
+        (r"a\dots b", "a…b"),
+        (r"methodology\hyphen independent", "methodology-independent"),
+        # Control symbols keep the space after them.
+        (r"A \& B", "A & B"),
+        (r"50\% off", "50% off"),
+        (r"a\, b", "a b"),
+        (r"a\ b", "a b"),
+        # Accents in every spelling.
+        (r"{\'e}t{\'e}", "été"),
+        (r"\'{e}t\'{e}", "été"),
+        (r"\'et\'e", "été"),
+        # `{}` and `\ ` keep a space after a control word, as in TeX.
+        (r"\LaTeX{} is", "LaTeX is"),
+        (r"\LaTeX\ is", "LaTeX is"),
+        (r"Human\textendash{} Computer", "Human– Computer"),
+        (r"Human\textendash\ Computer", "Human– Computer"),
+        # Logos and acronym macros keep a following space (often defined with \xspace).
+        (r"\LaTeX is", "LaTeX is"),
+        (r"the \VAX computer", "the VAX computer"),
+        # An unknown lower-case command is dropped with its spaces.
+        (r"\foo bar", "bar"),
+    ],
+)
+def test_latex_control_word_consumes_following_spaces(latex, text):
+    assert latex_to_unicode(latex) == text
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        (r"A$\beta$25", "Aβ25"),
+        (r"A$\beta$ 25", "Aβ 25"),
+        (r"$\alpha$-helix", "α-helix"),
+        (r"$^{13}$C", "<sup>13</sup>C"),
+        (r"$2$3", "$2$3"),  # opens and closes on digits: read as money
+        # Money stays money: a pair that opens and closes on digits is not math.
+        (r"from $5 to $10", "from $5 to $10"),
+        (r"costs $5", "costs $5"),
+    ],
+)
+def test_latex_math_segments_lose_their_dollars(latex, text):
+    assert latex_to_unicode(latex) == text
+
+
+def test_latex_superscript_without_markup_is_plain_digits():
+    assert latex_to_unicode(r"$^{13}$C", markup=False) == "13C"

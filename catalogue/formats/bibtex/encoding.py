@@ -37,6 +37,13 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _JABREF_HEADER = re.compile(rb"^%\s*Encoding\s*:\s*([A-Za-z0-9_.:-]+)", re.MULTILINE)
+# An Emacs file-variable line (`-*- mode: bibtex; coding: latin-2 -*-`) and TeXShop/TeXstudio's
+# `% !TeX encoding = ISO-8859-1` declare the encoding the same way.
+_EMACS_HEADER = re.compile(rb"-\*-.*?\bcoding\s*:\s*([A-Za-z0-9_.:-]+).*?-\*-")
+_TEX_HEADER = re.compile(rb"^%\s*!\s*TeX\s+encoding\s*=\s*([A-Za-z0-9_.:-]+)", re.I | re.M)
+# Emacs names Python does not know: `latin-2`, `iso-latin-1`, and end-of-line suffixes.
+_EMACS_NAME = re.compile(r"\A(?:iso-)?latin-(\d+)\Z")
+_EMACS_EOL = re.compile(r"-(?:unix|dos|mac)\Z")
 # Control characters that never occur in text files (tab, newlines and form feed do).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
 _MAX_CONTROL_SHARE = 0.001
@@ -110,7 +117,11 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    header = _JABREF_HEADER.search(data[:4096])
+    head = data[:4096]
+    header = _JABREF_HEADER.search(head) or _TEX_HEADER.search(head)
+    if header is None:
+        # Emacs reads file variables from the first line only (the second after `#!`).
+        header = _EMACS_HEADER.search(b"\n".join(head.split(b"\n", 2)[:2]))
     if header:
         declared = _codec_name(header.group(1).decode("ascii"))
         if declared:
@@ -137,7 +148,9 @@ def _utf16_without_bom(data: bytes) -> str:
 
 
 def _codec_name(name: str) -> str:
-    """Return Python's canonical codec name for `name`, or "" if unknown."""
+    """Return Python's canonical codec name for `name` (Emacs names too), or "" if unknown."""
+    name = _EMACS_EOL.sub("", name.lower())
+    name = _EMACS_NAME.sub(r"latin\1", name)
     try:
         return codecs.lookup(name).name
     except LookupError:

@@ -141,6 +141,7 @@ SYMBOLS = {
     "texttimes": "×",
     "textminus": "−",
     "slash": "/",
+    "hyphen": "-",
     "Dash": "—",
     "nobreakspace": " ",
     "space": " ",
@@ -452,8 +453,12 @@ def _decode(value: str, prose: bool, markup: bool) -> str:
                     stack.append(frame)
                     frame = opened
             elif word in SYMBOLS:
-                out.append(SYMBOLS[word])
-                if space:
+                # TeX skips the spaces after a control word ("Human\textendash Computer");
+                # `{}` or `\ ` after it is how a source keeps one. Logos (\TeX book) keep
+                # theirs, as for acronym macros below: sources write them as words.
+                symbol_text = SYMBOLS[word]
+                out.append(symbol_text)
+                if space and len(symbol_text) > 1 and "A" <= symbol_text[0] <= "Z":
                     out.append(" ")
             elif word in WRAPPERS or word in DROP_ARGUMENT:
                 if index < count and tokens[index][3] == "{":
@@ -461,8 +466,6 @@ def _decode(value: str, prose: bool, markup: bool) -> str:
                     stack.append(frame)
                     action = "drop" if word in DROP_ARGUMENT else "wrap"
                     frame = _Frame(action, WRAPPERS.get(word, ""))
-                elif space:
-                    out.append(" ")
             elif word in DECLARATIONS:
                 if markup:
                     tag = DECLARATIONS[word]
@@ -481,8 +484,9 @@ def _decode(value: str, prose: bool, markup: bool) -> str:
                     or (index + 1 < count and tokens[index + 1][3] == "}")
                 ):
                     out.append(word)
-                if space:
-                    out.append(" ")
+                    # Unlike TeX, keep the space: such macros are often defined with \xspace.
+                    if space:
+                        out.append(" ")
         elif symbol:
             if symbol in ACCENTS:
                 index, opened = _take_accent_argument(tokens, index, symbol, frame)
@@ -555,8 +559,8 @@ def _drop_dimension(tokens: list[tuple[str, ...]], index: int) -> None:
 def _literal_dollars(tokens: list[tuple[str, ...]]) -> set[int]:
     """Return the indexes of `$` tokens that are dollar signs rather than math delimiters.
 
-    An unmatched `$` is literal, and so is one whose would-be closing `$` is followed by
-    a digit: "from $5 to $10" is money, not math.
+    An unmatched `$` is literal, and so is a pair that opens and closes on digits:
+    "from $5 to $10" is money, not math, but "A$\\beta$25" is math.
     """
     positions = [index for index, token in enumerate(tokens) if token[3] == "$"]
     literal: set[int] = set()
@@ -567,7 +571,12 @@ def _literal_dollars(tokens: list[tuple[str, ...]]) -> set[int]:
             literal.add(opening)
             break
         after_closing = positions[position + 1] + 1
-        if after_closing < len(tokens) and tokens[after_closing][5][:1].isdigit():
+        after_opening = opening + 1
+        if (
+            after_closing < len(tokens)
+            and tokens[after_closing][5][:1].isdigit()
+            and tokens[after_opening][5][:1].isdigit()
+        ):
             literal.add(opening)
             position += 1
         else:
