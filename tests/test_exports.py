@@ -3,15 +3,14 @@
 import json
 import re
 
-import bibtexparser
 import pytest
 import rispy
-from bibtexparser.middlewares import MonthIntMiddleware, SeparateCoAuthors, SplitNameParts
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
+from tests.responses import body, parse_bibtex
 
 STYLE_IDS = [
     "apa",
@@ -21,20 +20,6 @@ STYLE_IDS = [
     "chicago-author-date",
     "american-medical-association",
 ]
-
-
-def parse_bibtex(text: str):
-    library = bibtexparser.parse_string(
-        text, append_middleware=[SeparateCoAuthors(), SplitNameParts(), MonthIntMiddleware(True)]
-    )
-    assert library.failed_blocks == []
-    return library
-
-
-def body(response) -> str:
-    if isinstance(response, StreamingHttpResponse):
-        return b"".join(response.streaming_content).decode("utf-8")
-    return response.content.decode("utf-8")
 
 
 @pytest.fixture

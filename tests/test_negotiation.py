@@ -2,17 +2,15 @@
 
 import json
 
-import bibtexparser
 import pytest
 import rispy
-from bibtexparser.middlewares import MonthIntMiddleware, SeparateCoAuthors, SplitNameParts
-from django.http import StreamingHttpResponse
 
 from catalogue.citations import render_citation
 from catalogue.formats import negotiation
 from catalogue.formats.negotiation import NotAcceptable, negotiate
 from catalogue.models import Article
 from tests.factories import make_article
+from tests.responses import body, parse_bibtex
 
 SEED_DOI_URL = "/doi/10.1037/a0040435"
 BROWSER_ACCEPT = (
@@ -42,20 +40,6 @@ def wanted(accept=None, **query) -> tuple[str, str, str]:
     """Return (kind, export name or "", style) of what `negotiate` chooses."""
     chosen = negotiate(accept=accept, **query)
     return chosen.kind, chosen.export.name if chosen.export else "", chosen.style
-
-
-def parse_bibtex(text: str):
-    library = bibtexparser.parse_string(
-        text, append_middleware=[SeparateCoAuthors(), SplitNameParts(), MonthIntMiddleware(True)]
-    )
-    assert library.failed_blocks == []
-    return library
-
-
-def body(response) -> str:
-    if isinstance(response, StreamingHttpResponse):
-        return b"".join(response.streaming_content).decode("utf-8")
-    return response.content.decode("utf-8")
 
 
 def vary(response) -> list[str]:
