@@ -3,10 +3,8 @@
 import json
 import types
 
-import bibtexparser
 import pytest
 import rispy
-from bibtexparser.middlewares import MonthIntMiddleware, SeparateCoAuthors, SplitNameParts
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pylatexenc.latex2text import LatexNodes2Text
@@ -38,6 +36,7 @@ from catalogue.models import (
     PublicationState,
 )
 from catalogue.records import ArticleRecord, citation_key
+from tests.responses import parse_bibtex
 
 
 def make_article(*, authors=(), keywords=(), journal=None, **fields) -> Article:
@@ -57,14 +56,6 @@ def make_record(**fields) -> ArticleRecord:
     fields.setdefault("pk", 1)
     fields.setdefault("title", "An article")
     return ArticleRecord(**fields)
-
-
-def parse_bibtex(text: str):
-    library = bibtexparser.parse_string(
-        text, append_middleware=[SeparateCoAuthors(), SplitNameParts(), MonthIntMiddleware(True)]
-    )
-    assert library.failed_blocks == []
-    return library
 
 
 def fields_of(entry) -> dict:
