@@ -11,8 +11,8 @@ spans) comes out as tags.
 A process start costs about 0.1 s, so the citations of one article are cached (see
 `rendering`).
 
-Styles are configured in `settings.CITATION_STYLES`; the pinned style files are in
-`catalogue/csl/styles/`.
+Styles are configured in `CITATION_STYLES` (default in catalogue/conf.py, overridable in
+settings); the pinned style files are in `catalogue/csl/styles/`.
 
 Modules: `styles` (the configured styles), `engine` (running pandoc), `output` (its AST as
 citeproc-js text and HTML), `rendering` (the API below: entries, bibliographies, cached

@@ -33,7 +33,7 @@ class CitationEngineError(RuntimeError):
 
 
 def pandoc_path() -> str:
-    """Return the pandoc binary: settings.CITATION_PANDOC, else the one pypandoc-binary ships."""
+    """Return the pandoc binary: CITATION_PANDOC (conf.get), else the one pypandoc-binary ships."""
     configured = conf.get("CITATION_PANDOC")
     if configured:
         return configured

@@ -1,4 +1,4 @@
-"""Citation styles: the ones configured in settings.CITATION_STYLES, by id, and the default."""
+"""Citation styles: the ones configured in CITATION_STYLES (see catalogue/conf.py), by id."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ CSL_DIR = Path(__file__).resolve().parent.parent / "csl"
 
 
 class UnknownStyle(ValueError):
-    """A style id that is not in settings.CITATION_STYLES."""
+    """A style id that is not in CITATION_STYLES."""
 
     def __init__(self, style: str, available: Iterable[str]) -> None:
         self.style = style
@@ -53,5 +53,5 @@ def get_style(style: str) -> CitationStyle:
 
 
 def default_style() -> str:
-    """Return the style used when none is asked for (settings.CITATION_DEFAULT_STYLE)."""
+    """Return the style used when none is asked for (CITATION_DEFAULT_STYLE)."""
     return conf.get("CITATION_DEFAULT_STYLE")
