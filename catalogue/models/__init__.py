@@ -6,6 +6,7 @@ models in the order the single models.py defined them.
 
 from catalogue.models.articles import (
     BIBLIOGRAPHIC_FIELDS,
+    RECORD_TEXT_FIELDS,
     Article,
     ArticleQuerySet,
     Authorship,
@@ -42,14 +43,27 @@ from catalogue.models.search_index import (
     SearchIndexWord,
 )
 
+# isort: split
+from catalogue.models.contributors import (
+    CSL_ROLE,
+    Contributor,
+    ContributorRole,
+    PersonChange,
+    PersonChangeKind,
+)
+
 __all__ = [
     "BIBLIOGRAPHIC_FIELDS",
+    "CSL_ROLE",
+    "RECORD_TEXT_FIELDS",
     "SUMMARY_SEARCH_FIELDS",
     "Article",
     "ArticleQuerySet",
     "Audience",
     "Author",
     "Authorship",
+    "Contributor",
+    "ContributorRole",
     "EvidenceSummary",
     "EvidenceSummaryQuerySet",
     "ImportAction",
@@ -61,6 +75,8 @@ __all__ = [
     "LiteratureEntry",
     "OnDuplicate",
     "OutputType",
+    "PersonChange",
+    "PersonChangeKind",
     "PublicationState",
     "SearchIndexFacetCount",
     "SearchIndexPending",

@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from catalogue import identifiers
 from catalogue.models.bibliography import Author, Journal, Keyword, SubjectArea
+from catalogue.models.names import PrintedName
+from catalogue.pages import page_numbers, printed_pages
 
 
 class OutputType(models.TextChoices):
@@ -76,6 +78,38 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(doi=identifiers.normalise_doi(doi)).exclude(doi="")
 
 
+# Text columns of books, chapters, reports, theses and other non-article records, as printed.
+RECORD_TEXT_FIELDS = (
+    "book_title",
+    "edition",
+    "series",
+    "series_number",
+    "place",
+    "isbn",
+    "chapter",
+    "report_number",
+    "genre",
+    "howpublished",
+    "eprint",
+    "eprint_type",
+    "eprint_class",
+    "accessed",
+    "date_text",
+)
+
+
+def _text(verbose_name: str, max_length: int = 255, help_text: str = "") -> models.CharField:
+    # A database default: adding the column rewrites no row, and bulk writers need not name it.
+    return models.CharField(
+        verbose_name,
+        max_length=max_length,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=help_text,
+    )
+
+
 # The columns that describe an article's publication: what an import writes (with the
 # journal) and undo restores, and what citations and exports read.
 BIBLIOGRAPHIC_FIELDS = (
@@ -85,6 +119,7 @@ BIBLIOGRAPHIC_FIELDS = (
     "language",
     "volume",
     "issue",
+    "pages",
     "first_page",
     "last_page",
     "article_number",
@@ -98,6 +133,9 @@ BIBLIOGRAPHIC_FIELDS = (
     "url",
     "bibliographical_note",
     "publisher",
+    *RECORD_TEXT_FIELDS,
+    "et_al",
+    "citation_key",
 )
 
 
@@ -132,8 +170,14 @@ class Article(models.Model):
     )
     volume = models.CharField(max_length=50, blank=True)
     issue = models.CharField("issue number", max_length=50, blank=True)
-    first_page = models.PositiveIntegerField(null=True, blank=True)
-    last_page = models.PositiveIntegerField(null=True, blank=True)
+    pages = _text(
+        "pages",
+        100,
+        "As printed: “311–325”, “E3313–E3322”, “052102”, “xii–xv”, “123–”.",
+    )
+    # Derived from `pages` when it is plain numbers (never edited): page counts and sorting.
+    first_page = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    last_page = models.PositiveIntegerField(null=True, blank=True, editable=False)
     article_number = models.CharField(
         max_length=50,
         blank=True,
@@ -171,6 +215,38 @@ class Article(models.Model):
     url = models.URLField("URL", max_length=1000, blank=True)
     bibliographical_note = models.TextField(
         blank=True, help_text="e.g. the publisher copyright line."
+    )
+    book_title = _text(
+        "book title",
+        1000,
+        "The book a chapter or paper is in, unless kept as the journal.",
+    )
+    edition = _text("edition", 100)
+    series = _text("series", 500)
+    series_number = _text("number in series", 100)
+    place = _text("place of publication", 255)
+    isbn = _text("ISBN", 255, "As printed; several are kept as printed.")
+    chapter = _text("chapter", 100)
+    report_number = _text("report number", 255)
+    genre = _text("type", 255, "Thesis or report type as printed, e.g. “PhD thesis”.")
+    howpublished = _text("how published", 1000)
+    eprint = _text("e-print identifier", 255, "e.g. arXiv 2101.00001.")
+    eprint_type = _text("e-print archive", 50, "e.g. arXiv.")
+    eprint_class = _text("e-print class", 100, "e.g. cs.CL.")
+    accessed = _text("accessed", 50, "When the URL was visited, as written (urldate).")
+    date_text = _text(
+        "date as written",
+        100,
+        "Kept when year, month and day cannot say it: “1978/79”, “300 BC”.",
+    )
+    et_al = models.BooleanField(
+        "author list incomplete",
+        default=False,
+        db_default=False,
+        help_text="The source ended the author list with “and others”.",
+    )
+    citation_key = _text(
+        "citation key", 255, "The source entry's key; made from author and year otherwise."
     )
     authors = models.ManyToManyField(Author, through="Authorship", related_name="articles")
     keywords = models.ManyToManyField(Keyword, blank=True, related_name="articles")
@@ -225,6 +301,7 @@ class Article(models.Model):
             models.Index(fields=["state"], name="article_state"),
             models.Index(fields=["journal", "year"], name="article_journal_year"),
             models.Index(fields=["pmid"], name="article_pmid"),
+            models.Index(fields=["citation_key"], name="article_citation_key"),
         ]
 
     def __str__(self) -> str:
@@ -245,13 +322,9 @@ class Article(models.Model):
         return self.journal.publisher if self.journal_id and self.journal else ""
 
     @property
-    def pages(self) -> str:
-        """Return the page range ("311-325"), single page, or article number, or ""."""
-        if self.first_page and self.last_page and self.last_page != self.first_page:
-            return f"{self.first_page}-{self.last_page}"
-        if self.first_page:
-            return str(self.first_page)
-        return self.article_number
+    def pages_or_number(self) -> str:
+        """Return the pages as printed, else the article number, else ""."""
+        return self.pages or self.article_number
 
     @property
     def number_of_pages(self) -> int | None:
@@ -297,14 +370,6 @@ class Article(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.last_page is not None and self.first_page is None:
-            errors["first_page"] = "A last page needs a first page."
-        elif (
-            self.first_page is not None
-            and self.last_page is not None
-            and self.last_page < self.first_page
-        ):
-            errors["last_page"] = "The last page cannot come before the first page."
         if self.month and not self.year:
             errors["year"] = "A month needs a year."
         if self.day and not self.month:
@@ -319,12 +384,26 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.doi = identifiers.normalise_doi(self.doi)
+        self.derive_page_numbers()
         if self.page_count is None and self.first_page and self.last_page:
             self.page_count = self.last_page - self.first_page + 1
         super().save(*args, **kwargs)
 
+    def derive_page_numbers(self) -> None:
+        """Set first_page/last_page from the printed pages (plain numbers only)."""
+        if not self.pages and self.first_page:
+            # Code that still sets numbers (fixtures, the synthetic catalogue) prints them.
+            self.pages = printed_pages(
+                f"{self.first_page}-{self.last_page}"
+                if self.last_page and self.last_page != self.first_page
+                else str(self.first_page)
+            )
+        self.first_page, self.last_page = page_numbers(self.pages)
 
-class Authorship(models.Model):
+
+class Authorship(PrintedName):
+    """One author slot of an article: the name as printed, and the person (Author) it names."""
+
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="authorships")
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
     position = models.PositiveSmallIntegerField(

@@ -45,15 +45,17 @@ class Entry:
     issns: list[str] = field(default_factory=list)  # normalised NNNN-NNNC
     publisher: str = ""
     volume: str = ""
-    issue: str = ""
-    first_page: int | None = None
+    issue: str = ""  # as printed ("4B", "1–3", "Suppl. 2")
+    pages: str = ""  # as printed, `--` as an en dash ("052102", "E3313–E3322", "123–", "xii")
+    first_page: int | None = None  # derived from `pages` only when it is plain numbers
     last_page: int | None = None
-    article_number: str = ""
+    article_number: str = ""  # eid, articleno, article-number (never from `pages`)
     page_count: int | None = None
     state: str = "published"  # a catalogue.models.PublicationState value
     year: int | None = None
     month: int | None = None
     day: int | None = None
+    date_text: str = ""  # the date as written when year/month/day cannot say it ("1978/79")
     doi: str = ""  # normalised
     pmid: str = ""
     url: str = ""
@@ -62,6 +64,23 @@ class Entry:
     authors: list[Name] = field(default_factory=list)
     et_al: bool = False  # "and others" ended the author list
     editors: list[Name] = field(default_factory=list)  # from `editor` (books, proceedings)
+    # Every contributor but the authors, by catalogue ContributorRole value ("editor",
+    # "translator", "book-author", "series-editor", ...), each list in source order.
+    contributors: dict[str, list[Name]] = field(default_factory=dict)
+    book_title: str = ""  # `booktitle` when it is not the container kept as the journal
+    edition: str = ""
+    series: str = ""
+    series_number: str = ""  # `number` of a book in a series
+    place: str = ""  # `address` / `location`
+    isbn: str = ""  # as printed
+    chapter: str = ""
+    report_number: str = ""  # `number` of a report
+    genre: str = ""  # `type`: "PhD thesis", "Technical report", ...
+    howpublished: str = ""
+    eprint: str = ""  # e.g. arXiv id "2101.00001"
+    eprint_type: str = ""  # `archiveprefix` / `eprinttype`, e.g. "arXiv"
+    eprint_class: str = ""  # `primaryclass` / `eprintclass`, e.g. "cs.CL"
+    accessed: str = ""  # `urldate` as written, e.g. "2020-05-01"
     warnings: list[Problem] = field(default_factory=list)
 
 
