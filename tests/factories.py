@@ -87,7 +87,7 @@ def make_article(
     *,
     title: str = "",
     journal: Any = _NEW,
-    authors: Sequence[Author] = (),
+    authors: Sequence[Author | tuple[Author, dict[str, str]]] = (),
     keywords: Iterable[Keyword] = (),
     subject_areas: Iterable[SubjectArea] = (),
     output_type: str = OutputType.ARTICLE,
@@ -100,6 +100,9 @@ def make_article(
     **fields: Any,
 ) -> Article:
     """Return a saved article with `authors` in the given order (positions 1, 2, ...).
+
+    Each authorship's printed name is its author's, unless the item is a pair
+    `(author, {"given_names": "P", ...})` giving the printed parts that differ.
 
     A new journal is created unless `journal` is given (pass journal=None for none); any
     other Article field (doi, volume, issue, first_page, abstract, ...) can be passed too.
@@ -118,10 +121,15 @@ def make_article(
         language=language,
         **fields,
     )
-    Authorship.objects.bulk_create(
-        Authorship(article=article, author=author, position=position)
-        for position, author in enumerate(authors, start=1)
-    )
+    authorships = []
+    for position, item in enumerate(authors, start=1):
+        author, printed = item if isinstance(item, tuple) else (item, {})
+        authorship = Authorship(article=article, author=author, position=position)
+        authorship.copy_name_from(author)
+        for name, value in printed.items():
+            setattr(authorship, name, value)
+        authorships.append(authorship)
+    Authorship.objects.bulk_create(authorships)
     if keywords:
         article.keywords.set(keywords)
     if subject_areas:
