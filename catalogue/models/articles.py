@@ -428,4 +428,10 @@ class Authorship(PrintedName):
         indexes = [models.Index(fields=["author", "article"], name="authorship_author_article")]
 
     def __str__(self) -> str:
-        return f"{self.position}. {self.author}"
+        return f"{self.position}. {self.printed_name or self.author}"
+
+    def save(self, *args, **kwargs) -> None:
+        # A slot is never nameless: without a printed form it shows its person's name.
+        if not self.has_printed_name and self.author_id:
+            self.copy_name_from(self.author)
+        super().save(*args, **kwargs)
