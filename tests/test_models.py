@@ -6,11 +6,14 @@ from catalogue.models import (
     Article,
     Author,
     Authorship,
+    Contributor,
+    ContributorRole,
     Journal,
     Keyword,
     PublicationState,
     SubjectArea,
 )
+from catalogue.pages import printed_pages, split_range
 
 pytestmark = pytest.mark.django_db
 
@@ -163,26 +166,81 @@ def test_article_bad_doi_fails_validation():
     ]
 
 
-def test_article_page_order_enforced_by_database_and_validation():
-    integrity_error(lambda: new_article(first_page=325, last_page=311))
-    integrity_error(lambda: new_article(last_page=311))
-    article = Article(title="x", first_page=325, last_page=311)
-    with pytest.raises(ValidationError) as excinfo:
-        article.full_clean()
-    assert excinfo.value.message_dict == {
-        "last_page": ["The last page cannot come before the first page."]
-    }
+def test_article_page_numbers_cannot_run_backwards_in_the_database():
+    # Numbers are derived from the printed pages; the constraint guards bulk writers.
+    integrity_error(
+        lambda: Article.objects.bulk_create([Article(title="x", first_page=325, last_page=311)])
+    )
+    integrity_error(lambda: Article.objects.bulk_create([Article(title="x", last_page=311)]))
 
 
-def test_article_pages_and_derived_page_count():
+@pytest.mark.parametrize(
+    ("printed", "numbers", "count"),
+    [
+        ("311–325", (311, 325), 15),
+        ("7", (7, 7), 1),
+        ("052102", (None, None), None),
+        ("E3313–E3322", (None, None), None),
+        ("xii–xv", (None, None), None),
+        ("123–", (None, None), None),
+        ("325–311", (None, None), None),
+        ("1, 5–7", (None, None), None),
+        ("", (None, None), None),
+    ],
+)
+def test_article_keeps_pages_as_printed_and_derives_numbers_only_from_plain_ones(
+    printed, numbers, count
+):
+    article = new_article(pages=printed)
+    article.refresh_from_db()
+    assert article.pages == printed
+    assert (article.first_page, article.last_page) == numbers
+    assert (article.page_count, article.number_of_pages) == (count, count)
+
+
+def test_article_pages_set_as_numbers_are_printed():
     article = new_article(first_page=311, last_page=325)
-    assert (article.pages, article.page_count, article.number_of_pages) == ("311-325", 15, 15)
+    assert (article.pages, article.page_count, article.number_of_pages) == ("311–325", 15, 15)
     single = new_article(first_page=7, last_page=7)
     assert (single.pages, single.number_of_pages) == ("7", 1)
+
+
+def test_article_pages_or_number_and_explicit_page_count():
     numbered = new_article(article_number="aac4716", page_count=8)
-    assert (numbered.pages, numbered.number_of_pages) == ("aac4716", 8)
-    assert new_article().pages == ""
+    assert (numbered.pages, numbered.pages_or_number, numbered.number_of_pages) == (
+        "",
+        "aac4716",
+        8,
+    )
+    both = new_article(pages="e0123", article_number="e0123x")
+    assert both.pages_or_number == "e0123"
+    assert new_article().pages_or_number == ""
     assert new_article().number_of_pages is None
+
+
+@pytest.mark.parametrize(
+    ("value", "printed"),
+    [
+        ("311--325", "311–325"),
+        ("311-325", "311–325"),
+        ("311 -- 325", "311–325"),
+        ("E3313--E3322", "E3313–E3322"),
+        ("123--", "123–"),
+        ("1, 5--7", "1, 5–7"),
+        ("052102", "052102"),
+        ("S-12-S-15", "S-12-S-15"),
+        ("  12\n ", "12"),
+    ],
+)
+def test_printed_pages_write_each_range_with_an_en_dash(value, printed):
+    assert printed_pages(value.replace("\\n", "\n")) == printed
+
+
+def test_split_range_gives_the_printed_ends():
+    assert split_range("E3313–E3322") == ("E3313", "E3322")
+    assert split_range("123–") == ("123", "")
+    assert split_range("052102") == ("052102", "")
+    assert split_range("1, 5–7") == ("1, 5–7", "")
 
 
 def test_article_state_date_at_each_precision():
@@ -222,6 +280,53 @@ def test_authorship_positions_unique_and_ordered():
     integrity_error(lambda: Authorship.objects.create(article=article, author=first, position=0))
     loaded = Article.objects.with_related().get(pk=article.pk)
     assert [a.author.family_name for a in loaded.ordered_authorships] == ["First", "Second"]
+
+
+def test_authorship_keeps_its_printed_name_apart_from_the_person():
+    person = Author.objects.create(family_name="Nguyen", given_names="Patrick")
+    article = new_article()
+    printed = Authorship.objects.create(
+        article=article, author=person, position=1, family_name="Nguyen", given_names="P"
+    )
+    unnamed = Authorship.objects.create(article=new_article(), author=person, position=1)
+    printed.refresh_from_db()
+    unnamed.refresh_from_db()
+    assert (printed.printed_name, printed.printed_sort_name) == ("P Nguyen", "Nguyen, P")
+    assert str(printed) == "1. P Nguyen"
+    # A slot saved without a printed form shows its person's.
+    assert (unnamed.family_name, unnamed.given_names) == ("Nguyen", "Patrick")
+    particle = Authorship(particle="van der", family_name="Berg", given_names="J.", suffix="Jr")
+    assert particle.printed_name == "J. van der Berg Jr"
+    assert particle.printed_sort_name == "van der Berg, J., Jr"
+    assert Authorship(corporate_name="WHO", family_name="x").printed_name == "WHO"
+
+
+def test_contributors_keep_role_order_and_need_a_name():
+    article = new_article()
+    Contributor.objects.create(
+        article=article, role=ContributorRole.EDITOR, position=2, family_name="Second"
+    )
+    Contributor.objects.create(
+        article=article, role=ContributorRole.EDITOR, position=1, family_name="First"
+    )
+    Contributor.objects.create(
+        article=article, role=ContributorRole.TRANSLATOR, position=1, corporate_name="DeepL"
+    )
+    integrity_error(
+        lambda: Contributor.objects.create(
+            article=article, role=ContributorRole.EDITOR, position=1, family_name="Again"
+        )
+    )
+    integrity_error(
+        lambda: Contributor.objects.create(
+            article=article, role=ContributorRole.EDITOR, position=3, given_names="Only"
+        )
+    )
+    assert [str(c) for c in article.contributors.all()] == [
+        "Editor 1. First",
+        "Editor 2. Second",
+        "Translator 1. DeepL",
+    ]
 
 
 def test_newest_first_orders_by_date_with_undated_last():
@@ -272,8 +377,9 @@ def test_seed_fixture_has_every_seed_field(seed):
         True,
         "English",
     )
+    # The portal prints "311-325"; a range is stored with its en dash.
     assert (article.pages, article.number_of_pages, article.volume, article.issue) == (
-        "311-325",
+        "311–325",
         15,
         "72",
         "4",
@@ -298,7 +404,7 @@ def test_seed_fixture_has_every_seed_field(seed):
     assert (cuijpers.journal.title, cuijpers.volume, cuijpers.pages, cuijpers.year) == (
         "Annual Review of Clinical Psychology",
         "15",
-        "207-231",
+        "207–231",
         2019,
     )
     assert [a.author.family_name for a in cuijpers.ordered_authorships] == [
