@@ -417,7 +417,7 @@ def test_seed_fixture_has_every_seed_field(seed):
         "Psychotherapy",
         "55",
         "4",
-        "316-340",
+        "316–340",
     )
     assert [a.author.family_name for a in fluckiger.ordered_authorships] == [
         "Flückiger",
