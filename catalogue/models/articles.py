@@ -41,7 +41,7 @@ class PublicationState(models.TextChoices):
 
 class ArticleQuerySet(models.QuerySet):
     def with_related(self) -> "ArticleQuerySet":
-        """Return the articles with journal, ordered authors, keywords and subjects loaded."""
+        """Return the articles with journal, authors, keywords, subjects and contributors loaded."""
         return self.select_related("journal").prefetch_related(
             Prefetch(
                 "authorships",
@@ -49,6 +49,7 @@ class ArticleQuerySet(models.QuerySet):
             ),
             "keywords",
             "subject_areas",
+            "contributors",
         )
 
     def for_listing(self) -> "ArticleQuerySet":
