@@ -7,7 +7,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import resolve, reverse
 
-from catalogue.models import Article
+from catalogue.models import Article, Contributor
 from catalogue.views import pages
 from tests.factories import (
     make_article,
@@ -72,7 +72,7 @@ def test_article_page_shows_every_seed_field(client, seed):
     rows = dict(re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td></tr>', page))
     assert rows == {
         "Original language": "English",
-        "Pages (from-to)": "311-325",
+        "Pages (from-to)": "311–325",
         "Number of pages": "15",
         "Journal": '<a href="/journals/1/">American Psychologist</a>',
         "Volume": "72",
@@ -363,7 +363,7 @@ def test_listing_shows_authors_journal_and_date(client, seed):
         '<p class="result__authors">\n      Christoph Flückiger, A. C. Del Re, Bruce E. Wampold, '
         "Adam O. Horvath\n    </p>"
     ) in page
-    assert '<span class="result__journal">Psychotherapy</span>, 55(4), 316-340' in page
+    assert '<span class="result__journal">Psychotherapy</span>, 55(4), 316–340' in page
     assert '<span class="result__date">Published - 2018</span>' in page
 
 
@@ -444,11 +444,12 @@ def test_listing_pages_make_a_constant_number_of_queries(
     client, db, django_assert_num_queries, count
 ):
     journal, author, keyword, subject = make_listing_data(count=count)
-    # journal/author/keyword: the row, the count, the page, the page's authorships.
+    # journal/author/keyword: the row, the count, the page, the page's authorships; an
+    # author's page also the forms of the name they published under.
     # subject: the row with its parent, its children, the count, the page, the authorships.
     expected = [
         (journal.get_absolute_url(), 4),
-        (author.get_absolute_url(), 4),
+        (author.get_absolute_url(), 5),
         (keyword.get_absolute_url(), 4),
         (subject.get_absolute_url(), 5),
         # Three counts, the ten recent articles and their authorships.
@@ -471,10 +472,15 @@ def test_article_page_makes_a_constant_number_of_queries(
         keywords=[make_keyword() for _ in range(authors_each)],
         subject_areas=[make_subject() for _ in range(authors_each)],
     )
+    Contributor.objects.bulk_create(
+        Contributor(article=article, role=role, position=position, family_name=f"C{position}")
+        for role in ("editor", "translator")
+        for position in range(1, authors_each + 1)
+    )
 
-    # The article with its journal, then its authorships, keywords and subject areas, and the
-    # evidence summaries citing it.
-    with django_assert_num_queries(5):
+    # The article with its journal, then its authorships, keywords, subject areas and
+    # contributors, and the evidence summaries citing it.
+    with django_assert_num_queries(6):
         response = client.get(article.get_absolute_url())
 
     assert response.status_code == 200

@@ -1,4 +1,8 @@
-"""Filters for the catalogue's pages: CSL rich text, research output labels, pagination."""
+"""Filters for the catalogue's pages: CSL rich text, research output labels, pagination, names."""
+
+import re
+from typing import Any
+from urllib.parse import quote
 
 from django import template
 from django.core.paginator import Page
@@ -64,3 +68,55 @@ def elided_page_range(page: Page) -> list[int | str]:
 def is_web_url(value: str | None) -> bool:
     """Return whether the value is an http(s) URL, safe to put in an href."""
     return bool(value) and str(value).lower().startswith(("http://", "https://"))
+
+
+@register.filter
+def printed_name(authorship: Any) -> str:
+    """Return an author slot's name as its source printed it, else its person's name."""
+    return authorship.printed_name or authorship.author.display_name
+
+
+@register.filter
+def and_list(names: list[str]) -> str:
+    """Return names joined as a sentence: "A", "A and B", "A, B and C"."""
+    names = [str(name) for name in names]
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+# What a record's own `publisher` column holds, by output type (BibTeX school, institution).
+_PUBLISHER_LABELS = {OutputType.THESIS: "Institution", OutputType.REPORT: "Institution"}
+
+
+@register.filter
+def publisher_label(article: Article) -> str:
+    """Return "Institution" for a thesis's or report's publisher column, else "Publisher"."""
+    return _PUBLISHER_LABELS.get(article.output_type, "Publisher")
+
+
+_ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
+
+
+@register.filter
+def eprint_label(article: Article) -> str:
+    """Return the e-print as cited: "arXiv:2101.00001 [cs.CL]", "HAL:hal-0123", "2101.00001"."""
+    identifier, archive = article.eprint, article.eprint_type
+    if _is_arxiv(article):
+        identifier, archive = _ARXIV_PREFIX.sub("", identifier), archive or "arXiv"
+    label = f"{archive}:{identifier}" if archive else identifier
+    return f"{label} [{article.eprint_class}]" if article.eprint_class else label
+
+
+@register.filter
+def eprint_url(article: Article) -> str:
+    """Return the arXiv abstract page of an arXiv e-print (https://arxiv.org/abs/<id>), else ""."""
+    if not article.eprint or not _is_arxiv(article):
+        return ""
+    return f"https://arxiv.org/abs/{quote(_ARXIV_PREFIX.sub('', article.eprint).strip())}"
+
+
+def _is_arxiv(article: Article) -> bool:
+    return article.eprint_type.strip().lower() == "arxiv" or (
+        not article.eprint_type and bool(_ARXIV_PREFIX.match(article.eprint))
+    )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -19,7 +19,15 @@ from django.urls import URLPattern, path, reverse
 
 from catalogue import conf, identifiers
 from catalogue.formats import exports, metadata, negotiation
-from catalogue.models import Article, Author, Authorship, Journal, Keyword, SubjectArea
+from catalogue.models import (
+    Article,
+    Author,
+    Authorship,
+    ContributorRole,
+    Journal,
+    Keyword,
+    SubjectArea,
+)
 from catalogue.summaries import summaries_citing
 
 M = TypeVar("M", bound=Model)
@@ -64,6 +72,47 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# How a record page introduces each contributor role, in the order the roles are shown.
+CONTRIBUTOR_PHRASES = {
+    ContributorRole.BOOK_AUTHOR: "Book by",
+    ContributorRole.EDITOR: "Edited by",
+    ContributorRole.SERIES_EDITOR: "Series edited by",
+    ContributorRole.TRANSLATOR: "Translated by",
+    ContributorRole.COMPILER: "Compiled by",
+    ContributorRole.ANNOTATOR: "Annotated by",
+    ContributorRole.COMMENTATOR: "Commentary by",
+    ContributorRole.INTRODUCTION: "Introduction by",
+    ContributorRole.FOREWORD: "Foreword by",
+    ContributorRole.AFTERWORD: "Afterword by",
+}
+
+
+@dataclass(frozen=True)
+class ContributorGroup:
+    """The contributors of one role on a record page: "Edited by" and their printed names."""
+
+    role: str
+    phrase: str
+    names: list[str]
+
+
+def contributor_groups(article: Article) -> list[ContributorGroup]:
+    """Return the article's contributors by role, in CONTRIBUTOR_PHRASES' order (prefetched)."""
+    by_role: dict[str, list[str]] = {}
+    for contributor in sorted(article.contributors.all(), key=lambda c: (c.role, c.position)):
+        by_role.setdefault(contributor.role, []).append(contributor.printed_name)
+    groups = [
+        ContributorGroup(role, phrase, by_role.pop(role))
+        for role, phrase in CONTRIBUTOR_PHRASES.items()
+        if role in by_role
+    ]
+    # A role this page has no phrase for still shows, under its label.
+    groups += [
+        ContributorGroup(role, f"{role.capitalize()}:", names) for role, names in by_role.items()
+    ]
+    return groups
+
+
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Return an article's record page, or the representation asked for (BibTeX, RIS, ...)."""
     try:
@@ -80,7 +129,9 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = metadata.article_page_context(
         article, url=request.build_absolute_uri(article.get_absolute_url())
     )
-    context.update(article=article, cited_in=cited_in)
+    context.update(
+        article=article, cited_in=cited_in, contributor_groups=contributor_groups(article)
+    )
     response = render(request, "catalogue/article_detail.html", context)
     return negotiation.vary_on_accept(response)
 
@@ -89,6 +140,35 @@ def author_articles(author: Author) -> QuerySet[Article]:
     """Return the articles `author` wrote, each once, unordered."""
     # A subquery rather than a join: an author listed twice on one article appears once.
     return Article.objects.filter(pk__in=Authorship.objects.filter(author=author).values("article"))
+
+
+@dataclass(frozen=True)
+class NameForm:
+    """One form of a person's name as records printed it, and on how many articles."""
+
+    name: str
+    articles: int
+
+
+def name_forms(author: Author) -> list[NameForm]:
+    """Return the distinct printed forms of `author`'s authorships, most used first (one query).
+
+    Forms whose parts differ but read the same ("van der Berg" with or without a particle)
+    are one form; a slot without a printed form counts under the person's own name.
+    """
+    rows = (
+        Authorship.objects.filter(author=author)
+        .order_by()
+        .values(*Authorship.NAME_FIELDS)
+        .annotate(articles=Count("article", distinct=True))
+    )
+    counts: dict[str, int] = {}
+    for row in rows:
+        articles = row.pop("articles")
+        name = Authorship(**row).printed_name or author.display_name
+        counts[name] = counts.get(name, 0) + articles
+    forms = [NameForm(name, articles) for name, articles in counts.items()]
+    return sorted(forms, key=lambda form: (-form.articles, form.name.casefold(), form.name))
 
 
 def subject_articles(subject: SubjectArea) -> QuerySet[Article]:
@@ -145,6 +225,7 @@ ENTITY_LISTS: tuple[EntityList[Any], ...] = (
         missing="There is no author with the id {}.",
         name=lambda author: author.display_name,
         articles=author_articles,
+        context=lambda author: {"name_forms": name_forms(author)},
     ),
     EntityList(
         kind="keyword",
