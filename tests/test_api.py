@@ -11,7 +11,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
 from catalogue.models import Article
-from catalogue.search.api import AuthorSerializer
+from catalogue.search.api import AuthorSerializer, PersonSerializer
 from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
 
 pytestmark = pytest.mark.django_db
@@ -82,17 +82,25 @@ def test_search_returns_count_results_facets_and_links(client, records):
         (1, "A. C. Del Re", ""),
         (2, "Christoph Flückiger", "0000-0002-1825-0097"),
     ]
-    # Exactly the fields and types the schema's AuthorSerializer declares.
-    declared = AuthorSerializer(records["article"].ordered_authorships, many=True).data
-    assert first["authors"] == json.loads(json.dumps(declared))
+    # Exactly the fields the schema's AuthorSerializer declares.
+    assert set(first["authors"][0]) == set(AuthorSerializer().fields)
+    assert set(first["authors"][0]["person"]) == set(PersonSerializer().fields)
     assert first["authors"][0] == {
         "id": records["second"].pk,
         "position": 1,
         "name": "A. C. Del Re",
         "family_name": "Del Re",
         "given_names": "A. C.",
+        "particle": "",
+        "suffix": "",
+        "corporate_name": "",
         "orcid": "",
         "affiliation": "",
+        "person": {
+            "id": records["second"].pk,
+            "name": "A. C. Del Re",
+            "url": f"http://testserver/authors/{records['second'].pk}/",
+        },
     }
     assert first["journal"] == {
         "id": records["journal"].pk,
@@ -102,7 +110,7 @@ def test_search_returns_count_results_facets_and_links(client, records):
     assert first["keywords"] == [{"id": records["alliance"].pk, "label": "alliance"}]
     assert first["subjects"] == [{"id": records["subject"].pk, "label": "Clinical Psychology"}]
     assert (first["year"], first["month"], first["pages"], first["doi"]) == (
-        2018, 12, "316-340", "10.1037/pst0000172",
+        2018, 12, "316–340", "10.1037/pst0000172",
     )  # fmt: skip
     assert first["highlight"]["title"] == "The <mark>alliance</mark> in adult psychotherapy"
     assert first["score"] > body["results"][1]["score"]
@@ -230,10 +238,11 @@ def test_logged_in_users_cannot_write_either(client, records):
 
 
 def test_search_makes_a_constant_number_of_queries(client, records, django_assert_num_queries):
-    # Generation, results statement, articles, authorships, keywords, subject areas.
-    with django_assert_num_queries(6):
+    # Generation, results statement, articles, authorships, keywords, subject areas,
+    # contributors.
+    with django_assert_num_queries(7):
         _, small = get(client, "/api/articles/", q="psychotherapy")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         _, large = get(client, "/api/articles/", q="alliance")
     assert (small["count"], large["count"]) == (1, 6)
     # Asked again: the index generation, then the cached body.

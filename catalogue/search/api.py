@@ -6,9 +6,11 @@ Read-only for everyone (writes are the admin's and the importer's). The OpenAPI 
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -24,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue import conf, search
-from catalogue.models import Article, OutputType
+from catalogue.models import Article, Authorship, Contributor, ContributorRole, OutputType
 from catalogue.search import FACETS, SORTS, SearchError, SearchResult
 from catalogue.search.cache import cached_body
 from catalogue.search.filters import ArticleFilterSet
@@ -44,17 +46,90 @@ class JournalSerializer(serializers.Serializer):
     issns = serializers.ListField(child=serializers.CharField())
 
 
+class PersonSerializer(serializers.Serializer):
+    """The person (author) a printed name is linked to, under their own display name."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+    url = serializers.CharField(help_text="The person's page.")
+
+
 class AuthorSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="author.pk")
+    """One author slot: the name as the source printed it, and the person it names."""
+
+    id = serializers.IntegerField(source="author.pk", help_text="The person's id.")
     position = serializers.IntegerField()
-    name = serializers.CharField(source="author.display_name")
-    family_name = serializers.CharField(source="author.full_family_name")
-    given_names = serializers.CharField(source="author.given_names")
+    name = serializers.CharField(help_text="The name as printed, in reading order.")
+    family_name = serializers.CharField(help_text="As printed, with its particle.")
+    given_names = serializers.CharField()
+    particle = serializers.CharField()
+    suffix = serializers.CharField()
+    corporate_name = serializers.CharField()
     orcid = serializers.CharField(source="author.orcid")
     affiliation = serializers.CharField()
+    person = PersonSerializer()
+
+    def to_representation(self, authorship: Authorship) -> dict[str, Any]:
+        # By hand: this runs for every author of every result (a generic Serializer walks its
+        # fields and sources each time).
+        author = authorship.author
+        printed = authorship if authorship.has_printed_name else author
+        return {
+            "id": author.pk,
+            "position": authorship.position,
+            "name": authorship.printed_name or author.display_name,
+            "family_name": " ".join(
+                part for part in (printed.particle, printed.family_name) if part
+            ),
+            "given_names": printed.given_names,
+            "particle": printed.particle,
+            "suffix": printed.suffix,
+            "corporate_name": printed.corporate_name,
+            "orcid": author.orcid,
+            "affiliation": authorship.affiliation,
+            "person": {
+                "id": author.pk,
+                "name": author.display_name,
+                "url": self._absolute(author.get_absolute_url()),
+            },
+        }
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
 
-_AUTHOR = AuthorSerializer()
+class ContributorSerializer(serializers.Serializer):
+    """A contributor other than the authors (editor, translator, ...), as printed."""
+
+    role = serializers.ChoiceField(choices=ContributorRole.choices)
+    role_label = serializers.CharField()
+    position = serializers.IntegerField(help_text="1 for the first in this role.")
+    name = serializers.CharField(help_text="The name as printed, in reading order.")
+    family_name = serializers.CharField(help_text="As printed, with its particle.")
+    given_names = serializers.CharField()
+    particle = serializers.CharField()
+    suffix = serializers.CharField()
+    corporate_name = serializers.CharField()
+
+
+_ROLE_ORDER = {role: index for index, role in enumerate(ContributorRole)}
+
+
+def _contributor(contributor: Contributor) -> dict[str, Any]:
+    return {
+        "role": contributor.role,
+        "role_label": contributor.get_role_display(),
+        "position": contributor.position,
+        "name": contributor.printed_name,
+        "family_name": " ".join(
+            part for part in (contributor.particle, contributor.family_name) if part
+        ),
+        "given_names": contributor.given_names,
+        "particle": contributor.particle,
+        "suffix": contributor.suffix,
+        "corporate_name": contributor.corporate_name,
+    }
 
 
 class LabelSerializer(serializers.Serializer):
@@ -79,9 +154,33 @@ class ArticleSerializer(serializers.Serializer):
     month = serializers.IntegerField(allow_null=True)
     day = serializers.IntegerField(allow_null=True)
     state = serializers.CharField()
+    date_text = serializers.CharField(
+        help_text="The date as written when year, month and day cannot say it (“1978/79”)."
+    )
     volume = serializers.CharField()
-    issue = serializers.CharField()
-    pages = serializers.CharField()
+    issue = serializers.CharField(help_text="As printed.")
+    pages = serializers.CharField(help_text="As printed: “311–325”, “E3313–E3322”, “052102”.")
+    article_number = serializers.CharField()
+    number_of_pages = serializers.IntegerField(allow_null=True)
+    book_title = serializers.CharField()
+    chapter = serializers.CharField()
+    edition = serializers.CharField()
+    series = serializers.CharField()
+    series_number = serializers.CharField()
+    place = serializers.CharField(help_text="Place of publication.")
+    isbn = serializers.CharField()
+    report_number = serializers.CharField()
+    genre = serializers.CharField(help_text="Thesis or report type as printed.")
+    howpublished = serializers.CharField()
+    eprint = serializers.CharField()
+    eprint_type = serializers.CharField()
+    eprint_class = serializers.CharField()
+    accessed = serializers.CharField(help_text="When the URL was visited, as written.")
+    citation_key = serializers.CharField(help_text="The key of the entry the record came from.")
+    et_al = serializers.BooleanField(
+        help_text="The author list is incomplete: the source ended it with “and others”."
+    )
+    contributors = serializers.SerializerMethodField()
     language = serializers.CharField()
     language_name = serializers.CharField()
     doi = serializers.CharField()
@@ -107,7 +206,20 @@ class ArticleSerializer(serializers.Serializer):
     def get_authors(self, article: Article) -> list[dict[str, Any]]:
         # One serializer for every result: a nested AuthorSerializer(many=True) per article
         # deep-copied its fields again for each result (a few ms a page).
-        return [_AUTHOR.to_representation(authorship) for authorship in article.ordered_authorships]
+        authors = self._authors
+        return [authors.to_representation(authorship) for authorship in article.ordered_authorships]
+
+    @cached_property
+    def _authors(self) -> AuthorSerializer:
+        return AuthorSerializer(context=self.context)
+
+    @_many(ContributorSerializer)
+    def get_contributors(self, article: Article) -> list[dict[str, Any]]:
+        """Return the contributors by role, then position (uses the prefetch)."""
+        contributors = sorted(
+            article.contributors.all(), key=lambda c: (_ROLE_ORDER.get(c.role, 99), c.position)
+        )
+        return [_contributor(contributor) for contributor in contributors]
 
     @_optional(JournalSerializer)
     def get_journal(self, article: Article) -> dict[str, Any] | None:
@@ -283,6 +395,9 @@ class ArticleListView(APIView):
 
     def _body(self, request: Request, result: SearchResult) -> dict[str, Any]:
         context = {"request": request}
+        # The search loads what a result list shows; the API gives each result's contributors
+        # too: one query for the page.
+        prefetch_related_objects(result.articles, "contributors")
         return {
             "count": result.total,
             "count_is_approximate": not result.total_exact,
@@ -338,7 +453,8 @@ class ArticleListView(APIView):
 
 
 class ArticleDetailView(generics.RetrieveAPIView):
-    """One article with its authors in order, journal, keywords and subject areas."""
+    """One article with its authors (as printed) in order, contributors, journal, keywords
+    and subject areas."""
 
     serializer_class = ArticleSerializer
     queryset = Article.objects.with_related()
