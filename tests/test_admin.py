@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalogue.models import Article, ImportBatch
+from catalogue.models import RECORD_TEXT_FIELDS, Article, ImportBatch
+from catalogue.models.names import PrintedName
 from tests.factories import (
     make_article,
     make_author,
@@ -271,7 +272,9 @@ def test_autocomplete_finds_related_records(
     assert results == expected
 
 
-def article_form_data(article: Article, *, authorships: list[dict]) -> dict:
+def article_form_data(
+    article: Article, *, authorships: list[dict], contributors: list[dict] = ()
+) -> dict:
     """Return the admin change-form POST data for `article` with the given inline rows."""
     data = {
         "title": article.title,
@@ -282,8 +285,7 @@ def article_form_data(article: Article, *, authorships: list[dict]) -> dict:
         "journal": article.journal_id or "",
         "volume": article.volume,
         "issue": article.issue,
-        "first_page": article.first_page or "",
-        "last_page": article.last_page or "",
+        "pages": article.pages,
         "article_number": article.article_number,
         "page_count": article.page_count or "",
         "state": article.state,
@@ -296,15 +298,31 @@ def article_form_data(article: Article, *, authorships: list[dict]) -> dict:
         "keywords": [keyword.pk for keyword in article.keywords.all()],
         "subject_areas": [subject.pk for subject in article.subject_areas.all()],
         "bibliographical_note": article.bibliographical_note,
-        "authorships-TOTAL_FORMS": str(len(authorships)),
-        "authorships-INITIAL_FORMS": str(sum(1 for row in authorships if row.get("id"))),
-        "authorships-MIN_NUM_FORMS": "0",
-        "authorships-MAX_NUM_FORMS": "1000",
+        **{name: getattr(article, name) for name in RECORD_TEXT_FIELDS},
+        "citation_key": article.citation_key,
+        "et_al": "on" if article.et_al else "",
+        **formset_data("authorships", authorships, AUTHORSHIP_KEYS, article),
+        **formset_data("contributors", contributors, CONTRIBUTOR_KEYS, article),
     }
-    for index, row in enumerate(authorships):
-        for key in ["id", "position", "author", "affiliation"]:
-            data[f"authorships-{index}-{key}"] = row.get(key, "")
-        data[f"authorships-{index}-article"] = article.pk
+    return data
+
+
+AUTHORSHIP_KEYS = ["id", "position", "author", *PrintedName.NAME_FIELDS, "affiliation"]
+CONTRIBUTOR_KEYS = ["id", "role", "position", *PrintedName.NAME_FIELDS]
+
+
+def formset_data(prefix: str, rows: list[dict], keys: list[str], article: Article) -> dict:
+    """Return an inline formset's POST data: its management form and one form per row."""
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(sum(1 for row in rows if row.get("id"))),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        for key in keys:
+            data[f"{prefix}-{index}-{key}"] = row.get(key, "")
+        data[f"{prefix}-{index}-article"] = article.pk
     return data
 
 

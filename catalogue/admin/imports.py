@@ -1,0 +1,61 @@
+"""Admin for BibTeX imports: read-only; undo happens on the import history page."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+
+from catalogue.models import ImportBatch, ImportRecord
+
+
+class ImportRecordInline(admin.TabularInline):
+    model = ImportRecord
+    fields = ["line", "key", "action", "article", "similar_to", "title", "et_al", "note"]
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("article", "similar_to")
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Read-only record of every BibTeX import; undo happens on the import history page."""
+
+    list_display = [
+        "pk",
+        "filename",
+        "user",
+        "created",
+        "status",
+        "created_count",
+        "updated_count",
+        "duplicate_count",
+        "probable_duplicate_count",
+        "failed_count",
+    ]
+    list_filter = ["status"]
+    search_fields = ["filename", "checksum"]
+    list_select_related = ["user"]
+    exclude = ["source"]
+    inlines = [ImportRecordInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [field.name for field in self.model._meta.fields if field.name != "source"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def view_on_site(self, obj: ImportBatch) -> str:
+        return reverse("catalogue:import-detail", args=[obj.pk])

@@ -1,0 +1,181 @@
+"""Admin for articles (their authors' name forms, contributors and bibliographic fields),
+journals, keywords and subject areas. People are in `people.py`."""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from catalogue import identifiers
+from catalogue.models import (
+    Article,
+    Authorship,
+    Contributor,
+    Journal,
+    Keyword,
+    SubjectArea,
+)
+
+PRINTED_NAME_FIELDS = ["family_name", "given_names", "particle", "suffix", "corporate_name"]
+NARROW = {"size": 12}
+
+
+class AuthorshipForm(forms.ModelForm):
+    class Meta:
+        model = Authorship
+        fields = ["position", "author", *PRINTED_NAME_FIELDS, "affiliation"]
+        widgets = {
+            "particle": forms.TextInput(attrs={"size": 6}),
+            "suffix": forms.TextInput(attrs={"size": 4}),
+            "given_names": forms.TextInput(attrs=NARROW),
+            "family_name": forms.TextInput(attrs=NARROW),
+            "corporate_name": forms.TextInput(attrs=NARROW),
+            "affiliation": forms.Textarea(attrs={"rows": 1, "cols": 24}),
+        }
+        labels = {"author": "person", "family_name": "printed family name"}
+
+    def clean(self) -> dict:
+        """Fill an empty printed name from the chosen person, so that no slot is nameless."""
+        cleaned = super().clean()
+        author = cleaned.get("author")
+        if author is not None and not any(
+            (cleaned.get(name) or "").strip() for name in PRINTED_NAME_FIELDS
+        ):
+            for name in PRINTED_NAME_FIELDS:
+                cleaned[name] = getattr(author, name) or ""
+        elif cleaned.get("corporate_name") and (
+            cleaned.get("family_name") or cleaned.get("given_names")
+        ):
+            self.add_error(
+                "corporate_name",
+                "A name is either a person's (family and given names) or a corporate name.",
+            )
+        return cleaned
+
+
+class AuthorshipInline(admin.TabularInline):
+    """The authors in order: each slot's name as printed, and the person it names."""
+
+    model = Authorship
+    form = AuthorshipForm
+    autocomplete_fields = ["author"]
+    ordering = ["position"]
+    extra = 1
+    verbose_name = "author"
+    verbose_name_plural = (
+        "authors (the name as the source printed it; leave it empty to use the person's name)"
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Authorship]:
+        """Return the authorships with their people, in position order."""
+        return super().get_queryset(request).select_related("author")
+
+
+class ContributorInline(admin.TabularInline):
+    """Editors, translators, the book's authors, ... in order within each role, as printed."""
+
+    model = Contributor
+    fields = ["role", "position", *PRINTED_NAME_FIELDS]
+    ordering = ["role", "position"]
+    extra = 0
+    verbose_name = "contributor"
+    verbose_name_plural = "contributors (editors, translators, ...; as printed)"
+    formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs=NARROW)}}
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "journal", "year", "output_type", "state"]
+    list_filter = ["output_type", "state", "peer_reviewed", "language"]
+    list_select_related = ["journal"]
+    search_fields = ["title", "doi", "=citation_key"]
+    autocomplete_fields = ["journal", "keywords", "subject_areas"]
+    readonly_fields = ["page_numbers", "created", "updated"]
+    # A URL typed without a scheme means https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    inlines = [AuthorshipInline, ContributorInline]
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["title", "output_type", "peer_reviewed", "abstract", "language"]}),
+        ("Authors", {"fields": ["et_al"]}),
+        (
+            "Publication",
+            {
+                "fields": [
+                    "journal",
+                    "book_title",
+                    ("edition", "chapter"),
+                    ("series", "series_number"),
+                    ("publisher", "place"),
+                    ("volume", "issue"),
+                    ("pages", "page_numbers"),
+                    ("article_number", "page_count"),
+                    "state",
+                    ("year", "month", "day"),
+                    "date_text",
+                ]
+            },
+        ),
+        (
+            "Reports, theses and other publications",
+            {"fields": [("genre", "report_number"), "howpublished"]},
+        ),
+        (
+            "Identifiers",
+            {
+                "fields": [
+                    "doi",
+                    "pmid",
+                    "isbn",
+                    ("url", "accessed"),
+                    ("eprint", "eprint_type", "eprint_class"),
+                    "citation_key",
+                ]
+            },
+        ),
+        ("Classification", {"fields": ["keywords", "subject_areas"]}),
+        ("Notes", {"fields": ["bibliographical_note", "created", "updated"]}),
+    ]
+
+    @admin.display(description="page numbers")
+    def page_numbers(self, article: Article) -> str:
+        """Return the first and last page derived from the printed pages (never typed)."""
+        if article.first_page is None:
+            return "none (the pages are not plain numbers)" if article.pages else "-"
+        if article.last_page and article.last_page != article.first_page:
+            return f"{article.first_page} to {article.last_page}"
+        return str(article.first_page)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Article], search_term: str
+    ) -> tuple[QuerySet[Article], bool]:
+        """Return the title/DOI/key matches, plus the article whose DOI the term is in any form."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        doi = identifiers.normalise_doi(search_term)
+        if identifiers.DOI_PATTERN.match(doi):
+            # A pasted "https://doi.org/10.1037/A0040435" does not contain the stored DOI.
+            results |= queryset.filter(doi=doi)
+        return results, may_have_duplicates
+
+
+@admin.register(Journal)
+class JournalAdmin(admin.ModelAdmin):
+    list_display = ["title", "abbreviated_title", "issn_print", "issn_electronic", "publisher"]
+    search_fields = ["title", "abbreviated_title", "issn_print", "issn_electronic"]
+
+
+@admin.register(Keyword)
+class KeywordAdmin(admin.ModelAdmin):
+    list_display = ["term", "slug"]
+    search_fields = ["term"]
+    prepopulated_fields = {"slug": ["term"]}
+
+
+@admin.register(SubjectArea)
+class SubjectAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "scheme", "parent"]
+    list_filter = ["scheme"]
+    list_select_related = ["parent"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
