@@ -245,16 +245,22 @@ def test_parser_problems_count_as_failed_and_are_kept():
     assert batch.problems[0]["source"] == "f.bib"
 
 
-def test_impossible_dates_and_pages_are_dropped_not_written():
+def test_impossible_dates_are_dropped_and_backward_pages_kept_as_printed_without_numbers():
     batch = run(
-        make_entry(year=2021, month=2, day=30, first_page=20, last_page=10),
+        make_entry(year=2021, month=2, day=30, pages="20–10"),
         make_entry(key="b", line=5, year=99, month=13),
     )
 
     assert counts(batch) == (2, 0, 0, 0, 0)
     first, second = Article.objects.order_by("pk")
     assert (first.year, first.month, first.day) == (2021, 2, None)
-    assert (first.first_page, first.last_page, first.page_count) == (20, None, None)
+    # Pages are kept as printed; numbers (and a count) come only from a plain forward range.
+    assert (first.pages, first.first_page, first.last_page, first.page_count) == (
+        "20–10",
+        None,
+        None,
+        None,
+    )
     assert (second.year, second.month) == (None, None)
 
 
@@ -306,14 +312,17 @@ def test_same_doi_updates_the_existing_record_when_asked(seed):
     record = ImportRecord.objects.get()
     assert record.action == ImportAction.UPDATED
     assert record.previous["fields"]["title"] == old_title
-    assert record.previous["authorships"] == [[1, 1, "", 1]]
+    assert record.previous["authorships"] == [[1, 1, "", 1, "Zilcha-Mano", "Sigal", "", "", ""]]
+    assert record.previous["contributors"] == []
     assert record.previous["keywords"] == [1, 2, 3, 4]
     assert record.previous["subject_areas"] == [2]
 
 
 def test_update_with_nothing_new_is_a_duplicate(seed):
     article = Article.objects.get(pk=3)
+    Article.objects.filter(pk=3).update(citation_key="fluckiger2018")
     entry = make_entry(
+        key="fluckiger2018",
         title=article.title,
         doi=article.doi,
         year=2018,
@@ -331,7 +340,9 @@ def test_update_with_nothing_new_is_a_duplicate(seed):
     assert catalogue_state() == before
 
 
-def test_without_doi_same_title_year_author_and_journal_is_the_same_record():
+def test_without_doi_same_title_year_author_and_journal_is_only_a_probable_duplicate():
+    # The README's rule: probable duplicates are imported and reported, never merged, even in
+    # the same journal (this was merged before issue 14).
     journal = make_journal(title="Psychotherapy Research")
     existing = make_article(
         title="Alliance and outcome: a meta-analysis",
@@ -342,6 +353,7 @@ def test_without_doi_same_title_year_author_and_journal_is_the_same_record():
 
     batch = run(
         make_entry(
+            key="fluckiger2011",
             title="ALLIANCE AND OUTCOME — A Meta-Analysis.",
             year=2011,
             journal_title="psychotherapy research",
@@ -349,9 +361,82 @@ def test_without_doi_same_title_year_author_and_journal_is_the_same_record():
         )
     )
 
-    assert counts(batch) == (0, 0, 1, 0, 0)
-    assert ImportRecord.objects.get().article == existing
-    assert Article.objects.count() == 1
+    assert counts(batch) == (0, 0, 0, 1, 0)
+    record = ImportRecord.objects.get()
+    assert record.similar_to == existing
+    assert record.article != existing
+    assert record.note == (
+        "same title, year and first author, but no DOI tells them apart; "
+        f"resembles article #{existing.pk}"
+    )
+    assert Article.objects.count() == 2
+
+
+def test_without_doi_the_article_imported_from_the_same_key_is_the_same_record():
+    existing = make_article(
+        title="Alliance and outcome: a meta-analysis",
+        year=2011,
+        authors=[make_author(family_name="Flückiger", given_names="Christoph")],
+    )
+    Article.objects.filter(pk=existing.pk).update(citation_key="Fluckiger2011")
+    other = make_article(
+        title="Alliance and outcome: a meta-analysis",
+        year=2011,
+        authors=[make_author(family_name="Fluckiger", given_names="C.")],
+    )
+    batch = ImportBatch.objects.create(
+        filename="old.bib", checksum="0" * 64, size=1, status=ImportStatus.COMPLETED
+    )
+    ImportRecord.objects.create(
+        batch=batch, action=ImportAction.CREATED, article=other, key="older-key"
+    )
+
+    batch = run(
+        make_entry(
+            key="fluckiger2011",  # keys ignore case
+            title="Alliance and Outcome: A Meta-Analysis",
+            year=2011,
+            journal_title="Another Journal",
+            authors=[bibtex.Name(family="Flückiger", given="C.")],
+        ),
+        make_entry(
+            key="older-key",
+            line=9,
+            title="Alliance and outcome, a meta-analysis",
+            year=2011,
+            authors=[bibtex.Name(family="Fluckiger", given="Christoph")],
+        ),
+    )
+
+    assert counts(batch) == (0, 0, 2, 0, 0)
+    records = {record.key: record for record in batch.records.all()}
+    assert records["fluckiger2011"].article == existing
+    assert records["fluckiger2011"].note == (
+        "same title, year, first author and citation key fluckiger2011 as the entry it was "
+        "imported from"
+    )
+    assert records["older-key"].article == other
+    assert Article.objects.count() == 2
+
+
+def test_same_key_but_two_different_dois_is_a_probable_duplicate():
+    existing = make_article(
+        title="Alliance", year=2011, doi="10.1000/a", authors=[make_author(family_name="Roe")]
+    )
+    Article.objects.filter(pk=existing.pk).update(citation_key="roe2011")
+
+    batch = run(
+        make_entry(
+            key="roe2011",
+            title="Alliance",
+            year=2011,
+            doi="10.1000/b",
+            authors=[bibtex.Name(family="Roe")],
+        )
+    )
+
+    assert counts(batch) == (0, 0, 0, 1, 0)
+    assert ImportRecord.objects.get().similar_to == existing
 
 
 def test_same_title_year_author_but_doi_on_one_side_is_a_probable_duplicate():
@@ -404,7 +489,7 @@ def test_same_title_year_author_in_another_journal_is_a_probable_duplicate():
 
     assert counts(batch) == (0, 0, 0, 1, 0)
     assert ImportRecord.objects.get().similar_to == existing
-    assert "the journal differs" in ImportRecord.objects.get().note
+    assert "no DOI tells them apart" in ImportRecord.objects.get().note
 
 
 def test_different_year_or_first_author_is_a_new_record():
@@ -425,25 +510,31 @@ def test_duplicates_inside_one_file_are_reported_against_the_first():
         make_entry(key="nodoi1", line=15, title="No DOI here"),
         make_entry(key="nodoi2", line=22, title="No DOI, here!"),
         make_entry(key="similar", line=29, title="No DOI here", doi="10.1000/other"),
+        make_entry(key="NoDOI1", line=36, title="No DOI here."),
     )
 
-    assert counts(batch) == (2, 0, 2, 1, 0)
+    # nodoi2 was merged into nodoi1 before issue 14: without a DOI it is a probable duplicate;
+    # only the same key again (NoDOI1, keys ignore case) is the same record.
+    assert counts(batch) == (2, 0, 2, 2, 0)
     records = {record.key: record for record in ImportRecord.objects.all()}
     first, no_doi = records["first"].article, records["nodoi1"].article
     assert records["second"].article == first
     assert records["second"].note == (
         "same DOI 10.1000/same as first (line 1) earlier in this import"
     )
-    assert records["nodoi2"].article == no_doi
+    assert records["nodoi2"].similar_to == no_doi
     assert records["similar"].similar_to == no_doi
+    assert records["NoDOI1"].article == no_doi
     lines = [row.as_line() for row in batch.plan.rows() if row.is_suspicious]
     assert lines == [
         "test.bib:8: second: duplicate: same DOI 10.1000/same as first (line 1) earlier in "
         "this import",
-        "test.bib:22: nodoi2: duplicate: same title, year, first author and journal; neither "
-        "has a DOI, as nodoi1 (line 15) earlier in this import",
+        "test.bib:22: nodoi2: probable duplicate: same title, year and first author, but no "
+        "DOI tells them apart; resembles nodoi1 (line 15) earlier in this import",
         "test.bib:29: similar: probable duplicate: same title, year and first author, but only "
         "one of them has a DOI; resembles nodoi1 (line 15) earlier in this import",
+        "test.bib:36: NoDOI1: duplicate: same title, year, first author and citation key "
+        "NoDOI1, as nodoi1 (line 15) earlier in this import",
     ]
 
 
@@ -570,48 +661,58 @@ def test_authors_are_reused_by_name_ignoring_case_accents_and_punctuation():
     assert Author.objects.count() == 3
 
 
-def test_initials_match_a_full_name_only_when_unique():
+def test_initials_never_link_a_name_to_an_existing_person():
+    # Before issue 14 "B. E. Wampold" was linked to a unique "Bruce E. Wampold" and "Del Re,
+    # Anthony C." to "Del Re, A. C.": names are now linked only when the whole form is equal.
     bruce = make_author(family_name="Wampold", given_names="Bruce E.")
-    make_author(family_name="Smith", given_names="John")
-    make_author(family_name="Smith", given_names="Jane")
+    del_re = make_author(family_name="Del Re", given_names="A. C.")
+    john = make_author(family_name="Smith", given_names="John")
+    jane = make_author(family_name="Smith", given_names="Jane")
 
-    run(
+    batch = run(
         make_entry(
             key="a",
             authors=[
                 bibtex.Name(family="Wampold", given="B. E."),
                 bibtex.Name(family="Smith", given="J."),
+                bibtex.Name(family="Del Re", given="Anthony C."),
+                bibtex.Name(family="Wampold", given="Brian"),
             ],
         ),
-        make_entry(key="b", authors=[bibtex.Name(family="Wampold", given="Brian")]),
     )
 
-    first = Article.objects.get(title__endswith="a")
-    authors = [a.author for a in first.ordered_authorships]
-    assert authors[0] == bruce
-    assert authors[1].given_names == "J."  # two Smiths with J.: not guessed, a new author
-    second = Article.objects.get(title__endswith="b")
-    assert second.ordered_authorships[0].author.given_names == "Brian"
-    assert Author.objects.count() == 5
+    article = Article.objects.get()
+    people = [a.author for a in article.ordered_authorships]
+    assert {person.pk for person in people} & {bruce.pk, del_re.pk, john.pk, jane.pk} == set()
+    assert [p.display_name for p in people] == [
+        "B. E. Wampold",
+        "J. Smith",
+        "Anthony C. Del Re",
+        "Brian Wampold",
+    ]
+    assert Author.objects.count() == 8
+    assert batch.plan.items[0].name_doubts == [
+        ("B. E. Wampold", bruce.pk, "Bruce E. Wampold"),
+        ("J. Smith", john.pk, "John Smith"),
+        ("J. Smith", jane.pk, "Jane Smith"),
+        ("Anthony C. Del Re", del_re.pk, "A. C. Del Re"),
+    ]
 
 
-def test_full_name_matches_an_initials_only_author_only_when_no_other_full_name_fits():
-    initials = make_author(family_name="Del Re", given_names="A. C.")
-
-    run(make_entry(authors=[bibtex.Name(family="Del Re", given="Anthony C.")]))
-
-    assert Article.objects.get().ordered_authorships[0].author == initials
-    assert Author.objects.count() == 1
-
-
-def test_authors_created_in_one_import_are_reused_within_it():
-    run(
+def test_forms_differing_only_in_initials_made_in_one_import_are_two_people():
+    # Before issue 14 "N. Novel" was linked to "Nora Novel" created by the same import.
+    batch = run(
         make_entry(key="a", authors=[bibtex.Name(family="Novel", given="Nora")]),
         make_entry(key="b", authors=[bibtex.Name(family="Novel", given="N.")]),
+        make_entry(key="c", authors=[bibtex.Name(family="NOVEL", given="nora")]),
     )
 
-    assert Author.objects.count() == 1
-    assert Authorship.objects.count() == 2
+    assert sorted(Author.objects.values_list("given_names", flat=True)) == ["N.", "Nora"]
+    assert Authorship.objects.count() == 3
+    # Doubts name existing people only (a person made by this import has no page yet).
+    assert [item.name_doubts for item in batch.plan.items] == [[], [], []]
+    printed = Authorship.objects.order_by("article_id").values_list("family_name", "given_names")
+    assert list(printed) == [("Novel", "Nora"), ("Novel", "N."), ("NOVEL", "nora")]
 
 
 def test_author_is_reused_by_orcid_when_the_parser_supplies_one():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,7 +12,14 @@ from django.core.exceptions import ValidationError
 from catalogue import identifiers
 from catalogue.formats import bibtex
 from catalogue.importer.normalise import keyword_key, normalise_title
-from catalogue.models import OutputType, PublicationState
+from catalogue.models import (
+    RECORD_TEXT_FIELDS,
+    Article,
+    ContributorRole,
+    OutputType,
+    PublicationState,
+)
+from catalogue.pages import page_numbers, printed_pages
 
 # A web address as the catalogue links it: a scheme, a host, no spaces. (Django's URLValidator
 # is stricter but costs 50 µs a call, a quarter of the matching time of a large file.)
@@ -21,6 +28,46 @@ _MAX_INT = 2_147_483_647  # PositiveIntegerField on PostgreSQL
 _OUTPUT_TYPES = set(OutputType.values)
 _STATES = set(PublicationState.values)
 _TEXT_LIMITS = {"volume": 50, "issue": 50, "article_number": 50}
+_ROLES = set(ContributorRole.values)
+# Printed name parts and their column lengths (catalogue.models.PrintedName).
+_NAME_LIMITS = (
+    ("family", 255, "A family name"),
+    ("given", 255, "A given name"),
+    ("particle", 50, "A name particle"),
+    ("suffix", 50, "A name suffix"),
+    ("corporate", 500, "An author name"),
+)
+# Record texts an over-long value of would be wrong if cut (identifiers, numbers, dates): left
+# out with a warning. The others (titles, series, places, descriptions) are cut with a warning.
+_DROPPED_WHEN_TOO_LONG = {
+    "edition",
+    "series_number",
+    "isbn",
+    "chapter",
+    "report_number",
+    "eprint",
+    "eprint_type",
+    "eprint_class",
+    "accessed",
+    "date_text",
+}
+_LABELS = {
+    "book_title": "Book title",
+    "series_number": "Number in series",
+    "isbn": "ISBN",
+    "report_number": "Report number",
+    "genre": "Type",
+    "howpublished": "How published",
+    "eprint": "E-print identifier",
+    "eprint_type": "E-print archive",
+    "eprint_class": "E-print class",
+    "accessed": "Access date",
+    "date_text": "Date as written",
+}
+
+
+def _max_length(name: str) -> int:
+    return Article._meta.get_field(name).max_length
 
 
 @dataclass
@@ -33,6 +80,23 @@ class PersonName:
     suffix: str = ""
     corporate: str = ""
     orcid: str = ""
+    # The name exactly as the source printed it, cut to the column lengths: (family, given,
+    # particle, suffix, corporate), the order of PRINTED_COLUMNS. The parts above are the
+    # person's form (a given-only name such as "Plato" moved to the family name).
+    printed: tuple[str, str, str, str, str] = ("", "", "", "", "")
+
+
+# The Authorship/Contributor columns of PersonName.printed, in order.
+PRINTED_COLUMNS = ("family_name", "given_names", "particle", "suffix", "corporate_name")
+
+
+@dataclass
+class ContributorName:
+    """A contributor other than an author: role, 1-based position within the role, printed form."""
+
+    role: str
+    position: int
+    printed: tuple[str, str, str, str, str]
 
 
 @dataclass
@@ -47,6 +111,7 @@ class CleanEntry:
     authors: list[PersonName]
     keywords: list[str]
     warnings: list[str]
+    contributors: list[ContributorName] = field(default_factory=list)
     error: str = ""
 
 
@@ -94,19 +159,30 @@ def clean_entry(entry: bibtex.Entry) -> CleanEntry:
             value = ""
         fields[name] = value
 
-    first, last, count = entry.first_page, entry.last_page, entry.page_count
-    if first is not None and not 0 < first <= _MAX_INT:
-        warnings.append(f"First page {first} is out of range; the pages were left out.")
-        first = last = None
-    if last is not None and (first is None or not first <= last <= _MAX_INT):
-        warnings.append(f"Last page {last} does not follow first page {first}; it was left out.")
-        last = None
+    pages = printed_pages(entry.pages or "")
+    if not pages and entry.first_page:
+        # An entry built with numbers only (not by the parser): print them.
+        last = entry.last_page
+        pages = printed_pages(
+            f"{entry.first_page}-{last}"
+            if last and last != entry.first_page
+            else str(entry.first_page)
+        )
+    limit = _max_length("pages")
+    if len(pages) > limit:
+        warnings.append(
+            f"Pages {pages[:60]!r} are longer than {limit} characters and were left out."
+        )
+        pages = ""
+    # Numbers only from plain numbers ("311–325"), never from "052102", "E3313–E3322" or "xii".
+    first, last = page_numbers(pages)
+    count = entry.page_count
     if count is not None and not 0 < count <= _MAX_INT:
         warnings.append(f"Page count {count} is out of range and was left out.")
         count = None
     if count is None and first and last:
         count = last - first + 1
-    fields.update(first_page=first, last_page=last, page_count=count)
+    fields.update(pages=pages, first_page=first, last_page=last, page_count=count)
 
     year, month, day = entry.year, entry.month, entry.day
     if year is not None and not 1000 <= year <= 2999:
@@ -141,19 +217,40 @@ def clean_entry(entry: bibtex.Entry) -> CleanEntry:
         url = ""
     fields["url"] = url
 
+    for name in RECORD_TEXT_FIELDS:
+        value = (getattr(entry, name, "") or "").strip()
+        limit = _max_length(name)
+        if len(value) > limit:
+            label = _LABELS.get(name, name.replace("_", " ").capitalize())
+            if name in _DROPPED_WHEN_TOO_LONG:
+                warnings.append(
+                    f"{label} {value[:60]!r} is longer than {limit} characters and was left out."
+                )
+                value = ""
+            else:
+                value = _truncate(value, limit, label, warnings)
+        fields[name] = value
+    fields["et_al"] = bool(entry.et_al)
+    fields["citation_key"] = _truncate(
+        entry.key or "", _max_length("citation_key"), "The citation key", warnings
+    )
+
     issns, issn_errors = identifiers.valid_issns(entry.issns)
     warnings.extend(f"ISSN left out: {error}" for error in issn_errors)
 
     authors = []
     for name in entry.authors:
+        printed = _printed(name, warnings)
+        family, given, particle, suffix, corporate = (part.strip() for part in printed)
         person = PersonName(
-            family=_truncate((name.family or "").strip(), 255, "A family name", warnings),
-            given=_truncate((name.given or "").strip(), 255, "A given name", warnings),
-            particle=_truncate((name.particle or "").strip(), 50, "A name particle", warnings),
-            suffix=_truncate((name.suffix or "").strip(), 50, "A name suffix", warnings),
-            corporate=_truncate((name.corporate or "").strip(), 500, "An author name", warnings),
+            family=family,
+            given=given,
+            particle=particle,
+            suffix=suffix,
+            corporate=corporate,
             # The parser's Name may learn ORCIDs (biblatex `orcid` annotations); use them if so.
             orcid=identifiers.normalise_orcid(getattr(name, "orcid", "") or ""),
+            printed=printed,
         )
         if person.orcid:
             try:
@@ -170,6 +267,27 @@ def clean_entry(entry: bibtex.Entry) -> CleanEntry:
             # A single-word name ("Plato") parsed as a given name: keep it as the family name.
             person.family, person.given = person.given, ""
         authors.append(person)
+
+    contributors: list[ContributorName] = []
+    roles = dict(entry.contributors or {})
+    if entry.editors and not roles.get(ContributorRole.EDITOR):
+        roles[ContributorRole.EDITOR] = list(entry.editors)
+    for role, names in roles.items():
+        if role not in _ROLES:
+            warnings.append(f"Contributor role {role!r} is not known; its names were left out.")
+            continue
+        position = 0
+        for name in names:
+            printed = _printed(name, warnings)
+            family, given, particle, suffix, corporate = printed
+            if not (family.strip() or corporate.strip()):
+                if not given.strip():
+                    warnings.append(f"An empty {role} name was left out.")
+                    continue
+                # A contributor needs a family or corporate name: "Plato" as the family name.
+                printed = (given, "", particle, suffix, corporate)
+            position += 1
+            contributors.append(ContributorName(role=role, position=position, printed=printed))
 
     keywords: list[str] = []
     seen: set[str] = set()
@@ -205,10 +323,19 @@ def clean_entry(entry: bibtex.Entry) -> CleanEntry:
         authors=authors,
         keywords=keywords,
         warnings=warnings,
+        contributors=contributors,
     )
     if not title:
         clean.error = "The entry has no title."
     return clean
+
+
+def _printed(name: bibtex.Name, warnings: list[str]) -> tuple[str, str, str, str, str]:
+    """Return a name's parts as printed, each cut (with a warning) to its column's length."""
+    return tuple(  # type: ignore[return-value]
+        _truncate(getattr(name, part) or "", limit, label, warnings)
+        for part, limit, label in _NAME_LIMITS
+    )
 
 
 def _days_in(year: int | None, month: int) -> int:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from catalogue.importer.cleaning import PRINTED_COLUMNS
 from catalogue.importer.common import (
     BULK_BATCH_SIZE,
     FAILED,
@@ -23,6 +24,7 @@ from catalogue.models import (
     Article,
     Author,
     Authorship,
+    Contributor,
     ImportAction,
     ImportBatch,
     ImportRecord,
@@ -33,7 +35,13 @@ from catalogue.models import (
 
 
 def article_snapshots(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Return each article's fields, authorships, keywords and subjects as JSON-ready dicts."""
+    """Return each article's fields, authorships, contributors, keywords and subjects (JSON-ready).
+
+    An authorship is [author id, position, affiliation, id, family, given, particle, suffix,
+    corporate] (its printed name); a contributor [role, position, family, given, particle,
+    suffix, corporate, id]. Snapshots written before printed names existed have authorships
+    of four items and no contributors.
+    """
     snapshots: dict[int, dict[str, Any]] = {}
     for chunk in chunks(list(ids)):
         for row in Article.objects.filter(pk__in=chunk).values("pk", "updated", *ARTICLE_FIELDS):
@@ -43,15 +51,24 @@ def article_snapshots(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
                 "fields": row,
                 "updated": updated.isoformat() if updated else None,
                 "authorships": [],
+                "contributors": [],
                 "keywords": [],
                 "subject_areas": [],
             }
-        for article_id, author_id, position, affiliation, pk in (
+        for article_id, *row in (
             Authorship.objects.filter(article_id__in=chunk)
             .order_by("article_id", "position")
-            .values_list("article_id", "author_id", "position", "affiliation", "pk")
+            .values_list(
+                "article_id", "author_id", "position", "affiliation", "pk", *PRINTED_COLUMNS
+            )
         ):
-            snapshots[article_id]["authorships"].append([author_id, position, affiliation, pk])
+            snapshots[article_id]["authorships"].append(row)
+        for article_id, *row in (
+            Contributor.objects.filter(article_id__in=chunk)
+            .order_by("article_id", "role", "position")
+            .values_list("article_id", "role", "position", *PRINTED_COLUMNS, "pk")
+        ):
+            snapshots[article_id]["contributors"].append(row)
         for through, column, name in (
             (Article.keywords.through, "keyword_id", "keywords"),
             (Article.subject_areas.through, "subjectarea_id", "subject_areas"),
@@ -187,19 +204,45 @@ def _restore(snapshots: dict[int, dict[str, Any]]) -> None:
     keyword_ids = {k for s in snapshots.values() for k in s["keywords"]}
     live_authors = _existing_pks(Author, author_ids)
     live_keywords = _existing_pks(Keyword, keyword_ids)
+    # Snapshots from before contributors were kept say nothing of them: leave those alone.
+    with_contributors = [pk for pk, s in snapshots.items() if "contributors" in s]
     for chunk in chunks(ids):
         Authorship.objects.filter(article_id__in=chunk).delete()
         Article.keywords.through.objects.filter(article_id__in=chunk).delete()
         Article.subject_areas.through.objects.filter(article_id__in=chunk).delete()
-    Authorship.objects.bulk_create(
+    for chunk in chunks(with_contributors):
+        Contributor.objects.filter(article_id__in=chunk).delete()
+    authorships = [
+        # With their old ids, so that the restored rows are the very same.
+        Authorship(pk=row[3], article_id=pk, author_id=row[0], position=row[1], affiliation=row[2])
+        for pk, snapshot in snapshots.items()
+        for row in snapshot["authorships"]
+        if row[0] in live_authors
+    ]
+    names = {row[3]: row[4:9] for snapshot in snapshots.values() for row in snapshot["authorships"]}
+    people = Author.objects.in_bulk(
+        [a.author_id for a in authorships if len(names[a.pk]) < len(PRINTED_COLUMNS)]
+    )
+    for authorship in authorships:
+        printed = names[authorship.pk]
+        if len(printed) == len(PRINTED_COLUMNS):
+            for column, value in zip(PRINTED_COLUMNS, printed, strict=True):
+                setattr(authorship, column, value)
+        else:
+            # An old snapshot: the authorship showed its person's name then.
+            authorship.copy_name_from(people[authorship.author_id])
+    Authorship.objects.bulk_create(authorships, batch_size=BULK_BATCH_SIZE)
+    Contributor.objects.bulk_create(
         [
-            # With their old ids, so that the restored rows are the very same.
-            Authorship(
-                pk=row[3], article_id=pk, author_id=row[0], position=row[1], affiliation=row[2]
+            Contributor(
+                pk=row[7],
+                article_id=pk,
+                role=row[0],
+                position=row[1],
+                **dict(zip(PRINTED_COLUMNS, row[2:7], strict=True)),
             )
             for pk, snapshot in snapshots.items()
-            for row in snapshot["authorships"]
-            if row[0] in live_authors
+            for row in snapshot.get("contributors", ())
         ],
         batch_size=BULK_BATCH_SIZE,
     )

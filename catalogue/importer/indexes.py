@@ -6,12 +6,13 @@ Related records are reused rather than duplicated:
   A new journal gets the entry's ISSNs (print slot first), abbreviation and publisher.
 - Keywords: by term, ignoring case and repeated spaces.
 - Corporate authors: by corporate name, ignoring case, accents and punctuation.
-- Persons: by ORCID when both sides have one; else by family name (with particle) + given names
-  + suffix, ignoring case, accents and punctuation ("Huibers, Marcus J. H." = "HUIBERS, Marcus
-  J.H."). An initials-only form ("Huibers, M. J. H.") is taken for a full form with the same
-  initials, or the other way round, only when exactly one author in the catalogue (or created
-  earlier in the same import) fits; otherwise a new author is created, so that two different
-  people are never merged on initials alone.
+- People: by ORCID when both sides have one; else only when the whole name is the same: family
+  name with particle, given names and suffix, ignoring case, accents, punctuation and spacing
+  ("Huibers, Marcus J. H." = "HUIBERS, Marcus J.H."), matched against each person's own form
+  and the printed forms of their authorships. Never on family name and initials alone: "P
+  Nguyen" and "Patrick Nguyen" are two people until a librarian merges them; the plan notes
+  the resemblance (`PlanItem.name_doubts`) for the preview. A new person takes the printed form
+  as their display name. Every authorship keeps the name as printed whichever person it links.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F, Q
 from django.utils.text import slugify
 
 from catalogue import identifiers
@@ -37,7 +39,16 @@ from catalogue.importer.normalise import (
     normalised_titles,
 )
 from catalogue.importer.plan import NewRow, PlanItem
-from catalogue.models import Article, Author, Authorship, Journal, Keyword, fold
+from catalogue.models import (
+    Article,
+    Author,
+    Authorship,
+    ImportAction,
+    ImportRecord,
+    Journal,
+    Keyword,
+    fold,
+)
 
 
 class JournalIndex:
@@ -115,18 +126,40 @@ _NEW = object()
 
 
 class AuthorIndex:
-    """The catalogue's and this import's authors, found by ORCID, corporate or personal name."""
+    """The catalogue's and this import's people (Author rows), found by ORCID or whole name.
+
+    Besides each person's own form, the printed forms of their authorships that differ from it
+    (a librarian's merge, or forms restored from the import history) name them too.
+    """
 
     def __init__(self) -> None:
         self.by_orcid: dict[str, Any] = {}
         self.by_corporate: dict[str, Any] = {}
         self.by_full: dict[tuple[str, tuple[str, ...], str], Any] = {}
-        self.by_family: dict[tuple[str, str], list[tuple[tuple[str, ...], Any]]] = defaultdict(list)
+        # Existing people by (family key, suffix key): their given-name tokens, id, display name.
+        self.by_family: dict[tuple[str, str], list[tuple[tuple[str, ...], int, str]]] = defaultdict(
+            list
+        )
+        self.doubts: dict[tuple[str, tuple[str, ...], str], list[tuple[int, str]]] = {}
         self.new: list[NewRow] = []
         rows = Author.objects.order_by("pk").values_list(
             "pk", "family_name", "given_names", "particle", "suffix", "corporate_name", "orcid"
         )
         for pk, family, given, particle, suffix, corporate, orcid in rows:
+            name = PersonName(
+                family=family,
+                given=given,
+                particle=particle,
+                suffix=suffix,
+                corporate=corporate,
+                orcid=orcid,
+            )
+            self._add(pk, name)
+            if not corporate:
+                self.by_family[
+                    (family_key(family=family, particle=particle), compact(suffix))
+                ].append((given_tokens(given), pk, _display_name(name)))
+        for pk, family, given, particle, suffix, corporate in _other_printed_forms():
             self._add(
                 pk,
                 PersonName(
@@ -135,7 +168,6 @@ class AuthorIndex:
                     particle=particle,
                     suffix=suffix,
                     corporate=corporate,
-                    orcid=orcid,
                 ),
             )
 
@@ -145,41 +177,19 @@ class AuthorIndex:
         if name.corporate:
             self.by_corporate.setdefault(compact(name.corporate), ref)
             return
-        family = family_key(family=name.family, particle=name.particle)
-        given = given_tokens(name.given)
-        suffix = compact(name.suffix)
-        if (family, given, suffix) not in self.by_full:
-            self.by_full[(family, given, suffix)] = ref
-            self.by_family[(family, suffix)].append((given, ref))
+        self.by_full.setdefault(_full_key(name), ref)
 
-    def _find(self, name: PersonName) -> Any:
+    def find(self, name: PersonName) -> Any:
+        """Return the person whose ORCID or whole normalised name is the name's, else None."""
         if name.orcid and name.orcid in self.by_orcid:
             return self.by_orcid[name.orcid]
         if name.corporate:
             return self.by_corporate.get(compact(name.corporate))
-        family = family_key(family=name.family, particle=name.particle)
-        given = given_tokens(name.given)
-        suffix = compact(name.suffix)
-        exact = self.by_full.get((family, given, suffix))
-        if exact is not None or not given:
-            return exact
-        initials = initials_of(given)
-        same_initials = [
-            (tokens, ref)
-            for tokens, ref in self.by_family.get((family, suffix), ())
-            if tokens and initials_of(tokens) == initials
-        ]
-        if is_initials(given):
-            # "M. J. H." fits one known "Marcus J. H." (or "Marcus J. Henk"): only if unique.
-            candidates = same_initials
-        else:
-            # "Marcus J. H." fits a known "M. J. H." only if no other full name shares it.
-            full_forms = [pair for pair in same_initials if not is_initials(pair[0])]
-            candidates = [] if full_forms else same_initials
-        return candidates[0][1] if len(candidates) == 1 else None
+        return self.by_full.get(_full_key(name))
 
     def get_or_create(self, name: PersonName) -> Any:
-        found = self._find(name)
+        """Return the person the name links to (id or NewRow); a new one takes its form."""
+        found = self.find(name)
         if found is not None:
             return found
         author = NewRow(
@@ -193,6 +203,75 @@ class AuthorIndex:
         self.new.append(author)
         self._add(author, name)
         return author
+
+    def doubts_for(self, name: PersonName, ref: Any) -> list[tuple[int, str]]:
+        """Return the existing people (id, display name) a name resembles only by initials.
+
+        Only for a name that links to no existing person (`ref` is new): same family name (with
+        particle) and suffix, other given names with the same initials, or initials that begin
+        the other's ("P" and "Patrick J."). Never a reason to link them: a note for the preview.
+        """
+        if isinstance(ref, int) or name.corporate:
+            return []
+        key = _full_key(name)
+        if key in self.doubts:
+            return self.doubts[key]
+        family, given, suffix = key
+        found: list[tuple[int, str]] = []
+        if given:
+            initials = initials_of(given)
+            for tokens, pk, display in self.by_family.get((family, suffix), ()):
+                if not tokens or tokens == given:
+                    continue
+                other = initials_of(tokens)
+                if other == initials or (
+                    (is_initials(given) and other.startswith(initials))
+                    or (is_initials(tokens) and initials.startswith(other))
+                ):
+                    found.append((pk, display))
+        self.doubts[key] = found[:_MAX_DOUBTS]
+        return self.doubts[key]
+
+
+# At most this many "possibly the same person as" notes per name (a common "J Smith").
+_MAX_DOUBTS = 5
+
+
+def _full_key(name: PersonName) -> tuple[str, tuple[str, ...], str]:
+    """Return the whole normalised form of a personal name: family with particle, given, suffix."""
+    return (
+        family_key(family=name.family, particle=name.particle),
+        given_tokens(name.given),
+        compact(name.suffix),
+    )
+
+
+def _display_name(name: PersonName) -> str:
+    if name.corporate:
+        return name.corporate
+    family = " ".join(part for part in (name.particle, name.family) if part)
+    text = " ".join(part for part in (name.given, family) if part)
+    return f"{text} {name.suffix}" if name.suffix else text
+
+
+def _other_printed_forms() -> list[tuple[Any, ...]]:
+    """Return (person id, printed parts) of authorships printed otherwise than their person."""
+    differs = (
+        ~Q(family_name=F("author__family_name"))
+        | ~Q(given_names=F("author__given_names"))
+        | ~Q(particle=F("author__particle"))
+        | ~Q(suffix=F("author__suffix"))
+        | ~Q(corporate_name=F("author__corporate_name"))
+    )
+    return list(
+        Authorship.objects.filter(differs)
+        .exclude(family_name="", corporate_name="")
+        .order_by("author_id")
+        .values_list(
+            "author_id", "family_name", "given_names", "particle", "suffix", "corporate_name"
+        )
+        .distinct()
+    )
 
 
 class KeywordIndex:
@@ -230,14 +309,24 @@ class Candidate:
     journal: Any
     article_id: int | None = None
     item: PlanItem | None = None
+    # Folded citation keys of the entries it was imported from (created or updated by).
+    keys: frozenset[str] = frozenset()
 
 
 def first_author_key(authors: Sequence[PersonName]) -> str:
-    """Return the family key of the first author ("" without authors), for duplicate matching."""
+    """Return the family key of the first author as printed ("" without authors)."""
     if not authors:
         return ""
-    first = authors[0]
-    return family_key(family=first.family, particle=first.particle, corporate=first.corporate)
+    family, given, particle, _suffix, corporate = authors[0].printed
+    return printed_family_key(family=family, given=given, particle=particle, corporate=corporate)
+
+
+def printed_family_key(*, family: str, given: str, particle: str, corporate: str) -> str:
+    """Return the duplicate-matching key of a printed name: family with particle, or corporate.
+
+    A single-word name printed as a given name ("Plato") counts as the family name.
+    """
+    return family_key(family=family or given, particle=particle, corporate=corporate)
 
 
 def is_same_container(
@@ -267,43 +356,63 @@ def existing_by_doi(dois: Sequence[str]) -> dict[str, int]:
     return found
 
 
+def key_of(citation_key: str) -> str:
+    """Return a citation key folded for comparison (BibTeX keys ignore case)."""
+    return citation_key.strip().casefold()
+
+
 def existing_by_title(
     keys: set[tuple[str, int | None]],
 ) -> dict[tuple[str, int | None, str], list[Candidate]]:
-    """Return existing articles whose (normalised title, year) is in `keys`, by key."""
+    """Return existing articles whose (normalised title, year) is in `keys`, by key.
+
+    The key is (normalised title, year, first author's printed family name key); each
+    candidate knows the citation keys of the entries it was imported from.
+    """
     years = sorted({year for _, year in keys if year is not None})
-    rows: list[tuple[int, str, int | None, str, int | None]] = []
+    columns = ("pk", "title", "year", "doi", "journal_id", "citation_key")
+    rows: list[tuple[int, str, int | None, str, int | None, str]] = []
     for chunk in chunks(years):
-        rows.extend(
-            Article.objects.filter(year__in=chunk)
-            .order_by()
-            .values_list("pk", "title", "year", "doi", "journal_id")
-        )
+        rows.extend(Article.objects.filter(year__in=chunk).order_by().values_list(*columns))
     if any(year is None for _, year in keys):
-        rows.extend(
-            Article.objects.filter(year__isnull=True)
-            .order_by()
-            .values_list("pk", "title", "year", "doi", "journal_id")
-        )
+        rows.extend(Article.objects.filter(year__isnull=True).order_by().values_list(*columns))
     matching = [
-        (pk, normalise_title(title), year, doi, journal_id)
-        for pk, title, year, doi, journal_id in rows
+        (pk, normalise_title(title), year, doi, journal_id, citation_key)
+        for pk, title, year, doi, journal_id, citation_key in rows
     ]
     matching = [row for row in matching if (row[1], row[2]) in keys]
     first_authors: dict[int, str] = {}
+    entry_keys: dict[int, set[str]] = defaultdict(set)
+    for pk, *_, citation_key in matching:
+        if citation_key:
+            entry_keys[pk].add(key_of(citation_key))
     ids = [row[0] for row in matching]
     for chunk in chunks(ids):
-        for article_id, family, particle, corporate in Authorship.objects.filter(
+        # The printed form: what an entry of the same record prints first.
+        for article_id, family, given, particle, corporate in Authorship.objects.filter(
             article_id__in=chunk, position=1
-        ).values_list(
-            "article_id", "author__family_name", "author__particle", "author__corporate_name"
-        ):
-            first_authors[article_id] = family_key(
-                family=family, particle=particle, corporate=corporate
+        ).values_list("article_id", "family_name", "given_names", "particle", "corporate_name"):
+            first_authors[article_id] = printed_family_key(
+                family=family, given=given, particle=particle, corporate=corporate
             )
+        for article_id, citation_key in (
+            ImportRecord.objects.filter(article_id__in=chunk, action__in=_IMPORTED)
+            .exclude(key="")
+            .values_list("article_id", "key")
+        ):
+            entry_keys[article_id].add(key_of(citation_key))
     index: dict[tuple[str, int | None, str], list[Candidate]] = defaultdict(list)
-    for pk, title_key, year, doi, journal_id in sorted(matching):
+    for pk, title_key, year, doi, journal_id, _ in sorted(matching):
         index[(title_key, year, first_authors.get(pk, ""))].append(
-            Candidate(doi=doi, journal=journal_id, article_id=pk)
+            Candidate(
+                doi=doi,
+                journal=journal_id,
+                article_id=pk,
+                keys=frozenset(entry_keys.get(pk, ())),
+            )
         )
     return index
+
+
+# The import actions that wrote an article from an entry.
+_IMPORTED = [ImportAction.CREATED, ImportAction.UPDATED, ImportAction.PROBABLE_DUPLICATE]

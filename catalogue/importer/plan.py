@@ -40,6 +40,15 @@ class PlanItem:
     fields: dict[str, Any] = field(default_factory=dict)
     journal: Any = None  # existing journal id, NewRow, or None
     authors: list[Any] = field(default_factory=list)  # existing author ids or NewRows
+    # The authors' names as printed (family, given, particle, suffix, corporate), one per author.
+    author_names: list[tuple[str, ...]] = field(default_factory=list)
+    # Updated: the affiliation each author keeps (from the same printed name before), else "".
+    affiliations: list[str] = field(default_factory=list)
+    # Contributors other than authors: (role, position, printed name parts), in source order.
+    contributors: list[tuple[str, int, tuple[str, ...]]] = field(default_factory=list)
+    # Printed names that resemble an existing person only by initials: (printed name, that
+    # person's id, their display name), shown in the preview as "possibly the same person".
+    name_doubts: list[tuple[str, int, str]] = field(default_factory=list)
     keywords: list[Any] = field(default_factory=list)  # existing keyword ids or NewRows
     target_id: int | None = None  # the existing article matched (duplicate, updated)
     similar_to_id: int | None = None  # probable duplicate: the existing article it resembles
@@ -84,6 +93,7 @@ class ReportRow:
     similar_to_id: int | None = None
     in_source: bool = False  # duplicate of / similar to an earlier entry of the same import
     et_al: bool = False
+    name_doubts: list[tuple[str, int, str]] = field(default_factory=list)
 
     @property
     def action_label(self) -> str:
@@ -191,6 +201,7 @@ def _item_row(item: PlanItem) -> ReportRow:
         similar_to_id=item.resembles_id,
         in_source=item.earlier is not None,
         et_al=item.et_al,
+        name_doubts=item.name_doubts,
     )
 
 

@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from catalogue import db
+from catalogue.importer.cleaning import PRINTED_COLUMNS
 from catalogue.importer.common import BULK_BATCH_SIZE, Progress, chunks, pk_of
 from catalogue.importer.plan import ImportPlan, NewRow, PlanItem
 from catalogue.models import (
@@ -17,6 +18,7 @@ from catalogue.models import (
     Article,
     Author,
     Authorship,
+    Contributor,
     ImportAction,
     ImportBatch,
     ImportRecord,
@@ -62,12 +64,27 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
         _write_updates(updated)
     step()
     authorships = [
-        (item.article_id, pk_of(ref), position, "")
+        (item.article_id, pk_of(ref), position, "", *printed)
         for item in created
-        for position, ref in enumerate(item.authors, start=1)
+        for position, (ref, printed) in enumerate(
+            zip(item.authors, item.author_names, strict=True), start=1
+        )
     ]
     authorships.extend(_updated_authorships(updated))
-    insert_values(Authorship, ["article_id", "author_id", "position", "affiliation"], authorships)
+    insert_values(
+        Authorship,
+        ["article_id", "author_id", "position", "affiliation", *PRINTED_COLUMNS],
+        authorships,
+    )
+    insert_values(
+        Contributor,
+        ["article_id", "role", "position", *PRINTED_COLUMNS],
+        [
+            (item.article_id, role, position, *printed)
+            for item in (*created, *updated)
+            for role, position, printed in item.contributors
+        ],
+    )
     step()
     insert_values(
         Article.keywords.through,
@@ -223,6 +240,9 @@ def _write_updates(items: list[PlanItem]) -> None:
     replaced = [item.target_id for item in items if item.authors]
     for chunk in chunks(replaced):
         Authorship.objects.filter(article_id__in=chunk).delete()
+    # An update's contributors are the article's whole new list (roles not in the entry kept).
+    for chunk in chunks([item.target_id for item in items if item.contributors]):
+        Contributor.objects.filter(article_id__in=chunk).delete()
 
 
 def bulk_update_articles(articles: Sequence[Article]) -> None:
@@ -239,9 +259,10 @@ def _updated_authorships(items: list[PlanItem]) -> list[tuple[Any, ...]]:
     for item in items:
         if not item.authors:
             continue
-        affiliations = {row[0]: row[2] for row in item.previous["authorships"]}
         authorships.extend(
-            (item.target_id, pk_of(ref), position, affiliations.get(pk_of(ref), ""))
-            for position, ref in enumerate(item.authors, start=1)
+            (item.target_id, pk_of(ref), position, affiliation, *printed)
+            for position, (ref, affiliation, printed) in enumerate(
+                zip(item.authors, item.affiliations, item.author_names, strict=True), start=1
+            )
         )
     return authorships
