@@ -231,3 +231,19 @@ def test_exit_status_is_0_when_it_ran_even_with_failed_entries(refs, tmp_path):
     assert result.stdout.splitlines()[0] == (
         "created 2, updated 0, duplicates 0, failed 1, probable duplicates 1"
     )
+
+
+def test_names_resembling_a_person_only_by_initials_are_listed(tmp_path):
+    from tests.factories import make_author
+
+    patrick = make_author(family_name="Nguyen", given_names="Patrick")
+    path = tmp_path / "n.bib"
+    path.write_text("@article{n2020, author = {Nguyen, P.}, title = {Speech}, year = 2020}\n")
+
+    out, _ = run_command(str(path))
+
+    assert out.splitlines() == [
+        "created 1, updated 0, duplicates 0, failed 0, probable duplicates 0",
+        f"{path}:1: n2020: P. Nguyen: possibly the same person as Patrick Nguyen "
+        f"(person #{patrick.pk}); merge them after import if so",
+    ]

@@ -461,3 +461,32 @@ def test_failed_import_detail_shows_the_error(client, librarian):
     assert response.status_code == 200
     assert "OperationalError: database is locked (nothing was written)" in response.content.decode()
     assert not ImportRecord.objects.exists()
+
+
+def test_preview_flags_a_name_that_resembles_a_person_only_by_initials(client, librarian):
+    from django.urls import NoReverseMatch
+
+    from tests.factories import make_author
+
+    patrick = make_author(family_name="Nguyen", given_names="Patrick")
+    data = b"@article{n2020, author = {P Nguyen}, title = {Speech}, year = 2020}\n"
+    batch = importer.prepare_import(data=data, filename="n.bib", user=librarian)
+
+    content = client.get(reverse("catalogue:import-detail", args=[batch.pk])).content.decode()
+
+    try:
+        merge = reverse("admin:catalogue_author_merge")
+    except NoReverseMatch:  # the admin's merge page is not mounted in this build
+        merge = "/admin/catalogue/author/merge/"
+    person = reverse("catalogue:author-detail", args=[patrick.pk])
+    assert (
+        f'P Nguyen: possibly the same person as <a href="{person}">Patrick Nguyen</a> '
+        f'(<a href="{merge}?person={patrick.pk}">merge after import</a>)'
+    ) in content
+    # Nothing is linked on initials: confirming makes a second person.
+    client.post(reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "confirm"})
+    article = Article.objects.get(title="Speech")
+    authorship = article.authorships.get()
+    assert authorship.author != patrick
+    assert (authorship.family_name, authorship.given_names) == ("Nguyen", "P")
+    assert authorship.author.display_name == "P Nguyen"

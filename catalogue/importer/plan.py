@@ -110,6 +110,14 @@ class ReportRow:
         """Return the row as `FILE:LINE: KEY: reason` for terminals and logs."""
         return f"{self.source}:{self.line}: {self.key or '(no key)'}: {self.message}"
 
+    def doubt_lines(self) -> list[str]:
+        """Return one `FILE:LINE: KEY: name: possibly the same person as ...` line per doubt."""
+        return [
+            f"{self.source}:{self.line}: {self.key or '(no key)'}: {printed}: possibly the "
+            f"same person as {name} (person #{pk}); merge them after import if so"
+            for printed, pk, name in self.name_doubts
+        ]
+
 
 ROW_LABELS = {
     ImportAction.CREATED: "New",

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -90,6 +91,15 @@ def _render_start(
     return render(request, "catalogue/import_start.html", context, status=status)
 
 
+def person_merge_url() -> str:
+    """Return the admin's page for merging people (takes ?person=ID&person=ID)."""
+    try:
+        return reverse("admin:catalogue_author_merge")
+    except NoReverseMatch:
+        # The admin is not mounted here (or under another name): its usual address.
+        return "/admin/catalogue/author/merge/"
+
+
 def _rows_page(request: HttpRequest, rows: list[importer.ReportRow]) -> dict:
     show = request.GET.get("show", "all")
     if show not in ROW_FILTERS:
@@ -118,7 +128,12 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 {"batch": batch, "error": str(error)},
                 status=400,
             )
-        context = {"batch": batch, "plan": plan, **_rows_page(request, plan.rows())}
+        context = {
+            "batch": batch,
+            "plan": plan,
+            "merge_url": person_merge_url(),
+            **_rows_page(request, plan.rows()),
+        }
         return render(request, "catalogue/import_preview.html", context)
     rows = importer.batch_rows(batch=batch)
     return render(

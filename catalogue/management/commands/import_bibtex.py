@@ -6,8 +6,10 @@ the order given; the summary adds up all files.
 
 Output: a progress bar on stderr when it is a terminal, then on stdout the summary line
 `created N, updated N, duplicates N, failed N, probable duplicates N` and one line per failed or
-suspicious entry, `FILE:LINE: KEY: reason`. Exit status 0 when the import ran (even with failed
-entries); 1 with a one-line message when a file cannot be read at all or an import failed.
+suspicious entry, `FILE:LINE: KEY: reason`, and one per name that resembles an existing person
+only by initials (`FILE:LINE: KEY: P Nguyen: possibly the same person as Patrick Nguyen ...`).
+Exit status 0 when the import ran (even with failed entries); 1 with a one-line message when a
+file cannot be read at all or an import failed.
 """
 
 import time
@@ -113,7 +115,10 @@ class Command(BaseCommand):
             totals["duplicates"] += batch.duplicate_count
             totals["failed"] += batch.failed_count
             totals["probable duplicates"] += batch.probable_duplicate_count
-            lines.extend(row.as_line() for row in batch.plan.rows() if row.is_suspicious)
+            for row in batch.plan.rows():
+                if row.is_suspicious:
+                    lines.append(row.as_line())
+                lines.extend(row.doubt_lines())
             if options["verbosity"] >= 2 and batch.pk:
                 self.stderr.write(f"{path}: import #{batch.pk}")
 
