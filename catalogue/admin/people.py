@@ -136,7 +136,11 @@ class AuthorAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "can_change_people": can_change_people(request)}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description="Merge selected people", permissions=["change", "delete"])
+    def has_people_permission(self, request: HttpRequest) -> bool:
+        # An action's permissions are alternatives: this one needs change and delete both.
+        return can_change_people(request)
+
+    @admin.action(description="Merge selected people", permissions=["people"])
     def merge_selected(self, request: HttpRequest, queryset: QuerySet[Author]):
         ids = sorted(queryset.values_list("pk", flat=True))
         return HttpResponseRedirect(_merge_url(ids))
