@@ -5,10 +5,15 @@
 (`iter_record_batches`, a few queries per batch and no model objects); both go through
 `_record`, so the columns read and the fields derived from them are written down once.
 
-Citation keys are readable and unique within one export: ascii-folded first author family
-name + year ("ZilchaMano2017"), then "ZilchaMano2017a", "ZilchaMano2017b" for the next ones
-with the same base. The same key is the BibTeX key, the RIS `ID`, the CSL-JSON `id` and the
-download's file name.
+Names are the authorships' and contributors' printed forms (what the source printed), not the
+person's display form; an authorship without a printed form (rows written before printed forms
+existed, the synthetic catalogue) shows its person's name.
+
+Citation keys are the stored key of the record's source entry (`Article.citation_key`), else a
+generated one: ascii-folded first author family name + year ("ZilchaMano2017"). Within one
+export a key already used gets a suffix: "ZilchaMano2017a", "ZilchaMano2017b". The same key is
+the BibTeX key, the RIS `ID`, the CSL-JSON `id` and `citation-key`, and the download's file
+name.
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from catalogue import pages as printed
 from catalogue.formats.bibtex import Name
 from catalogue.models import (
     BIBLIOGRAPHIC_FIELDS,
     Article,
     Authorship,
+    Contributor,
+    ContributorRole,
     OutputType,
     PublicationState,
 )
@@ -51,8 +59,9 @@ class ArticleRecord:
     issns: list[str] = field(default_factory=list)
     publisher: str = ""
     volume: str = ""
-    issue: str = ""
-    first_page: int | None = None
+    issue: str = ""  # as printed ("4B", "1–3")
+    pages: str = ""  # as printed, ranges with an en dash ("052102", "E3313–E3322", "123–")
+    first_page: int | None = None  # derived from `pages` when it is plain numbers
     last_page: int | None = None
     article_number: str = ""
     number_of_pages: int | None = None
@@ -60,12 +69,33 @@ class ArticleRecord:
     year: int | None = None
     month: int | None = None
     day: int | None = None
+    date_text: str = ""  # the date as written when year/month/day cannot say it ("1978/79")
     doi: str = ""
     pmid: str = ""
     url: str = ""
     note: str = ""
+    # Books, chapters, reports, theses, e-prints: as printed (models.RECORD_TEXT_FIELDS).
+    book_title: str = ""
+    edition: str = ""
+    series: str = ""
+    series_number: str = ""
+    place: str = ""
+    isbn: str = ""
+    chapter: str = ""
+    report_number: str = ""
+    genre: str = ""
+    howpublished: str = ""
+    eprint: str = ""
+    eprint_type: str = ""
+    eprint_class: str = ""
+    accessed: str = ""
+    citation_key: str = ""  # the source entry's key; "" when the record was made otherwise
     updated: datetime | None = None
     authors: list[Name] = field(default_factory=list)
+    et_al: bool = False  # the source's author list ended with "and others"
+    # Every other contributor by ContributorRole value ("editor", "translator", ...), each list
+    # in the source's order; roles without contributors are absent.
+    contributors: dict[str, list[Name]] = field(default_factory=dict)
     keywords: list[str] = field(default_factory=list)
 
     @classmethod
@@ -79,17 +109,27 @@ class ArticleRecord:
             )
         )
         record.authors = [
-            author_name(authorship.author) for authorship in article.ordered_authorships
+            printed_name(authorship, authorship.author)
+            for authorship in article.ordered_authorships
         ]
+        contributors = sorted(
+            article.contributors.all(),
+            key=lambda contributor: (contributor.role, contributor.position),
+        )
+        for contributor in contributors:
+            record.contributors.setdefault(contributor.role, []).append(printed_name(contributor))
+        record.contributors = _in_role_order(record.contributors)
         record.keywords = [keyword.term for keyword in article.keywords.all()]
         return record
 
     @property
     def page_range(self) -> str:
-        """Return "311-325", a single page "311", or ""."""
-        if self.first_page and self.last_page and self.last_page != self.first_page:
-            return f"{self.first_page}-{self.last_page}"
-        return str(self.first_page) if self.first_page else ""
+        """Return the pages as printed: "311–325", "E3313–E3322", "052102", "123–", or ""."""
+        return self.pages
+
+    def names(self, role: str) -> list[Name]:
+        """Return the contributors in `role` (a ContributorRole value), [] when none."""
+        return self.contributors.get(role, [])
 
     @property
     def is_in_press(self) -> bool:
@@ -111,9 +151,16 @@ _COPIED = tuple(
     if record_field.name in ARTICLE_COLUMNS and record_field.name != "publisher"
 )
 _copied_values = operator.itemgetter(*(ARTICLE_COLUMNS.index(name) for name in _COPIED))
-_PAGE_COUNT, _FIRST_PAGE, _LAST_PAGE, _PUBLISHER, _NOTE = (
+_PAGE_COUNT, _PAGES, _FIRST_PAGE, _LAST_PAGE, _PUBLISHER, _NOTE = (
     ARTICLE_COLUMNS.index(name)
-    for name in ("page_count", "first_page", "last_page", "publisher", "bibliographical_note")
+    for name in (
+        "page_count",
+        "pages",
+        "first_page",
+        "last_page",
+        "publisher",
+        "bibliographical_note",
+    )
 )
 _JOURNAL = len(ARTICLE_COLUMNS)
 
@@ -121,25 +168,30 @@ _JOURNAL = len(ARTICLE_COLUMNS)
 def _record(row: Sequence[Any]) -> ArticleRecord:
     """Return the record of one row of RECORD_COLUMNS values (None for no journal's)."""
     journal_title, abbreviation, issn_print, issn_electronic, journal_publisher = row[_JOURNAL:]
-    page_count = row[_PAGE_COUNT]
-    first_page, last_page = row[_FIRST_PAGE], row[_LAST_PAGE]
-    if not page_count and first_page and last_page:
-        page_count = last_page - first_page + 1
     # Positions, not a dict per row: this runs for every record of a long export.
-    return ArticleRecord(
+    record = ArticleRecord(
         **dict(zip(_COPIED, _copied_values(row), strict=True)),
         journal_title=journal_title or "",
         journal_abbreviation=abbreviation or "",
         issns=[issn for issn in (issn_print, issn_electronic) if issn],
         # A book's or thesis's own publisher, else its journal's.
         publisher=row[_PUBLISHER] or journal_publisher or "",
-        number_of_pages=page_count or None,
         note=row[_NOTE],
     )
+    if not record.pages and row[_FIRST_PAGE]:
+        # Rows written with page numbers only (bulk writers that predate printed pages).
+        first_page, last_page = row[_FIRST_PAGE], row[_LAST_PAGE]
+        record.pages = printed.printed_pages(
+            f"{first_page}-{last_page}"
+            if last_page and last_page != first_page
+            else str(first_page)
+        )
+    record.number_of_pages = row[_PAGE_COUNT] or printed.page_count(record.pages)
+    return record
 
 
 def author_name(author: Any) -> Name:
-    """Return an Author as the record's Name."""
+    """Return a name's five parts (an Author, Authorship or Contributor) as the record's Name."""
     return Name(
         family=author.family_name,
         given=author.given_names,
@@ -149,14 +201,36 @@ def author_name(author: Any) -> Name:
     )
 
 
+def printed_name(printed_form: Any, person: Any = None) -> Name:
+    """Return an authorship's or contributor's printed form, else (none stored) its person's."""
+    if person is not None and not (
+        printed_form.family_name or printed_form.corporate_name or printed_form.given_names
+    ):
+        return author_name(person)
+    return author_name(printed_form)
+
+
+# Roles in their declaration order, so that a record's contributors read the same whichever
+# way it was loaded.
+_ROLE_ORDER = {role.value: index for index, role in enumerate(ContributorRole)}
+
+
+def _in_role_order(contributors: dict[str, list[Name]]) -> dict[str, list[Name]]:
+    if len(contributors) < 2:
+        return contributors
+    return dict(
+        sorted(contributors.items(), key=lambda item: _ROLE_ORDER.get(item[0], len(_ROLE_ORDER)))
+    )
+
+
 def iter_record_batches(
     articles: QuerySet[Article], *, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Iterator[list[ArticleRecord]]:
     """Yield the queryset's articles as lists of up to `batch_size` records, in its order.
 
-    Rows come through `iterator(chunk_size)` (a server-side cursor on PostgreSQL); authors and
-    keywords are fetched with one query each per batch, and no model objects are built, so
-    memory stays flat and the query count grows per batch, not per record.
+    Rows come through `iterator(chunk_size)` (a server-side cursor on PostgreSQL); authors,
+    contributors and keywords are fetched with one query each per batch, and no model objects
+    are built, so memory stays flat and the query count grows per batch, not per record.
     """
     rows = articles.values_list(*RECORD_COLUMNS).iterator(chunk_size=batch_size)
     names: dict[tuple, Name] = {}
@@ -174,22 +248,24 @@ def _records_from_rows(rows: list[tuple], *, names: dict[tuple, Name]) -> list[A
     authorships = (
         Authorship.objects.filter(article_id__in=records)
         .order_by("article_id", "position")
-        .values_list(
-            "article_id",
-            "author__family_name",
-            "author__given_names",
-            "author__particle",
-            "author__suffix",
-            "author__corporate_name",
-        )
+        .values_list("article_id", *_NAME_COLUMNS, *_PERSON_COLUMNS)
     )
     for article_id, *parts in authorships:
-        # Authors recur across articles: one Name per distinct author, shared.
-        key = tuple(parts)
-        name = names.get(key)
-        if name is None:
-            name = names[key] = Name(*parts)
-        records[article_id].authors.append(name)
+        # The printed form; the person's name only where no printed form is stored.
+        key = tuple(parts[:5]) if parts[0] or parts[4] or parts[1] else tuple(parts[5:])
+        records[article_id].authors.append(_shared_name(key, names))
+    contributors = (
+        Contributor.objects.filter(article_id__in=records)
+        .order_by("article_id", "role", "position")
+        .values_list("article_id", "role", *_NAME_COLUMNS)
+    )
+    with_contributors = set()
+    for article_id, role, *parts in contributors:
+        record = records[article_id]
+        record.contributors.setdefault(role, []).append(_shared_name(tuple(parts), names))
+        with_contributors.add(article_id)
+    for article_id in with_contributors:
+        records[article_id].contributors = _in_role_order(records[article_id].contributors)
     keywords = (
         Article.keywords.through.objects.filter(article_id__in=records)
         .order_by("article_id", "keyword__term")
@@ -198,6 +274,19 @@ def _records_from_rows(rows: list[tuple], *, names: dict[tuple, Name]) -> list[A
     for article_id, term in keywords:
         records[article_id].keywords.append(term)
     return list(records.values())
+
+
+# Name parts in Name's order (family, given, particle, suffix, corporate).
+_NAME_COLUMNS = ("family_name", "given_names", "particle", "suffix", "corporate_name")
+_PERSON_COLUMNS = tuple(f"author__{column}" for column in _NAME_COLUMNS)
+
+
+def _shared_name(parts: tuple, names: dict[tuple, Name]) -> Name:
+    # Names recur across articles: one Name per distinct form, shared.
+    name = names.get(parts)
+    if name is None:
+        name = names[parts] = Name(*parts)
+    return name
 
 
 def as_record(article: Article | ArticleRecord) -> ArticleRecord:
@@ -232,7 +321,12 @@ def _ascii_alnum(text: str) -> str:
 
 
 def citation_key(record: ArticleRecord) -> str:
-    """Return the base key: first author's family name (with particle) folded to ASCII + year."""
+    """Return the record's key: the stored key of its source entry, else generated_key."""
+    return record.citation_key or generated_key(record)
+
+
+def generated_key(record: ArticleRecord) -> str:
+    """Return the generated key: first author's family name (with particle) in ASCII + year."""
     name = ""
     if record.authors:
         first = record.authors[0]
@@ -253,14 +347,18 @@ def citation_key(record: ArticleRecord) -> str:
 
 
 class KeyAllocator:
-    """Hands out citation keys unique within one export (a, b, ... z, aa, ab, ... suffixes)."""
+    """Hands out citation keys unique within one export (a, b, ... z, aa, ab, ... suffixes).
+
+    Each record gets its citation_key (stored, else generated) the first time a key is seen;
+    only a key already given out in this export gets a suffix.
+    """
 
     def __init__(self) -> None:
         self._used: set[str] = set()
         self._next_suffix: dict[str, int] = {}
 
     def key(self, record: ArticleRecord) -> str:
-        """Return the record's key: the base key the first time, then suffixed ones."""
+        """Return the record's key: its own the first time, then suffixed ones."""
         base = citation_key(record)
         key = base
         while key in self._used:

@@ -188,8 +188,9 @@ def test_bulk_export_queries_grow_per_batch_not_per_record(client, db, settings,
         response = client.get(f"/journals/{journal.pk}/export/?format={format}")
         chunks = list(response.streaming_content)
 
-    # The journal; the articles' rows; then authors and keywords per batch of 2 (3 batches).
-    assert len(queries) == 1 + 1 + 2 * 3
+    # The journal; the articles' rows; then authors, contributors and keywords per batch of 2
+    # (3 batches).
+    assert len(queries) == 1 + 1 + 3 * 3
     assert len(chunks) == 2 + 3  # opening, one chunk per batch, closing
     text = b"".join(chunks).decode()
     assert text.count("Ada Author") == 0 and len(re.findall(r"Author\d+", text)) >= 10

@@ -210,23 +210,24 @@ def test_bibtex_names_with_particles_suffixes_and_corporate_authors():
         (OutputType.REVIEW, "article", "journal", "publisher"),
         (OutputType.CONFERENCE_PAPER, "inproceedings", "booktitle", "publisher"),
         (OutputType.CHAPTER, "incollection", "booktitle", "publisher"),
-        (OutputType.BOOK, "book", None, "publisher"),
-        (OutputType.REPORT, "techreport", None, "institution"),
-        (OutputType.THESIS, "phdthesis", None, "school"),
-        (OutputType.PREPRINT, "misc", "howpublished", "publisher"),
-        (OutputType.DATASET, "misc", "howpublished", "publisher"),
+        (OutputType.BOOK, "book", "journal", "publisher"),
+        (OutputType.REPORT, "techreport", "journal", "institution"),
+        (OutputType.THESIS, "phdthesis", "journal", "school"),
+        (OutputType.PREPRINT, "unpublished", "journal", "publisher"),
+        (OutputType.DATASET, "dataset", "journal", "publisher"),
+        (OutputType.WEBPAGE, "online", "journal", "publisher"),
+        (OutputType.OTHER, "misc", "journal", "publisher"),
     ],
 )
 def test_bibtex_entry_types(output_type, entry_type, container_field, publisher_field):
+    # A container the catalogue keeps as the journal is `journal` (the parser reads it back
+    # as the journal for every type), or `booktitle` for papers and chapters.
     record = make_record(output_type=output_type, journal_title="Container", publisher="Pub")
     [entry] = parse_bibtex(bibtex_writer.bibtex_entry(record, key="K")).entries
     fields = fields_of(entry)
     assert entry.entry_type == entry_type
     assert fields[publisher_field] == "Pub"
-    if container_field:
-        assert fields[container_field] == "Container"
-    else:
-        assert "Container" not in fields.values()
+    assert fields[container_field] == "Container"
 
 
 def test_bibtex_article_number_pmid_and_in_press():
@@ -238,9 +239,12 @@ def test_bibtex_article_number_pmid_and_in_press():
     )
     [entry] = parse_bibtex(bibtex_writer.bibtex_entry(record, key="K")).entries
     fields = fields_of(entry)
-    assert fields["pages"] == "e0123"
-    assert fields["eprint"] == "28481579"
-    assert fields["eprinttype"] == "pubmed"
+    # An article number is biblatex's `eid`; `pages` holds printed pages only.
+    assert fields["eid"] == "e0123"
+    assert "pages" not in fields
+    # A PMID is its own field unless the record's e-print is that PubMed id.
+    assert fields["pmid"] == "28481579"
+    assert "eprint" not in fields
     assert fields["pubstate"] == "inpress"
     assert fields["note"] == "In press"
     assert "year" not in fields
@@ -414,12 +418,12 @@ def test_streams_are_generators_reading_batch_by_batch(db, stream):
     assert isinstance(chunks, types.GeneratorType)
     with CaptureQueriesContext(connection) as queries:
         next(chunks)  # the opening
-        next(chunks)  # the first batch: its rows, then its authors and keywords
+        next(chunks)  # the first batch: its rows, then its authors, contributors and keywords
         after_one_batch = len(queries)
         next(chunks)
         after_two_batches = len(queries)
-    assert after_one_batch == 3
-    assert after_two_batches == 5
+    assert after_one_batch == 4
+    assert after_two_batches == 7
     rest = list(chunks)
     assert len(rest) == 2  # the third batch and the closing
 

@@ -198,7 +198,7 @@ def test_a_failing_engine_leaves_bibtex_and_ris(client, db, settings):
 
 
 @pytest.mark.parametrize("warm", [False, True])
-def test_article_page_with_the_cite_box_makes_five_queries(
+def test_article_page_with_the_cite_box_makes_six_queries(
     client, db, django_assert_num_queries, warm
 ):
     article = make_article(
@@ -207,9 +207,10 @@ def test_article_page_with_the_cite_box_makes_five_queries(
     if warm:
         client.get(article.get_absolute_url())
 
-    # The article and journal, authorships, keywords, subject areas, citing summaries: the
-    # Cite box and metadata use what is loaded (and the citation cache), never the database.
-    with django_assert_num_queries(5):
+    # The article and journal, authorships, keywords, subject areas, contributors, citing
+    # summaries: the Cite box and metadata use what is loaded (and the citation cache), never
+    # the database.
+    with django_assert_num_queries(6):
         response = client.get(article.get_absolute_url())
 
     assert response.status_code == 200
@@ -434,7 +435,7 @@ def test_coins_decodes_back_to_the_record(client, seed):
         ("rft.issue", "4"),
         ("rft.spage", "316"),
         ("rft.epage", "340"),
-        ("rft.pages", "316-340"),
+        ("rft.pages", "316–340"),  # as printed
         ("rft.pub", "American Psychological Association"),
         ("rft.language", "en"),
         ("rft.issn", "0033-3204"),
@@ -502,7 +503,7 @@ def test_json_ld_describes_the_scholarly_article(client, seed):
             },
         },
     }
-    assert (data["pageStart"], data["pageEnd"], data["pagination"]) == ("316", "340", "316-340")
+    assert (data["pageStart"], data["pageEnd"], data["pagination"]) == ("316", "340", "316–340")
     assert data["sameAs"] == "https://doi.org/10.1037/pst0000172"
     assert data["keywords"] == ["Alliance"]
     assert data["inLanguage"] == "en"

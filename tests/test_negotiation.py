@@ -409,8 +409,9 @@ def test_missing_records_are_404_whatever_the_accept(client, seed, accept):
 
 
 def test_representation_costs_the_article_queries_only(client, seed, django_assert_num_queries):
-    # The article with its journal, then its authorships, keywords and subject areas.
-    with django_assert_num_queries(4):
+    # The article with its journal, then its authorships, keywords, subject areas and
+    # contributors.
+    with django_assert_num_queries(5):
         response = client.get("/articles/1/", HTTP_ACCEPT="application/x-bibtex")
 
     assert response.status_code == 200

@@ -6,9 +6,10 @@ import pytest
 
 from catalogue import records
 from catalogue.formats.bibtex import Name
-from catalogue.models import Article, Journal
-from catalogue.records import ArticleRecord, KeyAllocator, citation_key
-from tests.factories import make_article, make_author, make_journal, make_keyword
+from catalogue.models import Article, Authorship, Contributor, ContributorRole, Journal
+from catalogue.records import ArticleRecord, KeyAllocator, citation_key, generated_key
+from tests.factories import make_article as factories_make_article
+from tests.factories import make_author, make_journal, make_keyword
 
 
 def make_record(**fields) -> ArticleRecord:
@@ -19,8 +20,8 @@ def make_record(**fields) -> ArticleRecord:
 
 
 def test_records_loaded_in_batches_equal_records_from_articles(seed, django_assert_num_queries):
-    # One query for the rows, then authors and keywords once per batch: 2 batches here.
-    with django_assert_num_queries(1 + 2 * 2):
+    # One query for the rows, then authors, contributors and keywords once per batch: 2 batches.
+    with django_assert_num_queries(1 + 3 * 2):
         batches = list(records.iter_record_batches(Article.objects.order_by("pk"), batch_size=2))
     assert [len(batch) for batch in batches] == [2, 1]
     loaded = [record for batch in batches for record in batch]
@@ -91,8 +92,7 @@ def full_article(db) -> Article:
         day=3,
         volume="7",
         issue="2",
-        first_page=11,
-        last_page=20,
+        pages="11–20",
         article_number="e12",
         page_count=12,
         doi="10.1000/full",
@@ -100,9 +100,51 @@ def full_article(db) -> Article:
         url="https://example.org/full",
         bibliographical_note="A note.",
         publisher="Own Press",
+        book_title="The Book",
+        edition="2nd",
+        series="Lecture Notes",
+        series_number="12",
+        place="Berlin",
+        isbn="978-3-16-148410-0",
+        chapter="3",
+        report_number="TR-1",
+        genre="Review",
+        howpublished="Online",
+        eprint="2101.00001",
+        eprint_type="arXiv",
+        eprint_class="cs.CL",
+        accessed="2020-05-01",
+        date_text="2019/20",
+        et_al=True,
+        citation_key="Berg2019",
         authors=[make_author(family_name="Berg", particle="van der", suffix="Jr.")],
         keywords=[make_keyword(term="alliance")],
+        contributors={ContributorRole.EDITOR: [Name(family="Editor", given="Eve")]},
     )
+
+
+def make_article(*, contributors=None, **fields) -> Article:
+    """make_article, plus contributors ({role: [Name, ...]}) and authorships printed as the
+    authors' names (the factory leaves printed forms empty)."""
+    article = factories_make_article(**fields)
+    for authorship in Authorship.objects.filter(article=article).select_related("author"):
+        authorship.copy_name_from(authorship.author)
+        authorship.save()
+    for role, names in (contributors or {}).items():
+        Contributor.objects.bulk_create(
+            Contributor(
+                article=article,
+                role=role,
+                position=position,
+                family_name=name.family,
+                given_names=name.given,
+                particle=name.particle,
+                suffix=name.suffix,
+                corporate_name=name.corporate,
+            )
+            for position, name in enumerate(names, start=1)
+        )
+    return article
 
 
 def test_every_record_field_is_filled_from_an_article(full_article):
@@ -138,3 +180,100 @@ def test_derived_fields_fall_back_as_the_article_does(db):
     [[loaded]] = records.iter_record_batches(Article.objects.filter(pk=bare.pk))
     assert (loaded.journal_title, loaded.issns, loaded.publisher) == ("", [], "")
     assert loaded == ArticleRecord.from_article(bare)
+
+
+# --- Printed names, contributors, pages and keys (issue 14) -------------------------------------
+
+
+def set_printed(article: Article, position: int, **parts) -> None:
+    Authorship.objects.filter(article=article, position=position).update(**parts)
+
+
+def test_authors_are_the_printed_forms_not_the_persons_name(db):
+    person = make_author(family_name="Nguyen", given_names="Patrick")
+    article = make_article(authors=[person, make_author(family_name="Fallon")])
+    set_printed(article, 1, family_name="Nguyen", given_names="P")
+    # An authorship without a printed form (rows from before printed forms) shows its person.
+    set_printed(article, 2, family_name="", given_names="", particle="", suffix="")
+
+    [[loaded]] = records.iter_record_batches(Article.objects.filter(pk=article.pk))
+    from_article = ArticleRecord.from_article(Article.objects.with_related().get(pk=article.pk))
+
+    assert loaded.authors == [Name(family="Nguyen", given="P"), Name(family="Fallon", given="Ada")]
+    assert from_article == loaded
+
+
+def test_contributors_by_role_in_position_order_from_both_sources(db):
+    article = make_article(
+        contributors={
+            ContributorRole.TRANSLATOR: [Name(family="Tr", given="T")],
+            ContributorRole.EDITOR: [
+                Name(family="Berg", given="Jan", particle="van der"),
+                Name(corporate="The Editors"),
+            ],
+        }
+    )
+    [[loaded]] = records.iter_record_batches(Article.objects.filter(pk=article.pk))
+    from_article = ArticleRecord.from_article(Article.objects.with_related().get(pk=article.pk))
+
+    assert loaded.contributors == {
+        "editor": [
+            Name(family="Berg", given="Jan", particle="van der"),
+            Name(corporate="The Editors"),
+        ],
+        "translator": [Name(family="Tr", given="T")],
+    }
+    assert list(loaded.contributors) == list(from_article.contributors) == ["editor", "translator"]
+    assert loaded == from_article
+    assert loaded.names(ContributorRole.EDITOR)[1] == Name(corporate="The Editors")
+    assert loaded.names(ContributorRole.COMPILER) == []
+
+
+@pytest.mark.parametrize(
+    ("pages", "first", "last", "count"),
+    [
+        ("311–325", 311, 325, 15),
+        ("052102", None, None, None),
+        ("E3313–E3322", None, None, None),
+        ("123–", None, None, None),
+        ("xii–xv", None, None, None),
+        ("7", 7, 7, 1),
+    ],
+)
+def test_pages_are_printed_and_counted_only_when_plain_numbers(db, pages, first, last, count):
+    article = make_article(pages=pages)
+    [[loaded]] = records.iter_record_batches(Article.objects.filter(pk=article.pk))
+    assert (loaded.pages, loaded.page_range) == (pages, pages)
+    assert (loaded.first_page, loaded.last_page, loaded.number_of_pages) == (first, last, count)
+
+
+def test_pages_of_rows_written_with_numbers_only_are_printed(db):
+    article = make_article()
+    Article.objects.filter(pk=article.pk).update(pages="", first_page=5, last_page=9)
+    [[loaded]] = records.iter_record_batches(Article.objects.filter(pk=article.pk))
+    assert (loaded.pages, loaded.number_of_pages) == ("5–9", 5)
+
+
+def test_the_stored_key_is_the_key_and_a_generated_one_the_fallback():
+    stored = make_record(
+        citation_key="smith:2020:alliance", authors=[Name(family="Smith")], year=2020
+    )
+    unkeyed = make_record(authors=[Name(family="Smith")], year=2020)
+    assert citation_key(stored) == "smith:2020:alliance"
+    assert generated_key(stored) == citation_key(unkeyed) == "Smith2020"
+
+
+def test_stored_keys_are_suffixed_only_on_a_collision_within_one_export():
+    keys = KeyAllocator()
+    first = make_record(citation_key="Smith2020", authors=[Name(family="Smith")], year=2020)
+    other = make_record(citation_key="Jones:x", authors=[Name(family="Smith")], year=2020)
+    unkeyed = make_record(authors=[Name(family="Smith")], year=2020)
+    assert [keys.key(record) for record in (first, other, first, unkeyed, other)] == [
+        "Smith2020",
+        "Jones:x",
+        "Smith2020a",
+        "Smith2020b",
+        "Jones:xa",
+    ]
+    # A new export starts again.
+    assert KeyAllocator().key(first) == "Smith2020"

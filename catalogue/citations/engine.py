@@ -25,7 +25,7 @@ from catalogue.rich_text import RICH_TEXT_TAG
 
 RENDER_SCRIPT = CSL_DIR / "render.lua"
 # Bump when the output of this package changes for the same input, to retire cached renderings.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 
 class CitationEngineError(RuntimeError):
@@ -104,11 +104,12 @@ def run_engine(jobs: list[dict[str, Any]]) -> list[list[dict]]:
 def make_job(style: CitationStyle, mode: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     """Return one engine job: `items` formatted in `style`, "each" on its own or as a "list"."""
     unused = _INERT_FIELDS - _style_variables(style.path)
+    et_al_limit = _et_al_use_last(style.path)
     job = {
         "style": str(style.path),
         "lang": style.locale,
         "mode": mode,
-        "items": [_compatible_item(item, drop=unused) for item in items],
+        "items": [_compatible_item(item, drop=unused, et_al_limit=et_al_limit) for item in items],
     }
     if mode == "list":
         job["fast_style"] = _style_without_disambiguation(style.path)
@@ -186,9 +187,49 @@ def _protect_segment(segment: str, *, protected: bool) -> str:
     return _CITEPROC_JS_WORD.sub(wrap, segment)
 
 
-def _compatible_item(item: dict[str, Any], *, drop: frozenset[str] = frozenset()) -> dict[str, Any]:
+_ET_AL_USE_LAST = re.compile(r"<bibliography\b[^>]*>")
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+# Joins an open page range's dash to nothing, so that pandoc does not read "123–" as the range
+# "123–123"; output.py removes it from what the engine writes.
+WORD_JOINER = "\u2060"
+_OPEN_RANGE = re.compile(r"[-\u2013]\s*$")
+_OTHERS = {"literal": "others"}
+
+
+@lru_cache(maxsize=64)
+def _et_al_use_last(path: Path) -> tuple[int, int] | None:
+    """Return (et-al-min, et-al-use-first) of a bibliography with et-al-use-last, else None."""
+    match = _ET_AL_USE_LAST.search(path.read_text(encoding="utf-8"))
+    attributes = dict(_ATTRIBUTE.findall(match.group())) if match else {}
+    if attributes.get("et-al-use-last") != "true":
+        return None
+    try:
+        return int(attributes["et-al-min"]), int(attributes["et-al-use-first"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _compatible_item(
+    item: dict[str, Any],
+    *,
+    drop: frozenset[str] = frozenset(),
+    et_al_limit: tuple[int, int] | None = None,
+) -> dict[str, Any]:
     compatible = {key: value for key, value in item.items() if key not in drop}
     for key, value in compatible.items():
         if key.endswith(("title", "title-short")) and isinstance(value, str):
             compatible[key] = _protect_symbol_words(value)
+    authors = compatible.get("author")
+    if et_al_limit and authors and authors[-1] == _OTHERS and len(authors) >= et_al_limit[0]:
+        # An incomplete list long enough for "first names … last name" (APA's 21+) has no
+        # last name to print: the first names and "et al." instead (pandoc would print
+        # "…, et al.others").
+        compatible["author"] = [*authors[: et_al_limit[1]], _OTHERS]
+    issued = compatible.get("issued")
+    if isinstance(issued, dict) and "literal" in issued and "date-parts" in issued:
+        # pandoc prints "n.d." for a date with a literal: the year it was read as instead.
+        compatible["issued"] = {"date-parts": issued["date-parts"]}
+    page = compatible.get("page")
+    if isinstance(page, str) and _OPEN_RANGE.search(page):
+        compatible["page"] = page.rstrip() + WORD_JOINER
     return compatible

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.utils.safestring import mark_safe
 
+from catalogue.citations.engine import WORD_JOINER
+
 FORMATS = ("text", "html")
 
 
@@ -47,6 +49,8 @@ def _inlines(inlines: list[dict], fmt: str, active: frozenset[str] = frozenset()
     for node in inlines:
         kind, content = node["t"], node.get("c")
         if kind == "Str":
+            if WORD_JOINER in content:
+                content = content.replace(WORD_JOINER, "")
             out.append(_escape(content) if fmt == "html" else content)
         elif kind in ("Space", "SoftBreak", "LineBreak"):
             out.append(" ")

@@ -51,8 +51,14 @@ def bibliography_order(articles: QuerySet[Article]) -> QuerySet[Article]:
         Authorship.objects.filter(article=OuterRef("pk"))
         .order_by("position")
         .annotate(
+            # The printed form, as the entries show it; the person's where none is stored.
             sort_name=Lower(
-                Coalesce(NullIf("author__family_name", Value("")), "author__corporate_name")
+                Coalesce(
+                    NullIf("family_name", Value("")),
+                    NullIf("corporate_name", Value("")),
+                    NullIf("author__family_name", Value("")),
+                    "author__corporate_name",
+                )
             )
         )
         .values("sort_name")[:1]

@@ -22,7 +22,8 @@ from catalogue.citations import (
 from catalogue.formats.bibtex import Name
 from catalogue.formats.negotiation import TEXT_FORMAT
 from catalogue.formats.registry import EXPORT_FORMATS
-from catalogue.models import Article, OutputType
+from catalogue.models import Article, ContributorRole, OutputType
+from catalogue.pages import split_range
 from catalogue.records import ArticleRecord, as_record
 from catalogue.rich_text import one_space, plain_text
 
@@ -120,6 +121,21 @@ def _display(name: Name) -> str:
     return f"{text} {one_space(name.suffix)}" if name.suffix else text
 
 
+def _page_ends(record: ArticleRecord) -> tuple[str, str]:
+    """Return the printed first and last page of the record's (first) range, else ("", "")."""
+    if not record.pages:
+        return "", ""
+    return split_range(record.pages.split(",")[0].strip())
+
+
+# Highwire tag of a record's container by output type (the journal's otherwise).
+_CONTAINER_TAGS = {
+    OutputType.CHAPTER: "citation_inbook_title",
+    OutputType.CONFERENCE_PAPER: "citation_conference_title",
+    OutputType.CONFERENCE_ABSTRACT: "citation_conference_title",
+}
+
+
 def highwire_tags(record: ArticleRecord) -> list[tuple[str, str]]:
     """Return the Highwire Press (Google Scholar) `citation_*` meta tags as (name, content).
 
@@ -131,19 +147,29 @@ def highwire_tags(record: ArticleRecord) -> list[tuple[str, str]]:
     date = _date(record, "/")
     if date:
         tags += [("citation_publication_date", date), ("citation_date", date)]
+    container_tag = _CONTAINER_TAGS.get(record.output_type)
+    if container_tag:
+        container = record.journal_title or record.book_title
+        tags.append((container_tag, one_space(plain_text(container))))
+    else:
+        tags.append(("citation_journal_title", one_space(plain_text(record.journal_title))))
+        tags.append(("citation_inbook_title", one_space(plain_text(record.book_title))))
+    first_page, last_page = _page_ends(record)
     tags += [
-        ("citation_journal_title", one_space(plain_text(record.journal_title))),
         ("citation_journal_abbrev", one_space(record.journal_abbreviation)),
         ("citation_publisher", one_space(record.publisher)),
         # Google Scholar reads a thesis's school and a report's institution from these.
         (_INSTITUTION_TAGS.get(record.output_type, ""), one_space(record.publisher)),
         ("citation_volume", record.volume),
         ("citation_issue", record.issue),
-        # An article number stands in for the first page, as PLOS and others publish it.
-        ("citation_firstpage", str(record.first_page or record.article_number or "")),
-        ("citation_lastpage", str(record.last_page or "")),
+        # Pages as printed; an article number stands in for the first page, as PLOS and
+        # others publish it.
+        ("citation_firstpage", first_page or record.article_number),
+        ("citation_lastpage", last_page),
+        ("citation_technical_report_number", record.report_number),
         ("citation_doi", record.doi),
         ("citation_pmid", record.pmid),
+        ("citation_isbn", one_space(record.isbn)),
     ]
     tags += [("citation_issn", issn) for issn in record.issns]
     tags += [("citation_keywords", one_space(term)) for term in record.keywords]
@@ -180,7 +206,7 @@ def coins(record: ArticleRecord) -> str:
     book_genre = _COINS_BOOK_GENRES.get(record.output_type)
     pairs: list[tuple[str, str]] = [("ctx_ver", "Z39.88-2004")]
     title = plain_text(record.title)
-    container = one_space(plain_text(record.journal_title))
+    container = one_space(plain_text(record.journal_title or record.book_title))
     if book_genre:
         pairs += [("rft_val_fmt", "info:ofi/fmt:kev:mtx:book"), ("rft.genre", book_genre)]
         if book_genre == "bookitem":
@@ -201,15 +227,20 @@ def coins(record: ArticleRecord) -> str:
             pairs += [("rft.aulast", one_space(family)), ("rft.aufirst", one_space(first.given))]
             pairs.append(("rft.ausuffix", one_space(first.suffix)))
     pairs += [("rft.au", _display(name)) for name in record.authors]
+    first_page, last_page = _page_ends(record)
     pairs += [
         ("rft.date", _date(record, "-")),
         ("rft.volume", record.volume),
         ("rft.issue", record.issue),
-        ("rft.spage", str(record.first_page or "")),
-        ("rft.epage", str(record.last_page or "")),
-        ("rft.pages", record.page_range),
+        ("rft.spage", first_page),
+        ("rft.epage", last_page),
+        ("rft.pages", record.pages),
         ("rft.artnum", record.article_number),
         ("rft.pub", one_space(record.publisher)),
+        ("rft.place", one_space(record.place)),
+        ("rft.edition", one_space(record.edition)),
+        ("rft.series", one_space(record.series)),
+        ("rft.isbn", one_space(record.isbn)),
         ("rft.language", record.language),
     ]
     if record.issns:
@@ -247,28 +278,37 @@ def json_ld_data(record: ArticleRecord, *, url: str) -> dict[str, Any]:
         "name": plain_text(record.title),
         "headline": plain_text(record.title)[:110],
     }
-    authors = []
-    for name in record.authors:
-        if name.corporate:
-            authors.append({"@type": "Organization", "name": one_space(name.corporate)})
-            continue
-        person = {"@type": "Person", "name": _display(name), "familyName": one_space(name.family)}
-        if name.given:
-            person["givenName"] = one_space(name.given)
-        if name.particle:
-            person["familyName"] = one_space(f"{name.particle} {name.family}")
-        if name.suffix:
-            person["honorificSuffix"] = one_space(name.suffix)
-        authors.append(person)
-    if authors:
-        data["author"] = authors
+    for prop, names in (
+        ("author", record.authors),
+        # A chapter's editors edited its book (isPartOf below).
+        (
+            "editor",
+            record.names(ContributorRole.EDITOR)
+            if record.output_type != OutputType.CHAPTER
+            else [],
+        ),
+        ("translator", record.names(ContributorRole.TRANSLATOR)),
+    ):
+        if names:
+            data[prop] = [_schema_person(name) for name in names]
     date = _date(record, "-")
     if date:
         data["datePublished"] = date
     if record.is_in_press:
         data["creativeWorkStatus"] = "In press"
     container: dict[str, Any] | None = None
-    if record.journal_title:
+    book_title = record.book_title or (
+        record.journal_title if record.output_type == OutputType.CHAPTER else ""
+    )
+    if book_title:
+        book: dict[str, Any] = {"@type": "Book", "name": one_space(plain_text(book_title))}
+        book_editors = record.names(ContributorRole.EDITOR)
+        if record.output_type == OutputType.CHAPTER and book_editors:
+            book["editor"] = [_schema_person(name) for name in book_editors]
+        if record.isbn and record.output_type == OutputType.CHAPTER:
+            book["isbn"] = one_space(record.isbn)
+        data["isPartOf"] = book
+    if record.journal_title and record.output_type != OutputType.CHAPTER:
         container = {"@type": "Periodical", "name": one_space(plain_text(record.journal_title))}
         if record.journal_abbreviation:
             container["alternateName"] = one_space(record.journal_abbreviation)
@@ -289,12 +329,17 @@ def json_ld_data(record: ArticleRecord, *, url: str) -> dict[str, Any]:
                 "isPartOf": container,
             }
         data["isPartOf"] = container
-    if record.first_page:
-        data["pageStart"] = str(record.first_page)
-    if record.last_page:
-        data["pageEnd"] = str(record.last_page)
-    if record.page_range or record.article_number:
-        data["pagination"] = record.page_range or record.article_number
+    first_page, last_page = _page_ends(record)
+    if first_page:
+        data["pageStart"] = first_page
+    if last_page:
+        data["pageEnd"] = last_page
+    if record.pages or record.article_number:
+        data["pagination"] = record.pages or record.article_number
+    if record.isbn and record.output_type != OutputType.CHAPTER:
+        data["isbn"] = one_space(record.isbn)
+    if record.edition:
+        data["bookEdition"] = one_space(record.edition)
     identifiers = []
     if record.doi:
         identifiers.append({"@type": "PropertyValue", "propertyID": "DOI", "value": record.doi})
@@ -310,6 +355,20 @@ def json_ld_data(record: ArticleRecord, *, url: str) -> dict[str, Any]:
     if record.language:
         data["inLanguage"] = record.language
     return data
+
+
+def _schema_person(name: Name) -> dict[str, str]:
+    """Return a printed name as a schema.org Person (or Organization for a corporate name)."""
+    if name.corporate:
+        return {"@type": "Organization", "name": one_space(name.corporate)}
+    person = {"@type": "Person", "name": _display(name), "familyName": one_space(name.family)}
+    if name.given:
+        person["givenName"] = one_space(name.given)
+    if name.particle:
+        person["familyName"] = one_space(f"{name.particle} {name.family}")
+    if name.suffix:
+        person["honorificSuffix"] = one_space(name.suffix)
+    return person
 
 
 def json_ld(record: ArticleRecord, *, url: str) -> SafeString:

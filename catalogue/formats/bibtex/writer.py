@@ -2,8 +2,11 @@
 
 Accented letters stay as they are (biber and bibtexu read UTF-8 directly); LaTeX's special
 characters are escaped, CSL rich text becomes LaTeX commands, and words with capitals in
-titles are braced so styles keep their case. The parser in this package reads it back
-(tests/test_roundtrip.py).
+titles are braced so styles keep their case. The parser in this package reads it back to the
+same record (tests/test_roundtrip.py, tests/test_round_trip.py): names are written in a form
+that parses back to the same parts, `and others` ends an incomplete author list, every output
+type has an entry type that imports as that type, and containers, contributors and the fields
+of books, chapters, reports and theses are written (docs/formats.md, "BibTeX").
 """
 
 from __future__ import annotations
@@ -13,10 +16,15 @@ from functools import lru_cache
 
 from catalogue import identifiers
 from catalogue.formats.bibtex import Name
-from catalogue.models import OutputType, PublicationState
+from catalogue.formats.bibtex.names import parse_names
+from catalogue.models import ContributorRole, OutputType, PublicationState
+from catalogue.pages import EN_DASH, page_count
 from catalogue.records import ArticleRecord
 from catalogue.rich_text import RICH_TEXT_TAG, one_line
 
+# Each output type's entry type; the parser imports each back as that output type
+# (formats/bibtex/fields.py OUTPUT_TYPES), except the journal item kinds (review, editorial,
+# letter, comment: BibTeX has only @article) and conference abstracts (@inproceedings).
 BIBTEX_TYPES = {
     OutputType.ARTICLE: "article",
     OutputType.REVIEW: "article",
@@ -29,19 +37,30 @@ BIBTEX_TYPES = {
     OutputType.CHAPTER: "incollection",
     OutputType.REPORT: "techreport",
     OutputType.THESIS: "phdthesis",
-    OutputType.PREPRINT: "misc",
-    OutputType.DATASET: "misc",
-    OutputType.WEBPAGE: "misc",
+    # @misc with its e-print, as arXiv writes it, else @unpublished (both import as preprints).
+    OutputType.PREPRINT: "unpublished",
+    OutputType.DATASET: "dataset",
+    OutputType.WEBPAGE: "online",
     OutputType.OTHER: "misc",
 }
-# The field that names the container (journal, proceedings, book) per BibTeX type.
-_BIBTEX_CONTAINER = {
-    "article": "journal",
-    "inproceedings": "booktitle",
-    "incollection": "booktitle",
-    "misc": "howpublished",
+# Types whose `booktitle` is the container the catalogue keeps as the journal.
+_BOOKTITLE_CONTAINER = {"inproceedings", "incollection"}
+_BIBTEX_PUBLISHER = {"techreport": "institution", "phdthesis": "school", "mastersthesis": "school"}
+# Name list fields of the contributor roles, in the order they are written. A compiler is
+# biblatex's `editora` with `editoratype = {compiler}`.
+CONTRIBUTOR_FIELDS = {
+    ContributorRole.EDITOR: "editor",
+    ContributorRole.BOOK_AUTHOR: "bookauthor",
+    ContributorRole.TRANSLATOR: "translator",
+    ContributorRole.SERIES_EDITOR: "serieseditor",
+    ContributorRole.COMPILER: "editora",
+    ContributorRole.ANNOTATOR: "annotator",
+    ContributorRole.COMMENTATOR: "commentator",
+    ContributorRole.INTRODUCTION: "introduction",
+    ContributorRole.FOREWORD: "foreword",
+    ContributorRole.AFTERWORD: "afterword",
 }
-_BIBTEX_PUBLISHER = {"techreport": "institution", "phdthesis": "school"}
+_ISO_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?(?:/(?:[0-9]{4}(?:-[0-9]{2}){0,2})?)?")
 MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 _LATEX_REPLACEMENT = {
@@ -153,8 +172,24 @@ def _latex_container(title: str) -> str:
 # one once keeps exports fast.
 @lru_cache(maxsize=65_536)
 def _bibtex_name(name: Name) -> str:
+    """Return the name as BibTeX writes it, in the first form that parses back to `name`.
+
+    "von Last, Jr, First" as BibTeX reads it; where that would split differently (a particle
+    with capitals such as "Van", a family name with a lower-case word, a suffix without given
+    names) the parts are braced, and failing that biblatex's `family=..., prefix=...` form.
+    """
+    candidates = _name_forms(name)
+    for candidate in candidates:
+        parsed, et_al = parse_names(candidate)
+        if parsed == [name] and not et_al:
+            return candidate
+    return candidates[-1]
+
+
+def _name_forms(name: Name) -> list[str]:
     if name.corporate:
-        return "{" + latex_escape(one_line(name.corporate)) + "}"
+        escaped = latex_escape(one_line(name.corporate))
+        return ["{" + escaped + "}", "{{" + escaped + "}}"]
 
     def part(text: str) -> str:
         escaped = latex_escape(one_line(text))
@@ -163,13 +198,40 @@ def _bibtex_name(name: Name) -> str:
             return "{" + escaped + "}"
         return escaped
 
-    last = " ".join(filter(None, [part(name.particle), part(name.family)]))
-    pieces = [last]
-    if name.suffix:
-        pieces.append(part(name.suffix))
-    if name.given or name.suffix:
-        pieces.append(part(name.given))
-    return ", ".join(pieces)
+    def braced(text: str) -> str:
+        return "{" + latex_escape(one_line(text)) + "}" if text else ""
+
+    forms = []
+    for family in (part(name.family), braced(name.family)):
+        last = " ".join(filter(None, [part(name.particle), family]))
+        pieces = [last]
+        if name.suffix:
+            pieces.append(part(name.suffix))
+        if name.given or name.suffix:
+            pieces.append(part(name.given) if name.given else "{}")
+        forms.append(", ".join(pieces))
+    extended = [
+        f"{key}={braced(value)}"
+        for key, value in (
+            ("family", name.family),
+            ("given", name.given),
+            ("prefix", name.particle),
+            ("suffix", name.suffix),
+        )
+        if value
+    ]
+    if name.particle:
+        extended.append("useprefix=true")
+    forms.append(", ".join(extended))
+    return forms
+
+
+def bibtex_names(names: list[Name], *, et_al: bool = False) -> str:
+    """Return a BibTeX name list: the names joined with `and`, `and others` when et_al."""
+    written = [_bibtex_name(name) for name in names]
+    if et_al:
+        written.append("others")
+    return " and ".join(written)
 
 
 def _url_safe(text: str) -> str:
@@ -185,11 +247,47 @@ _PUBSTATES = {
 }
 
 
-def _range_length(record: ArticleRecord) -> int | None:
-    """Return the page count an importer derives from the exported `pages` (None for "7")."""
-    if record.first_page and record.last_page and record.last_page != record.first_page:
-        return record.last_page - record.first_page + 1
-    return None
+def _verbatim(text: str) -> str:
+    # ISBN and e-print fields are never LaTeX-decoded on import: written as they are.
+    return one_line(text).replace("{", "").replace("}", "")
+
+
+def bibtex_pages(pages: str) -> str:
+    """Return printed pages as BibTeX writes them: an en dash as `--` ("E3313--E3322")."""
+    return latex_escape(one_line(pages)).replace(EN_DASH, "--")
+
+
+def _entry_type(record: ArticleRecord) -> str:
+    if record.output_type == OutputType.PREPRINT and record.eprint:
+        return "misc"
+    if record.output_type == OutputType.THESIS and "master" in record.genre.lower():
+        return "mastersthesis"
+    return BIBTEX_TYPES.get(record.output_type, "misc")
+
+
+def _date_fields(record: ArticleRecord) -> list[tuple[str, str]]:
+    """Return the date fields: year, month (macro) and an ISO date when there is a day.
+
+    A date as written (date_text) that is an ISO date or range ("2019-05/2019-06") is written
+    as biblatex's `date`; any other ("1978/79", "300 BC", "c. 1850") as `year`, with the month.
+    """
+    if record.date_text:
+        text = latex_escape(one_line(record.date_text))
+        if _ISO_DATE.fullmatch(record.date_text.strip()):
+            return [("date", "{" + text + "}")]
+        fields = [("year", "{" + text + "}")]
+        if record.month:
+            fields.append(("month", MONTH_MACROS[record.month - 1]))
+        return fields
+    fields = []
+    if record.year:
+        fields.append(("year", "{" + str(record.year) + "}"))
+    if record.year and record.month:
+        fields.append(("month", MONTH_MACROS[record.month - 1]))
+    if record.year and record.month and record.day:
+        # BibTeX has no day: biblatex's ISO date keeps it (year and month stay for BibTeX).
+        fields.append(("date", f"{{{record.year:04d}-{record.month:02d}-{record.day:02d}}}"))
+    return fields
 
 
 def _bibtex_keyword(term: str) -> str:
@@ -200,43 +298,43 @@ def _bibtex_keyword(term: str) -> str:
 
 def bibtex_entry(record: ArticleRecord, *, key: str) -> str:
     """Return one BibTeX entry for the record, with `key` as its citation key."""
-    entry_type = BIBTEX_TYPES.get(record.output_type, "misc")
+    entry_type = _entry_type(record)
     fields: list[tuple[str, str]] = []
 
     def add(name: str, value: str, *, bare: bool = False) -> None:
         if value:
             fields.append((name, value if bare else "{" + value + "}"))
 
-    add("author", " and ".join(_bibtex_name(name) for name in record.authors))
+    if record.authors or record.et_al:
+        add("author", bibtex_names(record.authors, et_al=record.et_al))
+    for role, field_name in CONTRIBUTOR_FIELDS.items():
+        names = record.names(role)
+        if names:
+            add(field_name, bibtex_names(names))
+            if role == ContributorRole.COMPILER:
+                add("editoratype", "compiler")
     add("title", rich_text_to_latex(record.title, protect=True))
-    container = _BIBTEX_CONTAINER.get(entry_type)
-    if container and record.journal_title:
-        add(container, _latex_container(record.journal_title))
-        # biblatex's field for the NLM/ISO 4 abbreviation Vancouver and AMA print.
-        add("shortjournal", _latex_container(record.journal_abbreviation))
-    if record.year:
-        add("year", str(record.year))
-    if record.year and record.month:
-        add("month", MONTH_MACROS[record.month - 1], bare=True)
-    if record.year and record.month and record.day:
-        # BibTeX has no day: biblatex's ISO date keeps it (year and month stay for BibTeX).
-        add("date", f"{record.year:04d}-{record.month:02d}-{record.day:02d}")
+    _add_containers(record, entry_type, add)
+    fields.extend(_date_fields(record))
+    add("edition", latex_escape(one_line(record.edition)))
     add("volume", latex_escape(record.volume))
-    add("number", latex_escape(record.issue))
-    if record.first_page:
-        pages = record.page_range.replace("-", "--")
-    else:
-        pages = latex_escape(record.article_number)
-    add("pages", pages)
-    if record.number_of_pages and record.number_of_pages != _range_length(record):
+    add("series", latex_escape(one_line(record.series)))
+    _add_numbers(record, entry_type, add)
+    add("chapter", latex_escape(one_line(record.chapter)))
+    add("pages", bibtex_pages(record.pages))
+    add("eid", latex_escape(record.article_number))
+    if record.number_of_pages and record.number_of_pages != page_count(record.pages):
         add("pagetotal", str(record.number_of_pages))
+    add("type", latex_escape(one_line(record.genre)))
     add(_BIBTEX_PUBLISHER.get(entry_type, "publisher"), latex_escape(record.publisher))
+    add("address", latex_escape(one_line(record.place)))
+    add("howpublished", latex_escape(one_line(record.howpublished)))
+    add("isbn", _verbatim(record.isbn))
     add("doi", _url_safe(record.doi))
     add("issn", ", ".join(record.issns))
     add("url", _url_safe(record.url))
-    if record.pmid:
-        add("eprint", record.pmid)
-        add("eprinttype", "pubmed")
+    add("urldate", latex_escape(one_line(record.accessed)))
+    _add_eprints(record, add)
     add("abstract", rich_text_to_latex(record.abstract))
     add("keywords", ", ".join(_bibtex_keyword(term) for term in record.keywords))
     if record.language:
@@ -250,3 +348,51 @@ def bibtex_entry(record: ArticleRecord, *, key: str) -> str:
     lines += [f"  {name} = {value}," for name, value in fields]
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _add_containers(record: ArticleRecord, entry_type: str, add) -> None:
+    """Add the journal, proceedings or book the record is in.
+
+    A paper's or chapter's container is kept as the journal and written as `booktitle`; a
+    record's own book title (`book_title`) is `booktitle` for other types, and for a paper or
+    chapter with both, the journal stays `journal`.
+    """
+    journal = _latex_container(record.journal_title) if record.journal_title else ""
+    book_title = _latex_container(record.book_title) if record.book_title else ""
+    if entry_type in _BOOKTITLE_CONTAINER and not book_title:
+        add("booktitle", journal)
+    else:
+        add("journal", journal)
+        add("booktitle", book_title)
+    if journal:
+        # biblatex's field for the NLM/ISO 4 abbreviation Vancouver and AMA print.
+        add("shortjournal", _latex_container(record.journal_abbreviation))
+
+
+def _add_numbers(record: ArticleRecord, entry_type: str, add) -> None:
+    """Add `number`: an article's issue, a report's number, else the number in a series.
+
+    The issue of any other type is biblatex's `issue`.
+    """
+    if entry_type == "article":
+        add("number", latex_escape(record.issue))
+        return
+    number = record.report_number if entry_type == "techreport" else record.series_number
+    add("number", latex_escape(one_line(number)))
+    add("issue", latex_escape(record.issue))
+
+
+def _add_eprints(record: ArticleRecord, add) -> None:
+    """Add the e-print (arXiv id, archive and class) and the PMID.
+
+    The e-print is written as stored: `eprint` with `archiveprefix` (biblatex's
+    `eprinttype = {pubmed}` for a PubMed one) and `primaryclass`. A PMID that is not the
+    e-print is a `pmid` field, which imports as the PMID alone.
+    """
+    pubmed = record.eprint_type.strip().lower() == "pubmed"
+    if record.eprint:
+        add("eprint", _verbatim(record.eprint))
+        add("eprinttype" if pubmed else "archiveprefix", _verbatim(record.eprint_type))
+        add("primaryclass", _verbatim(record.eprint_class))
+    if record.pmid and not (pubmed and record.eprint == record.pmid):
+        add("pmid", record.pmid)
