@@ -491,3 +491,68 @@ def test_undo_of_a_merge_restores_the_facet(nguyens, _empty_cache):
     assert sorted(
         (value.label, value.count) for value in run("nguyen").facets["author"].values
     ) == [("Ada Other", 1), ("P Nguyen", 2), ("Patrick Nguyen", 2)]
+
+
+# The command -------------------------------------------------------------------------------
+
+
+def command(*args: str) -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("merge_people", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_merges_splits_lists_and_undoes(nguyens):
+    before = printed()
+    patrick, p = nguyens.patrick.pk, nguyens.p.pk
+
+    merged = command(str(patrick), str(p))
+    merge = PersonChange.objects.get()
+    assert merged == (
+        f"Change #{merge.pk}: merged P Nguyen (#{p}) into Patrick Nguyen (#{patrick}), "
+        "2 records moved.\n"
+    )
+    split = command("--split", str(patrick), str(ids(nguyens.second)[0]))
+    change = PersonChange.objects.get(kind=PersonChangeKind.SPLIT)
+    assert split == (
+        f"Change #{change.pk}: moved 1 record of Patrick Nguyen (#{patrick}) to "
+        f"P. Nguyen (#{change.other_id}).\n"
+    )
+    listing = command("--list").splitlines()
+    assert [line.split(" ", 3)[3] for line in listing] == [
+        f"{change}, 1 record, in force",
+        f"{merge}, 2 records, in force",
+    ]
+    command("--undo", str(change.pk))
+    command("--undo", str(merge.pk))
+    assert printed() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "Give the person to keep and at least one person to merge."),
+        (("999999", "1"), "There is no person #999999."),
+        (("--undo", "999999"), "There is no person change #999999."),
+        (("--split", "1"), "Give the person and at least one of their authorship ids."),
+    ],
+)
+def test_the_command_reports_errors(nguyens, args, message):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match=message):
+        command(*args)
+
+
+def test_the_command_reports_an_orcid_conflict(nguyens):
+    from django.core.management import CommandError
+
+    Author.objects.filter(pk=nguyens.patrick.pk).update(orcid="0000-0002-1825-0097")
+    Author.objects.filter(pk=nguyens.p.pk).update(orcid="0000-0001-5109-3700")
+
+    with pytest.raises(CommandError, match="different ORCID iDs"):
+        command(str(nguyens.patrick.pk), str(nguyens.p.pk))

@@ -82,13 +82,13 @@ class AuthorAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                name_form_total=_count(Authorship.objects.all(), _printed_form()),
-                record_total=_count(Authorship.objects.all(), "article"),
-            )
+        queryset = super().get_queryset(request)
+        match = request.resolver_match
+        if match is None or match.url_name != "catalogue_author_changelist":
+            return queryset  # autocomplete, the change form: no counts needed
+        return queryset.annotate(
+            name_form_total=_count(Authorship.objects.all(), _printed_form()),
+            record_total=_count(Authorship.objects.all(), "article"),
         )
 
     @admin.display(description="name", ordering="family_name")
