@@ -142,8 +142,14 @@ class AuthorAdmin(admin.ModelAdmin):
 
     @admin.action(description="Merge selected people", permissions=["people"])
     def merge_selected(self, request: HttpRequest, queryset: QuerySet[Author]):
-        ids = sorted(queryset.values_list("pk", flat=True))
-        return HttpResponseRedirect(_merge_url(ids))
+        # The person with the most records comes first, and is the one kept unless changed.
+        ids = (
+            queryset.order_by()
+            .annotate(records=Count("authorships"))
+            .order_by("-records", "pk")
+            .values_list("pk", flat=True)
+        )
+        return HttpResponseRedirect(_merge_url(list(ids)))
 
     def _context(self, request: HttpRequest, title: str, **context) -> dict:
         return {
@@ -249,12 +255,14 @@ def _split(model_admin: AuthorAdmin, request: HttpRequest, person: Author) -> Ht
                 if value in form.authorship_ids:
                     chosen.update(form.authorship_ids)
         name_from = request.POST.get("name_from", "")
+        name_from = int(name_from) if name_from.isdigit() else None
+        for form in forms_:
+            # A form names the new person when any of its chosen records is printed with it.
+            if name_from in form.authorship_ids:
+                name_from = min(chosen & set(form.authorship_ids), default=name_from)
         try:
             change = people.split_person(
-                person=person,
-                authorship_ids=chosen,
-                name_from=int(name_from) if name_from.isdigit() else None,
-                user=request.user,
+                person=person, authorship_ids=chosen, name_from=name_from, user=request.user
             )
         except people.PeopleError as error:
             messages.error(request, str(error))
