@@ -401,3 +401,21 @@ def test_citation_key_is_given_once_and_never_replaced():
 
     assert counts(batch) == (0, 0, 1, 0, 0)
     assert Article.objects.get().citation_key == "first"
+
+
+def test_reimport_with_update_is_stable_when_initials_became_ambiguous_during_the_import():
+    # Before issue 14 "Smith, J." was linked to John (the only J. Smith then); "Jane Smith" made
+    # it ambiguous, so the first re-run moved it to a new person: a spurious update.
+    entries = [
+        make_entry(key="a", line=1, doi="10.1000/a", authors=[N(family="Smith", given="John")]),
+        make_entry(key="b", line=5, doi="10.1000/b", authors=[N(family="Smith", given="J.")]),
+        make_entry(key="c", line=9, doi="10.1000/c", authors=[N(family="Smith", given="Jane")]),
+    ]
+    run(*entries)
+    before = state_with_contributors()
+
+    second = run(*entries, on_duplicate="update")
+
+    assert counts(second) == (0, 0, 3, 0, 0)
+    assert state_with_contributors() == before
+    assert sorted(Author.objects.values_list("given_names", flat=True)) == ["J.", "Jane", "John"]

@@ -45,6 +45,7 @@ from catalogue.models import (
     Authorship,
     ImportAction,
     ImportRecord,
+    ImportStatus,
     Journal,
     Keyword,
     fold,
@@ -389,15 +390,23 @@ def existing_by_title(
     ids = [row[0] for row in matching]
     for chunk in chunks(ids):
         # The printed form: what an entry of the same record prints first.
-        for article_id, family, given, particle, corporate in Authorship.objects.filter(
-            article_id__in=chunk, position=1
-        ).values_list("article_id", "family_name", "given_names", "particle", "corporate_name"):
+        # No ordering: the default one (the article's) would join the article table.
+        for article_id, family, given, particle, corporate in (
+            Authorship.objects.filter(article_id__in=chunk, position=1)
+            .order_by()
+            .values_list("article_id", "family_name", "given_names", "particle", "corporate_name")
+        ):
             first_authors[article_id] = printed_family_key(
                 family=family, given=given, particle=particle, corporate=corporate
             )
         for article_id, citation_key in (
-            ImportRecord.objects.filter(article_id__in=chunk, action__in=_IMPORTED)
+            ImportRecord.objects.filter(
+                article_id__in=chunk,
+                action__in=_IMPORTED,
+                batch__status=ImportStatus.COMPLETED,
+            )
             .exclude(key="")
+            .order_by()
             .values_list("article_id", "key")
         ):
             entry_keys[article_id].add(key_of(citation_key))
