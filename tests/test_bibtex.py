@@ -605,35 +605,44 @@ def test_invalid_doi_warns_and_is_left_empty():
 
 
 @pytest.mark.parametrize(
-    ("pages", "first", "last", "article_number"),
+    ("pages", "printed", "first", "last"),
     [
-        ("{311--325}", 311, 325, ""),
-        ("{311-25}", 311, 325, ""),
-        ("{1198--201}", 1198, 1201, ""),
-        ("{311}", 311, None, ""),
-        ("311", 311, None, ""),
-        ("{pp. 12–14}", 12, 14, ""),
-        ("{e0123}", None, None, "e0123"),
-        ("{aac4716}", None, None, "aac4716"),
-        ("{S12--S15}", None, None, "S12-S15"),
-        ("{7+}", 7, None, ""),
+        ("{311--325}", "311–325", 311, 325),
+        ("{311}", "311", 311, 311),
+        ("311", "311", 311, 311),
+        ("{pp. 12–14}", "12–14", 12, 14),
+        # Issue 14: pages are kept as printed; numbers only from plain numbers, and an
+        # electronic page or article id in `pages` stays pages (no article number).
+        ("{311-25}", "311–25", None, None),
+        ("{1198--201}", "1198–201", None, None),
+        ("{e0123}", "e0123", None, None),
+        ("{aac4716}", "aac4716", None, None),
+        ("{S12--S15}", "S12–S15", None, None),
+        ("{7+}", "7+", None, None),
+        ("{052102}", "052102", None, None),
+        ("{E3313--E3322}", "E3313–E3322", None, None),
+        ("{123--}", "123–", None, None),
+        ("{xii--xv}", "xii–xv", None, None),
+        ("{1, 5--7}", "1, 5–7", None, None),
     ],
 )
-def test_pages(pages, first, last, article_number):
+def test_pages(pages, printed, first, last):
     entry = make_entry(fields={"pages": pages})
-    assert (entry.first_page, entry.last_page, entry.article_number) == (
+    assert (entry.pages, entry.first_page, entry.last_page, entry.article_number) == (
+        printed,
         first,
         last,
-        article_number,
+        "",
     )
     assert entry.warnings == []
 
 
 def test_pages_last_before_first_warns():
     entry = make_entry(fields={"pages": "{325--311}"})
-    assert (entry.first_page, entry.last_page) == (325, None)
+    assert (entry.pages, entry.first_page, entry.last_page) == ("325–311", None, None)
     assert messages(entry) == [
-        "Pages `325-311`: the last page comes before the first; only the first was kept."
+        "Pages `325–311`: the last page comes before the first; kept as printed, "
+        "without page numbers."
     ]
 
 
@@ -643,7 +652,8 @@ def test_pages_last_before_first_warns():
         ({"eid": "{e1002345}"}, "e1002345", ""),
         ({"articleno": "{42}"}, "42", ""),
         ({"article-number": "{115701}", "number": "{3}"}, "115701", "3"),
-        ({"number": "{e0123456}"}, "e0123456", ""),
+        # Issue 14: a number that looks like an article id stays the issue.
+        ({"number": "{e0123456}"}, "", "e0123456"),
         ({"number": "{4}"}, "", "4"),
         ({"number": "{3-4}"}, "", "3-4"),
         ({"issue": "{S1}"}, "", "S1"),
@@ -654,9 +664,10 @@ def test_article_numbers_and_issues(fields, article_number, issue):
     assert (entry.article_number, entry.issue) == (article_number, issue)
 
 
-def test_number_is_an_issue_outside_articles():
+def test_number_of_a_report_is_its_report_number():
+    # Issue 14: a report's `number` is its report number, no longer the issue.
     entry = make_entry(entry_type="techreport", fields={"number": "{TR2001}"})
-    assert (entry.issue, entry.article_number) == ("TR2001", "")
+    assert (entry.report_number, entry.issue, entry.article_number) == ("TR2001", "", "")
 
 
 @pytest.mark.parametrize(("name", "value"), [("numpages", "{12}"), ("pagetotal", "{xii + 300}")])

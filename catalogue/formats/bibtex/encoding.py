@@ -74,14 +74,25 @@ _PREFERRED = [
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Return `data` decoded to text and the encoding used; raise BibTeXError for binary data."""
+    text, encoding, _warnings = decode_bytes_with_warnings(data)
+    return text, encoding
+
+
+def decode_bytes_with_warnings(data: bytes) -> tuple[str, str, list[tuple[int, str]]]:
+    """Return the text, the encoding and (line, message) warnings about the encoding header.
+
+    A header naming an encoding Python does not know, or one the bytes are not in, is
+    not followed: the encoding is detected instead and a warning says so.
+    """
     if not data:
-        return "", "utf-8"
+        return "", "utf-8", []
     for signature, description in _SIGNATURES:
         if data.startswith(signature):
             raise BibTeXError(f"This file does not look like a BibTeX file: {description}.")
-    text, encoding = _decode(data)
+    warnings: list[tuple[int, str]] = []
+    text, encoding = _decode(data, warnings)
     check_text(text)
-    return text, encoding
+    return text, encoding, warnings
 
 
 def check_text(text: str) -> None:
@@ -97,7 +108,7 @@ def check_text(text: str) -> None:
         )
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _decode(data: bytes, warnings: list[tuple[int, str]]) -> tuple[str, str]:
     """Return the text and encoding name, trying BOM, UTF-16 pattern, header, UTF-8, detection."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -123,12 +134,28 @@ def _decode(data: bytes) -> tuple[str, str]:
         # Emacs reads file variables from the first line only (the second after `#!`).
         header = _EMACS_HEADER.search(b"\n".join(head.split(b"\n", 2)[:2]))
     if header:
-        declared = _codec_name(header.group(1).decode("ascii"))
+        written = header.group(1).decode("ascii")
+        line = head.count(b"\n", 0, header.start()) + 1
+        declared = _codec_name(written)
         if declared:
             try:
                 return data.decode(declared), declared
-            except UnicodeDecodeError:
-                pass  # The header lies: detect instead.
+            except UnicodeDecodeError as error:
+                reason = (
+                    f"the file is not in `{written}` (byte {error.start + 1:,} does not fit it)"
+                )
+        else:
+            reason = f"`{written}` is not an encoding the catalogue knows"
+        text, detected = _detect(data)
+        warnings.append(
+            (
+                line,
+                f"The encoding header on line {line} was not followed: {reason}; "
+                f"the file was read as {detected}, detected from its bytes "
+                "(check its accented letters).",
+            )
+        )
+        return text, detected
     return _detect(data)
 
 

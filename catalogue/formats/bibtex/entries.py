@@ -19,12 +19,15 @@ import gc
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import partial
 
 from bibtexparser import model as bibtex_model
 from bibtexparser.splitter import Splitter
 
 from . import fields as readers
-from .encoding import BibTeXError, check_text, decode_bytes
+from . import record_fields
+from .contributors import read_contributors
+from .encoding import BibTeXError, check_text, decode_bytes_with_warnings
 from .latex import latex_to_unicode
 from .names import parse_names_with_warnings
 from .results import Entry, ParseResult, Problem
@@ -89,11 +92,17 @@ def parse_bytes(
     max_nesting: int = MAX_NESTING,
 ) -> ParseResult:
     """Return the entries and problems of a BibTeX file's bytes; BibTeXError if not text."""
-    text, encoding = decode_bytes(data)
+    text, encoding, encoding_warnings = decode_bytes_with_warnings(data)
     result = parse_text(
         text, source=source, max_field_length=max_field_length, max_nesting=max_nesting
     )
     result.encoding = encoding
+    if encoding_warnings:
+        result.problems.extend(
+            Problem(line=line, key="", message=message, severity="warning", source=source)
+            for line, message in encoding_warnings
+        )
+        result.problems.sort(key=lambda problem: problem.line)
     return result
 
 
@@ -487,10 +496,12 @@ class _Parser:
             return ""
         value, undefined, _swallowed = _evaluate(raw, self.macros)
         for macro in undefined:
-            entry.warnings.append(
+            message = (
                 f"`{name} = {macro}` uses the abbreviation `{macro}`, which no @string "
                 "defines: the field was left empty."
             )
+            if message not in entry.warnings:  # a field may be read more than once
+                entry.warnings.append(message)
         if undefined:
             return ""
         return value
@@ -540,8 +551,10 @@ class _Parser:
         entry.note = "; ".join(note for note in notes if note)
 
         journal = get(item, "journal") or get(item, "journaltitle")
+        booktitle_is_journal = False
         if not journal and (entry_type in readers.CONTAINER_TYPES or output_type != "book"):
             journal = get(item, "booktitle")
+            booktitle_is_journal = True
         entry.journal_title = latex_to_unicode(journal, markup=False)
         abbreviation = (
             get(item, "shortjournal") or get(item, "journal-abbrev") or get(item, "journalabbrev")
@@ -557,9 +570,13 @@ class _Parser:
         entry.publisher = latex_to_unicode(publisher, markup=False)
         entry.volume = latex_to_unicode(get(item, "volume"), prose=False, markup=False)
 
-        self._read_numbers(item, entry)
+        field_text = partial(get, item)
+        record_fields.read_numbers(field_text, values, entry, warnings)
         self._read_date(item, entry)
+        record_fields.read_date_text(field_text, values, entry, warnings)
         self._read_identifiers(item, entry)
+        record_fields.read_container_fields(field_text, values, entry, booktitle_is_journal)
+        record_fields.read_eprint(field_text, values, entry)
         if entry.note:
             note, state = readers.split_state_note(entry.note)
             if state and (entry.state == state or entry.year is None):
@@ -582,9 +599,9 @@ class _Parser:
                 get(item, "author")
             )
             warnings.extend(name_warnings)
-        if "editor" in values:
-            entry.editors, _et_al, name_warnings = parse_names_with_warnings(get(item, "editor"))
-            warnings.extend(name_warnings)
+        entry.contributors = read_contributors(field_text, values, warnings)
+        entry.editors = list(entry.contributors.get("editor", ()))
+        record_fields.check_math(field_text, values, warnings)
 
         entry.warnings = [
             Problem(
@@ -597,44 +614,6 @@ class _Parser:
             for message in warnings
         ]
         return entry
-
-    def _read_numbers(self, item: _Pending, entry: Entry) -> None:
-        """Read issue, pages, article number and page count."""
-        get = self._value
-        values = item.values
-        warnings = item.warnings
-        for name in ("eid", "articleno", "article-number"):
-            if name in values:
-                number = latex_to_unicode(get(item, name), prose=False, markup=False)
-                if number:
-                    entry.article_number = number
-                    break
-        issue = latex_to_unicode(
-            get(item, "number") or get(item, "issue"), prose=False, markup=False
-        )
-        if (
-            issue
-            and item.entry_type == "article"
-            and "issue" not in values
-            and readers.is_eid_like(issue)
-            and not entry.article_number
-        ):
-            entry.article_number = issue
-            issue = ""
-        entry.issue = issue
-        if "pages" in values:
-            first, last, number, page_warnings = readers.parse_pages(get(item, "pages"))
-            warnings.extend(page_warnings)
-            entry.first_page, entry.last_page = first, last
-            if number and not entry.article_number:
-                entry.article_number = number
-        for name in ("numpages", "pagetotal"):
-            if name in values:
-                count, count_warnings = readers.parse_count(get(item, name), name)
-                warnings.extend(count_warnings)
-                if count:
-                    entry.page_count = count
-                    break
 
     def _read_date(self, item: _Pending, entry: Entry) -> None:
         """Read year, month, day and publication state (from date, year/month, pubstate)."""

@@ -341,6 +341,50 @@ DIMENSION_COMMANDS = {"raise", "lower", "kern", "hskip", "vskip", "mkern"}
 # Commands whose argument is taken literally, without decoding (\url{a_b%20c}).
 VERBATIM_ARGUMENT = {"url", "path", "doi", "nolinkurl"}
 
+# Commands that only set the font or spacing of math: dropping them loses nothing a
+# reader needs ($\mathrm{sin}\left(x\right)$ reads "sin(x)"). Any other command in math
+# that the tables above do not know ($\frac{a}{b}$, $\mathbb{C}$) cannot be decoded: the
+# math is kept as written, dollars and all, rather than half-decoded ("ab", "C").
+MATH_TRANSPARENT = {
+    "mathrm",
+    "mathsf",
+    "mathtt",
+    "mathnormal",
+    "text",
+    "textrm",
+    "textsf",
+    "texttt",
+    "textnormal",
+    "textup",
+    "mbox",
+    "hbox",
+    "rm",
+    "sf",
+    "tt",
+    "up",
+    "operatorname",
+    "ensuremath",
+    "left",
+    "right",
+    "big",
+    "Big",
+    "bigg",
+    "Bigg",
+    "bigl",
+    "bigr",
+    "Bigl",
+    "Bigr",
+    "displaystyle",
+    "textstyle",
+    "scriptstyle",
+    "limits",
+    "nolimits",
+    "quad",
+    "qquad",
+    "relax",
+    "protect",
+}
+
 _TOKEN = re.compile(
     r"\\([a-zA-Z]+)(\s*)"  # control word, with the spaces TeX swallows after it
     r"|\\(.)"  # control symbol
@@ -433,6 +477,7 @@ def _decode(value: str, prose: bool, markup: bool) -> str:
     tokens = _TOKEN.findall(value)
     count = len(tokens)
     literal_dollars = _literal_dollars(tokens) if "$" in value else set()
+    kept_math = _undecodable_math(tokens, literal_dollars) if math_may_be_kept(value) else {}
 
     stack: list[_Frame] = []
     frame = _Frame()
@@ -494,7 +539,12 @@ def _decode(value: str, prose: bool, markup: bool) -> str:
                     stack.append(frame)
                     frame = opened
             elif symbol == "(" or symbol == ")":
-                math = symbol == "("
+                if index - 1 in kept_math:
+                    end = kept_math[index - 1]
+                    out.append("".join(map(_raw_source, tokens[index - 1 : end + 1])))
+                    index = end + 1
+                else:
+                    math = symbol == "("
             else:
                 out.append(ESCAPES.get(symbol, symbol))
         elif special:
@@ -510,6 +560,10 @@ def _decode(value: str, prose: bool, markup: bool) -> str:
             elif special == "$":
                 if index - 1 in literal_dollars:
                     out.append("$")
+                elif index - 1 in kept_math:
+                    end = kept_math[index - 1]
+                    out.append("".join(map(_raw_source, tokens[index - 1 : end + 1])))
+                    index = end + 1
                 else:
                     math = not math
             elif special == "~":
@@ -582,6 +636,60 @@ def _literal_dollars(tokens: list[tuple[str, ...]]) -> set[int]:
         else:
             position += 2
     return literal
+
+
+def math_may_be_kept(value: str) -> bool:
+    """Return True if `value` may hold math with a command (a cheap test before tokenising)."""
+    return "\\" in value and ("$" in value or "\\(" in value)
+
+
+def undecodable_math(value: str) -> list[str]:
+    """Return the math spans of `value` that are kept as written because they cannot be decoded.
+
+    `$\frob{x}$` and `$\frac{a}{b}$` come back as written; `$\beta$` is decoded and not listed.
+    """
+    if not math_may_be_kept(value):
+        return []
+    tokens = _TOKEN.findall(value)
+    literal_dollars = _literal_dollars(tokens) if "$" in value else set()
+    kept = _undecodable_math(tokens, literal_dollars)
+    return ["".join(map(_raw_source, tokens[start : end + 1])) for start, end in kept.items()]
+
+
+def _undecodable_math(tokens: list[tuple[str, ...]], literal_dollars: set[int]) -> dict[int, int]:
+    """Return {opening token index: closing token index} of math holding an unknown command."""
+    kept: dict[int, int] = {}
+    opening = -1
+    unknown = False
+    for index, (word, _space, symbol, special, _ligature, _text) in enumerate(tokens):
+        delimiter = (special == "$" and index not in literal_dollars) or symbol in ("(", ")")
+        if delimiter:
+            if opening < 0:
+                if symbol != ")":
+                    opening, unknown = index, False
+            elif symbol != "(":
+                if unknown:
+                    kept[opening] = index
+                opening = -1
+        elif opening >= 0 and word and not unknown:
+            unknown = not (
+                word in SYMBOLS
+                or word in LETTERS
+                or word in ACCENTS
+                or word in WRAPPERS
+                or word in MATH_TRANSPARENT
+            )
+    return kept
+
+
+def _raw_source(token: tuple[str, ...]) -> str:
+    """Return the exact source text of one token."""
+    word, space, symbol, special, ligature, text = token
+    if word:
+        return f"\\{word}{space}"
+    if symbol:
+        return f"\\{symbol}"
+    return special or ligature or text
 
 
 def _take_accent_argument(

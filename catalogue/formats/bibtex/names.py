@@ -134,6 +134,10 @@ def _split_parts(name: str) -> list[list[str]]:
     while index < length:
         char = name[index]
         if char == "\\" and index + 1 < length:
+            if depth == 0 and name[index + 1].isspace():
+                # A control space (`A. L.\ Thiele`) separates words, as in BibTeX.
+                index += 1
+                continue
             # Escapes stay in the word: `Ne\~{s}et\~{r}il` has no tie in it.
             word.append(name[index : index + 2])
             index += 2
