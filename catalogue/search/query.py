@@ -32,6 +32,9 @@ STOP_WORDS = frozenset(
 _WORD_CHARACTER = re.compile(r"\w", re.UNICODE)
 # Punctuation a reader may type around a word: kept inside ("covid-19", "e.coli").
 _EDGE_PUNCTUATION = re.compile(r"^[^\w]+|[^\w]+$", re.UNICODE)
+# A colon or underscore between letters or digits: the index splits the word there, as in the
+# citation keys Knuth:1984:TB and smith_2019 (see Term.in_order).
+_JOINED_PARTS = re.compile(r"[^\W_][:_]+[^\W_]", re.UNICODE)
 
 
 class QueryError(ValueError):
@@ -47,6 +50,17 @@ class Term:
 
     def __str__(self) -> str:
         return f'"{self.text}"' if self.phrase else self.text
+
+    @property
+    def in_order(self) -> bool:
+        """Whether the term's words must match next to each other, in order.
+
+        True for a "phrase", and for a word whose parts are joined by ':' or '_', which both
+        indexes split into several words: a citation key such as Knuth:1984:TB then matches
+        the record whose key it is, not every record with the words Knuth, 1984 and TB
+        somewhere (SQLite's FTS5 matches any word it splits as a phrase anyway).
+        """
+        return self.phrase or _JOINED_PARTS.search(self.text) is not None
 
 
 @dataclass(frozen=True)

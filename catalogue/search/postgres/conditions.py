@@ -25,15 +25,16 @@ COLUMNS: dict[str, tuple[str, bool, str]] = {
 
 
 def _term(term: Term, *, positions: bool = True) -> Fragment:
-    function = "phraseto_tsquery" if term.phrase and positions else "plainto_tsquery"
+    function = "phraseto_tsquery" if term.in_order and positions else "plainto_tsquery"
     return Fragment(f"{function}('catalogue', %s)", [term.text])
 
 
 def tsquery(query: Query, *, positions: bool = True) -> Fragment:
     """Return a tsquery expression for `query` (every group, none of the excluded terms).
 
-    Without `positions`, phrases become all of their words: the candidates the GIN index
-    finds without reading a document (a phrase is then checked on each candidate's document).
+    Without `positions`, phrases (and words matched as phrases, Term.in_order) become all of
+    their words: the candidates the GIN index finds without reading a document (a phrase is
+    then checked on each candidate's document).
     """
     groups = [
         Fragment("(") + join((_term(t, positions=positions) for t in group), " || ") + Fragment(")")
@@ -47,8 +48,11 @@ def tsquery(query: Query, *, positions: bool = True) -> Fragment:
 
 
 def has_phrase(query: Query) -> bool:
-    """Return whether `query` has a quoted phrase (its candidates need their documents read)."""
-    return any(term.phrase for term in query.terms)
+    """Return whether `query` has a phrase (its candidates need their documents read).
+
+    A quoted phrase, or a word matched as one (Term.in_order: a key such as Knuth:1984:TB).
+    """
+    return any(term.in_order for term in query.terms)
 
 
 # --- Conditions ----------------------------------------------------------------------------------
