@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -344,6 +345,18 @@ def generated_key(record: ArticleRecord) -> str:
     else:
         year = "ND"
     return name + year
+
+
+_UNSAFE_IN_FILE_NAMES = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def file_stem(key: str) -> str:
+    """Return a citation key as a download's file name stem ("smith:2020/a" -> "smith-2020-a").
+
+    Stored keys are whatever the source used; a file name keeps ASCII letters, digits, dots,
+    hyphens and underscores.
+    """
+    return _UNSAFE_IN_FILE_NAMES.sub("-", key).strip("-.") or "record"
 
 
 class KeyAllocator:

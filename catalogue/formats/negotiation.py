@@ -23,7 +23,7 @@ from catalogue.citations import (
 )
 from catalogue.formats.registry import EXPORT_FORMATS, ExportFormat
 from catalogue.models import Article
-from catalogue.records import as_record, citation_key
+from catalogue.records import as_record, citation_key, file_stem
 
 HTML = "text/html"
 BIBLIOGRAPHY = "text/x-bibliography"
@@ -260,7 +260,7 @@ def representation_response(article: Article, wanted: Representation) -> HttpRes
     A formatted entry is text/x-bibliography for Accept and text/plain for ?format=text.
     """
     record = as_record(article)
-    key = citation_key(record)
+    key = file_stem(citation_key(record))
     disposition = "attachment" if wanted.from_query else "inline"
     if wanted.kind == "export":
         export = wanted.export

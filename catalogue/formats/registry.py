@@ -25,6 +25,7 @@ from catalogue.records import (
     KeyAllocator,
     as_record,
     citation_key,
+    file_stem,
     record_batches,
 )
 
@@ -61,7 +62,9 @@ class ExportFormat:
 
     def filename(self, article: Article | ArticleRecord | None = None) -> str:
         """Return the download file name: "<key>.<ext>" for one article, else "catalogue-export"."""
-        base = citation_key(as_record(article)) if article is not None else EXPORT_BASENAME
+        if article is None:
+            return f"{EXPORT_BASENAME}.{self.extension}"
+        base = file_stem(citation_key(as_record(article)))
         return f"{base}.{self.extension}"
 
     def render(self, article: Article | ArticleRecord) -> str:
