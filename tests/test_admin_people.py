@@ -3,6 +3,7 @@ changes list with its undo action, permissions and CSRF; and the article form's 
 and contributors."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.test import Client
@@ -186,6 +187,8 @@ def test_merging_through_the_admin(librarian_client, nguyens):
         removed,
         "librarian",
     )
+    history = LogEntry.objects.get(object_id=str(nguyens.patrick.pk))
+    assert history.get_change_message() == "Merged P Nguyen into this person."
 
 
 def test_merging_keeps_the_chosen_person(librarian_client, nguyens):

@@ -230,6 +230,7 @@ class AuthorAdmin(admin.ModelAdmin):
             messages.error(request, str(error))
             return back
         moved = sum(len(change.authorship_ids) for change in changes)
+        self.log_change(request, kept, f"Merged {names} into this person.")
         messages.success(
             request,
             f"Merged {names} into {kept.display_name}: {moved} record{'s' if moved != 1 else ''} "
@@ -269,6 +270,8 @@ def _split(model_admin: AuthorAdmin, request: HttpRequest, person: Author) -> Ht
             return HttpResponseRedirect(request.path)
         split_off = Author.objects.get(pk=change.other_id)
         count = len(change.authorship_ids)
+        model_admin.log_change(request, person, f"Split records off to #{split_off.pk}.")
+        model_admin.log_addition(request, split_off, f"Split off from #{person.pk}.")
         messages.success(
             request,
             f"Moved {count} record{'s' if count != 1 else ''} of {person.display_name} to a new "
