@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,7 @@ _LABELS = {
 }
 
 
+@functools.cache
 def _max_length(name: str) -> int:
     return Article._meta.get_field(name).max_length
 
