@@ -2,6 +2,7 @@
 fields, people linked only on the whole name, updates that write only what differs, undo."""
 
 import pytest
+from django.utils import timezone
 
 from catalogue import importer
 from catalogue.formats import bibtex
@@ -12,6 +13,8 @@ from catalogue.models import (
     Contributor,
     ImportAction,
     ImportRecord,
+    PersonChange,
+    PersonChangeKind,
 )
 from tests.factories import make_article, make_author
 from tests.test_importer import catalogue_state, counts, make_entry, run
@@ -228,12 +231,20 @@ def test_same_name_in_other_spellings_links_the_same_person():
 def test_a_printed_form_a_librarian_merged_links_its_person_again():
     patrick = make_author(family_name="Nguyen", given_names="Patrick")
     make_article(authors=[(patrick, {"given_names": "P"})])
+    merge = PersonChange.objects.create(kind=PersonChangeKind.MERGE, person=patrick, other_id=99)
 
-    batch = run(make_entry(authors=[N(family="Nguyen", given="P")]))
+    batch = run(make_entry(key="a", authors=[N(family="Nguyen", given="P")]))
 
-    assert Authorship.objects.filter(article__title__startswith="A study").get().author == patrick
+    assert Authorship.objects.get(article__citation_key="a").author == patrick
     assert batch.plan.items[0].name_doubts == []
     assert Author.objects.count() == 1
+
+    # An undone merge no longer speaks for the form: a new person, and a doubt.
+    PersonChange.objects.filter(pk=merge.pk).update(undone=timezone.now())
+    batch = run(make_entry(key="b", authors=[N(family="Nguyen", given="P")]))
+
+    assert Authorship.objects.get(article__citation_key="b").author != patrick
+    assert batch.plan.items[0].name_doubts == [("P Nguyen", patrick.pk, "Patrick Nguyen")]
 
 
 def test_contributors_are_written_by_role_and_position_with_editors_as_editor():

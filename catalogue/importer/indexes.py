@@ -9,10 +9,11 @@ Related records are reused rather than duplicated:
 - People: by ORCID when both sides have one; else only when the whole name is the same: family
   name with particle, given names and suffix, ignoring case, accents, punctuation and spacing
   ("Huibers, Marcus J. H." = "HUIBERS, Marcus J.H."), matched against each person's own form
-  and the printed forms of their authorships. Never on family name and initials alone: "P
-  Nguyen" and "Patrick Nguyen" are two people until a librarian merges them; the plan notes
-  the resemblance (`PlanItem.name_doubts`) for the preview. A new person takes the printed form
-  as their display name. Every authorship keeps the name as printed whichever person it links.
+  and, for people a librarian merged, the printed forms of their authorships. Never on family
+  name and initials alone: "P Nguyen" and "Patrick Nguyen" are two people until a librarian
+  merges them; the plan notes the resemblance (`PlanItem.name_doubts`) for the preview. A new
+  person takes the printed form as their display name. Every authorship keeps the name as
+  printed whichever person it links.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q
 from django.utils.text import slugify
 
 from catalogue import identifiers
@@ -48,6 +48,8 @@ from catalogue.models import (
     ImportStatus,
     Journal,
     Keyword,
+    PersonChange,
+    PersonChangeKind,
     fold,
 )
 
@@ -129,8 +131,8 @@ _NEW = object()
 class AuthorIndex:
     """The catalogue's and this import's people (Author rows), found by ORCID or whole name.
 
-    Besides each person's own form, the printed forms of their authorships that differ from it
-    (a librarian's merge, or forms restored from the import history) name them too.
+    Besides each person's own form, the printed forms of the authorships a librarian merged into
+    them name them too.
     """
 
     def __init__(self) -> None:
@@ -256,16 +258,17 @@ def _display_name(name: PersonName) -> str:
 
 
 def _other_printed_forms() -> list[tuple[Any, ...]]:
-    """Return (person id, printed parts) of authorships printed otherwise than their person."""
-    differs = (
-        ~Q(family_name=F("author__family_name"))
-        | ~Q(given_names=F("author__given_names"))
-        | ~Q(particle=F("author__particle"))
-        | ~Q(suffix=F("author__suffix"))
-        | ~Q(corporate_name=F("author__corporate_name"))
-    )
+    """Return (person id, printed parts) of the authorships of people a librarian merged.
+
+    A merge says that the forms printed on the merged authorships name that person, so they
+    link to them in later imports too. (Reading every authorship would cost seconds on a large
+    catalogue; other forms differ from their person's only in what normalisation ignores.)
+    """
+    merged = PersonChange.objects.filter(
+        kind=PersonChangeKind.MERGE, undone__isnull=True, person__isnull=False
+    ).values("person_id")
     return list(
-        Authorship.objects.filter(differs)
+        Authorship.objects.filter(author_id__in=merged)
         .exclude(family_name="", corporate_name="")
         .order_by("author_id")
         .values_list(
