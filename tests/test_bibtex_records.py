@@ -83,10 +83,7 @@ def test_issue_as_printed(number, issue):
 def test_issue_field_and_number_field():
     assert make_entry(fields={"issue": "{Spring}"}).issue == "Spring"
     entry = make_entry(fields={"number": "{3}", "issue": "{Spring}"})
-    assert entry.issue == "3"
-    assert messages(entry) == [
-        "`number = 3` and `issue = Spring` both given: the number was kept as the issue."
-    ]
+    assert (entry.issue, entry.warnings) == ("3", [])
 
 
 @pytest.mark.parametrize(
@@ -122,6 +119,7 @@ def test_number_by_entry_type(entry_type, fields, expected):
         ({"year": "{[1850]}"}, 1850, "[1850]"),
         ({"date": "{2019-05/2019-06}"}, 2019, "2019-05/2019-06"),
         ({"year": "{2020}", "month": "{Spring}"}, 2020, "Spring 2020"),
+        ({"year": "{2020}", "month": "{-}"}, 2020, ""),
         ({"year": "{in press}"}, None, ""),
         ({"year": "{2020, in press}"}, 2020, ""),
         ({"year": "{n.d.}"}, None, ""),

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from .latex import latex_to_unicode
+from .latex import ACCENTS, latex_to_unicode
 from .results import Name
 
 _AND_OR_BRACE = re.compile(r"[{}]|\s+and(?=\s)", re.IGNORECASE)
 _SEMICOLON_OR_BRACE = re.compile(r"[{};]")
 _COMMA_OR_BRACE = re.compile(r"[{},]")
 _CONTROL_WITH_ARGUMENT = re.compile(r"\\(?:[a-zA-Z]+\s*|.)(?:\{[^{}]*\}|[a-zA-Z])?", re.DOTALL)
+# An accent command, the spaces after it and the letter it puts the accent on (`\\H o`).
+_SPACED_ACCENT = re.compile(r"\\([a-zA-Z]+|[^a-zA-Z\s])\s+(\w)")
 _BIBLATEX_NAME_KEYS = {"family", "given", "prefix", "suffix", "useprefix"}
 
 
@@ -72,7 +75,16 @@ def _short(value: str) -> str:
 
 
 def _decode(words: list[str]) -> str:
-    return latex_to_unicode(" ".join(words), prose=False, markup=False)
+    return _nfc(latex_to_unicode(" ".join(words), prose=False, markup=False))
+
+
+def _nfc(text: str) -> str:
+    """Return `text` composed (NFC): "Lu\u0308scher" typed with a combining mark is "Lüscher"."""
+    return (
+        text
+        if text.isascii() or unicodedata.is_normalized("NFC", text)
+        else (unicodedata.normalize("NFC", text))
+    )
 
 
 def _group_end(text: str, start: int) -> int:
@@ -92,7 +104,7 @@ def _group_end(text: str, start: int) -> int:
 def _parse_one(item: str, warnings: list[str]) -> list[Name]:
     """Return the Name(s) one `and`-separated item holds (normally one)."""
     if item.startswith("{") and _group_end(item, 0) == len(item) - 1 and item[1:2] != "\\":
-        corporate = latex_to_unicode(item[1:-1], prose=False, markup=False)
+        corporate = _nfc(latex_to_unicode(item[1:-1], prose=False, markup=False))
         return [Name(corporate=corporate)] if corporate else []
     parts = _split_parts(item)
     if _is_biblatex_name(parts):
@@ -137,6 +149,13 @@ def _split_parts(name: str) -> list[list[str]]:
             if depth == 0 and name[index + 1].isspace():
                 # A control space (`A. L.\ Thiele`) separates words, as in BibTeX.
                 index += 1
+                continue
+            accent = _SPACED_ACCENT.match(name, index)
+            if accent and accent.group(1) in ACCENTS:
+                # `Dezs\H o Nagy` prints "Dezső Nagy": the accent and its letter are one
+                # word, where BibTeX would split them (given "Dezs\H", von "o").
+                word.append(f"\\{accent.group(1)}{{{accent.group(2)}}}")
+                index = accent.end()
                 continue
             # Escapes stay in the word: `Ne\~{s}et\~{r}il` has no tie in it.
             word.append(name[index : index + 2])
@@ -246,7 +265,7 @@ def _biblatex_name(item: str, warnings: list[str]) -> Name | None:
         value = value.strip()
         if value.startswith('"') and value.endswith('"'):
             value = value[1:-1]
-        values[key] = latex_to_unicode(value, prose=False, markup=False)
+        values[key] = _nfc(latex_to_unicode(value, prose=False, markup=False))
     family = values.get("family", "")
     given = values.get("given", "")
     if not family:

@@ -109,15 +109,10 @@ def read_numbers(get: Getter, values: dict[str, str], entry: Entry, warnings: li
             entry.series_number = number
         else:
             entry.issue = number
-    if "issue" in values:
-        issue = _text(get("issue"))
-        if not entry.issue:
-            entry.issue = issue
-        elif issue and issue != entry.issue:
-            warnings.append(
-                f"`number = {entry.issue}` and `issue = {issue}` both given: "
-                "the number was kept as the issue."
-            )
+    if "issue" in values and not entry.issue:
+        # biblatex's `issue` ("Spring") beside a `number`: the number stays the issue, as
+        # before; TUGboat's files carry a running issue count there on every entry.
+        entry.issue = _text(get("issue"))
     if "pages" in values:
         entry.pages = _read_pages(get("pages"), warnings)
         entry.first_page, entry.last_page = printed.page_numbers(entry.pages)
@@ -172,7 +167,7 @@ def read_date_text(get: Getter, values: dict[str, str], entry: Entry, warnings: 
             written = year
         if "month" in values and entry.month is None and entry.year is not None and year:
             month = _text(get("month"))
-            if month:
+            if any(char.isalpha() for char in month):
                 written = f"{month} {written or year}"
     if not written or not any(char.isdigit() for char in written):
         return  # "n.d.", "?": nothing a date could say either
