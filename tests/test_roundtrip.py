@@ -16,7 +16,7 @@ from catalogue.models import (
     OutputType,
     PublicationState,
 )
-from catalogue.records import ArticleRecord
+from catalogue.records import ArticleRecord, citation_key
 from tests.factories import make_article, make_author, make_journal, make_keyword
 
 BIBTEX = EXPORT_FORMATS["bibtex"]
@@ -25,9 +25,13 @@ BIBTEX = EXPORT_FORMATS["bibtex"]
 def record_of(article: Article) -> dict:
     """Return every bibliographic field of the article as the exports see it."""
     loaded = Article.objects.with_related().get(pk=article.pk)
-    fields = dataclasses.asdict(ArticleRecord.from_article(loaded))
+    record = ArticleRecord.from_article(loaded)
+    fields = dataclasses.asdict(record)
     fields.pop("pk")
     fields.pop("updated")
+    # The key it is cited by: a record made without a source key exports its generated key,
+    # which the import then stores.
+    fields["citation_key"] = citation_key(record)
     return fields
 
 
