@@ -2,6 +2,7 @@
 
 import calendar
 import hashlib
+import re
 import statistics
 from collections import Counter
 from io import StringIO
@@ -9,21 +10,25 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
-from django.db.models import NOT_PROVIDED, Count
+from django.db.models import NOT_PROVIDED, Count, F
 from django.db.models.functions import Lower
 
 from catalogue import identifiers, synthetic
 from catalogue.models import (
+    RECORD_TEXT_FIELDS,
     Article,
     Author,
     Authorship,
+    Contributor,
+    ContributorRole,
     Journal,
     Keyword,
     OutputType,
     PublicationState,
     SubjectArea,
 )
-from catalogue.synthetic import writers
+from catalogue.pages import page_numbers
+from catalogue.synthetic import containers, writers
 from catalogue.synthetic.articles import ArticleStream
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +58,7 @@ def table_counts():
         "authorships": Authorship.objects.count(),
         "keyword links": Article.keywords.through.objects.count(),
         "subject links": Article.subject_areas.through.objects.count(),
+        "contributors": Contributor.objects.count(),
     }
 
 
@@ -75,6 +81,15 @@ def snapshot():
                 tuple(a.author.sort_name for a in article.ordered_authorships),
                 tuple(sorted(k.term for k in article.keywords.all())),
                 tuple(sorted(s.code for s in article.subject_areas.all())),
+                tuple(a.printed_sort_name for a in article.ordered_authorships),
+                article.et_al,
+                article.citation_key,
+                article.publisher,
+                tuple(getattr(article, name) for name in RECORD_TEXT_FIELDS),
+                tuple(
+                    (c.role, c.position, c.printed_sort_name)
+                    for c in sorted(article.contributors.all(), key=lambda c: (c.role, c.position))
+                ),
             )
         )
     return rows
@@ -117,7 +132,11 @@ def test_the_generator_writes_every_article_column_without_a_database_default():
         if field.db_default is not NOT_PROVIDED
     }
     assert len(set(synthetic.ARTICLE_FIELDS)) == len(synthetic.ARTICLE_FIELDS)
-    assert set(synthetic.ARTICLE_FIELDS) == columns - defaulted
+    assert columns - defaulted <= set(synthetic.ARTICLE_FIELDS) <= columns
+    # Of the defaulted columns, those the generator gives values (a record's own fields).
+    assert set(synthetic.ARTICLE_FIELDS) & defaulted == {
+        "pages", "publisher", *RECORD_TEXT_FIELDS, "et_al", "citation_key",
+    }  # fmt: skip
 
 
 def test_generates_the_requested_articles_and_reports_every_table():
@@ -140,7 +159,9 @@ def test_generates_the_requested_articles_and_reports_every_table():
         "authorship": counts["authorships"],
         "article_keywords": counts["keyword links"],
         "article_subject_areas": counts["subject links"],
+        "contributor": counts["contributors"],
     }
+    assert counts["contributors"] > 0
     assert report.total_rows == sum(report.rows.values())
     assert report.seconds > 0
     assert report.rows_per_second > 0
@@ -292,7 +313,7 @@ def test_generated_content_is_pinned():
     assert digest == PINNED_DIGEST
 
 
-PINNED_DIGEST = "75e6e4c2692e6b871e80c95a1d8da70096a0b2d03dcfdb27ce6708d7785641a2"
+PINNED_DIGEST = "75f42cdbcabe348ebfc94595117adc86748b1add8879dbaada7dea10b84b953f"
 
 
 def test_a_different_seed_adds_new_records_and_shares_keywords_and_subjects():
@@ -415,6 +436,74 @@ def test_authors_include_particles_suffixes_corporate_bodies_and_orcids(catalogu
     assert authors.exclude(suffix="").count() > 0
     assert authors.exclude(corporate_name="").count() > 0
     assert 0.25 * total <= authors.exclude(orcid="").count() <= 0.45 * total
+
+
+def test_authorships_print_their_persons_name(catalogue_2000):
+    names = Authorship.NAME_FIELDS
+    mismatched = Authorship.objects.exclude(**{name: F(f"author__{name}") for name in names})
+
+    assert Authorship.objects.count() > 8000
+    assert not mismatched.exists()
+
+
+def test_pages_are_printed_from_the_page_numbers(catalogue_2000):
+    checked = 0
+    for pages, first, last, count in Article.objects.values_list(
+        "pages", "first_page", "last_page", "page_count"
+    ):
+        if first is None:
+            assert pages == ""
+            continue
+        assert pages == (f"{first}–{last}" if last != first else str(first))
+        assert page_numbers(pages) == (first, last)
+        assert count == last - first + 1
+        checked += 1
+    assert checked > 1000
+
+
+def test_every_record_has_a_citation_key_from_author_year_and_title(catalogue_2000):
+    keys = list(Article.objects.values_list("citation_key", flat=True))
+
+    assert all(re.fullmatch(r"[a-z0-9]+(\d{4}|nd)[a-z0-9]*", key) for key in keys), keys[:5]
+    assert len(set(keys)) >= 0.95 * len(keys)
+
+
+def test_citation_keys_follow_google_scholars_pattern():
+    assert containers.citation_key(("Berg", "Jan", "van der", "", ""), 2019, "The alliance") == (
+        "vanderberg2019alliance"
+    )
+    group = ("", "", "", "", "Étude Group")
+    assert containers.citation_key(group, None, "Ça va") == "etudendca"
+    assert containers.citation_key(None, 2001, "") == "anon2001"
+
+
+def test_some_records_have_et_al_contributors_and_book_fields(catalogue_2000):
+    articles = Article.objects.all()
+    chapters = articles.filter(output_type=OutputType.CHAPTER)
+    editors = Contributor.objects.filter(role=ContributorRole.EDITOR)
+
+    assert 0 < articles.filter(et_al=True).count() < 0.05 * 2000
+    assert all(authorships >= 8 for authorships in _author_counts(articles.filter(et_al=True)))
+    assert chapters.count() > 5
+    assert not chapters.filter(book_title="").exists()
+    assert set(editors.values_list("article__output_type", flat=True)) == {OutputType.CHAPTER}
+    assert set(chapters.values_list("pk", flat=True)) == set(
+        editors.values_list("article_id", flat=True)
+    )
+    books = articles.filter(output_type__in=[OutputType.BOOK, OutputType.CHAPTER])
+    assert not books.filter(isbn="").exists() and not books.filter(publisher="").exists()
+    for isbn in books.values_list("isbn", flat=True):
+        digits = [int(digit) for digit in isbn.replace("-", "")]
+        assert sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10 == 0, isbn
+    assert not articles.filter(output_type=OutputType.THESIS, genre="").exists()
+    assert not articles.filter(output_type=OutputType.REPORT, report_number="").exists()
+    assert articles.filter(eprint_type="arXiv").exclude(eprint="").exists()
+    for contributor in Contributor.objects.all():
+        contributor.full_clean()
+
+
+def _author_counts(articles):
+    return [article.authorships.count() for article in articles]
 
 
 def test_subject_areas_have_parent_fields():
@@ -576,8 +665,8 @@ def break_one_authorship(monkeypatch, *, number):
         before = len(batch.authorships)
         original(self, batch, article_id, article_number, now)
         if article_number == number:
-            article, _, position, affiliation = batch.authorships[before]
-            batch.authorships[before] = (article, 10**9, position, affiliation)
+            article, _, *rest = batch.authorships[before]
+            batch.authorships[before] = (article, 10**9, *rest)
 
     monkeypatch.setattr(ArticleStream, "_article", article_with_a_missing_author)
 

@@ -14,8 +14,10 @@ new for every seed, and every DOI carries the seed (10.5555/syn<seed>.<n>).
 
 Modules: `generator` runs it all; `writers` puts rows into the database (every article
 goes through `writers.write_articles`); `subjects`, `keywords`, `journals`, `authors`
-and `articles` make the rows; `vocabulary` is the word lists and sentence templates;
-`sampling` the seeded Zipf and weighted draws.
+and `articles` make the rows, `containers` what a book, chapter, report, thesis or e-print
+says beyond a journal article (and contributors, "and others", citation keys);
+`vocabulary` is the word lists and sentence templates; `sampling` the seeded Zipf and
+weighted draws.
 """
 
 from catalogue.synthetic.articles import DOI_PREFIX, FIRST_YEAR, LAST_YEAR, doi_for
@@ -40,6 +42,7 @@ from catalogue.synthetic.writers import (
     ARTICLE_KEYWORD_FIELDS,
     ARTICLE_SUBJECT_FIELDS,
     AUTHORSHIP_FIELDS,
+    CONTRIBUTOR_FIELDS,
 )
 
 # BULK_LOAD_ARTICLES is deliberately not re-exported: it is read in `writers`, so set it there.
@@ -50,6 +53,7 @@ __all__ = [
     "ARTICLE_SUBJECT_FIELDS",
     "AUTHORSHIP_FIELDS",
     "AUTHOR_FIELDS",
+    "CONTRIBUTOR_FIELDS",
     "DEFAULT_BATCH_SIZE",
     "DOI_PREFIX",
     "FIRST_YEAR",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import calendar
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from catalogue.models import OutputType, PublicationState
+from catalogue.synthetic.containers import Name, chapter_pages, printed_pages, record_fields
 from catalogue.synthetic.journals import SyntheticJournal
 from catalogue.synthetic.keywords import keyword_terms
 from catalogue.synthetic.sampling import Zipf, seeded_random, weighted_choices
@@ -121,11 +122,15 @@ class ArticleStream:
         subjects: list[SyntheticSubject],
         keyword_ids: list[int],
         author_first_id: int,
-        author_count: int,
+        author_names: Sequence[Name],
     ) -> None:
         self.seed = seed
         self.articles = articles
         self.rng = seeded_random(seed, "articles")
+        # Fields added later draw from their own stream: the articles' stream is unchanged.
+        self.record_rng = seeded_random(seed, "record-fields")
+        self.author_names = author_names
+        author_count = len(author_names)
         self.journals = journals
         self.subjects = subjects
         self.keyword_ids = keyword_ids
@@ -173,6 +178,9 @@ class ArticleStream:
                 page_count = length
         elif output_type in (OutputType.BOOK, OutputType.THESIS, OutputType.REPORT):
             page_count = rng.randint(60, 420)
+        elif output_type == OutputType.CHAPTER and year:
+            first_page, last_page = chapter_pages(self.record_rng)
+            page_count = last_page - first_page + 1
         peer_reviewed = rng.random() < (
             0.94 if output_type in _REFEREED_TYPES else 0.12 if output_type in _SHORT_TYPES else 0.3
         )
@@ -187,27 +195,52 @@ class ArticleStream:
         note = ""
         if journal is not None and year and rng.random() < 0.35:
             note = f"Publisher Copyright:\n© {year} {journal.publisher}."
-        batch.articles.append(
-            (
-                article_id, output_type.value, peer_reviewed, title, abstract, language,
-                journal.id if journal else None, volume, issue, first_page, last_page,
-                article_number, page_count, state.value, year, month, day,
-                doi_for(seed=self.seed, number=number), pmid, "", note, now, now,
-            )
-        )  # fmt: skip
         if journal is not None:
             subjects = journal.subjects
         else:
             first, second = self.subject_zipf.draw(rng, 2)
             subjects = (first,) if first == second or rng.random() < 0.5 else (first, second)
-        for position, author_id in enumerate(self._authors(rng, output_type), start=1):
+        author_ids = self._authors(rng, output_type)
+        names = self.author_names
+        first_id = self.author_first_id
+        authors = [names[author_id - first_id] for author_id in author_ids]
+        for position, (author_id, name) in enumerate(zip(author_ids, authors, strict=True), 1):
             affiliation = ""
             if rng.random() < 0.3:
                 city, country = rng.choice(_CITIES)
                 institution = rng.choice(_INSTITUTIONS).format(c=city)
                 department = rng.choice(subjects).department
                 affiliation = f"Department of {department}, {institution}, {country}"
-            batch.authorships.append((article_id, author_id, position, affiliation))
+            # The printed form is the person's name: the generator's people have one form.
+            batch.authorships.append((article_id, author_id, position, affiliation, *name))
+        record_rng = self.record_rng
+        fields = record_fields(
+            record_rng,
+            output_type=output_type,
+            year=year,
+            month=month,
+            title=title,
+            topic=subjects[0].topic,
+            authors=authors,
+            author_pool=names,
+            city=record_rng.choice(_CITIES)[0],
+        )
+        batch.articles.append(
+            (
+                article_id, output_type.value, peer_reviewed, title, abstract, language,
+                journal.id if journal else None, volume, issue, first_page, last_page,
+                article_number, page_count, state.value, year, month, day,
+                doi_for(seed=self.seed, number=number), pmid, "", note, now, now,
+                printed_pages(first_page, last_page), fields.publisher,
+                fields.book_title, fields.edition, fields.series, fields.series_number,
+                fields.place, fields.isbn, fields.chapter, fields.report_number, fields.genre,
+                fields.howpublished, fields.eprint, fields.eprint_type, fields.eprint_class,
+                fields.accessed, fields.date_text, fields.et_al, fields.citation_key,
+            )
+        )  # fmt: skip
+        batch.contributors.extend(
+            (article_id, role, position, *name) for role, position, name in fields.contributors
+        )
         batch.keyword_links.extend(
             (article_id, self.keyword_ids[index]) for index in keyword_indexes
         )

@@ -126,15 +126,21 @@ def _author_row(rng: random.Random, author_id: int, taken_orcids: set[str]) -> t
 
 def write_authors(
     writer: Writer, *, seed: int, count: int, batch_size: int, progress: Progress | None
-) -> int:
-    """Write `count` authors with consecutive ids; return the first id."""
+) -> tuple[int, list[tuple[str, str, str, str, str]]]:
+    """Write `count` authors with consecutive ids; return the first id and their names.
+
+    The names (family, given, particle, suffix, corporate: PrintedName.NAME_FIELDS' order)
+    are in id order, for the authorships to print them.
+    """
     rng = seeded_random(seed, "authors")
     taken_orcids = set(Author.objects.exclude(orcid="").values_list("orcid", flat=True))
     first_id = writer.first_free_id(Author)
+    names = []
     for start in range(0, count, batch_size):
         stop = min(count, start + batch_size)
         rows = [_author_row(rng, first_id + n, taken_orcids) for n in range(start, stop)]
         writer.insert(Author, AUTHOR_FIELDS, rows)
+        names.extend(row[1:6] for row in rows)
         if progress:
             progress("authors", stop, count)
-    return first_id
+    return first_id, names

@@ -108,7 +108,7 @@ def generate_catalogue(
             writer, seed=seed, count=sizes.journals, subjects=subjects,
             keyword_count=len(keyword_ids),
         )  # fmt: skip
-        author_first_id = write_authors(
+        author_first_id, author_names = write_authors(
             writer, seed=seed, count=sizes.authors, batch_size=batch_size, progress=progress
         )
         stream = ArticleStream(
@@ -118,7 +118,7 @@ def generate_catalogue(
             subjects=subjects,
             keyword_ids=keyword_ids,
             author_first_id=author_first_id,
-            author_count=sizes.authors,
+            author_names=author_names,
         )
         batches = stream.batches(
             first_id=writer.first_free_id(Article), batch_size=batch_size, now=writer.now

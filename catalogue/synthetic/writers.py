@@ -10,7 +10,15 @@ from django.db import connection, models
 from django.utils import timezone
 
 from catalogue import db
-from catalogue.models import Article, Author, Authorship, Journal, Keyword, SubjectArea
+from catalogue.models import (
+    Article,
+    Author,
+    Authorship,
+    Contributor,
+    Journal,
+    Keyword,
+    SubjectArea,
+)
 
 # From this many articles on, PostgreSQL runs drop the foreign keys of the tables they write
 # and re-add them at the end (one validating join each), as PostgreSQL's manual advises for
@@ -28,6 +36,7 @@ _WRITTEN_MODELS = (
     SubjectArea,
     Article,
     Authorship,
+    Contributor,
     Article.keywords.through,
     Article.subject_areas.through,
 )
@@ -129,27 +138,37 @@ ARTICLE_FIELDS = (
     "id", "output_type", "peer_reviewed", "title", "abstract", "language", "journal_id",
     "volume", "issue", "first_page", "last_page", "article_number", "page_count", "state",
     "year", "month", "day", "doi", "pmid", "url", "bibliographical_note", "created", "updated",
+    # Columns with a database default, written because some records have a value: pages
+    # as printed (Article.save() is bypassed, so first_page/last_page are printed here).
+    "pages", "publisher", "book_title", "edition", "series", "series_number", "place", "isbn",
+    "chapter", "report_number", "genre", "howpublished", "eprint", "eprint_type",
+    "eprint_class", "accessed", "date_text", "et_al", "citation_key",
 )  # fmt: skip
-AUTHORSHIP_FIELDS = ("article_id", "author_id", "position", "affiliation")
+# Each authorship's printed name (PrintedName.NAME_FIELDS) follows its person.
+AUTHORSHIP_FIELDS = ("article_id", "author_id", "position", "affiliation", *Authorship.NAME_FIELDS)
+CONTRIBUTOR_FIELDS = ("article_id", "role", "position", *Contributor.NAME_FIELDS)
 ARTICLE_KEYWORD_FIELDS = ("article_id", "keyword_id")
 ARTICLE_SUBJECT_FIELDS = ("article_id", "subjectarea_id")
 
 
 @dataclass
 class ArticleBatch:
-    """One batch of article rows and their link rows, as tuples in the *_FIELDS orders."""
+    """One batch of article rows and their link and contributor rows, as tuples in the
+    *_FIELDS orders."""
 
     articles: list[tuple] = field(default_factory=list)
     authorships: list[tuple] = field(default_factory=list)
     keyword_links: list[tuple] = field(default_factory=list)
     subject_links: list[tuple] = field(default_factory=list)
+    contributors: list[tuple] = field(default_factory=list)
 
 
 def write_articles(writer: Writer, batch: ArticleBatch) -> None:
-    """Write a batch of articles and their authorships, keyword and subject links."""
+    """Write a batch of articles, their authorships, contributors, keyword and subject links."""
     # Every synthetic article and its links are written here and nowhere else: derived
     # columns that must be kept in step with an article (e.g. a search vector) go here.
     writer.insert(Article, ARTICLE_FIELDS, batch.articles)
     writer.insert(Authorship, AUTHORSHIP_FIELDS, batch.authorships)
+    writer.insert(Contributor, CONTRIBUTOR_FIELDS, batch.contributors)
     writer.insert(Article.keywords.through, ARTICLE_KEYWORD_FIELDS, batch.keyword_links)
     writer.insert(Article.subject_areas.through, ARTICLE_SUBJECT_FIELDS, batch.subject_links)
