@@ -1,0 +1,123 @@
+"""The Cite box says what the record says (issue 14): editors, book titles, editions, places,
+and "et al." where the source's author list was incomplete."""
+
+import pytest
+from django.core.cache import caches
+
+from catalogue import conf
+from catalogue.citations import render_citations, render_entries
+from catalogue.formats.bibtex import Name
+from catalogue.formats.csl_json import article_to_csl
+from catalogue.formats.metadata import cite_box
+from catalogue.models import ContributorRole, OutputType
+from catalogue.records import ArticleRecord
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache = caches[conf.get("CITATION_CACHE_ALIAS")]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def chapter(pk: int = 1) -> ArticleRecord:
+    return ArticleRecord(
+        pk=pk,
+        output_type=OutputType.CHAPTER,
+        title="A chapter",
+        journal_title="The Handbook",
+        authors=[Name(family="Lee", given="Ann")],
+        contributors={
+            ContributorRole.EDITOR: [
+                Name(family="Berg", given="Jan", particle="van der"),
+                Name(family="Ng", given="Kim"),
+            ],
+            ContributorRole.TRANSLATOR: [Name(family="Tr", given="Tom")],
+        },
+        edition="2nd",
+        place="Berlin",
+        publisher="Springer",
+        pages="xii–xv",
+        year=2019,
+    )
+
+
+def incomplete(pk: int = 2, names: int = 2) -> ArticleRecord:
+    return ArticleRecord(
+        pk=pk,
+        title="Many hands",
+        journal_title="J",
+        volume="3",
+        pages="1–9",
+        year=2020,
+        et_al=True,
+        authors=[Name(family=f"F{index}", given="G") for index in range(names)],
+    )
+
+
+def test_a_chapter_cites_its_editors_translator_book_edition_and_place():
+    cited = render_citations(chapter(), styles=["apa", "chicago-author-date"])
+    assert cited["apa"]["text"] == (
+        "Lee, A. (2019). A chapter (T. Tr, Trans.). In J. van der Berg & K. Ng (Eds.), "
+        "The Handbook (2nd ed., pp. xii–xv). Springer."
+    )
+    assert cited["chicago-author-date"]["text"] == (
+        "Lee, Ann. 2019. “A Chapter.” In The Handbook, 2nd ed., edited by Jan van der Berg "
+        "and Kim Ng, translated by Tom Tr. Springer."
+    )
+
+
+def test_an_edited_book_has_a_creator():
+    book = ArticleRecord(
+        pk=3,
+        output_type=OutputType.BOOK,
+        title="Edited book",
+        contributors={ContributorRole.EDITOR: [Name(family="Ed", given="Eve")]},
+        publisher="P",
+        place="London",
+        year=1978,
+        edition="3",
+    )
+    cited = render_citations(book, styles=["apa", "harvard-cite-them-right"])
+    assert cited["apa"]["text"] == "Ed, E. (Ed.). (1978). Edited book (3rd ed.). P."
+    assert cited["harvard-cite-them-right"]["text"] == (
+        "Ed, E. (ed.) (1978) Edited book. 3rd edn. London: P."
+    )
+
+
+def test_an_incomplete_author_list_is_never_presented_as_complete():
+    cited = render_citations(incomplete(), styles=["apa", "vancouver"])
+    assert cited["apa"]["text"] == "F0, G., F1, G., et al. (2020). Many hands. J, 3, 1–9."
+    assert cited["apa"]["intext_text"] == "(F0 et al., 2020)"
+    assert cited["vancouver"]["text"] == "F0 G, F1 G, et al. Many hands. J. 2020;3:1–9."
+
+
+def test_apa_lists_nineteen_names_and_et_al_for_a_long_incomplete_list():
+    # APA's "first 19, …, last" needs the last name, which the source did not give.
+    [entry] = render_entries([article_to_csl(incomplete(names=25))], style="apa")
+    assert entry["text"].startswith("F0, G., F1, G.,")
+    assert entry["text"].endswith("F17, G., F18, G., et al. (2020). Many hands. J, 3, 1–9.")
+    assert "others" not in entry["text"]
+
+
+def test_an_open_page_range_stays_open():
+    record = ArticleRecord(pk=4, title="T", journal_title="J", pages="123–", year=2020)
+    cited = render_citations(record, styles=["apa", "chicago-author-date"])
+    assert cited["apa"]["text"] == "T. (2020). J, 123–."
+    assert cited["chicago-author-date"]["text"] == "“T.” 2020. J, 123–."
+    assert "\u2060" not in cited["apa"]["html"]
+
+
+def test_a_date_as_written_cites_its_year():
+    record = ArticleRecord(
+        pk=5, title="T", journal_title="J", year=1978, date_text="1978/79", authors=[]
+    )
+    assert render_citations(record, styles=["apa"])["apa"]["text"] == "T. (1978). J."
+
+
+def test_the_cite_box_offers_the_fuller_record_in_bibtex_and_ris():
+    box = cite_box(chapter(), url="/articles/1/")
+    exports = {entry.id: entry.text for entry in box["entries"] if entry.kind == "export"}
+    assert "editor = {van der Berg, Jan and Ng, Kim}" in exports["bibtex"]
+    assert "A2  - van der Berg, Jan" in exports["ris"]
