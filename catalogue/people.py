@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, ProtectedError
 from django.utils import timezone
 
 from catalogue.models import (
@@ -133,7 +133,15 @@ def merge_people(*, keep: Author, others: Iterable[Author], user=None) -> list[P
             data["person_change_ids"] = list(
                 PersonChange.objects.filter(person=removed).values_list("pk", flat=True)
             )
-            removed.delete()
+            try:
+                removed.delete()
+            except ProtectedError as error:
+                # Something this function does not know about still names the person.
+                kinds = sorted({obj._meta.verbose_name_plural for obj in error.protected_objects})
+                raise PeopleError(
+                    f"{removed.display_name} cannot be removed: still named by "
+                    f"{', '.join(kinds)}. Nothing was merged."
+                ) from None
             if data["orcid_moved"]:
                 kept.orcid = data["orcid"]
                 kept.save(update_fields=["orcid"])

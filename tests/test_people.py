@@ -190,6 +190,26 @@ def test_merge_with_the_same_orcid_twice_is_refused_by_nothing_but_works(nguyens
     assert nguyens.patrick.orcid == "0000-0002-1825-0097"
 
 
+def test_a_merge_that_fails_half_way_changes_nothing(nguyens, monkeypatch):
+    from django.db.models import ProtectedError
+
+    def protected(author, *args, **kwargs):
+        summary = EvidenceSummary(pk=1, title="T", slug="t", author=author)
+        raise ProtectedError("protected", {summary})
+
+    before = printed()
+    monkeypatch.setattr(Author, "delete", protected)
+
+    with pytest.raises(people.PeopleError) as error:
+        people.merge_people(keep=nguyens.patrick, others=[nguyens.p])
+
+    assert str(error.value) == (
+        "P Nguyen cannot be removed: still named by evidence summaries. Nothing was merged."
+    )
+    assert printed() == before
+    assert not PersonChange.objects.exists()
+
+
 def test_merge_needs_another_person(nguyens):
     with pytest.raises(people.PeopleError, match="Choose at least one other person"):
         people.merge_people(keep=nguyens.patrick, others=[nguyens.patrick])
