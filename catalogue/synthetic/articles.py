@@ -90,6 +90,7 @@ _CITIES = (
     ("Istanbul", "Turkey"), ("Warsaw", "Poland"), ("Prague", "Czech Republic"),
     ("Budapest", "Hungary"), ("Athens", "Greece"), ("Dublin", "Ireland"),
 )  # fmt: skip
+_CITY_NAMES = tuple(city for city, _ in _CITIES)
 _INSTITUTIONS = (
     "University of {c}", "{c} University", "{c} Institute of Technology", "{c} Medical Centre",
     "{c} School of Economics", "University Hospital {c}",
@@ -220,10 +221,10 @@ class ArticleStream:
             year=year,
             month=month,
             title=title,
-            topic=subjects[0].topic,
+            subject=subjects[0],
             authors=authors,
             author_pool=names,
-            city=record_rng.choice(_CITIES)[0],
+            cities=_CITY_NAMES,
         )
         batch.articles.append(
             (

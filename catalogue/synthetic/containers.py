@@ -7,13 +7,16 @@ left every title, author, keyword and date of a seed as it was.
 
 from __future__ import annotations
 
+import functools
 import random
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from catalogue.models import ContributorRole, OutputType
 from catalogue.pages import EN_DASH
+from catalogue.synthetic.subjects import SyntheticSubject
 
 # Printed name parts, in the order of PrintedName.NAME_FIELDS.
 Name = tuple[str, str, str, str, str]
@@ -38,6 +41,12 @@ _THESES = ("PhD thesis", "PhD thesis", "PhD thesis", "Doctoral dissertation", "M
 _ARXIV_CLASSES = (
     "cs.CL", "cs.LG", "stat.ML", "q-bio.NC", "q-bio.PE", "physics.soc-ph", "econ.GN",
     "stat.ME", "cs.CY", "math.ST",
+)  # fmt: skip
+_OWN_FIELDS = frozenset(
+    {
+        OutputType.BOOK, OutputType.CHAPTER, OutputType.REPORT, OutputType.THESIS,
+        OutputType.PREPRINT, OutputType.WEBPAGE, OutputType.OTHER,
+    }
 )  # fmt: skip
 _STOP_WORDS = frozenset({"a", "an", "the", "on", "of", "in", "for", "and", "to", "with", "is"})
 
@@ -83,9 +92,21 @@ def chapter_pages(rng: random.Random) -> tuple[int, int]:
     return first, first + rng.randint(8, 40) - 1
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def _ascii_lower(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if char.isascii() and char.isalnum()).lower()
+    text = text.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NOT_ALNUM.sub("", text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _name_key(name: Name) -> str:
+    # Authors recur (a Zipf law): their part of the key is folded once.
+    family, _, particle, _, corporate = name
+    return _ascii_lower(corporate.split()[0]) if corporate else _ascii_lower(particle + family)
 
 
 def citation_key(first_author: Name | None, year: int | None, title: str) -> str:
@@ -93,11 +114,8 @@ def citation_key(first_author: Name | None, year: int | None, title: str) -> str
 
     "vanderberg2019alliance"; a group's first word stands for the name; "nd" for no year.
     """
-    name = ""
-    if first_author is not None:
-        family, _, particle, _, corporate = first_author
-        name = _ascii_lower(corporate.split()[0]) if corporate else _ascii_lower(particle + family)
-    words = (_ascii_lower(word) for word in title.split())
+    name = _name_key(first_author) if first_author is not None else ""
+    words = (_ascii_lower(word) for word in title.split(maxsplit=6))
     word = next((word for word in words if word and word not in _STOP_WORDS), "")
     return f"{name or 'anon'}{year or 'nd'}{word}"
 
@@ -124,22 +142,26 @@ def record_fields(
     year: int | None,
     month: int | None,
     title: str,
-    topic: str,
+    subject: SyntheticSubject,
     authors: Sequence[Name],
     author_pool: Sequence[Name],
-    city: str,
+    cities: Sequence[str],
 ) -> RecordFields:
     """Return the fields of one record of `output_type` beyond a journal article's.
 
-    `topic` names the record's field ("Clinical Psychology"), `authors` are its printed
-    author names (the key is made from the first), `author_pool` the names contributors are
-    drawn from, `city` a place for an institution.
+    `subject` is the record's first subject area (books and series are named after its
+    topic), `authors` its printed author names (the key is made from the first),
+    `author_pool` the names contributors are drawn from, `cities` the places of institutions.
     """
-    fields = RecordFields(citation_key=citation_key(authors[0] if authors else None, year, title))
+    key = citation_key(authors[0] if authors else None, year, title)
     draw = rng.random
     # Long author lists are sometimes cut short with "and others" in reference libraries.
-    if len(authors) >= 8 and draw() < 0.2:
-        fields.et_al = True
+    et_al = len(authors) >= 8 and draw() < 0.2
+    if output_type not in _OWN_FIELDS:
+        return RecordFields(et_al=et_al, citation_key=key)  # most records: journal articles
+    fields = RecordFields(et_al=et_al, citation_key=key)
+    city = rng.choice(cities)
+    topic = subject.topic
     if output_type in (OutputType.BOOK, OutputType.CHAPTER):
         publisher, place = rng.choice(_PUBLISHERS)
         fields.publisher, fields.place, fields.isbn = publisher, place, _isbn(rng)
