@@ -597,8 +597,9 @@ def test_the_summary_page_makes_a_constant_number_of_queries(
         summary = make_summary(literature=(*articles[:count], "Unlinked"))
         client.get(summary.get_absolute_url())  # fills the citation cache
         # The summary with its author, the entries with their articles, then the citation
-        # engine's records (rows, authors, keywords) twice: to warm the cache, then to read it.
-        with django_assert_num_queries(8):
+        # engine's records (rows, authors, keywords, contributors) twice: to warm the cache,
+        # then to read it.
+        with django_assert_num_queries(10):
             response = client.get(summary.get_absolute_url())
         assert response.status_code == 200
 
@@ -796,8 +797,9 @@ def test_the_article_page_query_count_does_not_grow_with_summaries(
     for _ in range(summary_count):
         make_summary(literature=(article,))
 
-    # The article, its authorships, keywords, subject areas, and the summaries citing it.
-    with django_assert_num_queries(5):
+    # The article, its authorships, contributors, keywords, subject areas, and the summaries
+    # citing it.
+    with django_assert_num_queries(6):
         response = client.get(article.get_absolute_url())
 
     assert page_html(response).count(f"{article.pk}") >= 1
