@@ -219,18 +219,19 @@ def clean_entry(entry: bibtex.Entry) -> CleanEntry:
         url = ""
     fields["url"] = url
 
-    for name in RECORD_TEXT_FIELDS:
-        value = (getattr(entry, name, "") or "").strip()
-        limit = _max_length(name)
-        if len(value) > limit:
-            label = _LABELS.get(name, name.replace("_", " ").capitalize())
-            if name in _DROPPED_WHEN_TOO_LONG:
-                warnings.append(
-                    f"{label} {value[:60]!r} is longer than {limit} characters and was left out."
-                )
-                value = ""
-            else:
-                value = _truncate(value, limit, label, warnings)
+    for name, limit, label, drop in _record_text_limits():
+        value = getattr(entry, name, "") or ""
+        if value:
+            value = value.strip()
+            if len(value) > limit:
+                if drop:
+                    warnings.append(
+                        f"{label} {value[:60]!r} is longer than {limit} characters "
+                        "and was left out."
+                    )
+                    value = ""
+                else:
+                    value = _truncate(value, limit, label, warnings)
         fields[name] = value
     fields["et_al"] = bool(entry.et_al)
     fields["citation_key"] = _truncate(
@@ -243,15 +244,16 @@ def clean_entry(entry: bibtex.Entry) -> CleanEntry:
     authors = []
     for name in entry.authors:
         printed = _printed(name, warnings)
-        family, given, particle, suffix, corporate = (part.strip() for part in printed)
+        family, given, particle, suffix, corporate = printed
+        orcid = getattr(name, "orcid", "")
         person = PersonName(
-            family=family,
-            given=given,
-            particle=particle,
-            suffix=suffix,
-            corporate=corporate,
+            family=family.strip(),
+            given=given.strip(),
+            particle=particle.strip(),
+            suffix=suffix.strip(),
+            corporate=corporate.strip(),
             # The parser's Name may learn ORCIDs (biblatex `orcid` annotations); use them if so.
-            orcid=identifiers.normalise_orcid(getattr(name, "orcid", "") or ""),
+            orcid=identifiers.normalise_orcid(orcid) if orcid else "",
             printed=printed,
         )
         if person.orcid:
@@ -334,10 +336,39 @@ def clean_entry(entry: bibtex.Entry) -> CleanEntry:
 
 def _printed(name: bibtex.Name, warnings: list[str]) -> tuple[str, str, str, str, str]:
     """Return a name's parts as printed, each cut (with a warning) to its column's length."""
+    family, given, particle, suffix, corporate = (
+        name.family or "",
+        name.given or "",
+        name.particle or "",
+        name.suffix or "",
+        name.corporate or "",
+    )
+    if (
+        len(family) <= 255
+        and len(given) <= 255
+        and len(particle) <= 50
+        and len(suffix) <= 50
+        and len(corporate) <= 500
+    ):
+        return family, given, particle, suffix, corporate
     return tuple(  # type: ignore[return-value]
         _truncate(getattr(name, part) or "", limit, label, warnings)
         for part, limit, label in _NAME_LIMITS
     )
+
+
+@functools.cache
+def _record_text_limits() -> list[tuple[str, int, str, bool]]:
+    """Return each record text column with its length, its label and whether to drop when long."""
+    return [
+        (
+            name,
+            _max_length(name),
+            _LABELS.get(name, name.replace("_", " ").capitalize()),
+            name in _DROPPED_WHEN_TOO_LONG,
+        )
+        for name in RECORD_TEXT_FIELDS
+    ]
 
 
 def _days_in(year: int | None, month: int) -> int:

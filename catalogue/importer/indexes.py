@@ -192,9 +192,33 @@ class AuthorIndex:
 
     def get_or_create(self, name: PersonName) -> Any:
         """Return the person the name links to (id or NewRow); a new one takes its form."""
-        found = self.find(name)
-        if found is not None:
-            return found
+        return self.resolve(name)[0]
+
+    def resolve(self, name: PersonName) -> tuple[Any, list[tuple[int, str]]]:
+        """Return the person the name links to (id or NewRow), and the doubts about a new one.
+
+        The doubts are the existing people (id, display name) a name that links to no existing
+        person resembles only by initials: same family name (with particle) and suffix, other
+        given names with the same initials, or initials that begin the other's ("P" and
+        "Patrick J."). Never a reason to link them: a note for the preview.
+        """
+        if name.orcid and name.orcid in self.by_orcid:
+            return self.by_orcid[name.orcid], []
+        if name.corporate:
+            key = compact(name.corporate)
+            found = self.by_corporate.get(key)
+            if found is None:
+                found = self.by_corporate[key] = self._new(name)
+            return found, []
+        key = _full_key(name)
+        found = self.by_full.get(key)
+        if found is None:
+            found = self.by_full[key] = self._new(name)
+        if isinstance(found, int):
+            return found, []
+        return found, self._doubts(key)
+
+    def _new(self, name: PersonName) -> NewRow:
         author = NewRow(
             family_name=name.family,
             given_names=name.given,
@@ -203,20 +227,12 @@ class AuthorIndex:
             corporate_name=name.corporate,
             orcid=name.orcid if name.orcid not in self.by_orcid else "",
         )
+        if name.orcid:
+            self.by_orcid.setdefault(name.orcid, author)
         self.new.append(author)
-        self._add(author, name)
         return author
 
-    def doubts_for(self, name: PersonName, ref: Any) -> list[tuple[int, str]]:
-        """Return the existing people (id, display name) a name resembles only by initials.
-
-        Only for a name that links to no existing person (`ref` is new): same family name (with
-        particle) and suffix, other given names with the same initials, or initials that begin
-        the other's ("P" and "Patrick J."). Never a reason to link them: a note for the preview.
-        """
-        if isinstance(ref, int) or name.corporate:
-            return []
-        key = _full_key(name)
+    def _doubts(self, key: tuple[str, tuple[str, ...], str]) -> list[tuple[int, str]]:
         if key in self.doubts:
             return self.doubts[key]
         family, given, suffix = key

@@ -255,9 +255,9 @@ def _resolve_authors(item: PlanItem, names: Sequence[PersonName], authors: Autho
     item.authors = []
     for name in names:
         # One person twice in a list (a parse slip) would break nothing but reads oddly; keep.
-        ref = authors.get_or_create(name)
+        ref, doubts = authors.resolve(name)
         item.authors.append(ref)
-        for pk, display in authors.doubts_for(name, ref):
+        for pk, display in doubts:
             item.name_doubts.append((printed_text(name.printed), pk, display))
 
 
@@ -428,10 +428,10 @@ def _plan_authorships(
             item.authors.append(row[0])
             item.affiliations.append(row[2])
             continue
-        ref = authors.get_or_create(name)
+        ref, doubts = authors.resolve(name)
         item.authors.append(ref)
         item.affiliations.append("")
-        for pk, display in authors.doubts_for(name, ref):
+        for pk, display in doubts:
             item.name_doubts.append((printed_text(name.printed), pk, display))
 
 
