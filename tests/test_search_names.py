@@ -8,12 +8,13 @@ on SQLite and on PostgreSQL (DATABASE_URL=postgres://...) with the same exact re
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from catalogue import search
-from catalogue.models import Authorship
+from catalogue.models import Article, Authorship
 from catalogue.models.search_index import SearchIndexVocabulary, SearchIndexWord
 from catalogue.search import Query, SearchParams, Term, parse_query
-from catalogue.search.orm import matching_ids_sql
+from catalogue.search.orm import matching_ids_sql, order_queryset
 from tests.factories import make_article, make_author
 
 pytestmark = pytest.mark.django_db
@@ -183,6 +184,14 @@ class Keyed:
         self.underscored = make_article(
             title="Alliance scales", authors=[smith], year=2019, citation_key="smith_2019"
         )
+        # Newer, and its key holds "Smith 2019" too: it matches smith_2019 as a phrase.
+        self.smith_colon = make_article(
+            title="Rupture markers",
+            authors=[smith],
+            year=2019,
+            month=12,
+            citation_key="Smith:2019:RM",
+        )
 
 
 @pytest.fixture
@@ -199,7 +208,9 @@ def test_a_key_finds_its_record(keyed):
 def test_a_key_whose_parts_are_joined_by_colons_or_underscores_finds_its_record_first(keyed):
     assert titles("Knuth:1984:TB") == ["The TeXbook"]
     assert titles("knuth:1984:tb") == ["The TeXbook"]
-    assert titles("smith_2019") == ["Alliance scales"]
+    # The record whose key it is comes first, then the others holding its words in order.
+    assert titles("smith_2019") == ["Alliance scales", "Rupture markers"]
+    assert titles("Smith:2019:RM") == ["Rupture markers"]
     # The same words apart still find every record holding them.
     assert found("Knuth 1984 TB") == ["The TeXbook", "Typesetting in 1984"]
 
@@ -252,6 +263,20 @@ def test_exports_of_a_key_search_hold_the_record(keyed):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         assert [row[0] for row in cursor.fetchall()] == [keyed.texbook.pk]
+
+
+def test_exports_order_the_record_whose_key_was_searched_first(keyed):
+    params = SearchParams.build(query=parse_query("smith_2019"))
+    sql, values = matching_ids_sql(params.query)
+    articles = Article.objects.filter(pk__in=RawSQL(sql, values))  # noqa: S611
+    ordered = order_queryset(articles, params=params)
+    assert [article.title for article in ordered] == ["Alliance scales", "Rupture markers"]
+
+
+def test_the_exact_key_comes_first_only_under_relevance(keyed):
+    params = SearchParams.build(query=parse_query("smith_2019"), sort="newest")
+    result = search.search(params=params)
+    assert [article.title for article in result.articles] == ["Rupture markers", "Alliance scales"]
 
 
 def test_the_search_page_answers_a_key(client, keyed):

@@ -7,7 +7,7 @@ import functools
 
 from django.apps import apps
 from django.db import models
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.db.models.lookups import In
@@ -102,8 +102,10 @@ def order_queryset(articles: QuerySet[Article], *, params: SearchParams) -> Quer
     if sort == "relevance":
         sql, sql_params = relevance_sql(params.query)
         score = RawSQL(sql, sql_params)  # noqa: S611 -- constants; the words are parameters
-        return articles.annotate(search_score=score).order_by(
-            F("search_score").desc(nulls_last=True), *newest
+        # As on the page: a record whose citation key is a term of the search comes first.
+        keyed = Case(When(citation_key__in=params.query.key_texts, then=Value(1)), default=Value(0))
+        return articles.annotate(search_score=score, search_keyed=keyed).order_by(
+            F("search_keyed").desc(), F("search_score").desc(nulls_last=True), *newest
         )
     if sort == "oldest":
         return articles.order_by(

@@ -82,6 +82,12 @@ class Query:
         """Return the terms looked for (not the excluded ones), in order."""
         return tuple(term for group in self.groups for term in group)
 
+    @property
+    def key_texts(self) -> list[str]:
+        """Return the terms as typed, each once: a record whose citation key is one of them
+        ranks first (its key is also indexed as words, so it is among the matches)."""
+        return list(dict.fromkeys(term.text for term in self.terms))
+
     def __str__(self) -> str:
         """Return the query in canonical form: `alliance "exact phrase" a OR b -excluded`."""
         if self.doi:

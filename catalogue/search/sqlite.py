@@ -180,12 +180,21 @@ def results_statement(
     sort = params.effective_sort
     paging = f"LIMIT {int(limit)} OFFSET {int(offset)}"
     if sort == "relevance":
-        page = Fragment(
-            f"SELECT c.id, -r.score AS score, row_number() OVER (ORDER BY {SORTS[sort]}) "
-            f"AS position FROM ctx0 c JOIN (SELECT rowid AS id, {BM25} AS score "
-            "FROM catalogue_search_fts WHERE catalogue_search_fts MATCH %s) r ON r.id = c.id "
-            f"ORDER BY {SORTS[sort]} {paging}",
-            [match_expression(params.query)],
+        # A match whose citation key is a term of the search comes first (its key is indexed
+        # in the authors column too, so it is among the matches).
+        keys = params.query.key_texts
+        order = Fragment(f"(c.citation_key IN ({_placeholders(keys)})) DESC, {SORTS[sort]}", keys)
+        page = (
+            Fragment("SELECT c.id, -r.score AS score, row_number() OVER (ORDER BY ")
+            + order
+            + Fragment(
+                f") AS position FROM ctx0 c JOIN (SELECT rowid AS id, {BM25} AS score "
+                "FROM catalogue_search_fts WHERE catalogue_search_fts MATCH %s) r "
+                "ON r.id = c.id ORDER BY ",
+                [match_expression(params.query)],
+            )
+            + order
+            + Fragment(f" {paging}")
         )
     else:
         page = Fragment(

@@ -114,6 +114,20 @@ def label_rows(rows: str) -> str:
     )
 
 
+def _keyed(params: SearchParams) -> Fragment:
+    """Return the CTE `keyed` (ids): the articles whose citation key is a term of the search.
+
+    One lookup in the index on catalogue_article.citation_key (exact, as typed). The key is
+    indexed as words too (weight D, migration 0018), so these articles are among the matches;
+    this puts them first. Measured: docs/search-index.md, "Citation keys".
+    """
+    return Fragment(
+        "keyed AS MATERIALIZED (SELECT array(SELECT a.id FROM catalogue_article a "
+        "WHERE a.citation_key = ANY(%s::text[])) AS ids)",
+        [params.query.key_texts],
+    )
+
+
 def _page(params: SearchParams, *, offset: int, limit: int, live: bool) -> Fragment:
     sort = params.effective_sort
     order_c = SORT_COLUMNS[sort].format(a="c")
@@ -127,7 +141,9 @@ def _page(params: SearchParams, *, offset: int, limit: int, live: bool) -> Fragm
     full = f"(SELECT k FROM ctx0_k) = {SAMPLE_BUCKETS}"
     if sort == "relevance":
         # Every match when they are few; above the threshold, the random sample's matches
-        # (ranking all of 150,000 matches reads 150,000 documents).
+        # (ranking all of 150,000 matches reads 150,000 documents). A match whose citation
+        # key is a term of the search comes first (the CTE `keyed`, see _keyed).
+        order_c = f"(c.article_id = ANY((SELECT ids FROM keyed)::bigint[])) DESC, {order_c}"
         return Fragment(
             f"(SELECT c.article_id, c.score, row_number() OVER (ORDER BY {order_c}) "
             f"AS position FROM ctx0 c ORDER BY {order_c} {paging})"
@@ -228,6 +244,8 @@ def results_statement(
         + join(counts, " UNION ALL ")
         + Fragment(")")
     )
+    if live and sort == "relevance":
+        ctes.append(_keyed(params))
     page = _page(params, offset=offset, limit=limit, live=live)
     ctes.append(Fragment("page_rows AS (") + page + Fragment(")"))
     if live:
