@@ -5,6 +5,9 @@ its person's name where that differs; the record's citation key is indexed too. 
 on SQLite and on PostgreSQL (DATABASE_URL=postgres://...) with the same exact results.
 """
 
+import importlib
+from types import SimpleNamespace
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
@@ -291,3 +294,28 @@ def vocabulary() -> set[str]:
     if connection.vendor == "postgresql":
         return set(SearchIndexWord.objects.values_list("word", flat=True))
     return set(SearchIndexVocabulary.objects.values_list("term", flat=True))
+
+
+# --- Migration 0018 ----------------------------------------------------------------------------
+
+
+def test_migration_0018_goes_back_to_peoples_names_only_and_forward_again(people, keyed):
+    migration = importlib.import_module("catalogue.migrations.0018_search_printed_names")
+    editor = SimpleNamespace(connection=connection)
+
+    migration.backwards(None, editor)
+    caches["default"].clear()
+    assert found("P Nguyen") == []
+    assert found("James") == []
+    assert found("Smith2019deep") == []
+    assert found("Patrick Nguyen") == ["Alliance ruptures", "Dropout in therapy"]
+
+    migration.forwards(None, editor)
+    caches["default"].clear()
+    assert found("P Nguyen") == ["Alliance ruptures"]
+    assert found("James") == ["Sleep and memory"]
+    assert titles("Smith2019deep") == ["Deep learning for triage"]
+    # The triggers of version 2 are back: a key change re-indexes.
+    keyed.deep.citation_key = "smith2019triage"
+    keyed.deep.save()
+    assert titles("smith2019triage") == ["Deep learning for triage"]
