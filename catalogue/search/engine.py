@@ -1,10 +1,12 @@
 """The search engine: a page of results with every facet's counts, and a facet's full list.
 
-PostgreSQL: a weighted tsvector (title A, keywords B, abstract C, author names D) and the
-facet columns in `catalogue_search`, one SQL statement per page (see postgres.py). SQLite:
+PostgreSQL: a weighted tsvector (title A, keywords B, abstract C, author names D: each name
+as printed, its person's where that differs, and the citation key, since migration 0018) and
+the facet columns in `catalogue_search`, one SQL statement per page (see postgres/). SQLite:
 FTS5 with the same query language and ranking order (see sqlite.py). Both indexes are kept
-current by database triggers created in migration 0004_search, so every write path (admin,
-importer, generator COPY, bulk_create, raw SQL) is covered.
+current by database triggers (migrations 0004_search and 0018_search_printed_names), so every
+write path (admin, importer, generator COPY, bulk_create, raw SQL) is covered. Under the
+relevance sort, a match whose citation key is a term of the search comes first.
 
 A page costs a constant number of queries: the index generation, the results statement (or a
 cache hit keyed by generation and parameters, cache.py), the page's articles with

@@ -12,7 +12,8 @@ from catalogue.search.params import SearchParams
 from catalogue.search.query import Query, Term
 from catalogue.search.statement import Fragment, join
 
-# ts_rank weights for {D, C, B, A}: author names, abstract, keywords, title.
+# ts_rank weights for {D, C, B, A}: author names (as printed and the people's) and citation key,
+# abstract, keywords, title.
 RANK_WEIGHTS = "{0.2,0.2,0.5,1.0}"
 
 # facet -> (column of catalogue_search, holds an array of ids, SQL array type)
