@@ -101,7 +101,7 @@ class ArticleRecord:
 
     @classmethod
     def from_article(cls, article: Article) -> ArticleRecord:
-        """Return the record of a saved article (uses its prefetched authors and keywords)."""
+        """Return the record of a saved article (uses its prefetched names and keywords)."""
         journal = article.journal
         record = _record(
             (
