@@ -5,7 +5,8 @@ import pytest
 from django.core.cache import caches
 
 from catalogue import conf
-from catalogue.citations import render_citations, render_entries
+from catalogue.citations import get_style, render_citations, render_entries
+from catalogue.citations.rendering import _cache_key
 from catalogue.formats.bibtex import Name
 from catalogue.formats.csl_json import article_to_csl
 from catalogue.formats.metadata import cite_box
@@ -121,3 +122,28 @@ def test_the_cite_box_offers_the_fuller_record_in_bibtex_and_ris():
     exports = {entry.id: entry.text for entry in box["entries"] if entry.kind == "export"}
     assert "editor = {van der Berg, Jan and Ng, Kim}" in exports["bibtex"]
     assert "A2  - van der Berg, Jan" in exports["ris"]
+
+
+def test_the_cache_key_changes_with_every_new_record_field():
+    # The key holds a digest of the CSL-JSON item: editors, et al., pages as printed and the
+    # other new fields change it, though the record's `updated` does not.
+    style = get_style("apa")
+    records = [
+        chapter(),
+        incomplete(pk=1, names=1),
+        ArticleRecord(
+            pk=1,
+            title="Many hands",
+            journal_title="J",
+            volume="3",
+            pages="1–9",
+            year=2020,
+            authors=[Name(family="F0", given="G")],
+        ),
+        ArticleRecord(pk=1, title="A chapter", pages="xii–xv"),
+        ArticleRecord(pk=1, title="A chapter", pages="xii–xvi"),
+        ArticleRecord(pk=1, title="A chapter", edition="3rd"),
+        ArticleRecord(pk=1, title="A chapter", citation_key="lee:2019"),
+    ]
+    keys = {_cache_key(record, article_to_csl(record), style) for record in records}
+    assert len(keys) == len(records)
