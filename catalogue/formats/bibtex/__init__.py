@@ -13,8 +13,11 @@ italics, as citeproc-js reads CSL-JSON.
 
 Modules: `entries` (parse_bytes/parse_text), `encoding` (decode_bytes), `latex`
 (latex_to_unicode), `names` (parse_names), `fields` (single-field readers),
-`splitter` (a fast splitter for well-formed text; bibtexparser splits the rest),
-`results` (the dataclasses below); `writer` (bibtex_entry, the export).
+`record_fields` (pages, issue and numbers, dates as written, containers, eprint),
+`contributors` (editors, translators and every other role), `splitter` (a fast
+splitter for well-formed text; bibtexparser splits the rest), `results` (the
+dataclasses below); `writer` (bibtex_entry, the export). The fidelity rules are in
+docs/fidelity.md.
 """
 
 from .encoding import BibTeXError, decode_bytes

@@ -55,6 +55,8 @@ def read_contributors(
     order of ROLE_OF_FIELD (`editor` before `editora`).
     """
     contributors: dict[str, list[Name]] = {}
+    if values.keys().isdisjoint(ROLE_OF_FIELD):
+        return contributors
     for name, default_role in ROLE_OF_FIELD.items():
         if name not in values:
             continue

@@ -601,7 +601,7 @@ class _Parser:
             warnings.extend(name_warnings)
         entry.contributors = read_contributors(field_text, values, warnings)
         entry.editors = list(entry.contributors.get("editor", ()))
-        record_fields.check_math(field_text, values, warnings)
+        record_fields.check_math(field_text, values, item.raw, warnings)
 
         entry.warnings = [
             Problem(

@@ -75,7 +75,8 @@ def _short(value: str) -> str:
 
 
 def _decode(words: list[str]) -> str:
-    return _nfc(latex_to_unicode(" ".join(words), prose=False, markup=False))
+    text = latex_to_unicode(" ".join(words), prose=False, markup=False)
+    return text if text.isascii() else _nfc(text)
 
 
 def _nfc(text: str) -> str:

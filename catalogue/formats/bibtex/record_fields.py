@@ -48,6 +48,8 @@ SERIES_TYPES = {
 REPORT_TYPES = {"techreport", "report"}
 
 _PAGE_LABEL = re.compile(r"\A(?:pp?\.|pages?\b|pp\b)\s*", re.IGNORECASE)
+# A plain page or range ("311", "311–325"), printed as catalogue.pages.printed_pages prints it.
+_PLAIN_PAGES = re.compile("([1-9][0-9]{0,8})(?:\u2013([1-9][0-9]{0,8}))?")
 _MAX_PAGES = 100  # characters: longer `pages` values are notes, not pages
 _PLAIN_YEAR = re.compile(r"\d{4}")
 _PLAIN_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
@@ -56,6 +58,21 @@ _STATE_WORDS = re.compile(
     r"ahead\s+of\s+print|epub\s+ahead|early\s+(?:view|access)|online\s+first",
     re.IGNORECASE,
 )
+CONTAINER_FIELDS = frozenset(
+    (
+        "booktitle",
+        "edition",
+        "series",
+        "address",
+        "location",
+        "isbn",
+        "chapter",
+        "type",
+        "howpublished",
+        "urldate",
+    )
+)
+EPRINT_FIELDS = frozenset(("eprint", "archiveprefix", "eprinttype", "primaryclass", "eprintclass"))
 # Fields decoded as text, whose math may be kept as written.
 TEXT_FIELDS = (
     "title",
@@ -114,40 +131,48 @@ def read_numbers(get: Getter, values: dict[str, str], entry: Entry, warnings: li
         # before; TUGboat's files carry a running issue count there on every entry.
         entry.issue = _text(get("issue"))
     if "pages" in values:
-        entry.pages = _read_pages(get("pages"), warnings)
-        entry.first_page, entry.last_page = printed.page_numbers(entry.pages)
-    for name in ("numpages", "pagetotal"):
-        if name in values:
-            count, count_warnings = readers.parse_count(get(name), name)
-            warnings.extend(count_warnings)
-            if count:
-                entry.page_count = count
-                break
-    if entry.page_count is None and entry.pages:
-        entry.page_count = printed.page_count(entry.pages)
+        entry.pages = pages = _read_pages(get("pages"), warnings)
+        plain = _PLAIN_PAGES.fullmatch(pages)
+        if plain and (plain.group(2) is None or int(plain.group(2)) >= int(plain.group(1))):
+            # The common case, read without catalogue.pages (same result, a third the time).
+            entry.first_page = int(plain.group(1))
+            entry.last_page = int(plain.group(2) or plain.group(1))
+        elif pages:
+            entry.first_page, entry.last_page = printed.page_numbers(pages)
+            if entry.first_page is None and printed.EN_DASH in pages:
+                _check_backwards(pages, warnings)
+    if "numpages" in values or "pagetotal" in values:
+        for name in ("numpages", "pagetotal"):
+            if name in values:
+                count, count_warnings = readers.parse_count(get(name), name)
+                warnings.extend(count_warnings)
+                if count:
+                    entry.page_count = count
+                    break
+    if entry.page_count is None and entry.first_page is not None and entry.last_page is not None:
+        entry.page_count = entry.last_page - entry.first_page + 1  # catalogue.pages.page_count
 
 
 def _read_pages(value: str, warnings: list[str]) -> str:
     """Return `pages` as printed: decoded, `pp.` label dropped, each range with an en dash."""
-    text = _PAGE_LABEL.sub("", _text(value)).strip()
+    text = _text(value)
+    if text[:1] in ("p", "P"):
+        text = _PAGE_LABEL.sub("", text).strip()
     if len(text) > _MAX_PAGES:
         warnings.append(f"Pages `{text[:80]}...` are too long to be pages: left empty.")
         return ""
-    pages = printed.printed_pages(text)
+    return printed.printed_pages(text)
+
+
+def _check_backwards(pages: str, warnings: list[str]) -> None:
+    """Warn about a range of full numbers that runs backwards ("325–311", not "311–25")."""
     first, last = printed.split_range(pages)
-    if (
-        last
-        and first.isdigit()
-        and last.isdigit()
-        and len(last) >= len(first)
-        and int(last) < int(first)
-    ):
+    if last.isdigit() and first.isdigit() and len(last) >= len(first) and int(last) < int(first):
         # "311–25" is an abbreviated range, printed so on purpose; "325–311" is a slip.
         warnings.append(
             f"Pages `{pages}`: the last page comes before the first; "
             "kept as printed, without page numbers."
         )
-    return pages
 
 
 def read_date_text(get: Getter, values: dict[str, str], entry: Entry, warnings: list[str]) -> None:
@@ -156,6 +181,10 @@ def read_date_text(get: Getter, values: dict[str, str], entry: Entry, warnings: 
     A plain year, year-month or year-month-day says nothing more and leaves `date_text`
     empty, as does a publication state ("in press") that the record's state says.
     """
+    if "date" not in values and ("month" not in values or entry.month is not None):
+        raw_year = values.get("year", "").strip('{}" \t\n')
+        if len(raw_year) == 4 and raw_year.isdigit():
+            return  # the common case: a plain year says everything
     written = ""
     if "date" in values:
         date = _text(get("date"))
@@ -196,6 +225,8 @@ def read_container_fields(
     get: Getter, values: dict[str, str], entry: Entry, booktitle_is_journal: bool
 ) -> None:
     """Read book title, edition, series, place, ISBN, chapter, genre, howpublished, urldate."""
+    if values.keys().isdisjoint(CONTAINER_FIELDS):
+        return
     if "booktitle" in values and not booktitle_is_journal:
         entry.book_title = latex_to_unicode(get("booktitle"))
     if "edition" in values:
@@ -224,6 +255,8 @@ def read_container_fields(
 
 def read_eprint(get: Getter, values: dict[str, str], entry: Entry) -> None:
     """Read eprint, its type (`archiveprefix`/`eprinttype`) and class (`primaryclass`/...)."""
+    if values.keys().isdisjoint(EPRINT_FIELDS):
+        return
     if "eprint" in values:
         entry.eprint = readers.clean_identifier(get("eprint"))
     for name in ("archiveprefix", "eprinttype"):
@@ -238,8 +271,14 @@ def read_eprint(get: Getter, values: dict[str, str], entry: Entry) -> None:
                 break
 
 
-def check_math(get: Getter, values: dict[str, str], warnings: list[str]) -> None:
-    """Warn about math that could not be decoded and was kept as written (`$\\frac{a}{b}$`)."""
+def check_math(get: Getter, values: dict[str, str], raw: str, warnings: list[str]) -> None:
+    """Warn about math that could not be decoded and was kept as written (`$\\frac{a}{b}$`).
+
+    `raw` is the entry's source text: most entries have no math at all (values inherited
+    through `crossref` are not in it).
+    """
+    if "$" not in raw and "\\(" not in raw and "crossref" not in values:
+        return
     for name in TEXT_FIELDS:
         raw = values.get(name)
         if raw is None or not math_may_be_kept(raw):
