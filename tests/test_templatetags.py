@@ -5,11 +5,16 @@ from django.core.paginator import Paginator
 from django.template import Context, Template
 from django.utils.safestring import SafeString
 
-from catalogue.models import Article, OutputType
+from catalogue.models import Article, Author, Authorship, OutputType
 from catalogue.templatetags.catalogue_tags import (
+    and_list,
     elided_page_range,
+    eprint_label,
+    eprint_url,
     is_web_url,
     plain_text,
+    printed_name,
+    publisher_label,
     research_output,
     rich_text,
 )
@@ -147,3 +152,61 @@ def test_elided_page_range_keeps_ends_and_neighbours():
 )
 def test_is_web_url(value, expected):
     assert is_web_url(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [([], ""), (["A"], "A"), (["A", "B"], "A and B"), (["A", "B", "C"], "A, B and C")],
+)
+def test_and_list_joins_names_as_a_sentence(names, expected):
+    assert and_list(names) == expected
+
+
+def test_and_list_output_is_escaped_in_a_template():
+    rendered = Template("{% load catalogue_tags %}{{ names|and_list }}").render(
+        Context({"names": ["<b>A</b>", "B & C"]})
+    )
+
+    assert rendered == "&lt;b&gt;A&lt;/b&gt; and B &amp; C"
+
+
+def test_printed_name_is_the_slots_form_else_the_persons():
+    person = Author(family_name="Nguyen", given_names="Patrick")
+
+    assert printed_name(Authorship(author=person, family_name="Nguyen", given_names="P")) == (
+        "P Nguyen"
+    )
+    assert printed_name(Authorship(author=person)) == "Patrick Nguyen"
+
+
+@pytest.mark.parametrize(
+    ("fields", "label", "url"),
+    [
+        ({"eprint": "2101.00001", "eprint_type": "arXiv", "eprint_class": "cs.CL"},
+         "arXiv:2101.00001 [cs.CL]", "https://arxiv.org/abs/2101.00001"),
+        ({"eprint": "arXiv:2101.00001v2", "eprint_type": "arxiv"},
+         "arxiv:2101.00001v2", "https://arxiv.org/abs/2101.00001v2"),
+        ({"eprint": "arXiv:math/0211159"}, "arXiv:math/0211159", "https://arxiv.org/abs/math/0211159"),
+        ({"eprint": "hal-01234567", "eprint_type": "HAL"}, "HAL:hal-01234567", ""),
+        ({"eprint": "12345678", "eprint_type": "pubmed"}, "pubmed:12345678", ""),
+        ({"eprint": "a b?c", "eprint_type": "arXiv"}, "arXiv:a b?c", "https://arxiv.org/abs/a%20b%3Fc"),
+        ({}, "", ""),
+    ],
+)  # fmt: skip
+def test_eprint_label_and_url(fields, label, url):
+    article = Article(**fields)
+
+    assert (eprint_label(article), eprint_url(article)) == (label, url)
+
+
+@pytest.mark.parametrize(
+    ("output_type", "label"),
+    [
+        (OutputType.THESIS, "Institution"),
+        (OutputType.REPORT, "Institution"),
+        (OutputType.BOOK, "Publisher"),
+        (OutputType.ARTICLE, "Publisher"),
+    ],
+)
+def test_publisher_label(output_type, label):
+    assert publisher_label(Article(output_type=output_type)) == label
