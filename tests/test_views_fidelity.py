@@ -307,6 +307,19 @@ def test_result_lists_show_printed_names_et_al_and_pages_as_printed(client):
     assert '<span class="result__journal">Physical Review</span>, 6, e0123' in page
 
 
+def test_result_lists_show_the_date_as_written(client):
+    journal = make_journal()
+    make_article(title="Written", journal=journal, year=1978, date_text="1978/79")
+    make_article(title="Dated", journal=journal, year=2017, month=5)
+
+    page = html(client.get(journal.get_absolute_url()))
+
+    assert re.findall(r'<span class="result__date">([^<]+)</span>', page) == [
+        "Published - May 2017",
+        "Published - 1978/79",
+    ]
+
+
 def test_the_author_page_marks_the_printed_name_of_that_person(client):
     person = make_author(family_name="Nguyen", given_names="Patrick")
     make_article(authors=[make_author(family_name="Other"), (person, {"given_names": "P."})])
