@@ -75,7 +75,11 @@ def _short(value: str) -> str:
 
 
 def _decode(words: list[str]) -> str:
-    text = latex_to_unicode(" ".join(words), prose=False, markup=False)
+    if not words:
+        return ""  # most names have no particle and no suffix
+    text = latex_to_unicode(
+        words[0] if len(words) == 1 else " ".join(words), prose=False, markup=False
+    )
     return text if text.isascii() else _nfc(text)
 
 
