@@ -352,9 +352,15 @@ def test_csl_json_names_containers_and_book_fields():
     assert item["ISBN"] == "978-3-16-148410-0"
 
 
-def test_csl_json_book_title_is_the_container_without_a_journal():
+def test_csl_json_book_title_is_the_container_of_a_chapter_without_a_journal():
+    item = article_to_csl(make_record(output_type=OutputType.CHAPTER, book_title="The Big Book"))
+    assert item["container-title"] == "The Big Book"
+
+
+def test_csl_json_a_books_own_book_title_is_no_container():
+    # As a container, APA cited an edited book "In R. Roe (Ed.), Collected Works".
     item = article_to_csl(make_record(output_type=OutputType.BOOK, book_title="Collected Works"))
-    assert item["container-title"] == "Collected Works"
+    assert "container-title" not in item
 
 
 def test_csl_json_et_al_is_a_final_others_name():

@@ -145,7 +145,10 @@ def article_to_csl(article: Article | ArticleRecord) -> dict[str, Any]:
         "type": CSL_TYPES.get(record.output_type, "article-journal"),
         "title": one_line(record.title),
     }
-    container = record.journal_title or record.book_title
+    container = record.journal_title
+    if not container and record.output_type != OutputType.BOOK:
+        # A book's own `booktitle` is no container: styles would cite the book "In" it.
+        container = record.book_title
     if container:
         item["container-title"] = one_line(container)
     if record.journal_title and record.book_title:
