@@ -87,6 +87,25 @@ def test_an_edited_book_has_a_creator():
     )
 
 
+def test_vancouver_and_ama_name_editors_after_their_names():
+    # pandoc put a label without a <name> first: "In, editorsvan der Berg J, Ng K."
+    cited = render_citations(chapter(), styles=["vancouver", "american-medical-association"])
+    assert "In: van der Berg J, Ng K, editors. The Handbook." in cited["vancouver"]["text"]
+    ama = cited["american-medical-association"]["text"]
+    assert "In: van der Berg J, Ng K, eds. The Handbook." in ama
+    book = ArticleRecord(
+        pk=3,
+        output_type=OutputType.BOOK,
+        title="Edited book",
+        contributors={ContributorRole.EDITOR: [Name(family="Ed", given="Eve")]},
+        publisher="P",
+        year=1978,
+    )
+    assert render_citations(book, styles=["vancouver"])["vancouver"]["text"] == (
+        "Ed E, editor. Edited book. P; 1978."
+    )
+
+
 def test_an_incomplete_author_list_is_never_presented_as_complete():
     cited = render_citations(incomplete(), styles=["apa", "vancouver"])
     assert cited["apa"]["text"] == "F0, G., F1, G., et al. (2020). Many hands. J, 3, 1–9."

@@ -25,7 +25,7 @@ from catalogue.rich_text import RICH_TEXT_TAG
 
 RENDER_SCRIPT = CSL_DIR / "render.lua"
 # Bump when the output of this package changes for the same input, to retire cached renderings.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 
 
 class CitationEngineError(RuntimeError):
@@ -106,7 +106,7 @@ def make_job(style: CitationStyle, mode: str, items: list[dict[str, Any]]) -> di
     unused = _INERT_FIELDS - _style_variables(style.path)
     et_al_limit = _et_al_use_last(style.path)
     job = {
-        "style": str(style.path),
+        "style": _style_for_pandoc(style.path),
         "lang": style.locale,
         "mode": mode,
         "items": [_compatible_item(item, drop=unused, et_al_limit=et_al_limit) for item in items],
@@ -130,13 +130,46 @@ def _style_variables(path: Path) -> frozenset[str]:
     )
 
 
+# A <names> whose <label> comes without a <name> (Vancouver's and AMA's editors): CSL renders
+# the names first, with the inherited name options, as an empty <name/> would; pandoc 3.9 puts
+# the label first ("In, editorsSmith J" for "In: Smith J, editors"). Writing the <name/> out
+# makes pandoc agree without changing the style's meaning.
+_NAMES_ELEMENT = re.compile(r"(<names\b[^>]*[^/]>)(.*?)(</names>)", re.DOTALL)
+_NAME_CHILD = re.compile(r"<name[\s/>]")
+
+
+def _name_before_label(match: re.Match) -> str:
+    opening, content, closing = match.groups()
+    if _NAME_CHILD.search(content) or not content.lstrip().startswith("<label"):
+        return match.group()
+    return f"{opening}<name/>{content}{closing}"
+
+
+def _pandoc_text(path: Path) -> str:
+    return _NAMES_ELEMENT.sub(_name_before_label, path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=64)
+def _style_for_pandoc(path: Path) -> str:
+    """Return the path of the style as pandoc should read it (a derived copy if it differs)."""
+    text = _pandoc_text(path)
+    if text == path.read_text(encoding="utf-8"):
+        return str(path)
+    return _derived_style(path, text)
+
+
 @lru_cache(maxsize=64)
 def _style_without_disambiguation(path: Path) -> str | None:
     """Return a copy of the style with disambiguation off, or None if it adds no year suffix."""
-    text = path.read_text(encoding="utf-8")
+    text = _pandoc_text(path)
     if 'disambiguate-add-year-suffix="true"' not in text:
         return None
     derived = _DISAMBIGUATION.sub(lambda match: match.group().replace("true", "false"), text)
+    return _derived_style(path, derived)
+
+
+def _derived_style(path: Path, derived: str) -> str:
+    """Return the path of a temporary copy of the style with the `derived` text."""
     digest = hashlib.sha256(derived.encode()).hexdigest()[:16]
     folder = Path(tempfile.gettempdir()) / "catalogue-csl"
     folder.mkdir(parents=True, exist_ok=True)
