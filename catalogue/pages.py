@@ -38,8 +38,9 @@ def page_numbers(pages: str) -> tuple[int | None, int | None]:
     """Return (first, last) when the printed pages are a plain number or plain range, else Nones.
 
     "311–325" → (311, 325); "52" → (52, 52); "052102", "E3313–E3322", "xii", "123–",
-    "1, 5–7" and a range that runs backwards ("325–311") → (None, None). A leading zero is
-    kept in print, so "052102" is a page identifier, not the number 52102.
+    "1, 5–7" and a range that runs backwards ("325–311") → (None, None); an abbreviated
+    range counts in full ("1198–201" → (1198, 1201)). A leading zero is kept in print, so
+    "052102" is a page identifier, not the number 52102.
     """
     pieces = _SEPARATOR.split((pages or "").strip())
     if not 1 <= len(pieces) <= 2 or not all(_PLAIN.fullmatch(piece) for piece in pieces):
@@ -47,6 +48,9 @@ def page_numbers(pages: str) -> tuple[int | None, int | None]:
     if any(len(piece) > 1 and piece.startswith("0") for piece in pieces):
         return None, None
     first, last = int(pieces[0]), int(pieces[-1])
+    if last < first and len(pieces[-1]) < len(pieces[0]):
+        # An abbreviated range, as PubMed and many journals print it: "1198–201" is 1198-1201.
+        last = int(pieces[0][: len(pieces[0]) - len(pieces[-1])] + pieces[-1])
     if not 0 < first <= last <= _MAX_INT:
         return None, None
     return first, last

@@ -611,10 +611,11 @@ def test_invalid_doi_warns_and_is_left_empty():
         ("{311}", "311", 311, 311),
         ("311", "311", 311, 311),
         ("{pp. 12–14}", "12–14", 12, 14),
-        # Issue 14: pages are kept as printed; numbers only from plain numbers, and an
-        # electronic page or article id in `pages` stays pages (no article number).
-        ("{311-25}", "311–25", None, None),
-        ("{1198--201}", "1198–201", None, None),
+        # Issue 14: pages are kept as printed; numbers only from plain numbers (an
+        # abbreviated range counts in full), and an electronic page or article id in
+        # `pages` stays pages (no article number).
+        ("{311-25}", "311–25", 311, 325),
+        ("{1198--201}", "1198–201", 1198, 1201),
         ("{e0123}", "e0123", None, None),
         ("{aac4716}", "aac4716", None, None),
         ("{S12--S15}", "S12–S15", None, None),
