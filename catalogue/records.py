@@ -347,6 +347,28 @@ def generated_key(record: ArticleRecord) -> str:
     return name + year
 
 
+def assign_citation_key(*, article: Article) -> str:
+    """Return the article's stored key, storing a generated one unique in the catalogue if none.
+
+    Records made in the admin have no source entry: they get `generated_key` ("Nguyen2020"),
+    suffixed a, b, ... when another record holds it, once, so the key stays the same afterwards.
+    """
+    if article.citation_key:
+        return article.citation_key
+    record = as_record(Article.objects.with_related().get(pk=article.pk))
+    base = generated_key(record)
+    taken = set(
+        Article.objects.filter(citation_key__startswith=base).values_list("citation_key", flat=True)
+    )
+    key, index = base, 0
+    while key in taken:
+        key = base + _suffix(index)
+        index += 1
+    Article.objects.filter(pk=article.pk).update(citation_key=key)
+    article.citation_key = key
+    return key
+
+
 _UNSAFE_IN_FILE_NAMES = re.compile(r"[^A-Za-z0-9._-]+")
 
 

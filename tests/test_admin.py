@@ -344,6 +344,8 @@ def test_librarian_adds_an_author_through_the_inline(librarian_client, seed):
         (authorship.position, authorship.author.family_name, authorship.affiliation)
         for authorship in article.authorships.order_by("position")
     ] == [(1, "Cuijpers", "VU Amsterdam"), (2, "Zilcha-Mano", "")]
+    # A record made or edited here without a key gets a stored one from its first author.
+    assert article.citation_key == "Cuijpers2017"
 
 
 def test_duplicate_positions_are_a_form_error_not_a_crash(librarian_client, seed):

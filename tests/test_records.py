@@ -277,3 +277,24 @@ def test_stored_keys_are_suffixed_only_on_a_collision_within_one_export():
     ]
     # A new export starts again.
     assert KeyAllocator().key(first) == "Smith2020"
+
+
+def test_assign_citation_key_stores_a_generated_key_unique_in_the_catalogue(db):
+    nguyen = make_author(family_name="Nguyen", given_names="P")
+    first = factories_make_article(authors=[nguyen], year=2020)
+    second = factories_make_article(authors=[nguyen], year=2020)
+    third = factories_make_article(authors=[nguyen], year=2020)
+    keyed = factories_make_article(authors=[nguyen], year=2020, citation_key="nguyen:2020")
+
+    assert records.assign_citation_key(article=first) == "Nguyen2020"
+    assert records.assign_citation_key(article=second) == "Nguyen2020a"
+    assert records.assign_citation_key(article=third) == "Nguyen2020b"
+    # Once stored, a key stays, and a source's key is never replaced.
+    assert records.assign_citation_key(article=first) == "Nguyen2020"
+    assert records.assign_citation_key(article=keyed) == "nguyen:2020"
+    assert list(Article.objects.order_by("pk").values_list("citation_key", flat=True)) == [
+        "Nguyen2020",
+        "Nguyen2020a",
+        "Nguyen2020b",
+        "nguyen:2020",
+    ]

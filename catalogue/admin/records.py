@@ -16,6 +16,7 @@ from catalogue.models import (
     Keyword,
     SubjectArea,
 )
+from catalogue.records import assign_citation_key
 
 PRINTED_NAME_FIELDS = ["family_name", "given_names", "particle", "suffix", "corporate_name"]
 NARROW = {"size": 12}
@@ -137,6 +138,11 @@ class ArticleAdmin(admin.ModelAdmin):
         ("Classification", {"fields": ["keywords", "subject_areas"]}),
         ("Notes", {"fields": ["bibliographical_note", "created", "updated"]}),
     ]
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the authorships: the generated key is made from the first author.
+        assign_citation_key(article=form.instance)
 
     @admin.display(description="page numbers")
     def page_numbers(self, article: Article) -> str:
