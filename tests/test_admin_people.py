@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from catalogue.models import (
+    RECORD_TEXT_FIELDS,
     Article,
     Author,
     Authorship,
@@ -508,26 +509,7 @@ def test_the_article_form_edits_printed_names_contributors_and_record_fields(edi
     for name in ["role", "position", "family_name", "corporate_name"]:
         assert f'name="contributors-__prefix__-{name}"' in page
     form = response.context["adminform"].form
-    for name in [
-        "pages",
-        "book_title",
-        "edition",
-        "series",
-        "series_number",
-        "place",
-        "isbn",
-        "chapter",
-        "report_number",
-        "genre",
-        "howpublished",
-        "eprint",
-        "eprint_type",
-        "eprint_class",
-        "accessed",
-        "date_text",
-        "et_al",
-        "citation_key",
-    ]:
+    for name in ["pages", *RECORD_TEXT_FIELDS, "et_al", "citation_key"]:
         assert name in form.fields, name
     assert "first_page" not in form.fields
     assert "last_page" not in form.fields

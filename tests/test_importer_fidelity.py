@@ -7,6 +7,7 @@ from django.utils import timezone
 from catalogue import importer
 from catalogue.formats import bibtex
 from catalogue.models import (
+    RECORD_TEXT_FIELDS,
     Article,
     Author,
     Authorship,
@@ -68,21 +69,7 @@ def test_every_record_field_is_written_as_printed():
         "last_page",
         "page_count",
         "issue",
-        "book_title",
-        "edition",
-        "series",
-        "series_number",
-        "place",
-        "isbn",
-        "chapter",
-        "report_number",
-        "genre",
-        "howpublished",
-        "eprint",
-        "eprint_type",
-        "eprint_class",
-        "accessed",
-        "date_text",
+        *RECORD_TEXT_FIELDS,
         "et_al",
         "citation_key",
     ).get()

@@ -33,6 +33,7 @@ from catalogue.formats.bibtex import Entry, decode_bytes, parse_text
 from catalogue.formats.csl_json import article_to_csl
 from catalogue.formats.registry import EXPORT_FORMATS
 from catalogue.models import (
+    RECORD_TEXT_FIELDS,
     Article,
     Author,
     Authorship,
@@ -96,23 +97,7 @@ def _article_fields(entry: Entry) -> dict:
         "et_al": entry.et_al,
         "citation_key": entry.key,
     }
-    for name in (
-        "book_title",
-        "edition",
-        "series",
-        "series_number",
-        "place",
-        "isbn",
-        "chapter",
-        "report_number",
-        "genre",
-        "howpublished",
-        "eprint",
-        "eprint_type",
-        "eprint_class",
-        "accessed",
-        "date_text",
-    ):
+    for name in RECORD_TEXT_FIELDS:
         fields[name] = getattr(entry, name, "") or ""
     return {name: _fit(Article, name, value) for name, value in fields.items()}
 

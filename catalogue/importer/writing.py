@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
+from django.db.models import NOT_PROVIDED, Value
 from django.utils import timezone
 
 from catalogue import db
@@ -174,11 +175,25 @@ def insert_values(model: type, fields: Sequence[str], rows: Sequence[Sequence[An
             )
 
 
+def _all_default(model: type, name: str, rows: Sequence[NewRow]) -> bool:
+    """Return whether every row holds the column's database default (it need not be sent)."""
+    # Most records of a file are journal articles: the columns of books, reports and e-prints
+    # are empty in all of them, and leaving them out of the COPY saves a fifth of its values.
+    default = getattr(model._meta.get_field(name), "db_default", NOT_PROVIDED)
+    if default is NOT_PROVIDED:
+        return False
+    if hasattr(default, "resolve_expression"):
+        if not isinstance(default, Value):
+            return False
+        default = default.value
+    return all(row.values[name] == default for row in rows)
+
+
 def insert_rows(model: type, rows: Sequence[NewRow]) -> None:
     """Insert NewRows of `model` (all with the same fields) and set their ids."""
     if not rows:
         return
-    fields = list(rows[0].values)
+    fields = [name for name in rows[0].values if not _all_default(model, name, rows)]
     if _use_copy():
         # Take the ids from the table's sequence first: COPY cannot return them.
         with connection.cursor() as cursor:
