@@ -98,6 +98,20 @@ def test_the_librarians_group_gives_staff_the_catalogue_admin(client, seed):
     assert client.get(reverse("admin:catalogue_article_change", args=[1])).status_code == 200
 
 
+def test_the_librarians_group_edits_contributors_and_merges_people(client, seed):
+    user = make_user(username="member", is_staff=True)
+    user.groups.add(Group.objects.get(name="Librarians"))
+    client.force_login(user)
+
+    page = client.get(reverse("admin:catalogue_article_change", args=[1])).content.decode()
+    assert 'name="contributors-__prefix__-role"' in page
+    assert client.get(reverse("admin:catalogue_author_merge")).status_code == 200
+    assert client.get(reverse("admin:catalogue_personchange_changelist")).status_code == 200
+    assert user.has_perms(["catalogue.change_author", "catalogue.delete_author"])
+    # Deleting records stays with the site's administrators.
+    assert not user.has_perm("catalogue.delete_article")
+
+
 # Changelists -----------------------------------------------------------------------------
 
 
