@@ -110,15 +110,14 @@ class ArticleRecord:
             )
         )
         record.authors = [
-            printed_name(authorship, authorship.author)
-            for authorship in article.ordered_authorships
+            author_name(authorship.shown_name) for authorship in article.ordered_authorships
         ]
         contributors = sorted(
             article.contributors.all(),
             key=lambda contributor: (contributor.role, contributor.position),
         )
         for contributor in contributors:
-            record.contributors.setdefault(contributor.role, []).append(printed_name(contributor))
+            record.contributors.setdefault(contributor.role, []).append(author_name(contributor))
         record.contributors = _in_role_order(record.contributors)
         record.keywords = [keyword.term for keyword in article.keywords.all()]
         return record
@@ -202,15 +201,6 @@ def author_name(author: Any) -> Name:
     )
 
 
-def printed_name(printed_form: Any, person: Any = None) -> Name:
-    """Return an authorship's or contributor's printed form, else (none stored) its person's."""
-    if person is not None and not (
-        printed_form.family_name or printed_form.corporate_name or printed_form.given_names
-    ):
-        return author_name(person)
-    return author_name(printed_form)
-
-
 # Roles in their declaration order, so that a record's contributors read the same whichever
 # way it was loaded.
 _ROLE_ORDER = {role.value: index for index, role in enumerate(ContributorRole)}
@@ -278,7 +268,7 @@ def _records_from_rows(rows: list[tuple], *, names: dict[tuple, Name]) -> list[A
 
 
 # Name parts in Name's order (family, given, particle, suffix, corporate).
-_NAME_COLUMNS = ("family_name", "given_names", "particle", "suffix", "corporate_name")
+_NAME_COLUMNS = Authorship.NAME_FIELDS
 _PERSON_COLUMNS = tuple(f"author__{column}" for column in _NAME_COLUMNS)
 
 

@@ -431,6 +431,11 @@ class Authorship(PrintedName):
     def __str__(self) -> str:
         return f"{self.position}. {self.printed_name or self.author}"
 
+    @property
+    def shown_name(self) -> PrintedName | Author:
+        """Return what the slot shows: its printed form, else (none stored) its person."""
+        return self if self.has_printed_name else self.author
+
     def save(self, *args, **kwargs) -> None:
         # A slot is never nameless: without a printed form it shows its person's name.
         if not self.has_printed_name and self.author_id:

@@ -73,7 +73,7 @@ class AuthorSerializer(serializers.Serializer):
         # By hand: this runs for every author of every result (a generic Serializer walks its
         # fields and sources each time).
         author = authorship.author
-        printed = authorship if authorship.has_printed_name else author
+        printed = authorship.shown_name
         return {
             "id": author.pk,
             "position": authorship.position,

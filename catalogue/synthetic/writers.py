@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from catalogue import db
 from catalogue.models import (
+    RECORD_TEXT_FIELDS,
     Article,
     Author,
     Authorship,
@@ -140,9 +141,7 @@ ARTICLE_FIELDS = (
     "year", "month", "day", "doi", "pmid", "url", "bibliographical_note", "created", "updated",
     # Columns with a database default, written because some records have a value: pages
     # as printed (Article.save() is bypassed, so first_page/last_page are printed here).
-    "pages", "publisher", "book_title", "edition", "series", "series_number", "place", "isbn",
-    "chapter", "report_number", "genre", "howpublished", "eprint", "eprint_type",
-    "eprint_class", "accessed", "date_text", "et_al", "citation_key",
+    "pages", "publisher", *RECORD_TEXT_FIELDS, "et_al", "citation_key",
 )  # fmt: skip
 # Each authorship's printed name (PrintedName.NAME_FIELDS) follows its person.
 AUTHORSHIP_FIELDS = ("article_id", "author_id", "position", "affiliation", *Authorship.NAME_FIELDS)
