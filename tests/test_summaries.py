@@ -19,7 +19,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from catalogue import citations, summaries
+from catalogue import citations, conf, summaries
+from catalogue.citations import engine
 from catalogue.models import Article, Audience, Author, EvidenceSummary, LiteratureEntry
 from tests.factories import make_article, make_author, make_keyword
 
@@ -145,14 +146,11 @@ def seeded_summary(seed):
 
 
 @pytest.fixture
-def engine_runs(settings, tmp_path):
-    """Route the citation engine through a wrapper that counts its runs; return the counter."""
-    log = tmp_path / "runs.log"
-    wrapper = tmp_path / "pandoc"
-    wrapper.write_text(f'#!/bin/sh\necho run >> "{log}"\nexec "{citations.pandoc_path()}" "$@"\n')
-    wrapper.chmod(0o755)
-    settings.CITATION_PANDOC = str(wrapper)
-    return lambda: len(log.read_text().splitlines()) if log.exists() else 0
+def engine_runs():
+    """Return a counter of the citation engine's formatting calls since the test started."""
+    caches[conf.get("CITATION_CACHE_ALIAS")].clear()
+    start = engine.render_count()
+    return lambda: engine.render_count() - start
 
 
 # Model ------------------------------------------------------------------------------------
@@ -495,7 +493,8 @@ def test_literature_is_formatted_in_one_engine_run_then_cached(seed, engine_runs
 
 
 def test_literature_falls_back_to_the_citation_text_when_the_engine_fails(seed, settings):
-    settings.CITATION_PANDOC = "/nonexistent/pandoc"
+    engine.reset()
+    settings.CITATION_CITEPROC_JS = "/nonexistent/citeproc.js"
     summary = make_summary(literature=(Article.objects.get(pk=2),))
 
     [item] = summaries.render_literature(entries=summary.literature.all())

@@ -1,238 +1,259 @@
-"""The citation engine: pandoc's citeproc run as a subprocess on many items at once.
+"""The citation engine: citeproc-js 2.4.63 (the CSL processor of Zotero and Mendeley) in V8.
 
-The engine is the pandoc binary bundled by the PyPI package pypandoc-binary, run on
-`catalogue/csl/render.lua`; one process formats a list of jobs (a style, a mode and items) and
-answers with a pandoc JSON AST (written out by catalogue/citations/output.py). Items are made
-to read as citeproc-js reads them before the engine sees them.
+citeproc-js runs embedded through the PyPI package mini-racer (V8 as a library: no Node.js at
+run time). Each worker process holds one V8 context with citeproc-js and every CSL locale loaded
+(about 0.1 s, on first use), and builds one engine per (style, locale) when first asked for it,
+keeping the `CITATION_ENGINES_MAX` most recently used (0.01-1 s to build, a few MB each). Calls
+are serialised by a lock: V8 runs one call at a time per context.
+
+Items are made to read as the catalogue means them before the engine sees them: the only
+change is an incomplete author list (BibTeX's `and others`, CSL-JSON's final
+`{"literal": "others"}`), which citeproc-js would print as a person called "others" (see
+`mark_et_al`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
-import subprocess
-import tempfile
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from catalogue import conf
-from catalogue.citations.styles import CSL_DIR, CitationStyle
-from catalogue.rich_text import RICH_TEXT_TAG
+from catalogue.citations.styles import CSL_DIR, CitationStyle, locale_files, style_locale
 
-RENDER_SCRIPT = CSL_DIR / "render.lua"
+CITEPROC_JS = CSL_DIR / "citeproc" / "citeproc.js"
+BRIDGE_JS = CSL_DIR / "bridge.js"
+CITEPROC_VERSION = "2.4.63"
 # Bump when the output of this package changes for the same input, to retire cached renderings.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
+FORMATS = ("text", "html")
 
 
 class CitationEngineError(RuntimeError):
-    """The citation engine (pandoc) is missing, failed or timed out."""
+    """The citation engine is missing, failed or timed out."""
 
 
-def pandoc_path() -> str:
-    """Return the pandoc binary: CITATION_PANDOC (conf.get), else the one pypandoc-binary ships."""
-    configured = conf.get("CITATION_PANDOC")
-    if configured:
-        return configured
-    # The bundled binary, not whatever pandoc is on PATH: output is pinned to its version.
-    spec = importlib.util.find_spec("pypandoc")
-    if spec is None or not spec.submodule_search_locations:
-        raise CitationEngineError(
-            "pandoc is not available: install pypandoc-binary or set CITATION_PANDOC."
-        )
-    binary = Path(next(iter(spec.submodule_search_locations))) / "files" / "pandoc"
-    if not binary.exists():
-        raise CitationEngineError(
-            f"pandoc is not available at {binary}: install pypandoc-binary "
-            "(not plain pypandoc) or set CITATION_PANDOC."
-        )
-    return str(binary)
+class StyleError(CitationEngineError):
+    """A style the engine cannot build or render with; other styles keep working."""
+
+    def __init__(self, style: CitationStyle, message: str) -> None:
+        self.style = style
+        super().__init__(f"The citation style {style.id!r} cannot be used: {message}")
 
 
-@lru_cache(maxsize=64)
+def citeproc_path() -> Path:
+    """Return the citeproc-js file the engine loads (CITATION_CITEPROC_JS or the vendored one)."""
+    configured = conf.get("CITATION_CITEPROC_JS")
+    return Path(configured) if configured else CITEPROC_JS
+
+
+@lru_cache(maxsize=512)
 def _file_digest(path: str, mtime: float, size: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
-def fingerprint(style: CitationStyle) -> str:
-    """Return a short digest of what determines the output: renderer, engine binary, style."""
-    parts = [RENDERER_VERSION, style.locale or ""]
-    for path in (style.path, RENDER_SCRIPT):
-        stat = path.stat()
-        parts.append(_file_digest(str(path), stat.st_mtime, stat.st_size))
-    # The binary is large: its path, size and time identify it well enough.
-    binary = Path(pandoc_path())
-    identity = binary.stat() if binary.exists() else None
-    parts.append(f"{binary}:{identity.st_size}:{identity.st_mtime}" if identity else str(binary))
+def _digest(path: Path) -> str:
+    stat = path.stat()
+    return _file_digest(str(path), stat.st_mtime, stat.st_size)
+
+
+def fingerprint(style: CitationStyle, locale: str | None = None) -> str:
+    """Return a short digest of what determines the output: renderer, engine, style, locale."""
+    parts = [RENDERER_VERSION, CITEPROC_VERSION, style.id, style_locale(style, locale)]
+    parts.append(str(bool(locale)))
+    for path in (style.path, citeproc_path()):
+        try:
+            parts.append(_digest(path))
+        except OSError:
+            parts.append(str(path))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def _timeout(item_count: int) -> float:
-    base = conf.get("CITATION_TIMEOUT")
-    # Formatting one item on its own costs up to ~30 ms (the style is parsed each time).
-    return base + item_count * 0.05
+def _timeout_ms(item_count: int) -> int:
+    return int((conf.get("CITATION_TIMEOUT") + item_count * 0.05) * 1000)
 
 
-def run_engine(jobs: list[dict[str, Any]]) -> list[list[dict]]:
-    """Run pandoc once on `jobs`; return each job's blocks (pandoc JSON AST)."""
-    count = sum(len(job["items"]) for job in jobs)
-    request = json.dumps({"jobs": jobs}, ensure_ascii=False).encode("utf-8")
-    try:
-        completed = subprocess.run(  # noqa: S603 - fixed binary and script, input on stdin
-            [pandoc_path(), "lua", str(RENDER_SCRIPT)],
-            input=request,
-            capture_output=True,
-            timeout=_timeout(count),
-            check=False,
-        )
-    except FileNotFoundError as error:
-        raise CitationEngineError(f"pandoc could not be started: {error}") from error
-    except subprocess.TimeoutExpired as error:
-        raise CitationEngineError(
-            f"pandoc took more than {error.timeout:.0f} s to format {count} items."
-        ) from error
-    if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip()
-        raise CitationEngineError(f"pandoc failed (exit {completed.returncode}): {message}")
-    answer = json.loads(completed.stdout)
-    return [job_div["c"][1] for job_div in answer["blocks"]]
+class Runtime:
+    """One V8 context with citeproc-js, the locales, and a bounded set of built engines."""
+
+    def __init__(self, script: Path) -> None:
+        try:
+            from py_mini_racer import MiniRacer
+        except ImportError as error:  # pragma: no cover - a dependency of the project
+            raise CitationEngineError(f"mini-racer is not installed: {error}") from error
+        try:
+            source = script.read_text(encoding="utf-8")
+        except OSError as error:
+            raise CitationEngineError(f"citeproc-js could not be loaded: {error}") from error
+        self.script = script
+        self.pid = os.getpid()
+        self.context = MiniRacer()
+        self.engines: OrderedDict[str, bool] = OrderedDict()
+        self.renders = 0
+        try:
+            self.context.eval("var module = {exports: {}}; var exports = module.exports;")
+            self.context.eval(source)
+            self.context.eval("var CSL = module.exports;")
+            self.context.eval(BRIDGE_JS.read_text(encoding="utf-8"))
+            locales = {
+                tag: path.read_text(encoding="utf-8") for tag, path in locale_files().items()
+            }
+            self.context.call("addLocales", json.dumps(locales, ensure_ascii=False))
+        except Exception as error:
+            raise CitationEngineError(f"citeproc-js could not be loaded: {error}") from error
+
+    def _call(self, function: str, *args: Any, items: int = 0) -> Any:
+        return self.context.call(function, *args, timeout=_timeout_ms(items))
+
+    def engine(self, style: CitationStyle, locale: str | None) -> str:
+        """Return the key of a built engine for the style and locale, building it if needed."""
+        lang = style_locale(style, locale)
+        key = f"{style.id}|{lang}|{int(bool(locale))}|{_digest(style.path)}"
+        if key in self.engines:
+            self.engines.move_to_end(key)
+            return key
+        try:
+            xml = style.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise StyleError(style, f"its file cannot be read ({error}).") from error
+        try:
+            self._call("buildEngine", key, xml, lang, bool(locale))
+        except Exception as error:
+            raise StyleError(style, _message(error)) from error
+        self.engines[key] = True
+        while len(self.engines) > max(1, conf.get("CITATION_ENGINES_MAX")):
+            dropped, _ = self.engines.popitem(last=False)
+            self._call("dropEngine", dropped)
+        return key
+
+    def format_each(
+        self, style: CitationStyle, locale: str | None, items: list[dict[str, Any]]
+    ) -> list[dict[str, tuple[str | None, str]]]:
+        """Return each item formatted on its own: {fmt: (entry or None, citation)}."""
+        key = self.engine(style, locale)
+        self.renders += 1
+        try:
+            answer = self._call(
+                "formatEach", key, list(FORMATS), _json(items), items=len(items) * 2
+            )
+        except Exception as error:
+            raise StyleError(style, _message(error)) from error
+        return [{fmt: tuple(pair) for fmt, pair in result.items()} for result in json.loads(answer)]
+
+    def format_list(
+        self, style: CitationStyle, locale: str | None, items: list[dict[str, Any]], fmt: str
+    ) -> tuple[dict[str, Any], list[str], list[str]] | None:
+        """Return the items as one reference list: (params, entries, item ids in list order)."""
+        key = self.engine(style, locale)
+        self.renders += 1
+        try:
+            answer = self._call("formatList", key, fmt, _json(items), items=len(items))
+        except Exception as error:
+            raise StyleError(style, _message(error)) from error
+        result = json.loads(answer)
+        return None if result is None else (result[0], result[1], [str(i) for i in result[2]])
 
 
-def make_job(style: CitationStyle, mode: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return one engine job: `items` formatted in `style`, "each" on its own or as a "list"."""
-    unused = _INERT_FIELDS - _style_variables(style.path)
-    et_al_limit = _et_al_use_last(style.path)
-    job = {
-        "style": _style_for_pandoc(style.path),
-        "lang": style.locale,
-        "mode": mode,
-        "items": [_compatible_item(item, drop=unused, et_al_limit=et_al_limit) for item in items],
-    }
-    if mode == "list":
-        job["fast_style"] = _style_without_disambiguation(style.path)
-    return job
+def _json(items: list[dict[str, Any]]) -> str:
+    return json.dumps(items, ensure_ascii=False)
 
 
-# Bulky fields that change no output unless the style prints them; the engine's time grows
-# with the data it is given (an abstract doubles it).
-_INERT_FIELDS = frozenset({"abstract", "keyword"})
-_DISAMBIGUATION = re.compile(r'disambiguate-add-(?:givenname|names|year-suffix)="true"')
+def _message(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    first = text[0] if text else type(error).__name__
+    if "timeout" in type(error).__name__.lower() or "Timeout" in first:
+        return "the engine took too long."
+    return first[:300]
 
 
-@lru_cache(maxsize=64)
-def _style_variables(path: Path) -> frozenset[str]:
-    text = path.read_text(encoding="utf-8")
-    return frozenset(
-        name for value in re.findall(r'variable="([^"]+)"', text) for name in value.split()
-    )
+_lock = threading.RLock()
+_runtime: Runtime | None = None
 
 
-# A <names> whose <label> comes without a <name> (Vancouver's and AMA's editors): CSL renders
-# the names first, with the inherited name options, as an empty <name/> would; pandoc 3.9 puts
-# the label first ("In, editorsSmith J" for "In: Smith J, editors"). Writing the <name/> out
-# makes pandoc agree without changing the style's meaning.
-_NAMES_ELEMENT = re.compile(r"(<names\b[^>]*[^/]>)(.*?)(</names>)", re.DOTALL)
-_NAME_CHILD = re.compile(r"<name[\s/>]")
+def runtime() -> Runtime:
+    """Return this process's engine runtime, loading citeproc-js on first use."""
+    global _runtime
+    script = citeproc_path()
+    if _runtime is None or _runtime.pid != os.getpid() or _runtime.script != script:
+        # A forked worker cannot use its parent's V8 threads: each process loads its own.
+        _runtime = Runtime(script)
+    return _runtime
 
 
-def _name_before_label(match: re.Match) -> str:
-    opening, content, closing = match.groups()
-    if _NAME_CHILD.search(content) or not content.lstrip().startswith("<label"):
-        return match.group()
-    return f"{opening}<name/>{content}{closing}"
+def reset() -> None:
+    """Forget this process's runtime (and its engines); the next call loads a fresh one."""
+    global _runtime
+    with _lock:
+        _runtime = None
 
 
-def _pandoc_text(path: Path) -> str:
-    return _NAMES_ELEMENT.sub(_name_before_label, path.read_text(encoding="utf-8"))
+def render_count() -> int:
+    """Return how many formatting calls this process's runtime has run (0 before it loads)."""
+    return _runtime.renders if _runtime is not None else 0
 
 
-@lru_cache(maxsize=64)
-def _style_for_pandoc(path: Path) -> str:
-    """Return the path of the style as pandoc should read it (a derived copy if it differs)."""
-    text = _pandoc_text(path)
-    if text == path.read_text(encoding="utf-8"):
-        return str(path)
-    return _derived_style(path, text)
+def format_each(
+    style: CitationStyle, locale: str | None, items: list[dict[str, Any]]
+) -> list[dict[str, tuple[str | None, str]]]:
+    """Return each item formatted on its own in text and HTML (see Runtime.format_each)."""
+    if not items:
+        return []
+    prepared = [engine_item(for_style(style, item)) for item in items]
+    with _lock:
+        return runtime().format_each(style, locale, prepared)
 
 
-@lru_cache(maxsize=64)
-def _style_without_disambiguation(path: Path) -> str | None:
-    """Return a copy of the style with disambiguation off, or None if it adds no year suffix."""
-    text = _pandoc_text(path)
-    if 'disambiguate-add-year-suffix="true"' not in text:
-        return None
-    derived = _DISAMBIGUATION.sub(lambda match: match.group().replace("true", "false"), text)
-    return _derived_style(path, derived)
+def format_list(
+    style: CitationStyle, locale: str | None, items: list[dict[str, Any]], fmt: str
+) -> tuple[dict[str, Any], list[str], list[str]] | None:
+    """Return the items as one reference list (see Runtime.format_list)."""
+    prepared = [engine_item(for_style(style, item)) for item in items]
+    with _lock:
+        return runtime().format_list(style, locale, prepared, fmt)
 
 
-def _derived_style(path: Path, derived: str) -> str:
-    """Return the path of a temporary copy of the style with the `derived` text."""
-    digest = hashlib.sha256(derived.encode()).hexdigest()[:16]
-    folder = Path(tempfile.gettempdir()) / "catalogue-csl"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{path.stem}-{digest}.csl"
-    if not target.exists():
-        # Written under a unique name, then renamed: concurrent writers never clash.
-        handle, temporary = tempfile.mkstemp(dir=folder, suffix=".csl")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(derived)
-        os.replace(temporary, target)
-    return str(target)
+# --- Items as the engine reads them --------------------------------------------------------
+
+# A person with no name the engine could mistake for a real one; output.py turns it and the
+# delimiter before it into the locale's "et al.".
+ET_AL_MARK = "\ue000"
+_OTHERS = {"literal": "others"}
 
 
-# citeproc-js title-cases a word by upper-casing its first character, so a word that starts
-# with a symbol ("#hashtag", "<script>") keeps its case; pandoc's citeproc upper-cases the first
-# letter instead. Wrapping such words in nocase spans (before the engine sees them; stored and
-# exported data are untouched) makes both agree. Words are split where citeproc-js splits them.
-_CITEPROC_JS_WORD = re.compile(r"[^\s‘’“”\"'\-–—/.,;?!:\[\]()]+")
-
-
-def _protect_symbol_words(text: str) -> str:
-    out: list[str] = []
-    spans: list[bool] = []  # open spans: True for nocase/nodecor
-    position = 0
-    for tag in RICH_TEXT_TAG.finditer(text):
-        out.append(_protect_segment(text[position : tag.start()], protected=any(spans)))
-        markup = tag.group()
-        if markup.startswith("<span"):
-            spans.append("no" in markup)
-        elif markup == "</span>" and spans:
-            spans.pop()
-        out.append(markup)
-        position = tag.end()
-    out.append(_protect_segment(text[position:], protected=any(spans)))
-    return "".join(out)
-
-
-def _protect_segment(segment: str, *, protected: bool) -> str:
-    if protected:
-        return segment
-
-    def wrap(match: re.Match) -> str:
-        word = match.group()
-        if not word[0].isalnum() and any(char.isalpha() for char in word):
-            return f'<span class="nocase">{word}</span>'
-        return word
-
-    return _CITEPROC_JS_WORD.sub(wrap, segment)
+def engine_item(item: dict[str, Any]) -> dict[str, Any]:
+    """Return the CSL-JSON item as the engine should read it (an `and others` marked)."""
+    issued = item.get("issued")
+    if isinstance(issued, dict) and issued.get("literal") and "date-parts" in issued:
+        # A date as written ("1978/79", "300 BC"): citeproc-js would print the literal and
+        # then the year it was read as; the literal alone is what the source says.
+        item = {**item, "issued": {"literal": issued["literal"]}}
+    authors = item.get("author")
+    if not authors or authors[-1] != _OTHERS:
+        return item
+    named = authors[:-1]
+    if not named:
+        return {**item, "author": []}
+    return {**item, "author": [*named, {"literal": ET_AL_MARK}]}
 
 
 _ET_AL_USE_LAST = re.compile(r"<bibliography\b[^>]*>")
 _ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
-# Joins an open page range's dash to nothing, so that pandoc does not read "123–" as the range
-# "123–123"; output.py removes it from what the engine writes.
-WORD_JOINER = "\u2060"
-_OPEN_RANGE = re.compile(r"[-\u2013]\s*$")
-_OTHERS = {"literal": "others"}
 
 
-@lru_cache(maxsize=64)
-def _et_al_use_last(path: Path) -> tuple[int, int] | None:
+@lru_cache(maxsize=256)
+def et_al_use_last(path: Path) -> tuple[int, int] | None:
     """Return (et-al-min, et-al-use-first) of a bibliography with et-al-use-last, else None."""
-    match = _ET_AL_USE_LAST.search(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    match = _ET_AL_USE_LAST.search(text)
     attributes = dict(_ATTRIBUTE.findall(match.group())) if match else {}
     if attributes.get("et-al-use-last") != "true":
         return None
@@ -242,27 +263,31 @@ def _et_al_use_last(path: Path) -> tuple[int, int] | None:
         return None
 
 
-def _compatible_item(
-    item: dict[str, Any],
-    *,
-    drop: frozenset[str] = frozenset(),
-    et_al_limit: tuple[int, int] | None = None,
-) -> dict[str, Any]:
-    compatible = {key: value for key, value in item.items() if key not in drop}
-    for key, value in compatible.items():
-        if key.endswith(("title", "title-short")) and isinstance(value, str):
-            compatible[key] = _protect_symbol_words(value)
-    authors = compatible.get("author")
-    if et_al_limit and authors and authors[-1] == _OTHERS and len(authors) >= et_al_limit[0]:
+# Bulky fields that change no output unless the style prints them; the engine's time grows
+# with the data it is given.
+_INERT_FIELDS = frozenset({"abstract", "keyword"})
+
+
+@lru_cache(maxsize=256)
+def _style_variables(path: Path) -> frozenset[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return frozenset()
+    return frozenset(
+        name for value in re.findall(r'variable="([^"]+)"', text) for name in value.split()
+    )
+
+
+def for_style(style: CitationStyle, item: dict[str, Any]) -> dict[str, Any]:
+    """Return the item without fields the style never prints, an `and others` list cut."""
+    unused = _INERT_FIELDS - _style_variables(style.path)
+    if unused & item.keys():
+        item = {key: value for key, value in item.items() if key not in unused}
+    limit = et_al_use_last(style.path)
+    authors = item.get("author")
+    if limit and authors and authors[-1] == _OTHERS and len(authors) >= limit[0]:
         # An incomplete list long enough for "first names … last name" (APA's 21+) has no
-        # last name to print: the first names and "et al." instead (pandoc would print
-        # "…, et al.others").
-        compatible["author"] = [*authors[: et_al_limit[1]], _OTHERS]
-    issued = compatible.get("issued")
-    if isinstance(issued, dict) and "literal" in issued and "date-parts" in issued:
-        # pandoc prints "n.d." for a date with a literal: the year it was read as instead.
-        compatible["issued"] = {"date-parts": issued["date-parts"]}
-    page = compatible.get("page")
-    if isinstance(page, str) and _OPEN_RANGE.search(page):
-        compatible["page"] = page.rstrip() + WORD_JOINER
-    return compatible
+        # last name to print: the first names and "et al." instead.
+        return {**item, "author": [*authors[: limit[1]], _OTHERS]}
+    return item

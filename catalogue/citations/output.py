@@ -1,19 +1,23 @@
-"""The engine's AST written out as citeproc-js writes it: its text and HTML formats.
+"""citeproc-js's output as the catalogue hands it on: checked, trimmed, labels and et al.
 
-HTML has `&#38;`/`&#60;`/`&#62;` escapes and `<div class="csl-entry">` entries. Everything
-user-supplied is escaped; only the CSL rich-text markup the catalogue stores in titles (`<i>`,
-`<b>`, `<sub>`, `<sup>`, small caps, nocase spans) comes out as tags.
+HTML is citeproc-js's own (`&#38;`/`&#60;`/`&#62;` escapes, `<div class="csl-entry">`). It is
+checked tag by tag against the markup citeproc-js writes; anything else (which would mean a bug
+or a hostile style) makes the entry fall back to its escaped text.
 """
 
 from __future__ import annotations
 
-import json
+import html
+import logging
 import re
-from dataclasses import dataclass
+from functools import lru_cache
 
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
-from catalogue.citations.engine import WORD_JOINER
+from catalogue.citations.engine import ET_AL_MARK
+from catalogue.citations.styles import locale_files
+
+logger = logging.getLogger(__name__)
 
 FORMATS = ("text", "html")
 
@@ -24,167 +28,114 @@ def check_format(fmt: str) -> None:
         raise ValueError(f"Unknown citation format {fmt!r}; use 'text' or 'html'.")
 
 
-_HTML_TAGS = {
-    "Emph": ("<i>", "</i>"),
-    "Strong": ("<b>", "</b>"),
-    "Superscript": ("<sup>", "</sup>"),
-    "Subscript": ("<sub>", "</sub>"),
-    "SmallCaps": ('<span style="font-variant:small-caps;">', "</span>"),
-    "Underline": ('<span style="text-decoration:underline;">', "</span>"),
-}
-# citeproc-js flips nested italics/bold to normal ("flip-flop").
-_HTML_FLIPPED = {
-    "Emph": ('<span style="font-style:normal;">', "</span>"),
-    "Strong": ('<span style="font-weight:normal;">', "</span>"),
-}
+# Every tag citeproc-js's HTML format writes (its "html" output format definition).
+_ALLOWED_TAG = re.compile(
+    r"</?(?:i|b|sup|sub)>"
+    r'|<div class="csl-(?:entry|left-margin|right-inline|indent|block|bib-body)">|</div>'
+    r'|<span style="(?:font-variant:small-caps|font-variant:normal|font-style:normal'
+    r"|font-weight:normal|text-decoration:underline|text-decoration:none"
+    r"|font-style:italic|font-weight:bold|font-weight:light|font-style:oblique"
+    r'|baseline-shift:super|baseline-shift:sub|vertical-align:super|vertical-align:sub);?">'
+    r'|<span class="(?:nocase|nodecor)">|</span>'
+    r'|<a href="https?://[^"<>\s]*">|</a>'
+    r"|<br ?/?>"
+)
+_ANY_TAG = re.compile(r"<[^>]*>?")
 
 
-def _escape(text: str) -> str:
-    """Escape like citeproc-js's HTML format (numeric entities)."""
+def escape_html(text: str) -> str:
+    """Return `text` escaped as citeproc-js escapes (numeric entities)."""
     return text.replace("&", "&#38;").replace("<", "&#60;").replace(">", "&#62;")
 
 
-def _inlines(inlines: list[dict], fmt: str, active: frozenset[str] = frozenset()) -> str:
-    out = []
-    for node in inlines:
-        kind, content = node["t"], node.get("c")
-        if kind == "Str":
-            if WORD_JOINER in content:
-                content = content.replace(WORD_JOINER, "")
-            out.append(_escape(content) if fmt == "html" else content)
-        elif kind in ("Space", "SoftBreak", "LineBreak"):
-            out.append(" ")
-        elif kind in _HTML_TAGS:
-            if fmt == "text":
-                out.append(_inlines(content, fmt, active))
-                continue
-            if kind in _HTML_FLIPPED and kind in active:
-                start, end = _HTML_FLIPPED[kind]
-                inner = _inlines(content, fmt, active - {kind})
-            else:
-                start, end = _HTML_TAGS[kind]
-                inner = _inlines(content, fmt, active | {kind})
-            out.append(f"{start}{inner}{end}")
-        elif kind in ("Span", "Link") or kind == "Cite":
-            out.append(_inlines(content[1], fmt, active))
-        elif kind == "Quoted":
-            opening, closing = ("“", "”") if content[0]["t"] == "DoubleQuote" else ("‘", "’")
-            out.append(opening + _inlines(content[1], fmt, active) + closing)
-        elif kind in ("Code", "Math", "RawInline"):
-            text = content[-1]
-            out.append(_escape(text) if fmt == "html" else text)
-        elif isinstance(content, list) and content:
-            # Any other container (Strikeout, ...): keep its text, never its markup.
-            children = content if isinstance(content[0], dict) else content[-1]
-            if isinstance(children, list) and all(isinstance(child, dict) for child in children):
-                out.append(_inlines(children, fmt, active))
-    return "".join(out)
+def safe_html(fragment: str, fallback_text: str) -> SafeString:
+    """Return citeproc-js HTML marked safe, or the escaped text if it holds unknown markup."""
+    for tag in _ANY_TAG.finditer(fragment):
+        if not _ALLOWED_TAG.fullmatch(tag.group()):
+            logger.warning("Unexpected markup %r in formatted citation", tag.group()[:80])
+            escaped = (
+                fallback_text.replace("&", "&#38;").replace("<", "&#60;").replace(">", "&#62;")
+            )
+            return mark_safe(f'<div class="csl-entry">{escaped}</div>')  # noqa: S308
+    return mark_safe(fragment)  # noqa: S308
 
 
-def _classes(node: dict) -> list[str]:
-    return node["c"][0][1]
+@lru_cache(maxsize=128)
+def locale_terms(locale: str) -> tuple[str, str]:
+    """Return the locale's ("and", "et al.") terms."""
+    path = locale_files().get(locale)
+    text = path.read_text(encoding="utf-8") if path else ""
+
+    def term(name: str, default: str) -> str:
+        match = re.search(rf'<term name="{name}">([^<]*)</term>', text)
+        return html.unescape(match.group(1)) if match else default
+
+    return term("and", "and"), term("et-al", "et al.")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One formatted item as the engine returned it: bibliography entry and in-text citation."""
+def replace_et_al(text: str, locale: str, *, fmt: str) -> str:
+    """Return `text` with the `and others` mark (and the "&"/"and" before it) as "et al."."""
+    if ET_AL_MARK not in text:
+        return text
+    and_term, et_al = locale_terms(locale)
+    ampersand = "&#38;" if fmt == "html" else "&"
+    joiners = "|".join(re.escape(word) for word in (ampersand, and_term) if word)
+    if fmt == "html":
+        et_al = escape_html(et_al)
 
-    bibliography: list[dict]  # the blocks of the csl-entry Div
-    citation: list[dict]  # the in-text citation's inlines ([] in list mode)
+    def swap(match: re.Match) -> str:
+        return (", " if match.group("comma") else " ") + et_al
 
-    def entry(self, fmt: str, *, label: bool = True) -> str:
-        """Return the bibliography entry; label=False drops a numeric style's "1." label."""
-        parts = [self._block(block, fmt, label) for block in self.bibliography]
-        body = "".join(parts)
-        if fmt == "text":
-            return body.strip()
-        return mark_safe(f'<div class="csl-entry">{body}</div>')  # noqa: S308
-
-    def _block(self, block: dict, fmt: str, label: bool) -> str:
-        if block["t"] in ("Para", "Plain"):
-            return self._line(block["c"], fmt, label)
-        if block["t"] == "Div":
-            inner = "".join(self._block(child, fmt, label) for child in block["c"][1])
-            if fmt == "html" and "csl-block" in _classes(block):
-                return f'\n\n    <div class="csl-block">{inner}</div>\n'
-            return inner
-        return ""
-
-    def _line(self, inlines: list[dict], fmt: str, label: bool) -> str:
-        out = []
-        for node in inlines:
-            classes = _classes(node) if node["t"] == "Span" else []
-            if "csl-left-margin" in classes:
-                if not label:
-                    continue
-                margin = _inlines(node["c"][1], fmt).strip()
-                out.append(
-                    f'\n    <div class="csl-left-margin">{margin}</div>'
-                    if fmt == "html"
-                    else margin + " "
-                )
-            elif "csl-right-inline" in classes or "csl-indent" in classes:
-                inner = _inlines(node["c"][1], fmt)
-                if fmt == "html" and label:
-                    name = "csl-right-inline" if "csl-right-inline" in classes else "csl-indent"
-                    inner = f'<div class="{name}">{inner}</div>\n  '
-                out.append(inner)
-            else:
-                out.append(_inlines([node], fmt))
-        return "".join(out)
-
-    def in_text(self, fmt: str) -> str:
-        """Return the in-text citation ("(Zilcha-Mano, 2017)")."""
-        text = _inlines(self.citation, fmt)
-        return mark_safe(text) if fmt == "html" else text  # noqa: S308
+    pattern = re.compile(
+        rf"(?P<comma>\s*,)?\s*(?:(?:{joiners})\s+)?(?:<[^>]+>)*{ET_AL_MARK}(?:</[^>]+>)*"
+    )
+    text = pattern.sub(swap, text)
+    # "et al." before the period that ends the names: one period.
+    if et_al.endswith("."):
+        text = text.replace(et_al + ".", et_al)
+    return text.lstrip(", ")
 
 
-def bibliography_entries(blocks: list[dict]) -> list[tuple[str, list[dict]]]:
-    """Return (item id, entry blocks) for each entry of the refs Div among `blocks`."""
-    entries = []
-    for block in blocks:
-        if block["t"] == "Div" and "csl-bib-body" in _classes(block):
-            for entry in block["c"][1]:
-                identifier = entry["c"][0][0]
-                entries.append((identifier.removeprefix("ref-"), entry["c"][1]))
-    return entries
+_MARGIN = re.compile(
+    r'^<div class="csl-entry">\s*<div class="csl-left-margin">(?P<margin>.*?)</div>'
+    r'<div class="csl-right-inline">(?P<body>.*)</div>\s*</div>$',
+    re.DOTALL,
+)
+_DIGITS = re.compile(r"\d+")
 
 
-def parse_each(blocks: list[dict]) -> dict[str, Entry]:
-    """Return the entries of an "each" job by item id."""
-    entries = {}
-    for item_div in blocks:
-        identifier = item_div["c"][0][0]
-        citation: list[dict] = []
-        bibliography: list[dict] = []
-        for block in item_div["c"][1]:
-            if block["t"] == "Para" and block["c"] and block["c"][0]["t"] == "Cite":
-                citation = block["c"]
-        found = bibliography_entries(item_div["c"][1])
-        if found:
-            bibliography = found[0][1]
-        entries[identifier] = Entry(bibliography=bibliography, citation=citation)
-    return entries
+def plain_text(fragment: str) -> str:
+    """Return the text of an HTML fragment (tags dropped, entities decoded)."""
+    return html.unescape(_ANY_TAG.sub("", fragment))
 
 
-def renumber(blocks: list[dict], number: int) -> list[dict]:
-    """Return the entry with the digits of its left-margin label replaced by `number`."""
-    renumbered = json.loads(json.dumps(blocks))
-    for block in renumbered:
-        for node in block.get("c", []) if block["t"] in ("Para", "Plain") else []:
-            if node["t"] == "Span" and "csl-left-margin" in _classes(node):
-                for inline in node["c"][1]:
-                    if inline["t"] == "Str" and re.search(r"\d+", inline["c"]):
-                        inline["c"] = re.sub(r"\d+", str(number), inline["c"], count=1)
-                        return renumbered
-    return renumbered
+def without_label(text: str, markup: str) -> tuple[str, str]:
+    """Return (text, html) of an entry without a numeric style's left-margin label."""
+    match = _MARGIN.match(markup)
+    if not match:
+        return text, markup
+    margin = plain_text(match.group("margin")).strip()
+    return (
+        text.removeprefix(margin).lstrip(),
+        f'<div class="csl-entry">{match.group("body")}</div>',
+    )
 
 
-def rendered(entry: Entry, *, label: bool) -> dict[str, str]:
-    """Return the entry as "text", "html", "intext_text" and "intext_html"."""
-    return {
-        "text": entry.entry("text", label=label),
-        "html": entry.entry("html", label=label),
-        "intext_text": entry.in_text("text"),
-        "intext_html": entry.in_text("html"),
-    }
+def renumber(entry: str, number: int, *, fmt: str) -> str:
+    """Return the entry with the number of its left-margin label replaced by `number`."""
+    if fmt == "html":
+        match = _MARGIN.match(entry)
+        if not match:
+            return entry
+        start, end = match.span("margin")
+        margin = _DIGITS.sub(str(number), match.group("margin"), count=1)
+        return entry[:start] + margin + entry[end:]
+    match = _DIGITS.match(entry) or _DIGITS.match(entry, 1)
+    if not match or match.start() > 1:
+        return entry
+    return entry[: match.start()] + str(number) + entry[match.end() :]
+
+
+def entry_text(entry: str | None) -> str:
+    """Return a citeproc-js bibliography entry trimmed as the reference output is."""
+    return (entry or "").strip()
