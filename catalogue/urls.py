@@ -7,6 +7,7 @@ from django.urls import include, path
 from catalogue.search import api
 from catalogue.search import views as search
 from catalogue.views import imports, pages
+from catalogue.views import styles as style_views
 from catalogue.views import summaries as summary_views
 
 catalogue_patterns = [
@@ -15,6 +16,10 @@ catalogue_patterns = [
     path("search/facets/<str:facet>/", search.facet_page, name="search-facet"),
     path("search/export/", search.export_results, name="search-export"),
     path("articles/<int:pk>/", pages.article_detail, name="article-detail"),
+    path("articles/<int:pk>/cite/", style_views.article_citation, name="article-cite"),
+    path("styles/", style_views.style_list, name="style-list"),
+    # Any id is looked up (unknown ones, "..", NUL: 404); "/" never reaches the view.
+    path("styles/<str:style_id>.csl", style_views.style_file_view, name="style-file"),
     # journal-, author-, keyword- and subject-detail and -export: ENTITY_LISTS in views/pages.py.
     *pages.entity_list_urls(),
     path("summaries/", summary_views.summary_list, name="summary-list"),

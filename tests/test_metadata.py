@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 import pytest
 from django.core.cache import caches
 
-from catalogue.citations import engine, render_citations
+from catalogue.citations import CitationEngineError, engine, render_citations
 from catalogue.formats import metadata
 from catalogue.formats.bibtex import Name
 from catalogue.formats.registry import EXPORT_FORMATS
@@ -185,8 +185,11 @@ def test_cite_box_follows_the_configured_styles(client, seed, settings):
     assert 'data-default-style="vancouver"' in response.content.decode()
 
 
-def test_a_failing_engine_leaves_bibtex_and_ris(client, db, settings):
-    settings.CITATION_PANDOC = "/nonexistent/pandoc"
+def test_a_failing_engine_leaves_bibtex_and_ris(client, db, monkeypatch):
+    def fail(*args, **kwargs):
+        raise CitationEngineError("citeproc-js could not be loaded")
+
+    monkeypatch.setattr(metadata, "render_citations", fail)
     article = make_article(title="Never formatted")
 
     response = client.get(article.get_absolute_url())
@@ -216,23 +219,23 @@ def test_article_page_with_the_cite_box_makes_six_queries(
     assert response.status_code == 200
 
 
-def test_one_engine_run_per_cold_page_none_when_warm(client, seed, monkeypatch):
+def test_each_style_formatted_once_per_cold_page_none_when_warm(client, seed, monkeypatch):
     runs = []
-    run_engine = engine.run_engine
+    format_each = engine.format_each
 
-    def counted(jobs):
-        runs.append(len(jobs))
-        return run_engine(jobs)
+    def counted(style, locale, items):
+        runs.append((style.id, locale, len(items)))
+        return format_each(style, locale, items)
 
-    monkeypatch.setattr(engine, "run_engine", counted)
+    monkeypatch.setattr(engine, "format_each", counted)
     caches["citations"].clear()
 
     client.get("/articles/1/")
     client.get("/articles/1/")
     client.get("/articles/2/")
 
-    # One process formatting all six styles for each cold page; nothing for the warm one.
-    assert runs == [6, 6]
+    # Each core style once for each cold page, in its own locale; nothing for the warm one.
+    assert runs == [(style, None, 1) for style, _label in STYLE_LABELS] * 2
 
 
 def test_editing_the_record_refreshes_the_cite_box(client, seed):

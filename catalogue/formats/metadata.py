@@ -15,9 +15,19 @@ from django.utils.safestring import SafeString, mark_safe
 
 from catalogue.citations import (
     CitationEngineError,
+    CitationStyle,
+    StyleError,
+    UnknownLocale,
+    UnknownStyle,
+    available_locales,
     available_styles,
     default_style,
+    get_locale,
+    get_style,
+    render_citation,
     render_citations,
+    search_styles,
+    style_locale,
 )
 from catalogue.formats.bibtex import Name
 from catalogue.formats.negotiation import TEXT_FORMAT
@@ -38,13 +48,169 @@ class CiteEntry:
     text: str
     html: str = ""
     download_url: str = ""
+    locale: str = ""  # the locale asked for ("" = the style's own)
+    chosen: bool = False  # the reader's choice under "More styles", shown as an extra tab
+
+    @property
+    def anchor(self) -> str:
+        """Return the part of the tab's and panel's element ids that names this entry."""
+        return "chosen" if self.chosen else self.id
 
 
-def cite_box(record: ArticleRecord, *, url: str) -> dict[str, Any]:
-    """Return the Cite box's entries (every configured style, then BibTeX and RIS).
+# Longest style id, locale tag or search text the Cite box looks at (longer ones are unknown).
+CHOICE_MAX_LENGTH = 200
+# How many styles "More styles" lists for a search without JavaScript.
+CHOICE_MATCHES = 20
 
-    The styles come from one render_citations call (cached; one engine process when cold).
-    If the engine fails, the box still offers BibTeX and RIS, with `error` set.
+
+@dataclass(frozen=True)
+class CiteChoice:
+    """What the reader asked the Cite box for: a style and a locale, or a style search.
+
+    `style` is a style id (core, repository, or "bibtex"/"ris" for those tabs), `locale` a
+    locale tag ("" = the style's own), `query` words typed under "More styles" without
+    JavaScript. `asked` is True when the request carries the choice (a form or link), False
+    when it comes from the reader's remembered cookies.
+    """
+
+    style: str = ""
+    locale: str = ""
+    query: str = ""
+    asked: bool = False
+
+
+@dataclass(frozen=True)
+class ChoiceOutcome:
+    """What the Cite box made of a CiteChoice: the extra tab, the tab to select, what to say.
+
+    `remember` is the choice to keep in the reader's cookies (None: leave them as they are);
+    `forget` says the remembered choice is unusable and is dropped.
+    """
+
+    entry: CiteEntry | None = None
+    selected: str = ""
+    locale: str = ""
+    message: str = ""
+    matches: tuple[CitationStyle, ...] = ()
+    remember: CiteChoice | None = None
+    forget: bool = False
+    failed: bool = False  # the engine could not format the style (not the reader's mistake)
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """Return `value` as a message may quote it: no control characters, at most `limit` long."""
+    text = "".join(char if char.isprintable() else "\ufffd" for char in value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _style_tab_label(style: CitationStyle, locale: str) -> str:
+    return f"{style.label} ({locale})" if locale else style.label
+
+
+def chosen_style(record: ArticleRecord, choice: CiteChoice, *, url: str) -> ChoiceOutcome:
+    """Return the Cite box's extra tab for the reader's choice, or why there is none.
+
+    A box tab's id (a core style in its own locale, BibTeX, RIS) selects that tab; any
+    other style, or a core style in another locale, is formatted into an extra tab. Unknown
+    styles and locales, and styles the engine cannot use, give a message, never an error.
+    """
+    style_id, locale, query = choice.style.strip(), choice.locale.strip(), choice.query.strip()
+    too_long = max(len(style_id), len(locale), len(query)) > CHOICE_MAX_LENGTH
+    kept = choice if choice.asked else None
+    if locale:
+        try:
+            locale = get_locale(locale if not too_long else "")
+        except UnknownLocale:
+            return ChoiceOutcome(
+                message=(
+                    f"Unknown language “{_shown(choice.locale.strip())}”: "
+                    "choose one from the list under “More styles”."
+                ),
+                forget=not choice.asked,
+            )
+    matches: tuple[CitationStyle, ...] = ()
+    if query and not style_id:
+        try:
+            style_id = get_style(query).id
+        except UnknownStyle:
+            matches = tuple(search_styles(query[:CHOICE_MAX_LENGTH], limit=CHOICE_MATCHES))
+            if len(matches) != 1:
+                message = (
+                    f"Styles matching “{_shown(query)}”: choose one."
+                    if matches
+                    else f"No style matches “{_shown(query)}”: try other words, or browse "
+                    "every style."
+                )
+                return ChoiceOutcome(message=message, matches=matches, locale=locale)
+            style_id = matches[0].id
+    if not style_id:
+        return ChoiceOutcome(locale=locale)
+    if style_id in _EXPORT_TABS:
+        remember = CiteChoice(style=style_id, asked=True) if kept else None
+        return ChoiceOutcome(selected=style_id, remember=remember)
+    try:
+        style = get_style(style_id if not too_long else "")
+        asked = locale if locale and locale != style_locale(style) else ""
+    except UnknownStyle:
+        return ChoiceOutcome(
+            message=(
+                f"Unknown citation style “{_shown(style_id)}”: choose one under "
+                "“More styles”, or browse every style."
+            ),
+            locale=locale,
+            forget=not choice.asked,
+        )
+    remember = CiteChoice(style=style.id, locale=asked, asked=True) if kept else None
+    if style.core and not asked:
+        return ChoiceOutcome(selected=style.id, remember=remember)
+    try:
+        citation = render_citation(record, style=style.id, locale=asked or None)
+    except StyleError:
+        return ChoiceOutcome(
+            message=(
+                f"The style “{_shown(style.label, 120)}” cannot be used: the citation engine "
+                "could not build it. The other styles below still work."
+            ),
+            locale=asked,
+            failed=True,
+        )
+    except CitationEngineError:
+        return ChoiceOutcome(
+            message=(
+                f"The style “{_shown(style.label, 120)}” cannot be formatted right now; "
+                "the other styles below still work."
+            ),
+            locale=asked,
+            failed=True,
+        )
+    query_string = {"format": TEXT_FORMAT, "style": style.id}
+    if asked:
+        query_string["locale"] = asked
+    entry = CiteEntry(
+        id=style.id,
+        label=_style_tab_label(style, asked),
+        kind="style",
+        text=citation["text"],
+        # The engine escapes everything user-supplied; only its own markup is left.
+        html=mark_safe(citation["html"]),  # noqa: S308
+        download_url=f"{url}?{urlencode(query_string)}",
+        locale=asked,
+        chosen=True,
+    )
+    return ChoiceOutcome(entry=entry, selected=style.id, locale=asked, remember=remember)
+
+
+_EXPORT_TABS = ("bibtex", "ris")
+
+
+def cite_box(
+    record: ArticleRecord, *, url: str, choice: CiteChoice | None = None
+) -> dict[str, Any]:
+    """Return the Cite box: the reader's chosen style, every core style, BibTeX and RIS.
+
+    The core styles come from one render_citations call (cached). If the engine fails, the
+    box still offers BibTeX and RIS, with `error` set. `choice` (from the request or the
+    reader's cookies) adds an extra tab or selects a tab; see chosen_style.
     """
     entries: list[CiteEntry] = []
     error = ""
@@ -66,7 +232,11 @@ def cite_box(record: ArticleRecord, *, url: str) -> dict[str, Any]:
                 download_url=f"{url}?{urlencode({'format': TEXT_FORMAT, 'style': style_id})}",
             )
         )
-    for name in ("bibtex", "ris"):
+    outcome = chosen_style(record, choice, url=url) if choice else ChoiceOutcome()
+    if outcome.entry:
+        # The reader's own choice comes first: the first panel without JavaScript.
+        entries.insert(0, outcome.entry)
+    for name in _EXPORT_TABS:
         export = EXPORT_FORMATS[name]
         text = export.render(record).replace("\r\n", "\n").strip()
         entries.append(
@@ -78,10 +248,21 @@ def cite_box(record: ArticleRecord, *, url: str) -> dict[str, Any]:
                 download_url=f"{url}?format={name}",
             )
         )
+    shown = {entry.id for entry in entries if not entry.chosen}
+    if outcome.entry:
+        selected = "chosen"
+    elif outcome.selected in shown:
+        selected = outcome.selected
+    else:
+        selected = default_style() if citations else entries[0].id
     return {
         "entries": entries,
-        "default": default_style() if citations else entries[0].id,
+        "default": selected,
         "error": error,
+        "path": url,
+        "choice": outcome,
+        "query": choice.query if choice else "",
+        "locales": available_locales(),
         "downloads": [
             (export.label, f"{url}?format={export.name}") for export in EXPORT_FORMATS.values()
         ],
@@ -377,15 +558,18 @@ def json_ld(record: ArticleRecord, *, url: str) -> SafeString:
     return mark_safe(text.translate(_SCRIPT_ESCAPES))  # noqa: S308 - <, > and & are escaped
 
 
-def article_page_context(article: Article, *, url: str) -> dict[str, Any]:
+def article_page_context(
+    article: Article, *, url: str, choice: CiteChoice | None = None
+) -> dict[str, Any]:
     """Return the Cite box and the metadata for the article page; `url` is its absolute URL.
 
-    Uses the article's prefetched authors and keywords (no queries) and the citation cache.
+    Uses the article's prefetched authors and keywords (no queries) and the citation cache;
+    `choice` is the reader's style and locale for the Cite box (see chosen_style).
     """
     record = as_record(article)
     path = article.get_absolute_url()
     return {
-        "cite": cite_box(record, url=path),
+        "cite": cite_box(record, url=path, choice=choice),
         "highwire": highwire_tags(record),
         "coins": coins(record),
         "json_ld": json_ld(record, url=url),
