@@ -334,10 +334,11 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
 
 def export_results(request: HttpRequest) -> HttpResponse:
     """Stream the current result set (up to SEARCH_EXPORT_MAX articles) in any export format
-    or as a formatted bibliography (`format=text&style=apa`)."""
+    or as a formatted bibliography in any style and locale (`format=text&style=ieee&locale=de`)."""
     state = request.GET.copy()
     export_format = state.pop("format", [None])[-1]
     style = state.pop("style", [None])[-1]
+    locale = state.pop("locale", [None])[-1]
     filterset = ArticleFilterSet(state)
     if not filterset.is_valid():
         return render(
@@ -363,9 +364,8 @@ def export_results(request: HttpRequest) -> HttpResponse:
         articles = filterset.qs[:limit]
     try:
         return exports.export_response(
-            articles, format=export_format, style=style, basename="catalogue-export"
+            articles, format=export_format, style=style, locale=locale, basename="catalogue-export"
         )
     except exports.ExportRequestError as error:
-        return render(
-            request, TEMPLATE, _context(request, errors=[("format", str(error))]), status=400
-        )
+        errors = [(error.field, str(error))]
+        return render(request, TEMPLATE, _context(request, errors=errors), status=error.status)
