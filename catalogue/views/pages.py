@@ -260,13 +260,15 @@ def entity_detail(request: HttpRequest, entity: EntityList[Any], **lookup: objec
 
 
 def entity_export(request: HttpRequest, entity: EntityList[Any], **lookup: object) -> HttpResponse:
-    """Return an entity's articles, newest first, as a streamed download (?format=, ?style=)."""
+    """Return an entity's articles, newest first, as a streamed download (?format=, ?style=,
+    ?locale=)."""
     found = entity.get(**lookup)
     try:
         return exports.export_response(
             entity.articles(found).newest_first(),
             format=request.GET.get("format"),
             style=request.GET.get("style"),
+            locale=request.GET.get("locale"),
             basename=exports.export_basename(entity.kind, entity.name(found)),
         )
     except exports.ExportRequestError as error:
