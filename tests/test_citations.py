@@ -8,6 +8,9 @@ article_to_csl (the real path).
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -654,3 +657,28 @@ def test_warm_citations_rejects_bad_arguments(seed, arguments, message):
         call_command("warm_citations", *arguments)
 
     assert str(raised.value).startswith(message) or message in str(raised.value)
+
+
+def test_a_process_that_used_the_engine_exits_promptly(tmp_path):
+    # V8's context freed during interpreter finalisation hangs (mini-racer 0.14.1); the engine
+    # closes it at exit instead. A management command must not hang after its work.
+    script = tmp_path / "render.py"
+    script.write_text(
+        "import json, django\n"
+        "django.setup()\n"
+        "from catalogue.citations import render_bibliography\n"
+        f"items = json.loads(open({str(DATA / 'items.json')!r}).read())\n"
+        "many = [dict(item, id=f'{item[\"id\"]}-{n}') for n in range(5) for item in items]\n"
+        "print(len(render_bibliography(many, style='apa')))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    completed = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root), "DJANGO_SETTINGS_MODULE": "catalogue.settings"},
+        check=False,
+    )
+    assert (completed.returncode, completed.stdout) == (0, "80\n"), completed.stderr

@@ -169,3 +169,23 @@ def test_the_cache_key_changes_with_every_new_record_field():
     ]
     keys = {_cache_key(record, article_to_csl(record), style, None) for record in records}
     assert len(keys) == len(records)
+
+
+def test_et_al_is_the_locale_term_after_the_names_shown():
+    # The German term is "u. a." with a no-break space, as in the CSL locale.
+    cited = render_citations(
+        incomplete(), styles=["apa", "chicago-author-date", "ieee"], locale="de-DE"
+    )
+    assert cited["apa"]["text"] == "F0, G., F1, G., u.\u00a0a. (2020). Many hands. J, 3, 1–9."
+    assert (
+        cited["chicago-author-date"]["text"]
+        == "F0, G., G. F1, u.\u00a0a. 2020. „Many hands“. J 3: 1–9."
+    )
+    assert cited["chicago-author-date"]["intext_text"] == "(F0 u.\u00a0a. 2020)"
+    assert (
+        cited["ieee"]["text"] == "G. F0, G. F1, u.\u00a0a., „Many hands“, J, Bd. 3, S. 1–9, 2020."
+    )
+    one = render_citations(incomplete(names=1), styles=["apa", "harvard-cite-them-right"])
+    assert one["apa"]["text"] == "F0, G., et al. (2020). Many hands. J, 3, 1–9."
+    assert one["apa"]["intext_text"] == "(F0 et al., 2020)"
+    assert one["harvard-cite-them-right"]["intext_text"] == "(F0 et al., 2020)"

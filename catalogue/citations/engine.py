@@ -14,6 +14,7 @@ change is an incomplete author list (BibTeX's `and others`, CSL-JSON's final
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -75,8 +76,8 @@ def fingerprint(style: CitationStyle, locale: str | None = None) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def _timeout_ms(item_count: int) -> int:
-    return int((conf.get("CITATION_TIMEOUT") + item_count * 0.05) * 1000)
+def _timeout(item_count: int) -> float:
+    return conf.get("CITATION_TIMEOUT") + item_count * 0.05
 
 
 class Runtime:
@@ -108,8 +109,13 @@ class Runtime:
         except Exception as error:
             raise CitationEngineError(f"citeproc-js could not be loaded: {error}") from error
 
+    def close(self) -> None:
+        """Free the V8 context (left to the garbage collector at interpreter exit, V8 hangs)."""
+        if self.pid == os.getpid():
+            self.context.close()
+
     def _call(self, function: str, *args: Any, items: int = 0) -> Any:
-        return self.context.call(function, *args, timeout=_timeout_ms(items))
+        return self.context.call(function, *args, timeout_sec=_timeout(items))
 
     def engine(self, style: CitationStyle, locale: str | None) -> str:
         """Return the key of a built engine for the style and locale, building it if needed."""
@@ -182,7 +188,9 @@ def runtime() -> Runtime:
     script = citeproc_path()
     if _runtime is None or _runtime.pid != os.getpid() or _runtime.script != script:
         # A forked worker cannot use its parent's V8 threads: each process loads its own.
-        _runtime = Runtime(script)
+        previous, _runtime = _runtime, Runtime(script)
+        if previous is not None:
+            previous.close()
     return _runtime
 
 
@@ -190,7 +198,14 @@ def reset() -> None:
     """Forget this process's runtime (and its engines); the next call loads a fresh one."""
     global _runtime
     with _lock:
-        _runtime = None
+        previous, _runtime = _runtime, None
+        if previous is not None:
+            previous.close()
+
+
+# Closed while the interpreter still runs: V8's context freed during finalisation can hang
+# (mini-racer 0.14.1 waits on its event loop thread, already gone).
+atexit.register(reset)
 
 
 def render_count() -> int:
@@ -239,7 +254,7 @@ def engine_item(item: dict[str, Any]) -> dict[str, Any]:
     named = authors[:-1]
     if not named:
         return {**item, "author": []}
-    return {**item, "author": [*named, {"literal": ET_AL_MARK}]}
+    return {**item, "author": [*named, {"family": ET_AL_MARK}]}
 
 
 _ET_AL_USE_LAST = re.compile(r"<bibliography\b[^>]*>")

@@ -49,7 +49,9 @@ function formatEach(key, formats, json) {
         engine.setOutputFormat(formats[f]);
         var cite = engine.makeCitationCluster([{ id: id }]);
         var bib = withBibliography ? engine.makeBibliography() : false;
-        result[formats[f]] = [bib ? bib[1][0] : null, cite];
+        // null: the style has no bibliography; "": it has one, but leaves this item out.
+        var entry = withBibliography ? (bib && bib[1].length ? bib[1][0] : "") : null;
+        result[formats[f]] = [entry, cite];
       }
       out.push(result);
     }
