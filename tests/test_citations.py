@@ -636,6 +636,19 @@ def test_warm_citations_fills_the_cache_once(seed, capsys):
     assert "local memory" in output.err
 
 
+def test_warm_citations_in_a_repository_style_and_locale(seed, capsys):
+    caches["citations"].clear()
+
+    call_command("warm_citations", "1", "--style", "ieee", "--locale", "de")
+
+    assert capsys.readouterr().out.startswith("Cached 1 formatted citation in ")
+    article = Article.objects.with_related().get(pk=1)
+    runs = engine.render_count()
+    cited = render_citation(article, style="ieee", locale="de-DE")
+    assert engine.render_count() == runs
+    assert cited["text"].startswith("S. Zilcha-Mano, „Is the alliance really therapeutic?")
+
+
 def test_warm_citations_of_one_journal_in_every_style(seed, capsys):
     caches["citations"].clear()
 
@@ -648,6 +661,7 @@ def test_warm_citations_of_one_journal_in_every_style(seed, capsys):
     ("arguments", "message"),
     [
         (["--style", "nope"], "Unknown citation style 'nope'; see /styles/ for the available"),
+        (["--locale", "xx-YY"], "Unknown locale 'xx-YY'; see /styles/ for the available"),
         (["0"], "argument ID: must be at least 1, not 0."),
         (["--batch-size", "x"], "argument --batch-size: must be a whole number, not 'x'."),
     ],

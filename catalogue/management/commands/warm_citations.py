@@ -8,7 +8,14 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.management.base import BaseCommand, CommandError
 
 from catalogue import conf
-from catalogue.citations import CitationEngineError, UnknownStyle, get_style, warm_citations
+from catalogue.citations import (
+    CitationEngineError,
+    UnknownLocale,
+    UnknownStyle,
+    get_locale,
+    get_style,
+    warm_citations,
+)
 from catalogue.models import Article
 
 
@@ -26,7 +33,7 @@ def _positive(value: str) -> int:
 class Command(BaseCommand):
     help = (
         "Format and cache the citations the article pages' Cite box shows, for every article "
-        "(or the given ids, or one journal's) in every configured style (or the given ones). "
+        "(or the given ids, or one journal's) in every core style (or the given ones). "
         "Useful with a shared cache (Redis, Memcached, database): the default local-memory "
         "cache lives only as long as this command."
     )
@@ -42,17 +49,23 @@ class Command(BaseCommand):
         )  # fmt: skip
         parser.add_argument(
             "--style", action="append", dest="styles", metavar="STYLE",
-            help="a style id from CITATION_STYLES (repeatable; default: every style)",
+            help="a style id: a core one or any CSL repository id, see /styles/ "
+                 "(repeatable; default: the core styles)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--locale", metavar="TAG",
+            help="a CSL locale such as de-DE (default: each style's own)",
         )  # fmt: skip
         parser.add_argument(
             "--batch-size", default=200, type=_positive,
-            help="articles formatted per engine process (default 200)",
+            help="articles formatted per engine call (default 200)",
         )  # fmt: skip
 
-    def handle(self, *args, ids, journal, styles, batch_size, **options):
+    def handle(self, *args, ids, journal, styles, locale, batch_size, **options):
         try:
             chosen = [get_style(style).id for style in styles] if styles else None
-        except UnknownStyle as error:
+            locale = get_locale(locale) if locale else None
+        except (UnknownStyle, UnknownLocale) as error:
             raise CommandError(str(error)) from None
         alias = conf.get("CITATION_CACHE_ALIAS")
         if isinstance(caches[alias], LocMemCache):
@@ -67,7 +80,7 @@ class Command(BaseCommand):
             articles = articles.filter(journal_id=journal)
         started = time.perf_counter()
         try:
-            made = warm_citations(articles, styles=chosen, batch_size=batch_size)
+            made = warm_citations(articles, styles=chosen, locale=locale, batch_size=batch_size)
         except CitationEngineError as error:
             raise CommandError(f"The citation engine failed: {error}") from None
         elapsed = time.perf_counter() - started
