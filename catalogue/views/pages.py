@@ -29,6 +29,7 @@ from catalogue.models import (
     SubjectArea,
 )
 from catalogue.summaries import summaries_citing
+from catalogue.views import styles
 
 M = TypeVar("M", bound=Model)
 
@@ -127,12 +128,16 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # One query whatever the number of summaries: "Discussed in these evidence summaries".
     cited_in = list(summaries_citing(article=article))
     context = metadata.article_page_context(
-        article, url=request.build_absolute_uri(article.get_absolute_url())
+        article,
+        url=request.build_absolute_uri(article.get_absolute_url()),
+        choice=styles.cite_choice(request),
     )
     context.update(
         article=article, cited_in=cited_in, contributor_groups=contributor_groups(article)
     )
     response = render(request, "catalogue/article_detail.html", context)
+    # The Cite box's style and locale, asked for in ?cite_style= and ?cite_locale=, are kept.
+    styles.remember_choice(request, response, context["cite"]["choice"])
     return negotiation.vary_on_accept(response)
 
 
