@@ -831,3 +831,24 @@ def test_user_supplied_text_in_a_chosen_style_is_escaped(client, db):
     data = client.get(f"/articles/{article.pk}/cite/", {"style": "nature"}).json()
     assert "<script" not in data["html"]
     assert json.dumps(data)  # plain JSON
+
+
+def test_the_page_and_the_json_share_the_citation_cache(client, seed, monkeypatch):
+    from catalogue.citations import engine
+
+    caches["citations"].clear()
+    client.get("/articles/1/", {"cite_style": "nature", "cite_locale": "fr-FR"})
+    runs = []
+    format_each = engine.format_each
+
+    def counted(style, locale, items):
+        runs.append(style.id)
+        return format_each(style, locale, items)
+
+    monkeypatch.setattr(engine, "format_each", counted)
+
+    data = client.get("/articles/1/cite/", {"style": "nature", "locale": "fr-FR"}).json()
+    client.get("/articles/1/", {"cite_style": "nature", "cite_locale": "fr-FR"})
+
+    assert runs == []
+    assert data["label"] == "Nature (fr-FR)"
