@@ -6,6 +6,7 @@ twice: as given (the engine), and after being stored as Article rows and read ba
 article_to_csl (the real path).
 """
 
+import asyncio
 import hashlib
 import json
 import os
@@ -696,3 +697,12 @@ def test_a_process_that_used_the_engine_exits_promptly(tmp_path):
         check=False,
     )
     assert (completed.returncode, completed.stdout) == (0, "80\n"), completed.stderr
+
+
+def test_the_engine_works_in_a_thread_running_an_asyncio_loop():
+    # mini-racer refuses a call with a timeout there (async views, Playwright's sync API).
+    async def cite() -> list[dict[str, str]]:
+        return render_entries([ITEMS[0]], style="apa")
+
+    [entry] = asyncio.run(cite())
+    assert entry["text"] == REFERENCE["apa"][ITEMS[0]["id"]]["text"]["bib"]

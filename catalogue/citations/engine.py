@@ -14,6 +14,7 @@ change is an incomplete author list (BibTeX's `and others`, CSL-JSON's final
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import hashlib
 import json
@@ -21,7 +22,8 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from functools import lru_cache
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,14 @@ def fingerprint(style: CitationStyle, locale: str | None = None) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
+def _in_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def _timeout(item_count: int) -> float:
     return conf.get("CITATION_TIMEOUT") + item_count * 0.05
 
@@ -115,7 +125,13 @@ class Runtime:
             self.context.close()
 
     def _call(self, function: str, *args: Any, items: int = 0) -> Any:
-        return self.context.call(function, *args, timeout_sec=_timeout(items))
+        call = partial(self.context.call, function, *args, timeout_sec=_timeout(items))
+        if _in_running_loop():
+            # mini-racer refuses a timeout in a thread running an asyncio loop (an async
+            # view, Playwright's sync API): the call runs in a thread of its own instead.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                return pool.submit(call).result()
+        return call()
 
     def engine(self, style: CitationStyle, locale: str | None) -> str:
         """Return the key of a built engine for the style and locale, building it if needed."""
