@@ -694,8 +694,12 @@ def test_hostile_style_and_locale_values_are_406_with_a_short_body(client, seed,
     by_accept = client.get(
         SEED_DOI_URL, HTTP_ACCEPT=f'text/x-bibliography; style="{value}"'.replace("\n", "")
     )
+    by_accept_locale = client.get(
+        SEED_DOI_URL,
+        HTTP_ACCEPT=f"text/x-bibliography; style=ieee; locale={value}".replace("\n", ""),
+    )
 
-    for response in (by_query, by_locale, by_accept):
+    for response in (by_query, by_locale, by_accept, by_accept_locale):
         assert response.status_code == 406
         assert response["Content-Type"] == "text/plain; charset=utf-8"
         text = body(response)
@@ -705,6 +709,7 @@ def test_hostile_style_and_locale_values_are_406_with_a_short_body(client, seed,
     first = body(by_query).splitlines()[0]
     assert first.startswith("Unknown citation style “")
     assert body(by_locale).startswith("Unknown locale “")
+    assert body(by_accept_locale).startswith("Unknown locale “")
 
 
 def test_a_long_value_is_cut_and_control_characters_are_escaped():
