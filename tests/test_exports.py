@@ -148,33 +148,41 @@ def test_bulk_formatted_bibliography_in_a_style(client, listed, style):
 
 
 @pytest.mark.parametrize(
-    ("query", "message"),
+    ("query", "status", "message"),
     [
-        ("?format=pdf", "Unknown format “pdf”; available formats: bibtex, ris, csl-json, text.\n"),
+        (
+            "?format=pdf",
+            400,
+            "Unknown format “pdf”; available formats: bibtex, ris, csl-json, text.\n",
+        ),
         (
             "?format=text&style=harvard",
+            406,
             "Unknown citation style “harvard”: every style id is listed at /styles/\n",
         ),
-        ("?format=text&style=%3Cscript%3E", "Unknown citation style “<script>”"),
+        ("?format=text&style=%3Cscript%3E", 406, "Unknown citation style “<script>”"),
         (
             "?format=text&style=ieee&locale=xx-YY",
+            406,
             "Unknown locale “xx-YY”: every locale is listed at /styles/\n",
         ),
         (
             "?format=text&style=../../etc/passwd",
+            406,
             "Unknown citation style “../../etc/passwd”: every style id is listed at /styles/\n",
         ),
-        ("?format=text&style=apa%00", "Unknown citation style “apa\\x00”:"),
-        ("?format=text&locale=de%00", "Unknown locale “de\\x00”:"),
-        ("?format=text&style=" + "x" * 5000, "Unknown citation style “" + "x" * 50 + "…”:"),
+        ("?format=text&style=apa%00", 406, "Unknown citation style “apa\\x00”:"),
+        ("?format=text&locale=de%00", 406, "Unknown locale “de\\x00”:"),
+        ("?format=text&style=" + "x" * 5000, 406, "Unknown citation style “" + "x" * 50 + "…”:"),
     ],
 )
 @pytest.mark.parametrize("page", LIST_PAGES)
-def test_bulk_export_bad_parameters_are_400(client, listed, page, query, message):
-    # An export URL is a download link, not a negotiated resource: 400, short, with the link.
+def test_bulk_export_bad_parameters_are_short_errors(client, listed, page, query, status, message):
+    # An unknown style or locale is a 406, as content negotiation answers it; an unknown
+    # format a 400. Short, with the link to the style list.
     response = client.get(listed[page] + query)
 
-    assert response.status_code == 400
+    assert response.status_code == status
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response["Link"] == '</styles/>; rel="help"'
     assert body(response).startswith(message)
@@ -450,10 +458,10 @@ def test_search_results_export_in_any_style_and_locale(client, seed):
         ),
     ],
 )
-def test_search_export_bad_style_or_locale_is_400_on_the_search_page(client, seed, params, message):
+def test_search_export_bad_style_or_locale_is_406_on_the_search_page(client, seed, params, message):
     response = client.get("/search/export/", {"q": "alliance", "format": "text", **params})
 
-    assert response.status_code == 400
+    assert response.status_code == 406
     assert message in html_lib.unescape(response.content.decode())
 
 

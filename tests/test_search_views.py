@@ -431,7 +431,7 @@ def test_the_result_set_exports_as_a_formatted_bibliography(client, db):
     assert len(lines) == 2
     assert lines[0].startswith("Flückiger, C., Del Re, A. C., Wampold, B. E., & Horvath, A. O.")
     assert lines[1].startswith("Zilcha-Mano, S. (2017). Is the alliance really therapeutic?")
-    assert unknown.status_code == 400
+    assert unknown.status_code == 406
 
 
 def test_a_bibliography_of_too_many_results_is_a_400(client, db, settings):
@@ -461,3 +461,32 @@ def test_matching_evidence_summaries_appear_above_the_article_results(client, db
     assert page.index(heading) < page.index('id="results-heading"')
     assert heading not in unrelated
     assert heading not in second_page
+
+
+def test_the_results_offer_a_bibliography_in_any_style_and_language(client, db):
+    from django.core.management import call_command
+
+    call_command("loaddata", "seed", verbosity=0)
+    page = client.get(reverse("catalogue:search"), {"q": "alliance", "sort": "newest", "page": "1"})
+    html = page.content.decode()
+
+    form = html[html.index('<form class="export-menu"') :]
+    form = form[: form.index("</form>")]
+    assert 'action="/search/export/"' in form
+    # The search travels with the form; the page number does not.
+    assert '<input type="hidden" name="q" value="alliance">' in form
+    assert '<input type="hidden" name="sort" value="newest">' in form
+    assert 'name="page"' not in form
+    assert '<option value="de-DE" lang="de-DE">' in form
+
+    response = client.get(
+        reverse("catalogue:search-export"),
+        {"q": "alliance", "sort": "newest", "format": "text", "style": "ieee", "locale": "de-DE"},
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="catalogue-export-ieee-de-DE.txt"'
+    )
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert [line[:4] for line in lines] == ["[1] ", "[2] "]
+    assert any("„Is the alliance really therapeutic?" in line for line in lines)

@@ -150,17 +150,18 @@ def export_response(
 
 def bibliography_choice(style: str | None, locale: str | None) -> tuple[str, str | None]:
     """Return the (style id, canonical locale or None) of ?style= and ?locale=, defaults for
-    empty values; raise ExportRequestError (400) naming an unknown one."""
+    empty values; raise ExportRequestError (406, as content negotiation answers) naming an
+    unknown one."""
     wanted_style = (style or "").strip() or default_style()
     wanted_locale = (locale or "").strip()
     try:
         chosen = negotiation.check_style(wanted_style)
     except NotAcceptable as error:
-        raise ExportRequestError(error.reason, field="style") from None
+        raise ExportRequestError(error.reason, field="style", status=406) from None
     try:
         language = negotiation.check_locale(wanted_locale) if wanted_locale else None
     except NotAcceptable as error:
-        raise ExportRequestError(error.reason, field="locale") from None
+        raise ExportRequestError(error.reason, field="locale", status=406) from None
     return chosen, language
 
 
@@ -193,7 +194,7 @@ def _finished(chunks: Iterator[str]) -> Iterator[str]:
 
 
 def bad_export_response(error: ExportRequestError) -> HttpResponse:
-    """Return the error's status (400, 422 or 503) with its message as plain text."""
+    """Return the error's status (400, 406, 422 or 503) with its message as plain text."""
     response = negotiation.plain_response(f"{error}\n", status=error.status)
     if error.status == 503:
         response["Retry-After"] = "60"

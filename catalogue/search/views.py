@@ -270,7 +270,21 @@ def _results_context(request: HttpRequest, result: SearchResult) -> dict:
             for export in EXPORT_FORMATS.values()
         ],
         export_max=conf.get("SEARCH_EXPORT_MAX"),
+        # The Export form (any format, or a bibliography in any style and language) carries
+        # the search along: its words, filters and sort.
+        export=exports.export_menu(
+            reverse("catalogue:search-export"),
+            hidden=[
+                (name, value)
+                for name, values in request.GET.lists()
+                if name not in _NOT_EXPORTED
+                for value in values
+            ],
+        ),
     )
+
+
+_NOT_EXPORTED = frozenset({"format", "style", "locale", "page", "page_size"})
 
 
 def _cleared(data: QueryDict) -> dict[str, None]:
