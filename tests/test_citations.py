@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import types
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -709,3 +710,32 @@ def test_the_engine_works_in_a_thread_running_an_asyncio_loop():
     with ThreadPoolExecutor(max_workers=1) as pool:
         [entry] = pool.submit(asyncio.run, cite()).result()
     assert entry["text"] == REFERENCE["apa"][ITEMS[0]["id"]]["text"]["bib"]
+
+
+def test_warm_builds_the_core_engines_so_the_first_citation_needs_none(seed):
+    engine.reset()
+    assert engine.warm() > 0
+    built = {key.split("|")[0] for key in engine.runtime().engines}
+    assert built == set(STYLES)
+    runs = engine.render_count()
+    render_citations(Article.objects.with_related().get(pk=1))
+    # One formatting call per style, and no engine built.
+    assert engine.render_count() - runs == len(STYLES)
+    assert {key.split("|")[0] for key in engine.runtime().engines} == built
+
+
+def test_gunicorn_workers_warm_the_engines_in_the_background(monkeypatch):
+    import runpy
+
+    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    calls = []
+    done = threading.Event()
+
+    def warm() -> None:
+        calls.append((threading.current_thread().name, threading.current_thread().daemon))
+        done.set()
+
+    monkeypatch.setattr(engine, "warm", warm)
+    config["post_worker_init"](object())
+    assert done.wait(timeout=30)
+    assert calls == [("citation-warm", True)]

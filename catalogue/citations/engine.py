@@ -21,6 +21,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache, partial
@@ -247,6 +248,40 @@ def format_list(
     prepared = [engine_item(for_style(style, item)) for item in items]
     with _lock:
         return runtime().format_list(style, locale, prepared, fmt)
+
+
+# A small item that takes every common path of a style once (names, date, title, container,
+# pages, DOI), so that V8 has compiled citeproc-js's code before a reader's first request.
+_WARM_ITEM = {
+    "id": "warm",
+    "type": "article-journal",
+    "title": "Warming the engine",
+    "container-title": "Journal",
+    "author": [{"family": "Smith", "given": "Ann"}, {"family": "Lee", "given": "Bo"}],
+    "issued": {"date-parts": [[2020, 5]]},
+    "volume": "1",
+    "issue": "2",
+    "page": "3-9",
+    "DOI": "10.1000/warm",
+}
+
+
+def warm(styles: list[CitationStyle] | None = None) -> float:
+    """Build the styles' engines (the core ones by default) and run each once; return seconds.
+
+    A worker that calls this as it starts (gunicorn.conf.py) answers its first Cite box in
+    milliseconds instead of building six engines then (about 2 s).
+    """
+    from catalogue.citations.styles import available_styles
+
+    started = time.perf_counter()
+    for style in styles if styles is not None else list(available_styles().values()):
+        try:
+            format_each(style, None, [_WARM_ITEM])
+        except CitationEngineError:
+            # A style that cannot be built says so when a reader asks for it.
+            continue
+    return time.perf_counter() - started
 
 
 # --- Items as the engine reads them --------------------------------------------------------
