@@ -67,9 +67,16 @@ DEFAULTS: dict[str, Any] = {
     # Path of citeproc-js ("": the copy vendored in catalogue/csl/citeproc/; output is only
     # guaranteed identical to the reference output with that version, 2.4.63).
     "CITATION_CITEPROC_JS": "",
-    # Style engines a worker keeps built (least recently used ones are dropped): about 2-10 MB
-    # each; building one costs 0.01-1 s.
+    # Style engines a worker keeps built (least recently used ones are dropped), and the V8
+    # heap (MB) past which more are dropped: an engine weighs 0.1-75 MB (Chicago's the most);
+    # building one costs 0.01-1 s.
     "CITATION_ENGINES_MAX": 50,
+    "CITATION_ENGINES_HEAP_MB": 400,
+    # V8's heap limit (MB) per worker: a call past it fails with a message and the engine
+    # starts afresh, instead of V8 aborting the process at its own limit.
+    "CITATION_V8_HEAP_LIMIT_MB": 1024,
+    # V8 flags, space-separated ("": V8's defaults, with background compilation and GC).
+    "CITATION_V8_FLAGS": "",
     # --- Search (catalogue/search/) -------------------------------------------------------------
     # Facet counts are exact for result sets up to this many articles; above it they are
     # estimated from a random sample of about SEARCH_FACET_SAMPLE articles and shown as

@@ -739,3 +739,43 @@ def test_gunicorn_workers_warm_the_engines_in_the_background(monkeypatch):
     config["post_worker_init"](object())
     assert done.wait(timeout=30)
     assert calls == [("citation-warm", True)]
+
+
+def test_engines_are_dropped_when_the_heap_passes_its_bound(settings):
+    # Engines weigh 0.1-75 MB each: the cache is bounded by V8's heap, not only by a count.
+    settings.CITATION_ENGINES_HEAP_MB = 60
+    engine.reset()
+    shown = {}
+    for style in ["apa", "chicago-author-date", "modern-language-association", "vancouver"]:
+        [entry] = render_entries([ITEMS[0]], style=style)
+        assert entry["text"] == REFERENCE[style][ITEMS[0]["id"]]["text"]["bib"]
+        shown[style] = [key.split("|")[0] for key in engine.runtime().engines]
+    assert shown == {
+        "apa": ["apa"],
+        "chicago-author-date": ["chicago-author-date"],
+        "modern-language-association": ["modern-language-association"],
+        "vancouver": ["modern-language-association", "vancouver"],
+    }
+    assert engine.runtime().heap_used() < 60 * 2**20
+
+
+def test_engines_are_dropped_past_their_count(settings):
+    settings.CITATION_ENGINES_MAX = 2
+    engine.reset()
+    for style in ["vancouver", "modern-language-association", "american-medical-association"]:
+        render_entries([ITEMS[0]], style=style)
+    assert [key.split("|")[0] for key in engine.runtime().engines] == [
+        "modern-language-association",
+        "american-medical-association",
+    ]
+
+
+def test_a_call_past_the_heap_limit_fails_cleanly_and_the_engine_recovers(settings):
+    # V8 would abort the whole process at its own limit; under ours the call fails.
+    settings.CITATION_V8_HEAP_LIMIT_MB = 40
+    engine.reset()
+    with pytest.raises(CitationEngineError, match=r"needed more memory than the citation engine"):
+        render_entries([ITEMS[0]], style="chicago-author-date")
+    del settings.CITATION_V8_HEAP_LIMIT_MB
+    [entry] = render_entries([ITEMS[0]], style="chicago-author-date")
+    assert entry["text"] == REFERENCE["chicago-author-date"][ITEMS[0]["id"]]["text"]["bib"]
