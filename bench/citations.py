@@ -475,7 +475,7 @@ def report_start(results: list[dict]) -> None:
               f"{six['rss']:>6.0f} / {six['hwm']:<5.0f}"
               f"  {' '.join(f'{v:.2f}' for v in r['load'])}")  # fmt: skip
     print("  (python: interpreter start; django: setup + catalogue imports; runtime: citeproc-js "
-          "+ 65 locales into V8; 1st cite: APA engine build + entry; total: from the first "
+          "+ 63 locales into V8; 1st cite: APA engine build + entry; total: from the first "
           "line of Python (interpreter started) to the first citation; Django alone: "
           f"{results[0]['mem_django']['rss']:.0f} MiB"
           f", with the runtime {results[0]['mem_runtime']['rss']:.0f} MiB)")  # fmt: skip
