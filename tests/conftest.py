@@ -22,6 +22,19 @@ def seed(db, django_db_setup):
     call_command("loaddata", "seed", verbosity=0)
 
 
+@pytest.fixture
+def empty_citation_cache():
+    """Empty the formatted-citation cache before and after the test."""
+    from django.core.cache import caches
+
+    from catalogue import conf
+
+    cache = caches[conf.get("CITATION_CACHE_ALIAS")]
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -15,6 +15,16 @@ from catalogue.models import (
     SubjectArea,
 )
 
+# The core citation styles (the Cite box's tabs), in settings order.
+CORE_STYLE_IDS = [
+    "apa",
+    "harvard-cite-them-right",
+    "vancouver",
+    "modern-language-association",
+    "chicago-author-date",
+    "american-medical-association",
+]
+
 _sequence = itertools.count(1)
 # Distinguishes "no journal given" (create one) from an explicit journal=None (no journal).
 _NEW = object()

@@ -12,7 +12,6 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from django.core.cache import caches
 
 from catalogue import conf
 from catalogue.citations import (
@@ -31,7 +30,7 @@ from catalogue.citations import (
 )
 from catalogue.citations.styles import repository_dir
 from catalogue.models import Article
-from tests.factories import make_article, make_author, make_journal
+from tests.factories import CORE_STYLE_IDS, make_article, make_author, make_journal
 
 DATA = Path(__file__).parent / "data" / "citations"
 ITEMS = json.loads((DATA / "items.json").read_text()) + json.loads(
@@ -43,14 +42,7 @@ STYLES_REFERENCE = json.loads((DATA / "styles_reference.json").read_text())
 LOCALES_REFERENCE = json.loads((DATA / "locales_reference.json").read_text())
 FORMATS = ["text", "html"]
 
-CORE_IDS = [
-    "apa",
-    "harvard-cite-them-right",
-    "vancouver",
-    "modern-language-association",
-    "chicago-author-date",
-    "american-medical-association",
-]
+CORE_IDS = CORE_STYLE_IDS
 # The 20 repository styles of styles_reference.json: citation format and own locale.
 STYLE_FAMILIES = {
     "ieee": ("numeric", None),
@@ -82,11 +74,8 @@ REPOSITORY_COUNT = 2851
 
 
 @pytest.fixture(autouse=True)
-def empty_cache(settings):
-    cache = caches[conf.get("CITATION_CACHE_ALIAS")]
-    cache.clear()
-    yield
-    cache.clear()
+def empty_cache(empty_citation_cache):
+    return empty_citation_cache
 
 
 @pytest.fixture(scope="module")

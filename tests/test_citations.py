@@ -172,11 +172,8 @@ def storable(items: list[dict]) -> list[dict]:
 
 
 @pytest.fixture(autouse=True)
-def empty_cache(settings):
-    cache = caches[conf.get("CITATION_CACHE_ALIAS")]
-    cache.clear()
-    yield
-    cache.clear()
+def empty_cache(empty_citation_cache):
+    return empty_citation_cache
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,7 @@
 and "et al." where the source's author list was incomplete."""
 
 import pytest
-from django.core.cache import caches
 
-from catalogue import conf
 from catalogue.citations import get_style, render_citations, render_entries
 from catalogue.citations.rendering import _cache_key
 from catalogue.formats.bibtex import Name
@@ -15,11 +13,8 @@ from catalogue.records import ArticleRecord
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    cache = caches[conf.get("CITATION_CACHE_ALIAS")]
-    cache.clear()
-    yield
-    cache.clear()
+def empty_cache(empty_citation_cache):
+    return empty_citation_cache
 
 
 def chapter(pk: int = 1) -> ArticleRecord:

@@ -21,17 +21,17 @@ from catalogue.citations import (
 from catalogue.formats import exports
 from catalogue.formats.exports import INCOMPLETE, bibliography_order, export_menu
 from catalogue.models import Article, Keyword
-from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
+from tests.factories import (
+    CORE_STYLE_IDS,
+    make_article,
+    make_author,
+    make_journal,
+    make_keyword,
+    make_subject,
+)
 from tests.responses import body, parse_bibtex
 
-STYLE_IDS = [
-    "apa",
-    "harvard-cite-them-right",
-    "vancouver",
-    "modern-language-association",
-    "chicago-author-date",
-    "american-medical-association",
-]
+STYLE_IDS = CORE_STYLE_IDS
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from catalogue.citations import CitationEngineError, render_citation
 from catalogue.formats import negotiation
 from catalogue.formats.negotiation import NotAcceptable, negotiate
 from catalogue.models import Article
-from tests.factories import make_article
+from tests.factories import CORE_STYLE_IDS, make_article
 from tests.responses import body, parse_bibtex
 
 SEED_DOI_URL = "/doi/10.1037/a0040435"
@@ -18,14 +18,7 @@ BROWSER_ACCEPT = (
     "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
     "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
 )
-STYLE_IDS = [
-    "apa",
-    "harvard-cite-them-right",
-    "vancouver",
-    "modern-language-association",
-    "chicago-author-date",
-    "american-medical-association",
-]
+STYLE_IDS = CORE_STYLE_IDS
 APA_SEED = (
     "Zilcha-Mano, S. (2017). Is the alliance really therapeutic? Revisiting this question in "
     "light of recent methodological advances. American Psychologist, 72(4), 311–325. "

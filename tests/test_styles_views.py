@@ -21,15 +21,9 @@ from catalogue.citations import (
 from catalogue.formats import metadata
 from catalogue.models import Article
 from catalogue.views import styles as style_views
+from tests.factories import CORE_STYLE_IDS
 
-CORE = [
-    "apa",
-    "harvard-cite-them-right",
-    "vancouver",
-    "modern-language-association",
-    "chicago-author-date",
-    "american-medical-association",
-]
+CORE = CORE_STYLE_IDS
 CSL_TYPE = "application/vnd.citationstyles.style+xml; charset=utf-8"
 EVIL = "<script>alert(1)</script>"
 YEAR = 365 * 24 * 60 * 60
