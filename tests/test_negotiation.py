@@ -1,6 +1,8 @@
 """Content negotiation on articles and /doi/ (catalogue.formats.negotiation)."""
 
+import contextlib
 import json
+import time
 
 import pytest
 import rispy
@@ -764,3 +766,91 @@ def test_a_style_the_engine_cannot_build_is_422_and_others_keep_working(
         )
     assert after.status_code == 200
     assert body(after) == IEEE_SEED["en-US"] + "\n"
+
+
+# Hostile Accept headers (issue 16, finding 7) ---------------------------------------------------
+
+# Headers built to make a backtracking parser work: long runs of spaces, ";", ",", quotes, "=",
+# and an open quote full of escaped quotes (the one the regular expression took 0.5 s on at 8 kB).
+HOSTILE_ACCEPT = {
+    "spaces": lambda n: "text/html;" + " " * n,
+    "semicolons": lambda n: "text/x-bibliography;" + ";" * n,
+    "commas": lambda n: "," * n,
+    "quotes": lambda n: '"' * n,
+    "equals": lambda n: "text/html;" + "=" * n,
+    "open quote of escapes": lambda n: 'text/html;a="' + '\\"' * (n // 2),
+    "open quotes": lambda n: 'text/html;a="b' * (n // 13),
+    "parameters": lambda n: "text/x-bibliography" + "; a = b" * (n // 7),
+    "ranges": lambda n: ",".join(["text/x-bibliography;style=apa;q=0.5"] * (n // 36)),
+}
+
+
+def parse_time(header: str, *, times: int = 1) -> float:
+    """Return the least time of five runs of parsing and negotiating `header` `times` times."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(times):
+            with contextlib.suppress(NotAcceptable):
+                negotiate(accept=header)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize("make", HOSTILE_ACCEPT.values(), ids=HOSTILE_ACCEPT)
+def test_accept_parsing_grows_linearly_with_the_header(make):
+    small, large = make(512), make(8192)  # 16 times longer
+    parse_time(large)  # warms the style registry
+
+    # Sixteen small headers against one sixteen times longer: about 1 when linear, about 16
+    # when quadratic (the regular expression it replaces measured 30 to 40 on "open quote").
+    ratio = parse_time(large) / parse_time(small, times=16)
+
+    assert ratio < 4, ratio
+
+
+@pytest.mark.parametrize("make", HOSTILE_ACCEPT.values(), ids=HOSTILE_ACCEPT)
+def test_a_header_past_the_limit_costs_no_more_than_one_at_the_limit(make):
+    at_limit, huge = make(negotiation.MAX_ACCEPT_LENGTH), make(1024 * 1024)
+    parse_time(at_limit)
+
+    assert parse_time(huge) < 4 * parse_time(at_limit)
+
+
+def test_accept_reads_the_first_hundred_ranges_and_eight_kilobytes():
+    hundred = ",".join(["image/png"] * negotiation.MAX_ACCEPT_RANGES)
+
+    assert len(negotiation.parse_accept(hundred + ",text/html")) == 100
+    with pytest.raises(NotAcceptable):
+        negotiate(accept=hundred + ",application/x-bibtex")
+    # What follows the first 8,192 characters is not read.
+    padded = "image/png;a=" + "b" * negotiation.MAX_ACCEPT_LENGTH + ",application/x-bibtex"
+    assert [r.type for r in negotiation.parse_accept(padded)] == ["image/png"]
+    with pytest.raises(NotAcceptable):
+        negotiate(accept=padded)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        # Commas and semicolons inside quotes belong to the value.
+        (
+            'text/x-bibliography; style="apa,x;y"; q=0.5',
+            [("text/x-bibliography", {"style": "apa,x;y"}, 0.5)],
+        ),
+        ('text/html; a="b\\\\"; q=0.2', [("text/html", {"a": "b\\"}, 0.2)]),
+        # An open quote runs to the end: the ranges after it are part of its value.
+        (
+            'text/html; a="b, application/x-bibtex',
+            [("text/html", {"a": '"b, application/x-bibtex'}, 1.0)],
+        ),
+        ("text/html; a b=c; q = 0.3", [("text/html", {}, 0.3)]),
+        ("text/html;q=١", []),
+        ("text/html;q=nan, application/x-bibtex;q=2", []),
+        (" ; , ,;", []),
+    ],
+)  # fmt: skip
+def test_parse_accept_reads_quoted_values_and_leaves_malformed_ranges_out(header, expected):
+    ranges = negotiation.parse_accept(header)
+
+    assert [(r.type, r.params, r.q) for r in ranges] == expected

@@ -149,16 +149,76 @@ class MediaRange:
         return 0
 
 
-_MEDIA_RANGE = re.compile(r'(?:[^,"]|"(?:[^"\\]|\\.)*")+')
 _MEDIA_TYPE = re.compile(r"\*/\*|[\w.+-]+/(?:\*|[\w.+-]+)")
-_PARAMETER = re.compile(r'\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+# How much of an Accept header is read: real clients send a few hundred characters; the
+# rest of a longer header, and ranges past the hundredth, are left out.
+MAX_ACCEPT_LENGTH = 8192
+MAX_ACCEPT_RANGES = 100
+
+
+def _split_unquoted(text: str, separator: str) -> list[str]:
+    """Return `text` split at `separator` outside double-quoted strings, in one pass.
+
+    Inside quotes a backslash escapes the next character; a quote left open runs to the end.
+    (A regular expression for the same backtracked on an open quote full of escapes:
+    quadratic, 0.5 s for an 8 kB header.)
+    """
+    parts: list[str] = []
+    start, quoted, escaped = 0, False, False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif quoted:
+            if char == "\\":
+                escaped = True
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char == separator:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _unquote(value: str) -> str:
+    """Return a parameter value without its quotes and escapes ("a\\"b" -> a"b), in one pass."""
+    if len(value) < 2 or not (value.startswith('"') and value.endswith('"')):
+        return value
+    chars: list[str] = []
+    escaped = False
+    for char in value[1:-1]:
+        if escaped or char != "\\":
+            chars.append(char)
+            escaped = False
+        else:
+            escaped = True
+    return "".join(chars)
+
+
+def _parameters(raw_params: list[str]) -> dict[str, str]:
+    """Return the `name=value` parameters of a media range (malformed ones left out)."""
+    params: dict[str, str] = {}
+    for raw in raw_params:
+        name, equals, value = raw.partition("=")
+        name = name.strip()
+        if not equals or not name or any(char.isspace() for char in name):
+            continue
+        params[name.lower()] = _unquote(value.strip())
+    return params
 
 
 def parse_accept(header: str) -> list[MediaRange]:
-    """Return the media ranges of an Accept header; malformed ones are left out."""
+    """Return the media ranges of an Accept header; malformed ones are left out.
+
+    Linear in the header's length, and bounded: the first MAX_ACCEPT_LENGTH characters and
+    MAX_ACCEPT_RANGES ranges are read.
+    """
     ranges = []
-    for match in _MEDIA_RANGE.finditer(header or ""):
-        media_type, *raw_params = match.group().split(";")
+    raw_ranges = _split_unquoted((header or "")[:MAX_ACCEPT_LENGTH], ",")
+    for raw_range in raw_ranges[:MAX_ACCEPT_RANGES]:
+        media_type, *raw_params = _split_unquoted(raw_range, ";")
         media_type = media_type.strip().lower()
         if media_type == "*":
             # Old clients (and Java's URLConnection) send a bare "*".
@@ -166,18 +226,12 @@ def parse_accept(header: str) -> list[MediaRange]:
         if not _MEDIA_TYPE.fullmatch(media_type):
             continue
         media_type = _ALIASES.get(media_type, media_type)
-        params: dict[str, str] = {}
-        for raw in raw_params:
-            parameter = _PARAMETER.match(raw)
-            if parameter:
-                value = parameter.group(2).strip()
-                if value.startswith('"') and value.endswith('"') and len(value) > 1:
-                    value = re.sub(r"\\(.)", r"\1", value[1:-1])
-                params[parameter.group(1).lower()] = value
+        params = _parameters(raw_params)
         q = 1.0
         if "q" in params:
+            text = params.pop("q")
             try:
-                q = float(params.pop("q"))
+                q = float(text) if text.isascii() else -1.0
             except ValueError:
                 continue
             if not 0 <= q <= 1:
