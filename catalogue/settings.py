@@ -1,14 +1,25 @@
 """Settings for the catalogue.
 
 One file for every environment: they differ only by environment variables
-(DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, and SECURE_SSL_REDIRECT for a
-plain-HTTP demo behind no proxy).
+(DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, HTTPS=0 for a plain-HTTP demo, STATIC_ROOT;
+docs/deployment.md lists them).
 """
 
+import hashlib
 import os
+import re
+import sys
+from base64 import b64encode
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 from catalogue.conf import DEFAULTS as APP_DEFAULTS
@@ -40,6 +51,20 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         "SECRET_KEY must be set in the environment when DEBUG is off "
         "(the built-in key is for development only)."
     )
+# Django's own rule (check security.W009), enforced: a weak key signs sessions, password reset
+# links and CSRF tokens that can be guessed.
+if not DEBUG and (
+    len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak for DEBUG off: it needs at least {SECRET_KEY_MIN_LENGTH} "
+        f"characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them different, and must not start "
+        f"with {SECRET_KEY_INSECURE_PREFIX!r} (it has {len(SECRET_KEY)} characters, "
+        f"{len(set(SECRET_KEY))} different). Make one with: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = [
     host.strip()
@@ -61,6 +86,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "catalogue",
 ]
 
@@ -73,6 +100,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "catalogue.urls"
@@ -118,31 +148,132 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+# With DEBUG off, static files are served from STATIC_ROOT under hashed names (whitenoise's
+# manifest, made by `manage.py collectstatic`). Until collectstatic has run there is no
+# manifest, and every page would be a 500: say so, and serve the apps' files as they are.
+STATIC_COLLECTED = (
+    DEBUG
+    or (STATIC_ROOT / "staticfiles.json").exists()
+    or (len(sys.argv) > 1 and sys.argv[1] == "collectstatic")
+)
+if not STATIC_COLLECTED:
+    sys.stderr.write(
+        f"Warning: DEBUG is off but static files have not been collected (no "
+        f"{STATIC_ROOT / 'staticfiles.json'}); serving them uncompressed and without cache "
+        f"busting. Run `python manage.py collectstatic --noinput` before starting.\n"
+    )
+    WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG and STATIC_COLLECTED
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for AXES_COOLOFF_MINUTES (a 429 with the login page
+# saying so), on the login page and the admin's alike. Axes' backend runs first and refuses a
+# locked-out pair before any password is hashed; a successful login resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT") or 5)
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES") or 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/login.html"
+# Only failures are recorded (one row per username and address), not every successful login.
+AXES_DISABLE_ACCESS_LOG = True
 
 # Librarians need not be staff: they log in here, not through the admin.
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "catalogue:home"
 LOGOUT_REDIRECT_URL = "catalogue:home"
 
+# HTTPS: the site is served over HTTPS (itself or by a proxy that sets X-Forwarded-Proto).
+# Production (DEBUG off) assumes so; HTTPS=0 is the plain-HTTP demo (docker-compose.yml):
+# no redirect, no HSTS, and cookies without the Secure flag, which a browser would otherwise
+# drop on http:// from any name but localhost (no login possible).
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    HTTPS = env_bool("HTTPS", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    if HTTPS:
+        SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+        SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+        SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = HTTPS
+    CSRF_COOKIE_SECURE = HTTPS
+
+
+def _style_hash(text: str) -> str:
+    """Return the CSP hash source of a <style> element holding `text`."""
+    return f"'sha256-{b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+
+
+def _inline_style_hashes(*templates: Path) -> list[str]:
+    """Return the CSP hash sources of the <style> blocks in `templates` (fixed text)."""
+    return [
+        _style_hash(block)
+        for template in templates
+        for block in re.findall(r"<style>(.*?)</style>", template.read_text(), re.DOTALL)
+    ]
+
+
+def _browsable_api_style_hashes() -> list[str]:
+    """Return the hash of the browsable API's Pygments <style>, where Pygments is installed."""
+    try:
+        from pygments.formatters import HtmlFormatter
+    except ImportError:  # Pygments is a test tool: the page then has no <style> block.
+        return []
+    from django.utils.html import escape
+
+    # As rest_framework's BrowsableAPIRenderer writes it: {{ code_style }}, escaped.
+    return [_style_hash(escape(HtmlFormatter(style="emacs").get_style_defs(".highlight")))]
+
+
+# Content-Security-Policy on every response (django-csp). Scripts only from the site's own
+# static files (JSON-LD data blocks are not scripts). Styles from static files, plus the
+# fixed <style> blocks of the self-contained 500 page, the import and summary pages, Swagger
+# UI and the browsable API, allowed by their hashes (computed here from the templates, so an
+# edit of a block stays allowed). style-src-attr 'unsafe-inline': citations carry
+# style="font-variant:small-caps" (as citeproc-js writes them), the year histogram sets
+# style="--height: n%" and the admin its widgets' sizes; an attribute cannot load anything
+# or run script. img-src data: for the icons inside Swagger UI's and the admin's CSS.
+_SWAGGER_TEMPLATE = (
+    Path(__import__("drf_spectacular").__file__).parent
+    / "templates"
+    / "drf_spectacular"
+    / "swagger_ui.html"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [
+            SELF,
+            *_inline_style_hashes(
+                BASE_DIR / "templates" / "500.html",
+                BASE_DIR / "templates" / "catalogue" / "includes" / "_import_styles.html",
+                BASE_DIR / "templates" / "catalogue" / "includes" / "_summary_styles.html",
+                _SWAGGER_TEMPLATE,
+            ),
+            *_browsable_api_style_hashes(),
+        ],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

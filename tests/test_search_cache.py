@@ -35,6 +35,34 @@ def test_a_body_key_ignores_the_parameters_order_but_not_the_host_or_generation(
     assert cache.body_key("page", 7, one) != cache.body_key("page", 7, elsewhere)
 
 
+def test_a_body_key_holds_the_scheme(settings):
+    # Bodies hold absolute links: a page made for http:// must not be served to https://.
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    factory = RequestFactory(HTTP_HOST="testserver")
+    plain = factory.get("/search/", {"q": "alliance"})
+    secure = factory.get("/search/", {"q": "alliance"}, secure=True)
+    proxied = factory.get("/search/", {"q": "alliance"}, HTTP_X_FORWARDED_PROTO="https")
+
+    assert cache.body_key("api", 7, plain) != cache.body_key("api", 7, secure)
+    assert cache.body_key("api", 7, secure) == cache.body_key("api", 7, proxied)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_api_links_follow_the_scheme_of_each_request(client, settings, scheme):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    for _ in range(3):
+        make_article(title="Scheme study")
+    other = "https" if scheme == "http" else "http"
+    query = {"q": "scheme", "page_size": 1}
+    client.get("/api/articles/", query, HTTP_HOST="testserver", HTTP_X_FORWARDED_PROTO=other)
+
+    response = client.get(
+        "/api/articles/", query, HTTP_HOST="testserver", HTTP_X_FORWARDED_PROTO=scheme
+    )
+
+    assert response.json()["next"].startswith(f"{scheme}://testserver/api/articles/?")
+
+
 def test_a_results_key_names_the_generation_the_search_and_the_slice():
     params = SearchParams.build(query=parse_query("alliance"))
 

@@ -45,6 +45,89 @@ def test_debug_off_refuses_the_development_secret_key():
     assert "SECRET_KEY must be set in the environment when DEBUG is off" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("key", "length", "distinct"),
+    [
+        ("short-" + "x7Q9!fZ2@rT5#pL8$wN4%vB6^mC1&hJ3*dG0", 42, 40),
+        ("ab" * 30, 60, 2),
+        ("django-insecure-" + "x7Q9!fZ2@rT5#pL8$wN4%vB6^mC1&hJ3*dG0", 52, 47),
+    ],
+    ids=["short", "few-distinct-characters", "django-insecure-prefix"],
+)
+def test_debug_off_refuses_a_weak_secret_key(key, length, distinct):
+    result = manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": key})
+    assert result.returncode != 0
+    assert (
+        "SECRET_KEY is too weak for DEBUG off: it needs at least 50 characters, 5 of them "
+        "different, and must not start with 'django-insecure-' "
+        f"(it has {length} characters, {distinct} different)."
+    ) in result.stderr
+
+
+def test_debug_on_accepts_any_secret_key():
+    result = manage("check", env={"DEBUG": "1", "SECRET_KEY": "ab"})
+    assert result.returncode == 0, result.stderr
+
+
+SECURITY_SETTINGS = (
+    "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, "
+    "s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS)"
+)
+
+
+def test_production_defaults_to_https_redirect_hsts_and_secure_cookies():
+    result = manage("shell", "--no-imports", "-c", SECURITY_SETTINGS, env=PRODUCTION_ENV)
+    assert result.stdout.split() == ["True", "True", "True", "31536000"], result.stderr
+
+
+def test_plain_http_demo_sets_cookies_a_browser_keeps_over_http():
+    # HTTPS=0 (docker-compose.yml): a Secure cookie is dropped by browsers on http:// from any
+    # name but localhost, so the CSRF cookie never came back and no login could succeed.
+    env = {**PRODUCTION_ENV, "HTTPS": "0", "ALLOWED_HOSTS": "demo.example"}
+    result = manage("shell", "--no-imports", "-c", SECURITY_SETTINGS, env=env)
+    assert result.stdout.split() == ["False", "False", "False", "0"], result.stderr
+
+    script = (
+        "from django.test import Client; "
+        "r = Client().get('/accounts/login/', HTTP_HOST='demo.example'); "
+        "print(r.status_code, repr(r.cookies['csrftoken']['secure']))"
+    )
+    served = manage("shell", "--no-imports", "-c", script, env=env)
+    assert served.stdout.split() == ["200", "''"], served.stderr
+
+
+def test_debug_off_without_collectstatic_serves_pages_and_says_what_to_run(tmp_path):
+    # Before: every page was a 500 (no staticfiles.json manifest) and nothing said why.
+    env = {
+        **PRODUCTION_ENV,
+        "HTTPS": "0",
+        "ALLOWED_HOSTS": "testserver",
+        "STATIC_ROOT": str(tmp_path / "static"),
+    }
+    script = (
+        "from django.test import Client; c = Client(); "
+        "page = c.get('/accounts/login/'); "
+        "css = c.get('/static/catalogue/catalogue.css'); "
+        "print(page.status_code, '/static/catalogue/catalogue.css' in page.text, "
+        "css.status_code)"
+    )
+    result = manage("shell", "--no-imports", "-c", script, env=env)
+    assert result.stdout.split() == ["200", "True", "200"], result.stderr
+    assert (
+        "Warning: DEBUG is off but static files have not been collected (no "
+        f"{tmp_path / 'static' / 'staticfiles.json'}); serving them uncompressed and without "
+        "cache busting. Run `python manage.py collectstatic --noinput` before starting."
+    ) in result.stderr
+
+    collected = manage("collectstatic", "--noinput", env=env)
+    assert collected.returncode == 0, collected.stderr
+    assert "Warning: DEBUG is off" not in collected.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+    hashed = manage("shell", "--no-imports", "-c", script.replace("css.status_code", "''"), env=env)
+    assert hashed.stdout.split() == ["200", "False"], hashed.stderr
+    assert "Warning: DEBUG is off" not in hashed.stderr
+
+
 def test_malformed_debug_value_is_a_clear_error():
     result = manage("check", env={"DEBUG": "maybe"})
     assert result.returncode != 0
@@ -80,6 +163,9 @@ def test_docker_compose_file_is_valid_and_complete():
     assert web["environment"]["DATABASE_URL"].startswith("postgres://")
     assert web["environment"]["DEBUG"] == "0"
     assert web["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    # Plain HTTP unless the operator says otherwise: cookies without the Secure flag.
+    assert web["environment"]["HTTPS"] == "${HTTPS:-0}"
+    assert "SECURE_SSL_REDIRECT" not in web["environment"]
     assert "migrate --noinput" in web["command"]
     assert "gunicorn catalogue.wsgi" in web["command"]
     assert web["ports"] == ["8000:8000"]

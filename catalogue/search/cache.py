@@ -54,11 +54,13 @@ def results_key(generation: int, params: SearchParams, page: int, page_size: int
 def body_key(kind: str, generation: int, request: HttpRequest) -> str:
     """Return the key of a response body of `kind` ("page", "api") for this request.
 
-    Made of the host and the sorted parameters: the same search asked in another order is
-    the same body.
+    Made of the scheme, the host and the sorted parameters: bodies hold absolute links
+    (http:// or https://, the host's name), and the same search asked in another order is the
+    same body.
     """
     pairs = sorted((name, value) for name, values in request.GET.lists() for value in values)
-    digest = hashlib.sha256(f"{request.get_host()}?{urlencode(pairs)}".encode()).hexdigest()
+    origin = f"{request.scheme}://{request.get_host()}"
+    digest = hashlib.sha256(f"{origin}?{urlencode(pairs)}".encode()).hexdigest()
     return f"catalogue-search-{kind}:{generation}:{digest[:32]}"
 
 
