@@ -18,6 +18,7 @@ import bisect
 import gc
 import logging
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -33,8 +34,13 @@ from .names import parse_names_with_warnings
 from .results import Entry, ParseResult, Problem
 from .splitter import split_fast
 
-MAX_FIELD_LENGTH = 100_000  # characters in one field value
-MAX_NESTING = 100  # depth of {...} groups in one field value
+MAX_FIELD_LENGTH = 100_000  # characters in one field value, after macros and `#`
+MAX_NESTING = 100  # depth of {...} groups in one field value, after macros and `#`
+# Characters `@string` abbreviations may add in one parse (in @string definitions and in
+# every field read): EXPANSION_FACTOR times the text's length plus EXPANSION_ALLOWANCE.
+# Past it the whole text is refused (BibTeXError): no real file comes near it.
+EXPANSION_FACTOR = 10
+EXPANSION_ALLOWANCE = 1_000_000
 MAX_RAW = 4000  # characters of an entry's source kept in a Problem
 _MIN_ENTRY_SIZE = 16  # characters; real files average hundreds, the smallest seen 25
 _MAX_TINY_ENTRIES = 1000
@@ -133,6 +139,36 @@ def parse_text(
             gc.enable()
 
 
+class _ValueTooLong(Exception):
+    """A value would be longer than the field limit; raised before its text is built."""
+
+    def __init__(self, macro: str = "") -> None:
+        super().__init__(macro)
+        self.macro = macro  # the refused @string the value uses; "" if it grew too long itself
+
+
+class _ExpansionSpent(Exception):
+    """The text's `@string` expansion budget is spent."""
+
+
+class _EntryError(Exception):
+    """An entry cannot be imported; the message is its Problem's."""
+
+
+@dataclass
+class _Limits:
+    """What macro expansion may build: one value, and all values of one parse together."""
+
+    field_length: int
+    budget: int  # characters macros may still add in this parse
+    refused: dict[str, int] = field(default_factory=dict)  # @string name -> its line
+
+    def spend(self, characters: int) -> None:
+        self.budget -= characters
+        if self.budget < 0:
+            raise _ExpansionSpent
+
+
 @dataclass
 class _Pending:
     """An entry as split, before its values are read into an Entry."""
@@ -144,6 +180,7 @@ class _Pending:
     values: dict[str, str] = field(default_factory=dict)  # lower-case name -> raw value
     warnings: list[str] = field(default_factory=list)
     error: str = ""
+    inherited: dict[str, str] | None = None  # field -> crossref parent key
 
 
 class _Parser:
@@ -155,6 +192,8 @@ class _Parser:
         self.max_field_length = max_field_length
         self.max_nesting = max_nesting
         self.macros: dict[str, str] = dict(readers.MONTH_MACROS)
+        self.expansion_budget = EXPANSION_FACTOR * len(text) + EXPANSION_ALLOWANCE
+        self.limits = _Limits(field_length=max_field_length, budget=self.expansion_budget)
         self.problems: list[Problem] = []
         self._line_starts: list[int] = []  # built on first use (only lost entries need it)
 
@@ -204,12 +243,22 @@ class _Parser:
         del blocks  # the split library is large; only the pending entries are needed now
         lost = self._lost_entries(spans)
         for string in strings:
-            self._define_macro(string)
+            try:
+                self._define_macro(string)
+            except _ExpansionSpent:
+                line = (string.start_line or 0) + 1
+                raise self._expansion_error(f"the @string `{string.key}` at line {line}") from None
         self._check_duplicate_keys(pending)
         self._resolve_crossrefs(pending)
         entries: list[Entry] = []
         for item in pending:
-            entry = None if item.error else self._entry(item)
+            try:
+                entry = None if item.error else self._entry(item)
+            except _EntryError as error:
+                item.error, entry = str(error), None
+            except _ExpansionSpent:
+                where = f"the entry at line {item.line} (key `{item.key}`)"
+                raise self._expansion_error(where) from None
             if entry is None:
                 self.problems.append(self._problem(item, item.error))
             else:
@@ -429,10 +478,33 @@ class _Parser:
             )
 
     def _define_macro(self, block: bibtex_model.String) -> None:
-        value, undefined, _swallowed = _evaluate(block.value or "", self.macros)
-        self.macros[(block.key or "").strip().lower()] = value
+        """Define an @string abbreviation; one longer than a field may be is refused."""
+        name = (block.key or "").strip().lower()
+        line = (block.start_line or 0) + 1
+        try:
+            value, undefined, _swallowed = _evaluate(block.value or "", self.macros, self.limits)
+            if len(value) > self.max_field_length:  # one literal: never checked as a field
+                raise _ValueTooLong()
+        except _ValueTooLong as error:
+            self.macros.pop(name, None)
+            self.limits.refused[name] = line
+            if not error.macro:  # one built on a refused @string is reported at its entries
+                self.problems.append(
+                    Problem(
+                        line=line,
+                        key="",
+                        message=f"The @string `{block.key}` is longer than the limit of "
+                        f"{self.max_field_length:,} characters once expanded: it is not "
+                        "defined, and entries using it are not imported.",
+                        raw=_truncate(block.raw or ""),
+                        severity="warning",
+                        source=self.source,
+                    )
+                )
+            return
+        self.limits.refused.pop(name, None)
+        self.macros[name] = value
         if undefined:
-            line = (block.start_line or 0) + 1
             self.problems.append(
                 Problem(
                     line=line,
@@ -473,7 +545,16 @@ class _Parser:
         for entry in pending:
             if entry.error or "crossref" not in entry.values:
                 continue
-            parent_key, _undefined, _swallowed = _evaluate(entry.values["crossref"], self.macros)
+            try:
+                parent_key, _undefined, _swallowed = _evaluate(
+                    entry.values["crossref"], self.macros, self.limits
+                )
+            except _ValueTooLong as error:
+                entry.error = self._too_long(entry, "crossref", error.macro)
+                continue
+            except _ExpansionSpent:
+                where = f"the entry at line {entry.line} (key `{entry.key}`)"
+                raise self._expansion_error(where) from None
             parent_key = parent_key.strip()
             parent = by_key.get(parent_key.casefold())
             if parent is None or parent is entry:
@@ -481,11 +562,14 @@ class _Parser:
                     f"crossref `{parent_key}` names no entry in this file: nothing inherited."
                 )
                 continue
+            inherited = entry.inherited = {}
             for name, value in parent.values.items():
                 if name not in entry.values and name not in _NOT_INHERITED:
                     entry.values[name] = value
+                    inherited[name] = parent.key
             if "booktitle" not in entry.values and "title" in parent.values:
                 entry.values["booktitle"] = parent.values["title"]
+                inherited["booktitle"] = parent.key
 
     # -- pending entries to catalogue entries ---------------------------------------
 
@@ -494,7 +578,16 @@ class _Parser:
         raw = entry.values.get(name)
         if raw is None:
             return ""
-        value, undefined, _swallowed = _evaluate(raw, self.macros)
+        try:
+            value, undefined, _swallowed = _evaluate(raw, self.macros, self.limits)
+        except _ValueTooLong as error:
+            raise _EntryError(self._too_long(entry, name, error.macro)) from None
+        if value.count("{") > self.max_nesting and _max_depth(value) > self.max_nesting:
+            raise _EntryError(
+                f"The field `{name}`{self._inherited(entry, name)} nests braces "
+                f"{_max_depth(value):,} deep once @string abbreviations are expanded, more "
+                f"than the limit of {self.max_nesting:,}: not imported."
+            )
         for macro in undefined:
             message = (
                 f"`{name} = {macro}` uses the abbreviation `{macro}`, which no @string "
@@ -505,6 +598,34 @@ class _Parser:
         if undefined:
             return ""
         return value
+
+    def _inherited(self, entry: _Pending, name: str) -> str:
+        parent = entry.inherited.get(name) if entry.inherited else None
+        return f" (inherited through crossref from `{parent}`)" if parent else ""
+
+    def _too_long(self, entry: _Pending, name: str, macro: str) -> str:
+        """Return the error of an entry whose field `name` expands past the field limit."""
+        limit = self.max_field_length
+        field_text = f"The field `{name}`{self._inherited(entry, name)}"
+        if macro:
+            return (
+                f"{field_text} uses the @string `{macro}` (line {self.limits.refused[macro]}), "
+                f"which is longer than the limit of {limit:,} characters once expanded: "
+                "not imported."
+            )
+        return (
+            f"{field_text} is longer than the limit of {limit:,} characters once @string "
+            "abbreviations and `#` concatenations are expanded: not imported."
+        )
+
+    def _expansion_error(self, where: str) -> BibTeXError:
+        """Return the error refusing a text whose abbreviations expand past the budget."""
+        return BibTeXError(
+            f"its @string abbreviations expand to more than {self.expansion_budget:,} "
+            f"characters in all ({EXPANSION_FACTOR} times the text's "
+            f"{len(self.text):,} characters plus {EXPANSION_ALLOWANCE:,}), passed at {where}: "
+            "nothing from it is imported."
+        )
 
     def _entry(self, item: _Pending) -> Entry | None:
         """Return the catalogue Entry for a pending entry, or None (with item.error) if unusable."""
@@ -697,11 +818,16 @@ def _check_entry_density(text: str) -> None:
         )
 
 
-def _evaluate(raw: str, macros: dict[str, str]) -> tuple[str, list[str], str]:
+def _evaluate(
+    raw: str, macros: dict[str, str], limits: _Limits | None = None
+) -> tuple[str, list[str], str]:
     """Return (text, undefined macro names, swallowed field name) for a raw field value.
 
     The value is `{...}`, `"..."`, a number or a macro name, or several of them
-    joined with `#`.
+    joined with `#`. With `limits`, _ValueTooLong is raised as soon as the parts
+    pass the field length (before they are joined), or when a refused @string is
+    used, and every macro substituted is spent from the parse's budget
+    (_ExpansionSpent when it runs out).
     """
     raw = raw.strip()
     if not raw:
@@ -720,33 +846,47 @@ def _evaluate(raw: str, macros: dict[str, str]) -> tuple[str, list[str], str]:
     previous_word = ""
     index = 0
     length = len(raw)
+    size = 0  # characters in parts
+    limit = limits.field_length if limits is not None else sys.maxsize
     while index < length:
         char = raw[index]
         if char in " \t\n#":
             index += 1
-        elif char == "{":
+            continue
+        if char == "{":
             end = _closing_brace(raw, index)
-            parts.append(raw[index + 1 : end])
+            part = raw[index + 1 : end]
             index = end + 1
         elif char == '"':
             end = _closing_quote(raw, index)
-            parts.append(raw[index + 1 : end])
+            part = raw[index + 1 : end]
             index = end + 1
         elif char == "=":
             return "".join(parts), undefined, previous_word or "?"
         elif char == "}" or char == ",":
             index += 1
+            continue
         else:
             match = _WORD.match(raw, index)
             word = match.group() if match else char
             index = match.end() if match else index + 1
             previous_word = word
             if word.isdigit():
-                parts.append(word)
-            elif word.lower() in macros:
-                parts.append(macros[word.lower()])
+                part = word
             else:
-                undefined.append(word)
+                lowered = word.lower()
+                part = macros.get(lowered)
+                if part is None:
+                    if limits is not None and lowered in limits.refused:
+                        raise _ValueTooLong(lowered)
+                    undefined.append(word)
+                    continue
+                if limits is not None:
+                    limits.spend(len(part))
+        size += len(part)
+        if size > limit:
+            raise _ValueTooLong()
+        parts.append(part)
     return "".join(parts), undefined, ""
 
 
