@@ -232,9 +232,33 @@ def test_total_expansion_is_bounded_by_a_multiple_of_the_text(monkeypatch):
         parse_text(over)
 
     assert str(raised.value) == (
-        "its @string abbreviations expand to more than 26,060 characters in all (10 times the "
-        "text's 2,606 characters plus 0), passed at the entry at line 28 (key `k26`): nothing "
-        "from it is imported."
+        "its @string abbreviations and crossref inheritance add more than 26,060 characters in "
+        "all (10 times the text's 2,606 characters plus 0), passed at the entry at line 28 (key "
+        "`k26`): nothing from it is imported."
+    )
+
+
+def crossref_file(child_count: int) -> str:
+    """Return a text whose parent's 1,000-character publisher `child_count` children inherit."""
+    lines = ["@proceedings{p, title = {Proceedings}, publisher = {" + "p" * 1000 + "}}"]
+    lines += [
+        f"@inproceedings{{c{n}, title = {{T}}, crossref = {{p}}}}" for n in range(child_count)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_fields_inherited_through_crossref_count_under_the_expansion_budget(monkeypatch):
+    monkeypatch.setattr(bibtex_entries, "EXPANSION_ALLOWANCE", 0)
+
+    under = parse_text(crossref_file(10))
+    with pytest.raises(BibTeXError) as raised:
+        parse_text(crossref_file(40))
+
+    assert [entry.publisher for entry in under.entries[1:]] == ["p" * 1000] * 10
+    assert str(raised.value) == (
+        "its @string abbreviations and crossref inheritance add more than 30,050 characters in "
+        "all (10 times the text's 3,005 characters plus 0), passed at the entry at line 31 (key "
+        "`c29`): nothing from it is imported."
     )
 
 
@@ -303,8 +327,8 @@ def test_the_preview_page_refuses_a_text_past_the_expansion_budget(client, libra
 
     assert response.status_code == 400
     assert (
-        "refs.bib: its @string abbreviations expand to more than 26,060 characters in all"
-        in response.content.decode()
+        "refs.bib: its @string abbreviations and crossref inheritance add more than 26,060 "
+        "characters in all" in response.content.decode()
     )
     assert not ImportBatch.objects.exists()
 
@@ -335,9 +359,9 @@ def test_the_command_refuses_a_text_past_the_expansion_budget(tmp_path, monkeypa
         call_command("import_bibtex", str(path), stdout=io.StringIO(), stderr=io.StringIO())
 
     assert str(raised.value) == (
-        f"{path}: its @string abbreviations expand to more than 26,060 characters in all (10 "
-        "times the text's 2,606 characters plus 0), passed at the entry at line 28 (key `k26`): "
-        "nothing from it is imported."
+        f"{path}: its @string abbreviations and crossref inheritance add more than 26,060 "
+        "characters in all (10 times the text's 2,606 characters plus 0), passed at the entry "
+        "at line 28 (key `k26`): nothing from it is imported."
     )
     assert not Article.objects.exists()
     assert not ImportBatch.objects.exists()

@@ -36,8 +36,9 @@ from .splitter import split_fast
 
 MAX_FIELD_LENGTH = 100_000  # characters in one field value, after macros and `#`
 MAX_NESTING = 100  # depth of {...} groups in one field value, after macros and `#`
-# Characters `@string` abbreviations may add in one parse (in @string definitions and in
-# every field read): EXPANSION_FACTOR times the text's length plus EXPANSION_ALLOWANCE.
+# Characters `@string` abbreviations and crossref inheritance may add in one parse (in
+# @string definitions and in every field read): EXPANSION_FACTOR times the text's length
+# plus EXPANSION_ALLOWANCE.
 # Past it the whole text is refused (BibTeXError): no real file comes near it.
 EXPANSION_FACTOR = 10
 EXPANSION_ALLOWANCE = 1_000_000
@@ -148,7 +149,7 @@ class _ValueTooLong(Exception):
 
 
 class _ExpansionSpent(Exception):
-    """The text's `@string` expansion budget is spent."""
+    """The text's expansion budget (@string abbreviations, crossref inheritance) is spent."""
 
 
 class _EntryError(Exception):
@@ -160,7 +161,7 @@ class _Limits:
     """What macro expansion may build: one value, and all values of one parse together."""
 
     field_length: int
-    budget: int  # characters macros may still add in this parse
+    budget: int  # characters macros and inherited fields may still add in this parse
     refused: dict[str, int] = field(default_factory=dict)  # @string name -> its line
 
     def spend(self, characters: int) -> None:
@@ -582,6 +583,8 @@ class _Parser:
             value, undefined, _swallowed = _evaluate(raw, self.macros, self.limits)
         except _ValueTooLong as error:
             raise _EntryError(self._too_long(entry, name, error.macro)) from None
+        if entry.inherited and name in entry.inherited:
+            self.limits.spend(len(value))  # a copy the child's own text did not pay for
         if value.count("{") > self.max_nesting and _max_depth(value) > self.max_nesting:
             raise _EntryError(
                 f"The field `{name}`{self._inherited(entry, name)} nests braces "
@@ -621,8 +624,8 @@ class _Parser:
     def _expansion_error(self, where: str) -> BibTeXError:
         """Return the error refusing a text whose abbreviations expand past the budget."""
         return BibTeXError(
-            f"its @string abbreviations expand to more than {self.expansion_budget:,} "
-            f"characters in all ({EXPANSION_FACTOR} times the text's "
+            "its @string abbreviations and crossref inheritance add more than "
+            f"{self.expansion_budget:,} characters in all ({EXPANSION_FACTOR} times the text's "
             f"{len(self.text):,} characters plus {EXPANSION_ALLOWANCE:,}), passed at {where}: "
             "nothing from it is imported."
         )
