@@ -698,6 +698,22 @@ def test_a_process_that_used_the_engine_exits_promptly(tmp_path):
     assert (completed.returncode, completed.stdout) == (0, "80\n"), completed.stderr
 
 
+def test_a_runtime_made_in_a_thread_running_an_asyncio_loop_works_everywhere():
+    # mini-racer ties a context to the loop running where it is made: made there, calls
+    # from outside that loop (or inside it) used to wait forever.
+    async def load_and_cite() -> list[dict[str, str]]:
+        engine.reset()
+        engine.runtime()
+        return render_entries([ITEMS[0]], style="vancouver")
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        [inside] = pool.submit(asyncio.run, load_and_cite()).result(timeout=60)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        [outside] = pool.submit(render_entries, [ITEMS[0]], style="vancouver").result(timeout=60)
+    assert inside == outside
+    assert inside["text"] == REFERENCE["vancouver"][ITEMS[0]["id"]]["text"]["bib"]
+
+
 def test_the_engine_works_in_a_thread_running_an_asyncio_loop():
     # mini-racer refuses a call with a timeout there (async views, Playwright's sync API).
     async def cite() -> list[dict[str, str]]:

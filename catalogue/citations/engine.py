@@ -110,7 +110,15 @@ class Runtime:
             raise CitationEngineError(f"citeproc-js could not be loaded: {error}") from error
         self.script = script
         self.pid = os.getpid()
-        self.context = MiniRacer()
+        if _in_running_loop():
+            # mini-racer binds a context to the asyncio loop running where it is made and
+            # delivers its results through it: made here, every call would wait on a loop
+            # that is blocked waiting for the call. Made in a thread without a loop, the
+            # context runs a loop thread of its own.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                self.context = pool.submit(MiniRacer).result()
+        else:
+            self.context = MiniRacer()
         # Past this, V8 stops the running call (a JSOOMException) instead of aborting the
         # whole process as its own heap limit does.
         self.context.set_hard_memory_limit(conf.get("CITATION_V8_HEAP_LIMIT_MB") * 2**20)
