@@ -208,6 +208,29 @@ def test_bad_input_is_a_400_with_a_json_error(client, records, query, field, mes
 
 
 @pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        # 500s before issue 16: "²" and "①" pass str.isdigit() but not int().
+        ("keyword=%E2%91%A0", "keyword", "“①” is not a keyword id: ids are whole numbers"),
+        ("author=%C2%B2", "author", "“²” is not a author id: ids are whole numbers"),
+        ("page_size=%C2%B2", "page_size", "The page size must be a whole number between 1"),
+        ("page=%EF%BC%92", "page", "The page must be a whole number such as 2."),
+        (f"page={2**63}", "page", "There is no such page."),
+        (f"subject={2**63}", "subject", f"“{2**63}” is not a subject area id"),
+        ("year_max=%D9%A2%D9%A0%D9%A1%D9%A0", "year_max", "The year must be a whole number"),
+        ("q=a%00b", "q", "Null characters are not allowed."),
+        ("callback=%00", "non_field_errors", "The parameter “callback” holds a NUL character"),
+    ],
+)
+def test_unicode_digits_big_numbers_and_nul_are_a_json_400(client, records, query, field, message):
+    response, body = get(client, "/api/articles/?" + query)
+
+    assert response.status_code == 400
+    assert body["errors"][field][0].startswith(message)
+    assert body["detail"].startswith(message)
+
+
+@pytest.mark.parametrize(
     "query",
     ['"unbalanced', "OR", "alliance OR", "- -", "<script>alert(1)</script>", "' OR 1=1 --"],
 )

@@ -86,6 +86,63 @@ def test_bad_parameters_have_clear_messages(query, field, message):
     assert errors[field].startswith(message), errors
 
 
+# Unicode digits pass str.isdigit() ("²", "①") or int() ("١٢", "１２"): a 500 before issue 16.
+@pytest.mark.parametrize("value", ["²", "①", "١٢", "１２", "1\x00", "+1", " 1_0", "9" * 20])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("journal", "is not a journal id: ids are whole numbers such as 12."),
+        ("not_author", "is not a author id: ids are whole numbers such as 12."),
+        ("keyword", "is not a keyword id: ids are whole numbers such as 12."),
+        ("subject", "is not a subject area id: ids are whole numbers such as 12."),
+        ("page", "The page must be a whole number such as 2."),
+        ("page_size", "The page size must be a whole number between 1 and 100."),
+        ("year_min", "The year must be a whole number such as 2010."),
+    ],
+)
+def test_numbers_are_plain_ascii_digits(name, message, value):
+    data = QueryDict(mutable=True)
+    data[name] = value
+    filters = ArticleFilterSet(data)
+
+    assert not filters.is_valid()
+    [(field, error)] = filters.error_list()
+    assert field == name
+    if name in ("page", "page_size") and "\x00" in value:
+        message = "Null characters are not allowed."
+    assert error.endswith(message) if "id:" in message else error == message
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        (f"page={10**9 + 1}", "page", "There is no such page."),
+        (f"page={2**63}", "page", "There is no such page."),
+        ("page=-1", "page", "Pages are numbered from 1."),
+        ("page=0", "page", "Pages are numbered from 1."),
+        (f"keyword={2**63}", "keyword", f"“{2**63}” is not a keyword id"),
+        (f"page_size={2**64}", "page_size", "The page size must be a whole number between 1"),
+        ("year_max=-2010", "year_max", "The year must be 1000 or later."),
+        ("utm%00=1", "", "The parameter “utm%00” holds a NUL character (%00). Null characters"),
+        ("utm=a%00", "", "The parameter “utm” holds a NUL character (%00). Null characters"),
+    ],
+)
+def test_numbers_are_bounded_and_no_parameter_holds_a_nul(query, field, message):
+    filters = filterset(query)
+
+    assert not filters.is_valid()
+    errors = dict(filters.error_list())
+    assert errors[field].startswith(message), errors
+
+
+def test_plain_numbers_at_the_bounds_are_valid():
+    filters = filterset(f"keyword={2**63 - 1}&page={10**9}&page_size=100&year_min=2999")
+
+    assert filters.is_valid(), filters.errors
+    assert filters.search_params().include == (("keyword", (2**63 - 1,)),)
+    assert (filters.page, filters.page_size) == (10**9, 100)
+
+
 def test_too_many_values_for_one_facet_are_refused():
     query = "&".join(f"keyword={n}" for n in range(1, MAX_VALUES_PER_FACET + 2))
 

@@ -360,6 +360,56 @@ def test_a_facet_value_is_the_same_markup_in_the_sidebar_and_the_full_list(clien
     )
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        # 500s before issue 16: int() refused "²" and "①", PostgreSQL a NUL and 2**63.
+        ({"values_page": "²"}, "The page must be a whole number such as 2."),
+        ({"values_page": "①"}, "The page must be a whole number such as 2."),
+        ({"values_page": "١٢"}, "The page must be a whole number such as 2."),
+        ({"values_page": str(2**63)}, "There is no such page."),
+        ({"values_page": str(2**64)}, "The page must be a whole number such as 2."),
+        ({"values_page": "-1"}, "Pages are numbered from 1."),
+        ({"values_page": "0"}, "Pages are numbered from 1."),
+        ({"values_filter": "zil\x00cha"}, "Null characters are not allowed."),
+        ({"values_sort": "az\x00"}, "Null characters are not allowed."),
+        ({"values_filter": "a" * 1001}, "The filter is too long: at most 1000 characters."),
+        ({"journal": "²"}, "“²” is not a journal id: ids are whole numbers such as 12."),
+        ({"page_size": "①"}, "The page size must be a whole number between 1 and 100."),
+        ({"utm\x00": "1"}, "The parameter “utm%00” holds a NUL character (%00)."),
+    ],
+)
+def test_bad_list_parameters_are_a_400_with_a_message(client, shelf, query, message):
+    url = reverse("catalogue:search-facet", args=["author"])
+
+    response = client.get(url, {"q": "alliance", **query})
+
+    assert response.status_code == 400
+    assert message in html_lib.unescape(page_of(response))
+    assert 'class="facet__link"' not in page_of(response)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("journal=%C2%B2", "“²” is not a journal id: ids are whole numbers such as 12."),
+        ("not_keyword=%E2%91%A0", "“①” is not a keyword id: ids are whole numbers such as 12."),
+        ("page_size=%C2%B2", "The page size must be a whole number between 1 and 100."),
+        ("page=%D9%A1%D9%A2", "The page must be a whole number such as 2."),
+        ("year_min=%EF%BC%92%EF%BC%90%EF%BC%91%EF%BC%90", "The year must be a whole number"),
+        ("sort=newest&x=%00", "The parameter “x” holds a NUL character (%00)."),
+    ],
+)
+@pytest.mark.parametrize("url", [SEARCH, "/search/export/"])
+def test_unicode_digits_and_nul_are_a_400_on_the_page_and_the_export(
+    client, shelf, url, query, message
+):
+    response = client.get(f"{url}?q=alliance&{query}")
+
+    assert response.status_code == 400
+    assert message in html_lib.unescape(page_of(response))
+
+
 def test_all_values_of_an_unknown_facet_is_a_404(client, db):
     response = client.get("/search/facets/colour/")
 

@@ -2,6 +2,9 @@
 
 `ArticleFilterSet(request.GET)` validates `q`, `year_min`, `year_max`, each facet and its
 `not_<facet>` (one pair per declaration in facets.py), `sort`, `page` and `page_size`.
+Numbers are plain ASCII digits and bounded: int() reads "١٢" or "１２" as 12, and "²" or "①"
+pass str.isdigit() but not int(). No parameter may hold a NUL character (PostgreSQL refuses
+it in text).
 `search_params()` hands the cleaned values to the search engine (one SQL statement per
 page); `.qs` applies the same filters with the ORM (orm.py), for streaming exports of the
 whole result set.
@@ -13,16 +16,24 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from catalogue import conf
 from catalogue.models import Article
 from catalogue.search.facets import FACETS, VALUE_FACETS
-from catalogue.search.fields import QueryField, YearField
+from catalogue.search.fields import IdListField, QueryField, YearField
 from catalogue.search.orm import filter_facet, matching_ids_sql, order_queryset
-from catalogue.search.params import DEFAULT_SORT, SORTS, SearchParams
+from catalogue.search.params import (
+    DEFAULT_SORT,
+    NUL_MESSAGE,
+    SORTS,
+    SearchParams,
+    has_nul,
+    parse_page,
+    plain_int,
+)
 from catalogue.search.query import Query
 
 
@@ -30,8 +41,32 @@ class QueryFilter(django_filters.Filter):
     field_class = QueryField
 
 
+class PlainYearField(YearField):
+    """A year, written in plain ASCII digits (YearField's int() reads "２０１０" too)."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if plain_int(text.removeprefix("-")) is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(text)  # a negative year: "must be 1000 or later"
+
+
+class PlainIdListField(IdListField):
+    """Ids in plain ASCII digits: "²" and "①" pass str.isdigit() but int() refuses them."""
+
+    def convert(self, item: str) -> int:
+        if plain_int(item) is None:
+            raise ValidationError(
+                f"“{item[:50]}” is not a {self.noun} id: ids are whole numbers such as 12.",
+                code="invalid_id",
+            )
+        return super().convert(item)
+
+
 class YearFilter(django_filters.Filter):
-    field_class = YearField
+    field_class = PlainYearField
 
 
 class ValueListFilter(django_filters.Filter):
@@ -49,24 +84,25 @@ class ValueListFilter(django_filters.Filter):
 class SearchForm(forms.Form):
     """The non-filter parameters: which page of how many results."""
 
-    page = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=10**9,
-        error_messages={
-            "invalid": "The page must be a whole number such as 2.",
-            "min_value": "Pages are numbered from 1.",
-            "max_value": "There is no such page.",
-        },
-    )
-    page_size = forms.CharField(required=False, max_length=20)
+    # Plain ASCII digits, bounded: clean_page and clean_page_size say what is wrong.
+    page = forms.CharField(required=False)
+    page_size = forms.CharField(required=False)
+
+    def clean_page(self) -> int | None:
+        text = self.cleaned_data.get("page")
+        if not text:
+            return None
+        try:
+            return parse_page(text)
+        except ValueError as error:
+            raise ValidationError(str(error), code="page") from None
 
     def clean_page_size(self) -> int | None:
         text = self.cleaned_data.get("page_size")
         if not text:
             return None
         maximum = conf.get("SEARCH_MAX_PAGE_SIZE")
-        if not text.isdigit():
+        if plain_int(text) is None:
             raise ValidationError(
                 f"The page size must be a whole number between 1 and {maximum}.", code="invalid"
             )
@@ -78,15 +114,32 @@ class SearchForm(forms.Form):
             )
         return size
 
+    def clean(self) -> dict[str, Any]:
+        """Refuse a NUL character in any parameter, the ones no field reads included."""
+        cleaned = super().clean()
+        for name in self.data:
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]
+            if has_nul(name) or any(has_nul(value) for value in values):
+                if name in self.fields and name not in self.errors:
+                    self.add_error(name, ValidationError(NUL_MESSAGE, code="null_characters"))
+                elif name not in self.fields:
+                    shown = name.replace("\x00", "%00")[:50]
+                    raise ValidationError(
+                        f"The parameter “{shown}” holds a NUL character (%00). {NUL_MESSAGE}",
+                        code="null_characters",
+                    )
+        return cleaned
+
 
 def facet_filter(name: str, *, negate: bool = False) -> ValueListFilter:
     """Return the filter for facet `name` (or, negated, for not_<name>) from its declaration."""
     facet = FACETS[name]
     extra: dict[str, Any] = {"choices": list(facet.choices)} if facet.choices else {}
+    field = PlainIdListField if facet.field is IdListField else facet.field
     return ValueListFilter(
         facet=name,
         negate=negate,
-        field_class=facet.field,
+        field_class=field,
         label=f"Not {facet.noun}" if negate else facet.label,
         noun=facet.noun,
         **extra,
@@ -176,7 +229,7 @@ class ArticleFilterSet(django_filters.FilterSet):
     def error_list(self) -> list[tuple[str, str]]:
         """Return [(parameter, message)] for every invalid parameter."""
         return [
-            (name, str(message))
+            ("" if name == NON_FIELD_ERRORS else name, str(message))
             for name, messages in self.form.errors.items()
             for message in messages
         ]

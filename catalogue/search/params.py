@@ -15,6 +15,54 @@ SORTS = {
     "title": "Title A–Z",
 }
 DEFAULT_SORT = "relevance"
+# The highest page number any list takes: (page - 1) * page size stays far inside a 64-bit
+# OFFSET, and nobody pages a billion times.
+MAX_PAGE = 10**9
+# Django's own message for a NUL character in a form field.
+NUL_MESSAGE = "Null characters are not allowed."
+# More digits than this is no number a parameter takes (2**63 has 19).
+_MAX_DIGITS = 19
+
+
+def plain_int(text: str | None) -> int | None:
+    """Return `text` as an int if it is 1 to 19 plain ASCII digits, else None.
+
+    int() alone reads "١٢" (Arabic-Indic) or "１２" (full-width) as 12, "+1", " 1 " and
+    "1_0" too, and raises on "²" or "①", which str.isdigit() accepts.
+    """
+    if not text or len(text) > _MAX_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
+def parse_page(text: str) -> int:
+    """Return a page number from plain ASCII digits, 1 to MAX_PAGE, or raise ValueError
+    with the reader's message."""
+    number = plain_int(text.removeprefix("-"))
+    if number is None:
+        raise ValueError("The page must be a whole number such as 2.")
+    if text.startswith("-") or number == 0:
+        raise ValueError("Pages are numbered from 1.")
+    if number > MAX_PAGE:
+        raise ValueError("There is no such page.")
+    return number
+
+
+def list_page(value: str | None) -> str:
+    """Return a list page's `page` parameter as Paginator.get_page may read it.
+
+    get_page turns a non-number into the first page and a number out of range into the last,
+    but its int() reads "١٢" or "１２" as 12: a value that is not ASCII is no number (the first
+    page), and at most 20 characters are read (a longer number is out of range anyway).
+    """
+    value = value or ""
+    return value[:20] if value.isascii() else ""
+
+
+def has_nul(text: str) -> bool:
+    """Return whether a parameter name or value holds a NUL character (PostgreSQL refuses
+    it in text)."""
+    return "\x00" in text
 
 
 @dataclass(frozen=True)

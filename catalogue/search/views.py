@@ -29,6 +29,7 @@ from catalogue.models import Article, EvidenceSummary
 from catalogue.search import FACETS, SORTS, SearchError, SearchParams, SearchResult
 from catalogue.search.cache import cached_body
 from catalogue.search.filters import ArticleFilterSet
+from catalogue.search.params import NUL_MESSAGE, has_nul, parse_page
 
 TEMPLATE = "catalogue/search_results.html"
 BODY_TEMPLATE = "catalogue/includes/_search_body.html"
@@ -309,16 +310,17 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
         state.pop(name, None)
     filterset = ArticleFilterSet(state)
     errors = [] if filterset.is_valid() else filterset.error_list()
+    values_page, values_filter, list_errors = _list_parameters(request.GET)
+    errors += list_errors
     listing = None
-    values_page = request.GET.get("values_page", "1")
     if not errors:
         try:
             listing = search.facet_values(
                 params=filterset.search_params(),
                 facet=facet,
                 sort=request.GET.get("values_sort", "count"),
-                text=request.GET.get("values_filter", ""),
-                page=int(values_page) if values_page.isdigit() else 0,
+                text=values_filter,
+                page=values_page,
             )
         except SearchError as error:
             errors = [(error.field, error.message)]
@@ -344,6 +346,32 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
             "next": _querystring(request.GET, values_page=str(listing.page + 1)),
         }
     return render(request, "catalogue/search_facet.html", context, status=400 if errors else 200)
+
+
+# A facet list's filter is cut to this many characters; a longer one is no label's words.
+MAX_VALUES_FILTER = 1000
+
+
+def _list_parameters(data: QueryDict) -> tuple[int, str, list[tuple[str, str]]]:
+    """Return a facet list's page and filter words (`values_page`, `values_filter`), and the
+    errors of invalid ones: a page in plain ASCII digits up to MAX_PAGE, no NUL character."""
+    errors = []
+    raw_page = data.get("values_page", "").strip()
+    page = 1
+    if raw_page:
+        try:
+            page = parse_page(raw_page)
+        except ValueError as error:
+            errors.append(("values_page", str(error)))
+    text = data.get("values_filter", "")
+    if has_nul(text) or has_nul(data.get("values_sort", "")):
+        name = "values_filter" if has_nul(text) else "values_sort"
+        errors.append((name, NUL_MESSAGE))
+    elif len(text) > MAX_VALUES_FILTER:
+        errors.append(
+            ("values_filter", f"The filter is too long: at most {MAX_VALUES_FILTER} characters.")
+        )
+    return page, text, errors
 
 
 def export_results(request: HttpRequest) -> HttpResponse:

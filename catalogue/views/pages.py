@@ -28,6 +28,7 @@ from catalogue.models import (
     Keyword,
     SubjectArea,
 )
+from catalogue.search.params import list_page
 from catalogue.summaries import summaries_citing
 from catalogue.views import styles
 
@@ -45,9 +46,10 @@ def doi_from_path(path: str) -> str:
 
 
 def paginate(request: HttpRequest, articles: QuerySet[Article]) -> Page:
-    """Return the requested page of `articles`; a bad `page` value gives the first or last."""
+    """Return the requested page of `articles`; a bad `page` value gives the first or last
+    (one that is not ASCII, such as "١٢", the first: search.params.list_page)."""
     paginator = Paginator(articles, conf.get("CATALOGUE_PAGE_SIZE"))
-    return paginator.get_page(request.GET.get("page"))
+    return paginator.get_page(list_page(request.GET.get("page")))
 
 
 def _get_or_404(queryset: QuerySet[M], message: str, **lookup: object) -> M:

@@ -32,6 +32,7 @@ from catalogue.citations import (
 from catalogue.formats.metadata import CHOICE_MAX_LENGTH, ChoiceOutcome, CiteChoice, chosen_style
 from catalogue.models import Article
 from catalogue.records import iter_record_batches
+from catalogue.search.params import list_page
 
 # The reader's Cite box choice: a style id and a locale tag, kept a year.
 STYLE_COOKIE = "cite_style"
@@ -118,7 +119,7 @@ def style_list(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"query": query, "results": [style_data(s) for s in matches]})
     everything = all_styles()
     found = search_styles(query, limit=len(everything)) if query else everything
-    page = Paginator(found, STYLES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(found, STYLES_PER_PAGE).get_page(list_page(request.GET.get("page")))
     # From a record's Cite box: each style links back to that record in the style.
     article = request.GET.get("article", "")
     if not (article.isascii() and article.isdigit() and len(article) < 19):
