@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import drf_spectacular
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX,
@@ -247,10 +248,7 @@ def _browsable_api_style_hashes() -> list[str]:
 # style="--height: n%" and the admin its widgets' sizes; an attribute cannot load anything
 # or run script. img-src data: for the icons inside Swagger UI's and the admin's CSS.
 _SWAGGER_TEMPLATE = (
-    Path(__import__("drf_spectacular").__file__).parent
-    / "templates"
-    / "drf_spectacular"
-    / "swagger_ui.html"
+    Path(drf_spectacular.__file__).parent / "templates" / "drf_spectacular" / "swagger_ui.html"
 )
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
