@@ -426,3 +426,78 @@ def test_import_history_in_the_admin_is_read_only(client, seed):
     delete = client.post(reverse("admin:catalogue_importbatch_delete", args=[batch.pk]))
     assert delete.status_code == 403
     assert ImportBatch.objects.filter(pk=batch.pk).exists()
+
+
+# Permissions per model (issue 16, finding 9) ---------------------------------------------
+
+
+@pytest.mark.parametrize("model", [*CHANGELISTS, "importbatch"])
+def test_a_staff_flag_without_permissions_cannot_add_change_or_delete(client, seed, model):
+    from django.apps import apps
+
+    client.force_login(make_user(username="clerk", is_staff=True))
+    model_class = apps.get_model("catalogue", model)
+    before = model_class.objects.count()
+    pk = model_class.objects.values_list("pk", flat=True).first() or 1
+
+    responses = [
+        client.get(reverse(f"admin:catalogue_{model}_add")),
+        client.post(reverse(f"admin:catalogue_{model}_add"), {"title": "Sneaked in"}),
+        client.get(reverse(f"admin:catalogue_{model}_change", args=[pk])),
+        client.post(reverse(f"admin:catalogue_{model}_delete", args=[pk]), {"post": "yes"}),
+        client.post(
+            reverse(f"admin:catalogue_{model}_changelist"),
+            {"action": "delete_selected", "_selected_action": [pk], "post": "yes"},
+        ),
+    ]
+
+    assert [response.status_code for response in responses] == [403] * 5
+    assert model_class.objects.count() == before
+
+
+def test_view_permission_alone_cannot_add_or_delete_articles(client, seed):
+    user = make_user(username="viewer", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_article"))
+    client.force_login(user)
+    before = Article.objects.count()
+
+    changelist = client.get(reverse("admin:catalogue_article_changelist"))
+    add = client.post(reverse("admin:catalogue_article_add"), {"title": "Sneaked in"})
+    delete = client.post(reverse("admin:catalogue_article_delete", args=[1]), {"post": "yes"})
+    bulk = client.post(
+        reverse("admin:catalogue_article_changelist"),
+        {"action": "delete_selected", "_selected_action": [1], "post": "yes"},
+    )
+
+    assert changelist.status_code == 200
+    assert 'value="delete_selected"' not in changelist.content.decode()
+    assert (add.status_code, delete.status_code) == (403, 403)
+    assert bulk.status_code in (200, 302)
+    assert Article.objects.count() == before
+
+
+def test_the_import_admin_shows_who_uploaded_confirmed_cancelled_and_undid(librarian_client):
+    from django.utils import timezone
+
+    owner = make_user(username="owner")
+    head = make_user(username="head")
+    batch = ImportBatch.objects.create(
+        filename="x.bib",
+        checksum="0" * 64,
+        size=1,
+        status="undone",
+        user=owner,
+        confirmed=timezone.now(),
+        confirmed_by=head,
+        undone=timezone.now(),
+        undone_by=head,
+    )
+
+    changelist = librarian_client.get(reverse("admin:catalogue_importbatch_changelist"))
+    detail = librarian_client.get(reverse("admin:catalogue_importbatch_change", args=[batch.pk]))
+
+    content = changelist.content.decode()
+    for header in ("Uploaded by", "Confirmed by", "Cancelled by", "Undone by"):
+        assert header in content
+    assert content.count(">head<") == 2
+    assert "Kept by undo" in detail.content.decode()

@@ -247,3 +247,38 @@ def test_names_resembling_a_person_only_by_initials_are_listed(tmp_path):
         f"{path}:1: n2020: P. Nguyen: possibly the same person as Patrick Nguyen "
         f"(person #{patrick.pk}); merge them after import if so",
     ]
+
+
+def write_bib(tmp_path) -> Path:
+    path = tmp_path / "one.bib"
+    path.write_text("@book{b, title={A book}, author={Roe, R.}, year=1999}\n", encoding="utf-8")
+    return path
+
+
+def test_the_user_given_is_recorded_as_who_uploaded_and_confirmed(tmp_path):
+    from django.contrib.auth.models import User
+
+    owner = User.objects.create_user("shelf", password="pw")
+    run_command(str(write_bib(tmp_path)), "--user", "shelf")
+
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.user, batch.confirmed_by) == (ImportStatus.COMPLETED, owner, owner)
+    assert batch.confirmed == batch.finished
+
+
+def test_an_unknown_user_stops_the_command_before_anything_is_written(tmp_path):
+    path = write_bib(tmp_path)
+
+    with pytest.raises(CommandError, match=r"^--user nobody: no such user\.$"):
+        run_command(str(path), "--user", "nobody")
+
+    assert not ImportBatch.objects.exists()
+    assert not Article.objects.exists()
+
+
+def test_without_a_user_the_import_is_the_command_lines(tmp_path):
+    run_command(str(write_bib(tmp_path)))
+
+    batch = ImportBatch.objects.get()
+    assert (batch.user, batch.confirmed_by) == (None, None)
+    assert batch.confirmed == batch.finished

@@ -144,8 +144,15 @@ def test_librarians_may_import(client, librarian, name, args):
 
 
 @pytest.mark.parametrize(("name", "args"), URL_NAMES)
-def test_staff_may_import(client, name, args):
+def test_staff_without_the_permissions_may_not_import(client, name, args):
     make_user(client, is_staff=True)
+
+    assert client.get(reverse(name, args=args)).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "args"), URL_NAMES)
+def test_superusers_may_import(client, name, args):
+    make_user(client, is_staff=True, is_superuser=True)
 
     assert client.get(reverse(name, args=args)).status_code == 200
 
@@ -247,7 +254,12 @@ def test_cancel_forgets_the_pending_import(client, librarian):
     )
 
     assert "cancelled: nothing was written" in response.content.decode()
-    assert not ImportBatch.objects.exists()
+    batch.refresh_from_db()
+    assert (batch.status, bytes(batch.source), batch.cancelled_by) == (
+        ImportStatus.CANCELLED,
+        b"",
+        librarian,
+    )
     assert not Article.objects.exists()
 
 
@@ -418,7 +430,9 @@ def test_history_lists_every_import(client, librarian):
 
 
 def test_undo_through_the_web_with_confirmation(client, librarian):
-    batch = completed_batch(entry(key="a", line=1, title="T"), entry(key="b", line=5, title="U"))
+    batch = completed_batch(
+        entry(key="a", line=1, title="T"), entry(key="b", line=5, title="U"), user=librarian
+    )
 
     confirmation = client.get(reverse("catalogue:import-undo", args=[batch.pk]))
 
@@ -490,3 +504,265 @@ def test_preview_flags_a_name_that_resembles_a_person_only_by_initials(client, l
     assert authorship.author != patrick
     assert (authorship.family_name, authorship.given_names) == ("Nguyen", "P")
     assert authorship.author.display_name == "P Nguyen"
+
+
+# --- database errors during a web confirm (issue 16, finding 8) --------------------------------
+
+
+def _database_errors():
+    import sqlite3
+
+    import psycopg2.errors
+
+    return [
+        sqlite3.OperationalError("database is locked"),
+        psycopg2.errors.QueryCanceled("canceling statement due to statement timeout"),
+        psycopg2.errors.DiskFull("could not extend file: No space left on device"),
+    ]
+
+
+@pytest.mark.parametrize("failure", _database_errors(), ids=lambda error: type(error).__name__)
+def test_a_driver_error_in_the_bulk_write_is_reported_and_keeps_the_upload(
+    client, librarian, monkeypatch, failure
+):
+    from catalogue.importer import writing
+    from catalogue.models import Author, Journal
+
+    client.post(reverse("catalogue:import"), {"text": BIB.decode(), "on_duplicate": "skip"})
+    batch = ImportBatch.objects.get()
+    stored = bytes(batch.source)
+    write = writing.insert_rows
+
+    def failing_insert_rows(model, rows):
+        if model is Article:  # journals and people are written by now
+            raise failure
+        write(model, rows)
+
+    monkeypatch.setattr(writing, "insert_rows", failing_insert_rows)
+    confirm = reverse("catalogue:import-confirm", args=[batch.pk])
+
+    response = client.post(confirm, {"action": "confirm"})
+
+    assert response.status_code == 302
+    assert response["Location"] == batch.get_absolute_url()
+    page = client.get(response["Location"])
+    content = page.content.decode()
+    assert page.status_code == 200
+    reason = f"{type(failure).__name__}: {failure}"
+    assert (
+        "The import failed because of a database error and nothing was written; the file is "
+        f"kept: confirm again to retry. ({reason})"
+    ) in content
+    batch.refresh_from_db()
+    assert batch.status in (ImportStatus.PENDING, ImportStatus.PREVIEWED)
+    assert bytes(batch.source) == stored
+    assert batch.error == reason
+    assert (Article.objects.count(), Journal.objects.count(), Author.objects.count()) == (0, 0, 0)
+
+    monkeypatch.setattr(writing, "insert_rows", write)
+    retry = client.post(confirm, {"action": "confirm"}, follow=True)
+
+    assert "Imported pasted text: created 2" in retry.content.decode()
+    batch.refresh_from_db()
+    assert (batch.status, batch.error, bytes(batch.source)) == (ImportStatus.COMPLETED, "", b"")
+    assert Article.objects.count() == 2
+
+
+# --- ownership, audit and permissions per model (issue 16, finding 9) --------------------------
+
+
+def member(username, *groups, **flags):
+    user = User.objects.create_user(username, password="pw", **flags)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def upload(client, user):
+    client.force_login(user)
+    client.post(reverse("catalogue:import"), {"text": BIB.decode(), "on_duplicate": "skip"})
+    return ImportBatch.objects.latest("pk")
+
+
+def test_another_librarian_cannot_confirm_cancel_or_undo_an_import(client):
+    owner = member("owner", "Librarians")
+    other = member("other", "Librarians")
+    pending = upload(client, owner)
+    done = completed_batch(entry(key="a", line=1, title="T"), user=owner)
+    client.force_login(other)
+    confirm = reverse("catalogue:import-confirm", args=[pending.pk])
+    undo = reverse("catalogue:import-undo", args=[done.pk])
+
+    refused = [
+        client.post(confirm, {"action": "confirm"}),
+        client.post(confirm, {"action": "cancel"}),
+        client.get(undo),
+        client.post(undo),
+    ]
+
+    assert [response.status_code for response in refused] == [403, 403, 403, 403]
+    assert f"Import #{pending.pk} belongs to owner" in refused[0].content.decode()
+    assert Article.objects.count() == 1
+    pending.refresh_from_db()
+    done.refresh_from_db()
+    assert pending.status == ImportStatus.PENDING
+    assert bytes(pending.source) == BIB
+    assert done.status == ImportStatus.COMPLETED
+    # Reading the shared history stays open to every librarian.
+    assert client.get(reverse("catalogue:import-history")).status_code == 200
+    assert client.get(done.get_absolute_url()).status_code == 200
+    # The owner's own page offers no buttons to the others.
+    assert "Undo this import" not in client.get(done.get_absolute_url()).content.decode()
+    preview = client.get(pending.get_absolute_url()).content.decode()
+    assert 'value="confirm"' not in preview
+    assert "Only owner or a head librarian can confirm or cancel it." in preview
+
+
+def test_a_head_librarian_acts_on_any_import_and_each_step_is_recorded(client):
+    owner = member("owner", "Librarians")
+    head = member("head", "Librarians", "Head librarians")
+    first = upload(client, owner)
+    second = upload(client, owner)
+    client.force_login(head)
+
+    client.post(reverse("catalogue:import-confirm", args=[first.pk]), {"action": "confirm"})
+    client.post(reverse("catalogue:import-confirm", args=[second.pk]), {"action": "cancel"})
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.user, first.confirmed_by) == (ImportStatus.COMPLETED, owner, head)
+    assert first.confirmed is not None
+    assert (second.status, second.user, second.cancelled_by) == (
+        ImportStatus.CANCELLED,
+        owner,
+        head,
+    )
+    assert second.cancelled is not None
+    assert bytes(second.source) == b""
+
+    client.post(reverse("catalogue:import-undo", args=[first.pk]))
+
+    first.refresh_from_db()
+    assert (first.status, first.undone_by) == (ImportStatus.UNDONE, head)
+    assert not Article.objects.exists()
+    detail = client.get(first.get_absolute_url()).content.decode()
+    confirmed = first.confirmed.astimezone().strftime("%Y-%m-%d %H:%M")
+    undone = first.undone.astimezone().strftime("%Y-%m-%d %H:%M")
+    assert '<th scope="row">Uploaded by</th><td>owner' in detail
+    assert f'<th scope="row">Confirmed by</th><td>head on {confirmed}' in detail
+    assert f'<th scope="row">Undone by</th><td>head on {undone}' in detail
+    history = client.get(reverse("catalogue:import-history")).content.decode()
+    assert "uploaded by owner, confirmed by head, undone by head" in history
+    assert "uploaded by owner, cancelled by head" in history
+
+
+def test_the_owner_cancels_and_the_cancellation_is_recorded(client):
+    owner = member("owner", "Librarians")
+    batch = upload(client, owner)
+
+    client.post(reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "cancel"})
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.cancelled_by, bytes(batch.source)) == (
+        ImportStatus.CANCELLED,
+        owner,
+        b"",
+    )
+    page = client.get(batch.get_absolute_url())
+    assert page.status_code == 200
+    assert '<th scope="row">Cancelled by</th><td>owner on' in page.content.decode()
+
+
+def test_only_a_head_librarian_or_a_superuser_undoes_a_command_line_import(client):
+    batch = completed_batch(entry(key="a", line=1, title="T"))  # no user: the command line
+    client.force_login(member("lib", "Librarians"))
+    assert client.post(reverse("catalogue:import-undo", args=[batch.pk])).status_code == 403
+
+    client.force_login(member("root", is_staff=True, is_superuser=True))
+    client.post(reverse("catalogue:import-undo", args=[batch.pk]))
+
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.UNDONE
+
+
+def test_a_staff_flag_without_model_permissions_cannot_import_or_undo(client):
+    owner = member("owner", "Librarians")
+    pending = upload(client, owner)
+    done = completed_batch(entry(key="a", line=1, title="T"))
+    staff = member("clerk", is_staff=True)
+    client.force_login(staff)
+
+    responses = [
+        client.get(reverse("catalogue:import")),
+        client.post(reverse("catalogue:import"), {"text": BIB.decode(), "on_duplicate": "skip"}),
+        client.get(reverse("catalogue:import-history")),
+        client.get(pending.get_absolute_url()),
+        client.post(reverse("catalogue:import-confirm", args=[pending.pk]), {"action": "confirm"}),
+        client.post(reverse("catalogue:import-undo", args=[done.pk])),
+    ]
+
+    assert [response.status_code for response in responses] == [403] * 6
+    assert ImportBatch.objects.count() == 2
+    assert Article.objects.count() == 1
+
+
+def test_the_import_permission_without_add_permissions_is_not_enough(client):
+    from django.contrib.auth.models import Permission
+
+    user = member("half", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="import_bibtex"))
+    client.force_login(user)
+
+    response = client.get(reverse("catalogue:import"))
+
+    assert response.status_code == 403
+    assert "add article" in response.content.decode()
+
+
+def test_updating_existing_records_needs_the_change_permission(client):
+    from django.contrib.auth.models import Permission
+
+    user = member("adder")
+    models = ["article", "authorship", "contributor", "author", "journal", "keyword"]
+    codenames = ["import_bibtex", *(f"add_{model}" for model in models)]
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client.force_login(user)
+
+    response = client.post(
+        reverse("catalogue:import"), {"text": BIB.decode(), "on_duplicate": "update"}
+    )
+
+    assert response.status_code == 403
+    assert (
+        "Updating existing records from a file needs these permissions, which your account "
+        "lacks: change article."
+    ) in response.content.decode()
+    assert not ImportBatch.objects.exists()
+    skip = client.post(reverse("catalogue:import"), {"text": BIB.decode(), "on_duplicate": "skip"})
+    assert skip.status_code == 302
+
+
+# --- undo with a person still used elsewhere (issue 16, finding 5) -----------------------------
+
+
+def test_undo_keeps_a_person_an_evidence_summary_uses_and_lists_it(client, librarian):
+    from catalogue.models import Author, EvidenceSummary
+
+    batch = completed_batch(entry(key="a", line=1, title="T"), user=librarian)
+    jane = Author.objects.get()
+    summary = EvidenceSummary.objects.create(
+        title="Does it help?", slug="help", question="Q", standfirst="S", body="B", author=jane
+    )
+
+    confirmation = client.get(reverse("catalogue:import-undo", args=[batch.pk])).content.decode()
+    response = client.post(reverse("catalogue:import-undo", args=[batch.pk]), follow=True)
+
+    kept = f"Jane Doe (person): kept, still used by evidence summary #{summary.pk} “Does it help?”"
+    assert "Jane Doe (person): will be kept, still used by evidence summary" in confirmation
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == batch.get_absolute_url()
+    content = response.content.decode()
+    assert f"Import #{batch.pk} of done.bib was undone; 1 record was kept." in content
+    assert kept in content
+    assert not Article.objects.exists()
+    assert list(Author.objects.all()) == [jane]

@@ -14,6 +14,7 @@ from catalogue.models import (
     Article,
     Author,
     Authorship,
+    EvidenceSummary,
     ImportAction,
     ImportBatch,
     ImportRecord,
@@ -1115,3 +1116,32 @@ def test_every_corpus_file_imports_and_every_entry_is_accounted_for():
         if total != batch.entry_count:
             unaccounted.append((name, batch.entry_count, total))
     assert unaccounted == []
+
+
+def test_undo_keeps_a_created_person_an_evidence_summary_uses_and_says_why():
+    batch = run(
+        make_entry(key="a", authors=[bibtex.Name(family="Writer", given="Wanda")]),
+        make_entry(key="b", title="Other", authors=[bibtex.Name(family="Gone", given="Gil")]),
+    )
+    wanda = Author.objects.get(family_name="Writer")
+    summary = EvidenceSummary.objects.create(
+        title="Does it help?", slug="help", question="Q", standfirst="S", body="B", author=wanda
+    )
+
+    batch = importer.undo_import(batch=batch)
+
+    assert not Article.objects.exists()
+    assert list(Author.objects.all()) == [wanda]
+    assert EvidenceSummary.objects.get() == summary
+    assert batch.status == ImportStatus.UNDONE
+    expected = [
+        {
+            "model": "author",
+            "id": wanda.pk,
+            "name": "Wanda Writer",
+            "reason": f"still used by evidence summary #{summary.pk} “Does it help?”",
+        }
+    ]
+    assert batch.undo_kept == expected
+    batch.refresh_from_db()
+    assert batch.undo_kept == expected

@@ -32,6 +32,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "filename",
         "user",
         "created",
+        "confirmed_by",
+        "cancelled_by",
+        "undone_by",
         "status",
         "created_count",
         "updated_count",
@@ -41,7 +44,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     search_fields = ["filename", "checksum"]
-    list_select_related = ["user"]
+    list_select_related = ["user", "confirmed_by", "cancelled_by", "undone_by"]
     exclude = ["source"]
     inlines = [ImportRecordInline]
 

@@ -8,12 +8,12 @@ what each entry is and writes the result with bulk queries:
 - `indexes`, `matching`: what exists, and the plan of what each entry will do (`plan`);
 - `writing`: the plan written in bulk (COPY on PostgreSQL, multi-row INSERTs elsewhere);
 - `batches`: an import run as one locked transaction, at once or pending until confirmed;
+- `permissions`: who may import, and who may confirm, cancel or undo whose import;
 - `history`: snapshots of updated articles, the recorded outcome of a batch, and undo.
 """
 
 from catalogue.importer.batches import (
     PENDING_LIFETIME,
-    can_import,
     cancel_import,
     confirm_import,
     prepare_import,
@@ -25,13 +25,28 @@ from catalogue.importer.common import (
     CHUNK,
     FAILED,
     WARNING,
+    ImportDatabaseError,
     ImportFileError,
     ImportStateError,
     Progress,
+    database_errors,
 )
-from catalogue.importer.history import UndoSummary, batch_rows, undo_import, undo_summary
+from catalogue.importer.history import (
+    KeptRecord,
+    UndoSummary,
+    batch_rows,
+    undo_import,
+    undo_summary,
+)
 from catalogue.importer.matching import plan_import
 from catalogue.importer.normalise import normalise_title
+from catalogue.importer.permissions import (
+    MANAGE_ANY_IMPORT,
+    action_refusal,
+    can_import,
+    can_manage_any,
+    import_refusal,
+)
 from catalogue.importer.plan import ROW_LABELS, ImportPlan, NewRow, PlanItem, ReportRow
 from catalogue.importer.sources import check_size, human_size, max_bytes, parse_source, read_file
 from catalogue.importer.writing import (
@@ -48,23 +63,30 @@ __all__ = [
     "CHUNK",
     "FAILED",
     "LOCK_KEY",
+    "MANAGE_ANY_IMPORT",
     "PENDING_LIFETIME",
     "ROW_LABELS",
     "WARNING",
+    "ImportDatabaseError",
     "ImportFileError",
     "ImportPlan",
     "ImportStateError",
+    "KeptRecord",
     "NewRow",
     "PlanItem",
     "Progress",
     "ReportRow",
     "UndoSummary",
+    "action_refusal",
     "batch_rows",
     "can_import",
+    "can_manage_any",
     "cancel_import",
     "check_size",
     "confirm_import",
+    "database_errors",
     "human_size",
+    "import_refusal",
     "insert_rows",
     "insert_values",
     "max_bytes",

@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from catalogue.formats import bibtex
 from catalogue.importer.common import (
+    ImportDatabaseError,
     ImportStateError,
     Progress,
     check_on_duplicate,
+    database_errors,
     gc_paused,
 )
 from catalogue.importer.matching import plan_import
@@ -97,7 +99,7 @@ def run_import(
         batch.plan = plan_import(result, on_duplicate=on_duplicate, progress=progress)
         _apply_plan_summary(batch, batch.plan)
         return batch
-    return _execute(batch=batch, result=result, progress=progress)
+    return _execute(batch=batch, result=result, progress=progress, confirmed_by=batch.user)
 
 
 def _execute(
@@ -106,11 +108,16 @@ def _execute(
     result: bibtex.ParseResult,
     progress: Progress | None = None,
     expected: Sequence[str] = (ImportStatus.PENDING,),
+    confirmed_by: Any = None,
 ) -> ImportBatch:
     """Plan again and write inside one locked transaction; record a failure outside it.
 
     A new (unsaved) batch is saved inside the transaction, so that a killed process leaves no
-    trace at all; a stored pending batch is checked, under the lock, to be still pending.
+    trace at all, and a failure is recorded as a failed batch (and raised as it is). A stored
+    pending batch (the web) is checked, under the lock, to be still pending; when it fails it
+    stays pending with its source, and the error recorded, so that the librarian can confirm
+    again; a database error (Django's or a driver's own, such as a failed COPY) is then raised
+    as ImportDatabaseError.
     """
     stored = batch.pk is not None
     try:
@@ -131,7 +138,8 @@ def _execute(
                 write_plan(plan=plan, batch=batch, progress=progress)
             _apply_plan_summary(batch, plan)
             batch.status = ImportStatus.COMPLETED
-            batch.finished = timezone.now()
+            batch.finished = batch.confirmed = timezone.now()
+            batch.confirmed_by = confirmed_by
             batch.source = b""
             batch.error = ""
             batch.save()
@@ -139,20 +147,36 @@ def _execute(
         raise
     except BaseException as error:
         # The transaction is rolled back: record the failure in a write of its own.
-        if not stored:
-            batch.pk = None
-            batch._state.adding = True
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        if stored:
+            _keep_for_retry(batch, reason)
+            if isinstance(error, database_errors()):
+                raise ImportDatabaseError(reason) from error
+            raise
+        batch.pk = None
+        batch._state.adding = True
         for name in ImportPlan.COUNT_FIELDS:
             setattr(batch, name, 0)
         batch.status = ImportStatus.FAILED
         batch.finished = timezone.now()
-        batch.error = f"{type(error).__name__}: {error}"[:2000]
+        batch.error = reason
         batch.source = b""
         batch.created_objects = {}
         batch.save()
         raise
     batch.plan = plan
     return batch
+
+
+def _keep_for_retry(batch: ImportBatch, reason: str) -> None:
+    """Record why confirming a stored batch failed, leaving it awaiting with its source."""
+    # The in-memory batch was changed by the rolled-back attempt: write only the error.
+    fresh = ImportBatch.objects.filter(pk=batch.pk).values("status", *ImportPlan.COUNT_FIELDS)
+    ImportBatch.objects.filter(pk=batch.pk).update(error=reason)
+    for name, value in (fresh.first() or {}).items():
+        setattr(batch, name, value)
+    batch.error = reason
+    batch.finished = batch.confirmed = batch.confirmed_by = None
 
 
 def _state_message(pk: int | None, status: str) -> str:
@@ -200,34 +224,44 @@ def preview_import(*, batch: ImportBatch) -> ImportPlan:
 
 
 def confirm_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
-    """Return the batch after importing its stored source (planned again, inside the lock)."""
+    """Return the batch after importing its stored source (planned again, inside the lock).
+
+    The batch keeps its uploader (`user`); who confirmed it is recorded beside. Raises
+    ImportDatabaseError when the database fails: the batch then stays pending with its source.
+    """
     if batch.status not in _AWAITING:
         raise ImportStateError(_state_message(batch.pk, batch.status))
     result = parse_source(data=bytes(batch.source), filename=batch.filename)
-    if user is not None and user.is_authenticated and batch.user_id is None:
-        batch.user = user
     return _execute(
         batch=batch,
         result=result,
         expected=_AWAITING,
+        confirmed_by=_person(user),
     )
 
 
-def cancel_import(*, batch: ImportBatch) -> None:
-    """Forget a pending batch and its stored source."""
-    if batch.status not in _AWAITING:
-        raise ImportStateError(
-            f"Import #{batch.pk} is {batch.get_status_display().lower()}; only an import "
-            "awaiting confirmation can be cancelled."
+def cancel_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
+    """Return the batch cancelled: its stored source forgotten, who cancelled it recorded."""
+    with transaction.atomic():
+        status = (
+            ImportBatch.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=batch.pk)
         )
-    batch.delete()
+        if status not in _AWAITING:
+            label = ImportStatus(status).label.lower() if status in ImportStatus.values else status
+            raise ImportStateError(
+                f"Import #{batch.pk} is {label}; only an import awaiting confirmation can be "
+                "cancelled."
+            )
+        batch.status = ImportStatus.CANCELLED
+        batch.source = b""
+        batch.cancelled = timezone.now()
+        batch.cancelled_by = _person(user)
+        batch.save(update_fields=["status", "source", "cancelled", "cancelled_by"])
+    return batch
 
 
-def can_import(user: Any) -> bool:
-    """Return whether `user` may import BibTeX: staff, or holders of the import permission."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and (user.is_staff or user.has_perm("catalogue.import_bibtex"))
-    )
+def _person(user: Any) -> Any:
+    """Return `user` when it is a logged-in user, else None (anonymous or the command line)."""
+    return user if user is not None and user.is_authenticated else None

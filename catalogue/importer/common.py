@@ -26,6 +26,29 @@ class ImportStateError(ValueError):
     """The batch cannot be confirmed, cancelled or undone in its current state."""
 
 
+class ImportDatabaseError(RuntimeError):
+    """The database failed while an import was written: nothing was written; it can be retried."""
+
+
+def database_errors() -> tuple[type[BaseException], ...]:
+    """Return the exception classes of a database failure: Django's and the drivers' own.
+
+    The drivers' COPY and raw-cursor APIs bypass Django's error mapping, so a failed COPY on
+    PostgreSQL raises psycopg2's (or psycopg's) error, and SQLite can raise sqlite3's.
+    """
+    import sqlite3
+
+    from django.db import DatabaseError
+
+    errors: list[type[BaseException]] = [DatabaseError, sqlite3.Error]
+    for module, name in (("psycopg2", "Error"), ("psycopg", "Error")):
+        try:
+            errors.append(getattr(__import__(module), name))
+        except ImportError:
+            continue
+    return tuple(errors)
+
+
 def check_on_duplicate(on_duplicate: str) -> None:
     """Raise ValueError unless `on_duplicate` is an OnDuplicate value."""
     if on_duplicate not in OnDuplicate.values:

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -93,6 +94,34 @@ class UndoSummary:
     restore: int  # articles it updated
     edited_since: int  # of those, articles changed after the import
     blocked_by: list[int]  # later imports that updated the same articles
+    kept: list[KeptRecord]  # what it created that undo will keep, and why
+
+
+@dataclass(frozen=True)
+class KeptRecord:
+    """A journal, person or keyword an import created that undo keeps, and why."""
+
+    model: str  # "journal", "author" or "keyword"
+    id: int
+    name: str
+    reason: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KeptRecord:
+        return cls(
+            model=str(data.get("model", "")),
+            id=int(data.get("id", 0)),
+            name=str(data.get("name", "")),
+            reason=str(data.get("reason", "")),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {"model": self.model, "id": self.id, "name": self.name, "reason": self.reason}
+
+    @property
+    def label(self) -> str:
+        """Return what a librarian calls it: "person" for an author."""
+        return _LABELS.get(self.model, self.model)
 
 
 def undo_summary(*, batch: ImportBatch) -> UndoSummary:
@@ -114,6 +143,7 @@ def undo_summary(*, batch: ImportBatch) -> UndoSummary:
         restore=len(updated),
         edited_since=edited,
         blocked_by=_later_updates(batch, touched),
+        kept=_referenced_elsewhere(batch.created_objects or {}),
     )
 
 
@@ -135,8 +165,10 @@ def undo_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
     """Return the batch marked undone, after deleting what it created and restoring what it updated.
 
     Journals, authors and keywords the import created are deleted only when nothing else uses
-    them now. Raises ImportStateError when the batch was not completed (undone twice, failed,
-    pending) or when a later import updated the same articles (undo that one first).
+    them now: those kept (other articles, an evidence summary written by the person, ...) are
+    listed with the reason in the batch's `undo_kept`. Raises ImportStateError when the batch
+    was not completed (undone twice, failed, pending) or when a later import updated the same
+    articles (undo that one first).
     """
     with transaction.atomic():
         lock_imports()
@@ -174,11 +206,12 @@ def undo_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
         _restore(updated)
         for chunk in chunks(created):
             Article.objects.filter(pk__in=chunk).delete()
-        _delete_unused(batch.created_objects or {})
+        kept = _delete_unused(batch.created_objects or {})
         batch.status = ImportStatus.UNDONE
         batch.undone = timezone.now()
         batch.undone_by = user if user is not None and user.is_authenticated else None
-        batch.save(update_fields=["status", "undone", "undone_by"])
+        batch.undo_kept = [record.as_json() for record in kept]
+        batch.save(update_fields=["status", "undone", "undone_by", "undo_kept"])
     return batch
 
 
@@ -276,13 +309,111 @@ def _existing_pks(model: type, ids: Iterable[int]) -> set[int]:
     return existing
 
 
-def _delete_unused(created_objects: dict[str, list[int]]) -> None:
-    for chunk in chunks(created_objects.get("keyword", [])):
-        Keyword.objects.filter(pk__in=chunk, articles__isnull=True).delete()
-    for chunk in chunks(created_objects.get("author", [])):
-        Author.objects.filter(pk__in=chunk, authorships__isnull=True).delete()
-    for chunk in chunks(created_objects.get("journal", [])):
-        Journal.objects.filter(pk__in=chunk, articles__isnull=True).delete()
+# Created records undo may delete: (created_objects key, model, the articles' relation).
+_CREATED = (
+    ("keyword", Keyword, "articles"),
+    ("author", Author, "authorships"),
+    ("journal", Journal, "articles"),
+)
+_LABELS = {"author": "person"}
+
+
+def _delete_unused(created_objects: dict[str, list[int]]) -> list[KeptRecord]:
+    """Delete the created records nothing uses any more; return those kept, with the reason.
+
+    Call after the import's articles are deleted: what still has articles (added by hand or by
+    a later import since) is kept, and so is what another record protects from deletion (the
+    person who wrote an evidence summary).
+    """
+    kept: list[KeptRecord] = []
+    for name, model, articles in _CREATED:
+        for chunk in chunks(created_objects.get(name, [])):
+            reasons: dict[int, list[str]] = {}
+            used = (
+                model.objects.filter(pk__in=chunk)
+                .exclude(**{f"{articles}__isnull": True})
+                .annotate(
+                    uses=models.Count(
+                        f"{articles}__article" if articles == "authorships" else articles,
+                        distinct=True,
+                    )
+                )
+                .values_list("pk", "uses")
+            )
+            for pk, uses in used:
+                reasons[pk] = [f"still used by {uses} other article{'' if uses == 1 else 's'}"]
+            for pk, reason in _protected_references(model, chunk).items():
+                reasons.setdefault(pk, []).extend(reason)
+            ids = [pk for pk in chunk if pk not in reasons]
+            while ids:
+                try:
+                    model.objects.filter(pk__in=ids).delete()
+                    break
+                except (ProtectedError, RestrictedError) as error:
+                    # A reference _protected_references does not know of: keep what it names.
+                    blockers = getattr(error, "protected_objects", None) or error.restricted_objects
+                    found = _references_to(model, set(ids), blockers)
+                    if not found:
+                        raise
+                    for pk, reason in found.items():
+                        reasons.setdefault(pk, []).extend(reason)
+                    ids = [pk for pk in ids if pk not in found]
+            kept.extend(_kept_records(name, model, reasons))
+    return kept
+
+
+def _referenced_elsewhere(created_objects: dict[str, list[int]]) -> list[KeptRecord]:
+    """Return the created records that a record other than an article protects, for the preview."""
+    kept: list[KeptRecord] = []
+    for name, model, _ in _CREATED:
+        for chunk in chunks(created_objects.get(name, [])):
+            kept.extend(_kept_records(name, model, _protected_references(model, chunk)))
+    return kept
+
+
+def _protected_references(model: type[models.Model], ids: Sequence[int]) -> dict[int, list[str]]:
+    """Return, for each of `ids` that a record other than an article or authorship protects
+    from deletion (PROTECT or RESTRICT), why: "still used by evidence summary #3 “Title”"."""
+    reasons: dict[int, list[str]] = {}
+    for relation in model._meta.related_objects:
+        if relation.on_delete not in (models.PROTECT, models.RESTRICT):
+            continue
+        if relation.related_model in (Article, Authorship) or not relation.field.concrete:
+            continue
+        blockers = relation.related_model._default_manager.filter(
+            **{f"{relation.field.name}__in": list(ids)}
+        ).order_by("pk")
+        for pk, reason in _references_to(model, set(ids), blockers).items():
+            reasons.setdefault(pk, []).extend(reason)
+    return reasons
+
+
+def _references_to(
+    model: type[models.Model], ids: set[int], blockers: Iterable[models.Model]
+) -> dict[int, list[str]]:
+    """Return which of `ids` each of `blockers` points at, with the reason for each."""
+    reasons: dict[int, list[str]] = {}
+    for blocker in sorted(blockers, key=lambda obj: (obj._meta.label, obj.pk)):
+        for field in blocker._meta.concrete_fields:
+            if not field.is_relation or field.related_model is not model:
+                continue
+            pk = getattr(blocker, field.attname)
+            if pk in ids:
+                reasons.setdefault(pk, []).append(
+                    f"still used by {blocker._meta.verbose_name} #{blocker.pk} “{blocker}”"
+                )
+    return reasons
+
+
+def _kept_records(
+    name: str, model: type[models.Model], reasons: dict[int, list[str]]
+) -> list[KeptRecord]:
+    objects = model._default_manager.in_bulk(list(reasons))
+    return [
+        KeptRecord(model=name, id=pk, name=str(objects[pk]), reason="; ".join(reasons[pk]))
+        for pk in sorted(reasons)
+        if pk in objects
+    ]
 
 
 # --- reading a finished batch ------------------------------------------------------------------

@@ -14,6 +14,7 @@ class ImportStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
     UNDONE = "undone", "Undone"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class OnDuplicate(models.TextChoices):
@@ -22,13 +23,15 @@ class OnDuplicate(models.TextChoices):
 
 
 class ImportBatch(models.Model):
+    # The import's owner: only they (or a holder of manage_any_import) confirm, cancel or undo it.
     user = models.ForeignKey(
         "auth.User",
+        verbose_name="uploaded by",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="import_batches",
-        help_text="Empty for imports run from the command line.",
+        help_text="Who uploaded it; empty for the command line run without --user.",
     )
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
@@ -55,15 +58,30 @@ class ImportBatch(models.Model):
     error = models.TextField(blank=True, help_text="Why a failed import failed.")
     # Ids of the journals, authors and keywords this import created, for undo.
     created_objects = models.JSONField(default=dict, blank=True)
+    confirmed = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     undone = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What undo left in place and why: [{"model", "id", "name", "reason"}, ...].
+    undo_kept = models.JSONField(
+        "kept by undo", default=list, blank=True, help_text="Records undo kept, and why."
     )
 
     class Meta:
         ordering = ["-created", "-pk"]
         verbose_name_plural = "import batches"
-        permissions = [("import_bibtex", "Can import BibTeX")]
+        permissions = [
+            ("import_bibtex", "Can import BibTeX"),
+            ("manage_any_import", "Can confirm, cancel and undo anyone's import"),
+        ]
         indexes = [models.Index(fields=["status", "created"], name="importbatch_status_created")]
 
     def __str__(self) -> str:

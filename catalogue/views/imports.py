@@ -5,9 +5,8 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -33,17 +32,34 @@ ROW_FILTERS = {
 
 
 def librarian_required(view: Callable) -> Callable:
-    """Let staff and holders of catalogue.import_bibtex in; send others to log in, or 403."""
+    """Let in who may import (the permissions of importer.permissions); others log in, or 403.
+
+    The staff flag alone is not enough: importing needs the import permission and the "add"
+    permission of every model an import writes.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not importer.can_import(request.user):
-            raise PermissionDenied("Importing BibTeX needs the librarian permission.")
+        refusal = importer.import_refusal(request.user)
+        if refusal:
+            return forbidden(request, refusal)
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def forbidden(request: HttpRequest, reason: str) -> HttpResponse:
+    """Return a 403 page saying why."""
+    return render(request, "catalogue/import_forbidden.html", {"reason": reason}, status=403)
+
+
+def database_failure(what: str, error: BaseException) -> str:
+    """Return the message for a database error of a web import step."""
+    cause = error.__cause__ if isinstance(error, importer.ImportDatabaseError) else None
+    reason = str(error) if cause is not None else f"{type(error).__name__}: {error}"
+    return f"{what} failed because of a database error and nothing was written; {reason}"
 
 
 @csrf_exempt  # CSRF is checked by _import_upload, once the upload limit is in place.
@@ -69,16 +85,23 @@ def import_start(request: HttpRequest) -> HttpResponse:
 def _import_upload(request: HttpRequest, limiter: UploadLimitHandler) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES, upload_too_big=limiter.too_big)
     if form.is_valid():
+        on_duplicate = form.cleaned_data["on_duplicate"]
+        refusal = importer.import_refusal(request.user, on_duplicate=on_duplicate)
+        if refusal:
+            return forbidden(request, refusal)
         data, filename = form.source()
         try:
             batch = importer.prepare_import(
-                data=data,
-                filename=filename,
-                user=request.user,
-                on_duplicate=form.cleaned_data["on_duplicate"],
+                data=data, filename=filename, user=request.user, on_duplicate=on_duplicate
             )
         except importer.ImportFileError as error:
             form.add_error(None, str(error))
+        except importer.database_errors() as error:
+            message = (
+                "The upload could not be stored because of a database error: "
+                f"{type(error).__name__}: {error}. Nothing was written; please try again."
+            )
+            return _render_start(request, form, status=503, error=message)
         else:
             return redirect(batch)
     return _render_start(request, form, status=400)
@@ -117,7 +140,11 @@ def _rows_page(request: HttpRequest, rows: list[importer.ReportRow]) -> dict:
 @librarian_required
 @require_http_methods(["GET"])
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch.objects.select_related("user", "undone_by"), pk=pk)
+    batch = get_object_or_404(
+        ImportBatch.objects.select_related("user", "confirmed_by", "cancelled_by", "undone_by"),
+        pk=pk,
+    )
+    acting = _acting_context(request, batch)
     if batch.status in (ImportStatus.PENDING, ImportStatus.PREVIEWED):
         try:
             plan = importer.preview_import(batch=batch)
@@ -125,13 +152,21 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return render(
                 request,
                 "catalogue/import_detail.html",
-                {"batch": batch, "error": str(error)},
+                {"batch": batch, "error": str(error), **acting},
                 status=400,
+            )
+        except importer.database_errors() as error:
+            return render(
+                request,
+                "catalogue/import_detail.html",
+                {"batch": batch, "error": database_failure("The preview", error), **acting},
+                status=503,
             )
         context = {
             "batch": batch,
             "plan": plan,
             "merge_url": person_merge_url(),
+            **acting,
             **_rows_page(request, plan.rows()),
         }
         return render(request, "catalogue/import_preview.html", context)
@@ -139,19 +174,39 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "catalogue/import_detail.html",
-        {"batch": batch, **_rows_page(request, rows)},
+        {"batch": batch, "kept": _kept(batch), **acting, **_rows_page(request, rows)},
     )
+
+
+def _acting_context(request: HttpRequest, batch: ImportBatch) -> dict:
+    """Return whether the user may act on `batch` (confirm, cancel, undo) and whose it is."""
+    return {
+        "may_act": not importer.action_refusal(request.user, batch, "confirm"),
+        "may_undo": not importer.action_refusal(request.user, batch, "undo"),
+        "owner": batch.user.get_username() if batch.user_id else "the command line",
+    }
+
+
+def _kept(batch: ImportBatch) -> list[importer.KeptRecord]:
+    return [importer.KeptRecord.from_json(item) for item in batch.undo_kept or []]
 
 
 @librarian_required
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch, pk=pk)
-    if request.POST.get("action") == "cancel":
+    batch = get_object_or_404(ImportBatch.objects.select_related("user"), pk=pk)
+    cancelling = request.POST.get("action") == "cancel"
+    refusal = importer.action_refusal(request.user, batch, "cancel" if cancelling else "confirm")
+    if refusal:
+        return forbidden(request, refusal)
+    if cancelling:
         try:
-            importer.cancel_import(batch=batch)
+            importer.cancel_import(batch=batch, user=request.user)
         except importer.ImportStateError as error:
             messages.error(request, str(error))
+            return redirect(batch)
+        except importer.database_errors() as error:
+            messages.error(request, database_failure("Cancelling", error))
             return redirect(batch)
         messages.info(request, f"Import of {batch.filename} cancelled: nothing was written.")
         return redirect("catalogue:import")
@@ -159,7 +214,13 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         batch = importer.confirm_import(batch=batch, user=request.user)
     except importer.ImportStateError as error:
         messages.error(request, str(error))
-    except (importer.ImportFileError, DatabaseError) as error:
+    except importer.ImportDatabaseError as error:
+        messages.error(
+            request,
+            "The import failed because of a database error and nothing was written; the file "
+            f"is kept: confirm again to retry. ({error})",
+        )
+    except importer.ImportFileError as error:
         messages.error(request, f"The import failed and nothing was written: {error}")
     else:
         messages.success(
@@ -175,14 +236,29 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("user"), pk=pk)
+    refusal = importer.action_refusal(request.user, batch, "undo")
+    if refusal:
+        return forbidden(request, refusal)
     if request.method == "POST":
         try:
-            importer.undo_import(batch=batch, user=request.user)
+            batch = importer.undo_import(batch=batch, user=request.user)
         except importer.ImportStateError as error:
             messages.error(request, str(error))
             return redirect(batch)
-        messages.success(request, f"Import #{batch.pk} of {batch.filename} was undone.")
-        return redirect("catalogue:import-history")
+        except importer.database_errors() as error:
+            messages.error(request, database_failure("The undo", error))
+            return redirect(batch)
+        kept = len(batch.undo_kept or [])
+        if not kept:
+            messages.success(request, f"Import #{batch.pk} of {batch.filename} was undone.")
+            return redirect("catalogue:import-history")
+        # What was kept, and why, is listed on the import's page.
+        messages.success(
+            request,
+            f"Import #{batch.pk} of {batch.filename} was undone; {kept} record"
+            f"{' was' if kept == 1 else 's were'} kept.",
+        )
+        return redirect(batch)
     if batch.status != ImportStatus.COMPLETED:
         return render(
             request,
@@ -203,6 +279,8 @@ def _undo_refusal(batch: ImportBatch) -> str:
 @librarian_required
 @require_http_methods(["GET"])
 def import_history(request: HttpRequest) -> HttpResponse:
-    batches = ImportBatch.objects.select_related("user", "undone_by").defer("source")
+    batches = ImportBatch.objects.select_related(
+        "user", "confirmed_by", "cancelled_by", "undone_by"
+    ).defer("source")
     page_obj = Paginator(batches, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "catalogue/import_history.html", {"page_obj": page_obj})

@@ -1,4 +1,4 @@
-"""`manage.py import_bibtex PATH [PATH ...] [--dry-run] [--on-duplicate skip|update]`.
+"""`manage.py import_bibtex PATH [PATH ...] [--dry-run] [--on-duplicate skip|update] [--user NAME]`.
 
 Every file is read and parsed first, so that an unreadable file stops the command before anything
 is written. Then each file is imported as its own import (one ImportBatch, one transaction), in
@@ -8,12 +8,15 @@ Output: a progress bar on stderr when it is a terminal, then on stdout the summa
 `created N, updated N, duplicates N, failed N, probable duplicates N` and one line per failed or
 suspicious entry, `FILE:LINE: KEY: reason`, and one per name that resembles an existing person
 only by initials (`FILE:LINE: KEY: P Nguyen: possibly the same person as Patrick Nguyen ...`).
-Exit status 0 when the import ran (even with failed entries); 1 with a one-line message when a
-file cannot be read at all or an import failed.
+With `--user NAME` each import is recorded as uploaded and confirmed by that user (who then
+owns it: they may undo it on the web); without it, by "the command line". Exit status 0 when
+the import ran (even with failed entries); 1 with a one-line message when a file cannot be
+read at all, the user does not exist or an import failed.
 """
 
 import time
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from catalogue import importer
@@ -68,8 +71,20 @@ class Command(BaseCommand):
             default=OnDuplicate.SKIP,
             help="what to do with an entry already in the catalogue (default: skip)",
         )
+        parser.add_argument(
+            "--user",
+            metavar="NAME",
+            help="the username recorded as who imported (and owns) the imports",
+        )
 
     def handle(self, *args, paths: list[str], dry_run: bool, on_duplicate: str, **options):
+        user = None
+        if options.get("user"):
+            user_model = get_user_model()
+            try:
+                user = user_model._default_manager.get_by_natural_key(options["user"])
+            except user_model.DoesNotExist:
+                raise CommandError(f"--user {options['user']}: no such user.") from None
         bar = ProgressBar(self.stderr) if self.stderr.isatty() else None
         sources = []
         for path in paths:
@@ -97,7 +112,7 @@ class Command(BaseCommand):
                 batch = importer.run_import(
                     data=data,
                     filename=path,
-                    user=None,
+                    user=user,
                     on_duplicate=on_duplicate,
                     dry_run=dry_run,
                     result=result,
