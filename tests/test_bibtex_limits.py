@@ -15,7 +15,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from catalogue.formats import bibtex
 from catalogue.formats.bibtex import BibTeXError, ParseResult, parse_bytes, parse_text
 from catalogue.formats.bibtex import entries as bibtex_entries
 from catalogue.models import Article, ImportBatch
@@ -365,7 +364,3 @@ def test_the_command_refuses_a_text_past_the_expansion_budget(tmp_path, monkeypa
     )
     assert not Article.objects.exists()
     assert not ImportBatch.objects.exists()
-
-
-def test_bibtex_package_exports_the_limits():
-    assert bibtex.MAX_FIELD_LENGTH == 100_000
