@@ -287,6 +287,24 @@ def test_the_schema_is_valid_openapi():
     assert "/api/articles/{id}/" in schema["paths"]
 
 
+def test_the_schema_states_the_bounds_of_every_number():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = {
+        p["name"]: p["schema"] for p in schema["paths"]["/api/articles/"]["get"]["parameters"]
+    }
+
+    assert parameters["page"] == {"type": "integer", "minimum": 1, "maximum": 10**9}
+    assert parameters["page_size"] == {"type": "integer", "minimum": 1, "maximum": 100}
+    assert parameters["year_min"] == {"type": "integer", "minimum": 1000, "maximum": 2999}
+    for name in ("journal", "not_journal", "author", "keyword", "subject", "not_subject"):
+        assert parameters[name]["items"] == {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1,
+            "maximum": 2**63 - 1,
+        }
+
+
 def test_the_schema_is_published_and_browsable_offline(client, db):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200

@@ -29,7 +29,9 @@ from catalogue import conf, search
 from catalogue.models import Article, Authorship, Contributor, ContributorRole, OutputType
 from catalogue.search import FACETS, SORTS, SearchError, SearchResult
 from catalogue.search.cache import cached_body
+from catalogue.search.fields import MAX_ID
 from catalogue.search.filters import ArticleFilterSet
+from catalogue.search.params import MAX_PAGE
 
 
 def _many(serializer: type[serializers.Serializer]):
@@ -301,6 +303,11 @@ ErrorSerializer = inline_serializer(
 )
 
 
+# Numbers are plain ASCII digits in these bounds (filters.py); anything else is a 400.
+_YEAR = {"type": "integer", "minimum": 1000, "maximum": 2999}
+_ID = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
+
+
 def _parameters() -> list[OpenApiParameter]:
     parameters = [
         OpenApiParameter(
@@ -309,20 +316,22 @@ def _parameters() -> list[OpenApiParameter]:
             description='Words (all must match), "exact phrase", a OR b, -excluded; a DOI or '
             "doi:... returns that record.",
         ),
-        OpenApiParameter("year_min", OpenApiTypes.INT, description="From this year."),
-        OpenApiParameter("year_max", OpenApiTypes.INT, description="Until this year."),
+        OpenApiParameter("year_min", _YEAR, description="From this year."),
+        OpenApiParameter("year_max", _YEAR, description="Until this year."),
     ]
     for name, facet in FACETS.items():
         if facet.kind == "year":
             continue
-        kind = OpenApiTypes.INT if facet.kind == "ids" else OpenApiTypes.STR
+        # drf-spectacular makes arrays (many=True) of basic types only: ids say their bounds.
+        ids = facet.kind == "ids"
+        kind = {"type": "array", "items": _ID} if ids else OpenApiTypes.STR
         enum = [value for value, _ in facet.choices] or None
         for parameter, verb in ((name, "Only"), (facet.not_name, "Not")):
             parameters.append(
                 OpenApiParameter(
                     parameter,
                     kind,
-                    many=True,
+                    many=not ids,
                     enum=enum,
                     explode=True,
                     style="form",
@@ -333,10 +342,14 @@ def _parameters() -> list[OpenApiParameter]:
             )
     parameters += [
         OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS), description="Order."),
-        OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
+        OpenApiParameter(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+            description="Page number, from 1.",
+        ),
         OpenApiParameter(
             "page_size",
-            OpenApiTypes.INT,
+            {"type": "integer", "minimum": 1, "maximum": conf.get("SEARCH_MAX_PAGE_SIZE")},
             description=f"Results per page, 1 to {conf.get('SEARCH_MAX_PAGE_SIZE')}.",
         ),
     ]
