@@ -4,9 +4,10 @@ violation, pages fit a 320 px wide screen, and the import preview works from the
 import re
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 
+from catalogue.importer.permissions import IMPORT_PERMISSIONS
 from catalogue.models import Article, ImportBatch
 from tests.accessibility import axe_violations, describe, require_axe, scroll_width, wider_than
 
@@ -66,9 +67,13 @@ def assert_accessible(page, where: str) -> None:
 
 
 def log_in_as_librarian(page, *, next_path: str) -> None:
-    """Create a staff user (staff may import) and log in through the admin login form."""
+    """Create a staff user who may import and log in through the admin login form."""
     # Not the Librarians group: transactional tests flush the rows migrations created.
-    User.objects.create_user("librarian", password=LIBRARIAN_PASSWORD, is_staff=True)
+    user = User.objects.create_user("librarian", password=LIBRARIAN_PASSWORD, is_staff=True)
+    codenames = [name.split(".", 1)[1] for name in IMPORT_PERMISSIONS]
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="catalogue", codename__in=codenames)
+    )
     page.goto(f"/admin/login/?next={next_path}")
     page.get_by_label("Username").fill("librarian")
     page.get_by_label("Password").fill(LIBRARIAN_PASSWORD)

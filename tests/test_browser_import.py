@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 
+from catalogue.importer.permissions import IMPORT_PERMISSIONS
 from catalogue.models import Article, ImportBatch
 
 pytestmark = pytest.mark.browser
@@ -36,11 +37,19 @@ BIBTEX = b"""% Two good entries and one broken one (missing comma after the titl
 """
 
 
+def import_permissions() -> list[Permission]:
+    """Return what importing needs: the import permission and "add" on every model it writes."""
+    codenames = [name.split(".", 1)[1] for name in IMPORT_PERMISSIONS]
+    return list(
+        Permission.objects.filter(content_type__app_label="catalogue", codename__in=codenames)
+    )
+
+
 @pytest.fixture
 def librarian(transactional_db):
     """A Librarians-group member who is not staff (the group's rows are flushed between tests)."""
     group, _created = Group.objects.get_or_create(name="Librarians")
-    group.permissions.add(Permission.objects.get(codename="import_bibtex"))
+    group.permissions.add(*import_permissions())
     user = User.objects.create_user("lib", password=PASSWORD)
     user.groups.add(group)
     return user

@@ -292,3 +292,38 @@ def test_the_map_names_every_sqlite_object_that_exists():
     assert documented("SQLite triggers") == triggers
     assert documented("SQLite tables") == tables
     assert {model._meta.db_table for model in MODELS["sqlite"]} == tables
+
+
+def _match_cost() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT procost FROM pg_proc "
+            "WHERE oid = 'pg_catalog.ts_match_vq(tsvector, tsquery)'::regprocedure"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_migrate_restores_the_planner_cost_a_restored_dump_lost(capsys):
+    # pg_dump never writes a pg_catalog function's cost: after pg_restore it is 1 again.
+    from django.core.management import call_command
+
+    assert _match_cost() == 100
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER FUNCTION pg_catalog.ts_match_vq(tsvector, tsquery) COST 1")
+    assert _match_cost() == 1
+
+    call_command("migrate", verbosity=1)
+
+    assert _match_cost() == 100
+    assert "Restored the planner cost of pg_catalog.ts_match_vq" in capsys.readouterr().out
+    call_command("migrate", verbosity=1)
+    assert "Restored the planner cost" not in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_restoring_planner_costs_does_nothing_on_sqlite_or_when_in_place():
+    from catalogue.search.index import restore_planner_costs
+
+    assert restore_planner_costs(verbosity=0) is False

@@ -48,3 +48,40 @@ def refresh_search_index(article_ids: Iterable[int] | None = None) -> int:
                 # Rewriting the title fires the FTS triggers, which rebuild these rows.
                 changed += Article.objects.filter(pk__in=chunk).update(title=F("title"))
     return changed
+
+
+MATCH_COST = 100
+_MATCH_FUNCTION = "pg_catalog.ts_match_vq(tsvector, tsquery)"
+
+
+def restore_planner_costs(*, using: str = "default", verbosity: int = 1, **kwargs: object) -> bool:
+    """Set the planner cost of migration 0009 again if it was lost; return True if it was.
+
+    pg_dump never writes out a change to a pg_catalog function, so a database restored from a
+    dump has ts_match_vq back at cost 1. Connected to post_migrate (catalogue/apps.py): every
+    `migrate`, as compose runs on each start and the restore steps say, puts it back.
+    """
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return False
+    applied = MigrationRecorder(connection).applied_migrations()
+    if ("catalogue", "0009_search_match_cost") not in applied:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT procost FROM pg_proc WHERE oid = %s::regprocedure", [_MATCH_FUNCTION]
+        )
+        if cursor.fetchone()[0] == MATCH_COST:
+            return False
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cursor.fetchone()[0]:
+            if verbosity:
+                print(f"  Not a superuser: {_MATCH_FUNCTION} keeps cost 1 (see migration 0009).")
+            return False
+        cursor.execute(f"ALTER FUNCTION {_MATCH_FUNCTION} COST {MATCH_COST}")
+    if verbosity:
+        print(f"  Restored the planner cost of {_MATCH_FUNCTION} (pg_dump does not keep it).")
+    return True
