@@ -94,9 +94,17 @@ def _latex_character(match: re.Match) -> str:
     return _LATEX_REPLACEMENT[match.group()]
 
 
+# TeX ligatures: "--" is an en dash, "''" a closing quote, "!`" an inverted "!" ... An empty
+# group between the characters keeps them as typed.
+_LIGATURE = re.compile(r"-(?=-)|'(?=')|`(?=`)|[!?](?=`)")
+
+
 def latex_escape(text: str) -> str:
-    """Return plain text with LaTeX's special characters escaped."""
-    return _LATEX_SPECIAL.sub(_latex_character, text)
+    """Return plain text with LaTeX's special characters escaped and ligatures broken."""
+    escaped = _LATEX_SPECIAL.sub(_latex_character, text)
+    if "-" in escaped or "'" in escaped or "`" in escaped:
+        escaped = _LIGATURE.sub(lambda match: match.group() + "{}", escaped)
+    return escaped
 
 
 def _protect_case(text: str, *, first_word: bool) -> str:
