@@ -68,15 +68,8 @@ def _log_in(page, path: str) -> None:
         ("/accounts/login/", "form.login-form"),
         ("/nowhere/", "h1"),
         ("/api/articles/?format=api", "pre"),
-        pytest.param(
-            "/api/docs/",
-            ".opblock",
-            # drf-spectacular's SpectacularSwaggerView writes its start-up script inline; the
-            # split view (SpectacularSwaggerSplitView) serves it as a file and passes.
-            marks=pytest.mark.xfail(
-                strict=True, reason="DocsView must be SpectacularSwaggerSplitView"
-            ),
-        ),
+        # Swagger UI: the split view serves its start-up script as a file.
+        ("/api/docs/", ".opblock"),
     ],
 )
 def test_public_pages_run_under_the_policy(watched, seeded, path, ready):

@@ -19,7 +19,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     inline_serializer,
 )
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -489,5 +489,5 @@ class SchemaView(SpectacularAPIView):
     """The OpenAPI 3 schema of this API."""
 
 
-class DocsView(SpectacularSwaggerView):
-    """The schema, browsable (Swagger UI)."""
+class DocsView(SpectacularSwaggerSplitView):
+    """The schema, browsable (Swagger UI); its start-up script is a file, as the CSP wants."""
