@@ -322,3 +322,14 @@ def test_a_list_page_reads_only_plain_ascii_digits(client, settings, page, first
     assert response.status_code == 200
     titles = [title for title in ("Older", "Newer") if f">{title}<" in text_of(response)]
     assert titles == [first]
+
+
+@pytest.mark.parametrize("value", ["%D9%A1%D9%A2", "%EF%BC%91%EF%BC%92", "%00", "9" * 40])
+def test_summary_and_import_lists_read_only_ascii_page_numbers(client, db, value):
+    # int() reads "١٢" and "１２" as 12: not a page number here, the first page instead.
+    from django.contrib.auth.models import User
+
+    assert client.get(f"/summaries/?page={value}").status_code == 200
+    User.objects.create_superuser("head", password="x-long-password-1")
+    client.login(username="head", password="x-long-password-1")
+    assert client.get(f"/import/history/?page={value}").status_code == 200

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from catalogue import conf, importer
 from catalogue.forms import ImportForm, UploadLimitHandler
 from catalogue.models import ImportBatch, ImportStatus
+from catalogue.search.params import list_page
 
 ROWS_PER_PAGE = 100
 HISTORY_PER_PAGE = 25
@@ -133,7 +134,7 @@ def _rows_page(request: HttpRequest, rows: list[importer.ReportRow]) -> dict:
         (value, label, sum(1 for row in rows if actions_ is None or row.action in actions_))
         for value, (label, actions_) in ROW_FILTERS.items()
     ]
-    page_obj = Paginator(shown, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page_obj = Paginator(shown, ROWS_PER_PAGE).get_page(list_page(request.GET.get("page")))
     return {"page_obj": page_obj, "show": show, "filters": filters}
 
 
@@ -282,5 +283,5 @@ def import_history(request: HttpRequest) -> HttpResponse:
     batches = ImportBatch.objects.select_related(
         "user", "confirmed_by", "cancelled_by", "undone_by"
     ).defer("source")
-    page_obj = Paginator(batches, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    page_obj = Paginator(batches, HISTORY_PER_PAGE).get_page(list_page(request.GET.get("page")))
     return render(request, "catalogue/import_history.html", {"page_obj": page_obj})

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from catalogue import conf, summaries
 from catalogue.models import Audience, EvidenceSummary, Keyword
+from catalogue.search.params import list_page
 
 
 class SummaryFilterForm(forms.Form):
@@ -47,7 +48,9 @@ def summary_list(request: HttpRequest) -> HttpResponse:
         return render(request, "catalogue/summary_list.html", context, status=400)
     audience, keyword = form.cleaned_data["audience"], form.cleaned_data["keyword"]
     found = summaries.portal_summaries(audience=audience, keyword=keyword)
-    page = Paginator(found, conf.get("CATALOGUE_PAGE_SIZE")).get_page(request.GET.get("page"))
+    page = Paginator(found, conf.get("CATALOGUE_PAGE_SIZE")).get_page(
+        list_page(request.GET.get("page"))
+    )
     filtered = bool(audience or keyword)
     return render(
         request,
