@@ -330,6 +330,5 @@ def test_summary_and_import_lists_read_only_ascii_page_numbers(client, db, value
     from django.contrib.auth.models import User
 
     assert client.get(f"/summaries/?page={value}").status_code == 200
-    User.objects.create_superuser("head", password="x-long-password-1")
-    client.login(username="head", password="x-long-password-1")
+    client.force_login(User.objects.create_superuser("head", password="x-long-password-1"))
     assert client.get(f"/import/history/?page={value}").status_code == 200
