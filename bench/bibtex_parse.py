@@ -35,6 +35,12 @@ HOSTILE = {
     ),
     "5,000 unclosed braces": lambda: parse_text("@article{k, title=" + "{" * 5000),
     "1 MB random bytes": lambda: decode_bytes(random.Random(3).randbytes(1_000_000)),
+    # Issue 16, finding 1: a field that only grows past the limit once macros are expanded.
+    "30 doubling @strings (1 GB expanded)": lambda: parse_text(
+        '@string{a0 = "xxxxxxxxxx"}\n'
+        + "".join(f"@string{{a{n} = a{n - 1} # a{n - 1}}}\n" for n in range(1, 31))
+        + "@article{big, title = a30}\n@article{ok, title={T}}\n"
+    ),
 }
 
 
