@@ -792,3 +792,18 @@ def test_a_call_past_the_heap_limit_fails_cleanly_and_the_engine_recovers(settin
     del settings.CITATION_V8_HEAP_LIMIT_MB
     [entry] = render_entries([ITEMS[0]], style="chicago-author-date")
     assert entry["text"] == REFERENCE["chicago-author-date"][ITEMS[0]["id"]]["text"]["bib"]
+
+
+def test_every_tag_citeproc_js_writes_passes_the_html_check(caplog):
+    # 119 repository styles use vertical-align="baseline", which citeproc-js writes as
+    # <span style="baseline">; font-style="oblique" is <em>. Their HTML is kept as written.
+    items = ITEMS + EXTRA_ITEMS
+    style = citations.get_style("acta-amazonica")
+    raw = engine.format_each(style, None, items)
+    entries = render_entries(items, style="acta-amazonica")
+    assert [entry["html"] for entry in entries] == [
+        (result["html"][0] or "").strip() for result in raw
+    ]
+    assert sum('<span style="baseline">' in entry["html"] for entry in entries) == 28
+    assert "Unexpected markup" not in caplog.text
+    assert output.safe_html("<em>x</em>", "x") == "<em>x</em>"

@@ -36,7 +36,7 @@ CITEPROC_JS = CSL_DIR / "citeproc" / "citeproc.js"
 BRIDGE_JS = CSL_DIR / "bridge.js"
 CITEPROC_VERSION = "2.4.63"
 # Bump when the output of this package changes for the same input, to retire cached renderings.
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 FORMATS = ("text", "html")
 
 

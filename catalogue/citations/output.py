@@ -30,12 +30,14 @@ def check_format(fmt: str) -> None:
 
 # Every tag citeproc-js's HTML format writes (its "html" output format definition).
 _ALLOWED_TAG = re.compile(
-    r"</?(?:i|b|sup|sub)>"
+    r"</?(?:i|b|em|sup|sub)>"
     r'|<div class="csl-(?:entry|left-margin|right-inline|indent|block|bib-body)">|</div>'
     r'|<span style="(?:font-variant:small-caps|font-variant:normal|font-style:normal'
     r"|font-weight:normal|text-decoration:underline|text-decoration:none"
     r"|font-style:italic|font-weight:bold|font-weight:light|font-style:oblique"
-    r'|baseline-shift:super|baseline-shift:sub|vertical-align:super|vertical-align:sub);?">'
+    r"|baseline-shift:super|baseline-shift:sub|vertical-align:super|vertical-align:sub"
+    # citeproc-js writes vertical-align="baseline" as this (not valid CSS, but its output).
+    r'|baseline);?">'
     r'|<span class="(?:nocase|nodecor)">|</span>'
     r'|<a href="https?://[^"<>\s]*">|</a>'
     r"|<br ?/?>"
