@@ -6,6 +6,7 @@ docs/deployment.md lists them).
 """
 
 import hashlib
+import ipaddress
 import os
 import re
 import sys
@@ -191,6 +192,25 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/login.html"
 # Only failures are recorded (one row per username and address), not every successful login.
 AXES_DISABLE_ACCESS_LOG = True
+# Behind a reverse proxy every attempt comes from the proxy's address, and one lockout would
+# refuse that username to everyone. TRUST_X_FORWARDED_FOR=1 counts per client instead, by the
+# last X-Forwarded-For entry (the one the nearest proxy wrote). Set it only where clients reach
+# gunicorn through a proxy that replaces or appends that header (deploy/nginx.conf.template
+# replaces it; docker-compose.yml sets it): otherwise a client could name any address.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+
+def forwarded_client_ip(request) -> str | None:
+    """Return the address the nearest proxy forwarded for, or REMOTE_ADDR if none is valid."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+    try:
+        return str(ipaddress.ip_address(forwarded))
+    except ValueError:
+        return request.META.get("REMOTE_ADDR")
+
+
+if TRUST_X_FORWARDED_FOR:
+    AXES_CLIENT_IP_CALLABLE = forwarded_client_ip
 
 # Librarians need not be staff: they log in here, not through the admin.
 LOGIN_URL = "login"
