@@ -90,6 +90,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    # Background jobs (imports): django-tasks and its database backend, the queue kept in the
+    # catalogue's own database; `python manage.py db_worker` runs them (docs/imports.md).
+    "django_tasks",
+    "django_tasks_db",
     "catalogue",
 ]
 
@@ -133,6 +137,25 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the job worker are two processes writing one file: write-ahead logging
+    # lets pages read while an import writes, IMMEDIATE transactions take the write lock at
+    # once (no deadlock upgrading a read), and a writer waits up to 20 s for the other.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+
+# Background jobs: the queue is a table of the catalogue's database (django-tasks-db).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

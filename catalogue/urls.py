@@ -30,6 +30,7 @@ catalogue_patterns = [
     path("import/history/", imports.import_history, name="import-history"),
     path("import/<int:pk>/", imports.import_detail, name="import-detail"),
     path("import/<int:pk>/confirm/", imports.import_confirm, name="import-confirm"),
+    path("import/<int:pk>/run-again/", imports.import_rerun, name="import-rerun"),
     path("import/<int:pk>/undo/", imports.import_undo, name="import-undo"),
     path("api/articles/", api.ArticleListView.as_view(), name="api-article-list"),
     path("api/articles/<int:pk>/", api.ArticleDetailView.as_view(), name="api-article-detail"),

@@ -8,6 +8,7 @@ from django.urls import reverse
 from catalogue import importer
 from catalogue.formats import bibtex
 from catalogue.models import Article, ImportBatch, ImportRecord, ImportStatus
+from tests.test_import_jobs import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -183,12 +184,19 @@ def test_upload_preview_then_confirm(client, librarian, seed):
     assert bytes(batch.source) == BIB
     assert batch.user == librarian
     assert Article.objects.count() == 3
+    # The upload returns at once: the preview is prepared by a job, and its page says so.
+    waiting = client.get(response["Location"]).content.decode()
+    assert "<h1>Preparing the preview: refs.bib</h1>" in waiting
+    assert '<meta http-equiv="refresh" content="2">' in waiting
+    assert "Queued: waiting for the job worker." in waiting
 
+    run_jobs()
     preview = client.get(response["Location"])
 
     content = preview.content.decode()
     assert preview.status_code == 200
     assert "Nothing has been written yet" in content
+    assert "refresh" not in content
     assert "A &lt;new&gt; study &amp; more" in content
     assert reverse("catalogue:article-detail", args=[1]) in content  # the duplicate's record
     assert "<pre>@article{broken," in content
@@ -203,18 +211,30 @@ def test_upload_preview_then_confirm(client, librarian, seed):
     )
 
     assert confirmed.status_code == 200
+    queued = confirmed.content.decode()
+    assert "Import of refs.bib queued: it runs in the background" in queued
+    assert "<h1>Importing: refs.bib</h1>" in queued
+    assert ImportBatch.objects.get().status == ImportStatus.IMPORTING
+    assert Article.objects.count() == 3
+
+    run_jobs()
+    done = client.get(reverse("catalogue:import-detail", args=[batch.pk]))
+
     assert "Imported refs.bib: created 1, updated 0, duplicates 1, failed 1" in (
-        confirmed.content.decode()
+        done.content.decode()
     )
     batch.refresh_from_db()
     assert batch.status == ImportStatus.COMPLETED
     assert bytes(batch.source) == b""
     assert Article.objects.filter(doi="10.1000/new.2021").exists()
 
+    assert not batch.preview_rows.exists()  # the stored preview goes once imported
+
     again = client.post(
         reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "confirm"}, follow=True
     )
     assert "cannot be run again: it is already completed" in again.content.decode()
+    run_jobs()
     assert Article.objects.count() == 4
 
 
@@ -228,17 +248,20 @@ def test_pasted_text_is_imported_too(client, librarian):
     assert response.status_code == 302
     assert (batch.filename, batch.on_duplicate) == ("pasted text", "update")
     client.post(reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "confirm"})
+    run_jobs()
     assert Article.objects.count() == 2
 
 
 def test_confirm_plans_again_against_the_current_catalogue(client, librarian):
     client.post(reverse("catalogue:import"), {"text": BIB.decode(), "on_duplicate": "skip"})
     batch = ImportBatch.objects.get()
+    run_jobs()
     client.get(reverse("catalogue:import-detail", args=[batch.pk]))
     # Someone imports the same DOI between preview and confirmation.
     completed_batch(entry(key="x", line=1, title="Other", doi="10.1000/new.2021"))
 
     client.post(reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "confirm"})
+    run_jobs()
 
     batch.refresh_from_db()
     assert (batch.created_count, batch.duplicate_count) == (1, 1)
@@ -353,27 +376,51 @@ def test_no_source_at_all_is_refused_with_a_message(client, librarian):
     assert "Choose a BibTeX file or paste BibTeX text." in response.content.decode()
 
 
+def test_a_blank_upload_is_400_with_a_message(client, librarian):
+    response = post_file(client, b"\n\n   \n")
+
+    assert response.status_code == 400
+    assert "refs.bib is empty." in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"\n\n   \n", "is empty"),
         (b"@comment{just a comment}\n", "contains no BibTeX entries"),
         (bytes(range(256)) * 40, "refs.bib"),
         ("@article{x, title={Caf\u00e9}}".encode("utf-32-le"), "binary data"),
     ],
 )
-def test_unusable_uploads_are_400_with_a_message(client, librarian, content, message):
-    response = post_file(client, content)
+def test_unusable_uploads_fail_their_preview_with_the_message(client, librarian, content, message):
+    from django.utils.html import escape
 
-    assert response.status_code == 400
-    assert message in response.content.decode()
-    assert not ImportBatch.objects.exists()
+    from catalogue.models import ImportJob
+
+    # The upload is only stored: its job finds out that it cannot be imported.
+    response = post_file(client, content)
+    assert response.status_code == 302
+
+    run_jobs()
+
+    batch = ImportBatch.objects.get()
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert (batch.status, bytes(batch.source)) == (ImportStatus.FAILED, b"")
+    assert batch.error.startswith("refs.bib")
+    assert message in batch.error
+    assert f"The preview failed: this file cannot be imported. {escape(batch.error)}" in html
+    assert 'value="confirm"' not in html
+    assert ImportJob.objects.get().error == batch.error
+    assert not Article.objects.exists()
 
 
 def test_a_windows_1252_upload_is_decoded_not_refused(client, librarian):
     response = post_file(client, "@article{x, title={Café au lait}, year=2020}\n".encode("cp1252"))
 
     assert response.status_code == 302
+    run_jobs()
     preview = client.get(response["Location"])
     assert "Café au lait" in preview.content.decode()
     assert ImportBatch.objects.get().encoding in {"cp1252", "windows-1252", "latin-1", "iso8859-1"}
@@ -383,6 +430,7 @@ def test_a_deeply_nested_upload_previews_with_the_problem(client, librarian):
     response = post_file(client, b"@article{deep, title={" + b"{" * 5000 + b"}" * 5000 + b"}}\n")
 
     assert response.status_code == 302
+    run_jobs()
     preview = client.get(response["Location"])
     assert preview.status_code == 200
     assert "deep" in preview.content.decode()
@@ -485,6 +533,7 @@ def test_preview_flags_a_name_that_resembles_a_person_only_by_initials(client, l
     patrick = make_author(family_name="Nguyen", given_names="Patrick")
     data = b"@article{n2020, author = {P Nguyen}, title = {Speech}, year = 2020}\n"
     batch = importer.prepare_import(data=data, filename="n.bib", user=librarian)
+    run_jobs()
 
     content = client.get(reverse("catalogue:import-detail", args=[batch.pk])).content.decode()
 
@@ -499,6 +548,7 @@ def test_preview_flags_a_name_that_resembles_a_person_only_by_initials(client, l
     ) in content
     # Nothing is linked on initials: confirming makes a second person.
     client.post(reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "confirm"})
+    run_jobs()
     article = Article.objects.get(title="Speech")
     authorship = article.authorships.get()
     assert authorship.author != patrick
@@ -529,6 +579,7 @@ def test_a_driver_error_in_the_bulk_write_is_reported_and_keeps_the_upload(
     from catalogue.models import Author, Journal
 
     client.post(reverse("catalogue:import"), {"text": BIB.decode(), "on_duplicate": "skip"})
+    run_jobs()
     batch = ImportBatch.objects.get()
     stored = bytes(batch.source)
     write = writing.insert_rows
@@ -542,6 +593,7 @@ def test_a_driver_error_in_the_bulk_write_is_reported_and_keeps_the_upload(
     confirm = reverse("catalogue:import-confirm", args=[batch.pk])
 
     response = client.post(confirm, {"action": "confirm"})
+    run_jobs()
 
     assert response.status_code == 302
     assert response["Location"] == batch.get_absolute_url()
@@ -560,7 +612,9 @@ def test_a_driver_error_in_the_bulk_write_is_reported_and_keeps_the_upload(
     assert (Article.objects.count(), Journal.objects.count(), Author.objects.count()) == (0, 0, 0)
 
     monkeypatch.setattr(writing, "insert_rows", write)
-    retry = client.post(confirm, {"action": "confirm"}, follow=True)
+    client.post(confirm, {"action": "confirm"})
+    run_jobs()
+    retry = client.get(batch.get_absolute_url())
 
     assert "Imported pasted text: created 2" in retry.content.decode()
     batch.refresh_from_db()
@@ -579,8 +633,10 @@ def member(username, *groups, **flags):
 
 
 def upload(client, user):
+    """Upload BIB as `user`, and let its preview job run."""
     client.force_login(user)
     client.post(reverse("catalogue:import"), {"text": BIB.decode(), "on_duplicate": "skip"})
+    run_jobs()
     return ImportBatch.objects.latest("pk")
 
 
@@ -605,7 +661,7 @@ def test_another_librarian_cannot_confirm_cancel_or_undo_an_import(client):
     assert Article.objects.count() == 1
     pending.refresh_from_db()
     done.refresh_from_db()
-    assert pending.status == ImportStatus.PENDING
+    assert pending.status == ImportStatus.PREVIEWED
     assert bytes(pending.source) == BIB
     assert done.status == ImportStatus.COMPLETED
     # Reading the shared history stays open to every librarian.
@@ -627,6 +683,7 @@ def test_a_head_librarian_acts_on_any_import_and_each_step_is_recorded(client):
 
     client.post(reverse("catalogue:import-confirm", args=[first.pk]), {"action": "confirm"})
     client.post(reverse("catalogue:import-confirm", args=[second.pk]), {"action": "cancel"})
+    run_jobs()
 
     first.refresh_from_db()
     second.refresh_from_db()

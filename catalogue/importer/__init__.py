@@ -7,18 +7,26 @@ what each entry is and writes the result with bulk queries:
 - `cleaning`, `normalise`: one entry's values made safe, and the folded keys matching compares;
 - `indexes`, `matching`: what exists, and the plan of what each entry will do (`plan`);
 - `writing`: the plan written in bulk (COPY on PostgreSQL, multi-row INSERTs elsewhere);
-- `batches`: an import run as one locked transaction, at once or pending until confirmed;
+- `batches`: an import run as one locked transaction, at once or stored until confirmed, and
+  the stored preview of an upload;
+- `jobs`: stored imports run as background jobs (django-tasks' database backend, the worker
+  `manage.py db_worker`): the preview parsed and planned once, the import after confirmation,
+  their progress and heartbeat, a worker's death told and the job run again;
 - `permissions`: who may import, and who may confirm, cancel or undo whose import;
 - `history`: snapshots of updated articles, the recorded outcome of a batch, and undo.
 """
 
 from catalogue.importer.batches import (
+    AWAITING,
     PENDING_LIFETIME,
     cancel_import,
     confirm_import,
     prepare_import,
-    preview_import,
+    preview_rows,
+    queue_import,
+    report_row,
     run_import,
+    store_preview,
 )
 from catalogue.importer.common import (
     BULK_BATCH_SIZE,
@@ -37,6 +45,15 @@ from catalogue.importer.history import (
     batch_rows,
     undo_import,
     undo_summary,
+)
+from catalogue.importer.jobs import (
+    WORKER_COMMAND,
+    JobHealth,
+    JobOutcome,
+    describe_job,
+    enqueue_job,
+    rerun_job,
+    run_job,
 )
 from catalogue.importer.matching import plan_import
 from catalogue.importer.normalise import normalise_title
@@ -59,6 +76,7 @@ from catalogue.importer.writing import (
 
 __all__ = [
     "ARTICLE_FIELDS",
+    "AWAITING",
     "BULK_BATCH_SIZE",
     "CHUNK",
     "FAILED",
@@ -67,10 +85,13 @@ __all__ = [
     "PENDING_LIFETIME",
     "ROW_LABELS",
     "WARNING",
+    "WORKER_COMMAND",
     "ImportDatabaseError",
     "ImportFileError",
     "ImportPlan",
     "ImportStateError",
+    "JobHealth",
+    "JobOutcome",
     "KeptRecord",
     "NewRow",
     "PlanItem",
@@ -85,6 +106,8 @@ __all__ = [
     "check_size",
     "confirm_import",
     "database_errors",
+    "describe_job",
+    "enqueue_job",
     "human_size",
     "import_refusal",
     "insert_rows",
@@ -94,9 +117,14 @@ __all__ = [
     "parse_source",
     "plan_import",
     "prepare_import",
-    "preview_import",
+    "preview_rows",
+    "queue_import",
     "read_file",
+    "report_row",
+    "rerun_job",
     "run_import",
+    "run_job",
+    "store_preview",
     "undo_import",
     "undo_summary",
     "write_plan",

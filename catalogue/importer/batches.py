@@ -1,4 +1,4 @@
-"""Running an import as a batch: at once (command), or pending until confirmed (web).
+"""Running an import as a batch: at once, or stored and run by jobs (web, `--background`).
 
 One import is one transaction, serialised with other imports (a PostgreSQL advisory lock; SQLite
 serialises writers itself), and planned again inside it, so concurrent imports of overlapping
@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Sequence
+import json
+import re
+from collections import defaultdict, deque
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -18,22 +21,36 @@ from django.utils import timezone
 from catalogue.formats import bibtex
 from catalogue.importer.common import (
     ImportDatabaseError,
+    ImportFileError,
     ImportStateError,
     Progress,
     check_on_duplicate,
+    chunks,
     database_errors,
     gc_paused,
 )
 from catalogue.importer.matching import plan_import
-from catalogue.importer.plan import ImportPlan
-from catalogue.importer.sources import parse_source
-from catalogue.importer.writing import lock_imports, write_plan
-from catalogue.models import ImportBatch, ImportStatus, OnDuplicate
+from catalogue.importer.plan import ImportPlan, PlanItem, ReportRow
+from catalogue.importer.sources import check_size, parse_source
+from catalogue.importer.writing import insert_values, lock_imports, write_plan
+from catalogue.models import (
+    ImportBatch,
+    ImportJob,
+    ImportPreviewRow,
+    ImportStatus,
+    JobKind,
+    JobState,
+    Journal,
+    OnDuplicate,
+)
 
 # How long an upload awaiting confirmation is kept.
 PENDING_LIFETIME = datetime.timedelta(days=7)
 # The states of an upload awaiting confirmation: stored, and maybe previewed.
-_AWAITING = (ImportStatus.PENDING, ImportStatus.PREVIEWED)
+AWAITING = (ImportStatus.PENDING, ImportStatus.PREVIEWED)
+_AWAITING = AWAITING
+# A source with something besides white space.
+_NOT_BLANK = re.compile(rb"\S")
 
 
 def _new_batch(
@@ -184,13 +201,22 @@ def _state_message(pk: int | None, status: str) -> str:
     return f"Import #{pk} cannot be run again: it is already {label}."
 
 
-# --- web flow: pending batches -----------------------------------------------------------------
+# --- web flow: stored batches, run by jobs (catalogue/importer/jobs.py) ------------------------
 
 
 def prepare_import(
     *, data: bytes, filename: str, user: Any, on_duplicate: str = OnDuplicate.SKIP
 ) -> ImportBatch:
-    """Return a saved pending batch holding `data`, after checking that it parses."""
+    """Return a saved pending batch holding `data`, its preview job queued.
+
+    Only the size and emptiness are checked here (ImportFileError); the job parses and plans
+    the file once and stores the preview, or records why the file cannot be imported.
+    """
+    from catalogue.importer import jobs
+
+    check_size(size=len(data), filename=filename)
+    if not _NOT_BLANK.search(data):
+        raise ImportFileError(f"{filename} is empty.")
     batch = _new_batch(
         data=data,
         filename=filename,
@@ -198,62 +224,284 @@ def prepare_import(
         on_duplicate=on_duplicate,
         status=ImportStatus.PENDING,
     )
-    result = parse_source(data=data, filename=filename)
-    batch.encoding = result.encoding[:50]
-    batch.entry_count = result.source_entry_count
     batch.source = data
-    batch.save()
+    with transaction.atomic():
+        batch.save()
+        jobs.enqueue_job(batch=batch, kind=JobKind.PREVIEW, user=user)
     # Uploads never confirmed nor cancelled keep their bytes in the database: forget old ones.
     ImportBatch.objects.filter(
-        status__in=_AWAITING,
+        status__in=AWAITING,
         created__lt=timezone.now() - PENDING_LIFETIME,
     ).delete()
     return batch
 
 
-def preview_import(*, batch: ImportBatch) -> ImportPlan:
-    """Return what confirming the pending batch would do against the catalogue as it is now."""
-    if batch.status not in _AWAITING:
-        raise ImportStateError(f"Import #{batch.pk} is {batch.get_status_display().lower()}.")
-    result = parse_source(data=bytes(batch.source), filename=batch.filename)
-    plan = plan_import(result, on_duplicate=batch.on_duplicate)
-    _apply_plan_summary(batch, plan)
-    batch.status = ImportStatus.PREVIEWED
-    batch.save(update_fields=["status", "entry_count", "problems", *ImportPlan.COUNT_FIELDS])
-    return plan
+def store_preview(
+    *,
+    batch: ImportBatch,
+    plan: ImportPlan,
+    encoding: str = "",
+    still_current: Callable[[], bool] = lambda: True,
+    progress: Progress | None = None,
+) -> bool:
+    """Store the plan's report rows and counts as the batch's preview; return whether stored.
 
-
-def confirm_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
-    """Return the batch after importing its stored source (planned again, inside the lock).
-
-    The batch keeps its uploader (`user`); who confirmed it is recorded beside. Raises
-    ImportDatabaseError when the database fails: the batch then stays pending with its source.
+    Nothing is stored when the batch is no longer awaiting confirmation or `still_current()`
+    says this job was superseded (checked with the batch row locked).
     """
-    if batch.status not in _AWAITING:
-        raise ImportStateError(_state_message(batch.pk, batch.status))
-    result = parse_source(data=bytes(batch.source), filename=batch.filename)
-    return _execute(
-        batch=batch,
-        result=result,
-        expected=_AWAITING,
-        confirmed_by=_person(user),
-    )
-
-
-def cancel_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
-    """Return the batch cancelled: its stored source forgotten, who cancelled it recorded."""
+    values = preview_values(batch=batch, plan=plan)
     with transaction.atomic():
         status = (
             ImportBatch.objects.select_for_update()
             .values_list("status", flat=True)
             .get(pk=batch.pk)
         )
-        if status not in _AWAITING:
+        if status not in AWAITING or not still_current():
+            return False
+        ImportPreviewRow.objects.filter(batch_id=batch.pk).delete()
+        for start in range(0, len(values), 5000):
+            insert_values(ImportPreviewRow, PREVIEW_COLUMNS, values[start : start + 5000])
+            if progress is not None:
+                progress("storing", min(start + 5000, len(values)), len(values))
+        _apply_plan_summary(batch, plan)
+        batch.encoding = (encoding or batch.encoding)[:50]
+        batch.status = ImportStatus.PREVIEWED
+        batch.save(
+            update_fields=[
+                "status",
+                "encoding",
+                "entry_count",
+                "problems",
+                *ImportPlan.COUNT_FIELDS,
+            ]
+        )
+    return True
+
+
+PREVIEW_COLUMNS = [
+    "batch_id",
+    "position",
+    "line",
+    "key",
+    "action",
+    "title",
+    "message",
+    "raw",
+    "article_ref",
+    "similar_ref",
+    "in_source",
+    "et_al",
+    "name_doubts",
+    "output_type",
+    "year",
+    "doi",
+    "container",
+    "authors",
+]
+
+
+def preview_values(*, batch: ImportBatch, plan: ImportPlan) -> list[tuple[Any, ...]]:
+    """Return the database values of the preview rows: the report rows, and what each parsed to."""
+    items: dict[tuple[Any, ...], deque[PlanItem]] = defaultdict(deque)
+    for item in plan.items:
+        items[(item.source, item.line, item.key, item.action)].append(item)
+    journal_ids = {item.journal for item in plan.items if isinstance(item.journal, int)}
+    journals: dict[int, str] = {}
+    for chunk in chunks(sorted(journal_ids)):
+        journals.update(Journal.objects.filter(pk__in=chunk).values_list("pk", "title"))
+    values = []
+    for position, row in enumerate(plan.rows(), start=1):
+        queue = items.get((row.source, row.line, row.key, row.action))
+        item = queue.popleft() if queue else None
+        fields = item.fields if item is not None else {}
+        container = ""
+        if item is not None:
+            if isinstance(item.journal, int):
+                container = journals.get(item.journal, "")
+            elif item.journal is not None:
+                container = str(item.journal.values.get("title", ""))
+            container = container or str(fields.get("book_title") or "")
+        values.append(
+            (
+                batch.pk,
+                position,
+                row.line,
+                row.key[:255],
+                row.action,
+                row.title,
+                row.message,
+                row.raw,
+                row.article_id,
+                row.similar_to_id,
+                row.in_source,
+                row.et_al,
+                json.dumps(row.name_doubts) if row.name_doubts else None,
+                str(fields.get("output_type") or "")[:30],
+                fields.get("year"),
+                str(fields.get("doi") or "")[:255],
+                container,
+                json.dumps([_printed(name) for name in item.author_names]) if item else None,
+            )
+        )
+    return values
+
+
+def _printed(name: Sequence[str]) -> str:
+    """Return a printed name (family, given, particle, suffix, corporate) as people read it."""
+    family, given, particle, suffix, corporate = (list(name) + [""] * 5)[:5]
+    if corporate:
+        return corporate
+    text = " ".join(part for part in (given, particle, family) if part)
+    return f"{text}, {suffix}" if suffix else text
+
+
+def preview_rows(*, batch: ImportBatch) -> Any:
+    """Return the stored preview rows of a batch (a queryset, in source order)."""
+    return ImportPreviewRow.objects.filter(batch_id=batch.pk).order_by("position")
+
+
+def report_row(*, row: ImportPreviewRow, filename: str) -> ReportRow:
+    """Return a stored preview row as the ReportRow the pages show."""
+    return ReportRow(
+        source=filename,
+        line=row.line,
+        key=row.key,
+        action=row.action,
+        title=row.title,
+        message=row.message,
+        raw=row.raw,
+        article_id=row.article_ref,
+        similar_to_id=row.similar_ref,
+        in_source=row.in_source,
+        et_al=row.et_al,
+        name_doubts=[tuple(doubt) for doubt in row.name_doubts or []],
+    )
+
+
+def fail_preview(*, batch: ImportBatch, message: str) -> None:
+    """Record that the upload cannot be imported at all: failed, its file forgotten."""
+    ImportBatch.objects.filter(pk=batch.pk, status__in=AWAITING).update(
+        status=ImportStatus.FAILED, error=message[:2000], source=b"", finished=timezone.now()
+    )
+
+
+def fail_import(*, batch: ImportBatch, reason: str) -> None:
+    """Record a confirmed batch as failed (nothing written), its file forgotten."""
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.IMPORTING).update(
+        status=ImportStatus.FAILED, error=reason[:2000], source=b"", finished=timezone.now()
+    )
+    batch.status = ImportStatus.FAILED
+    batch.error = reason[:2000]
+
+
+def back_to_awaiting(*, batch: ImportBatch, reason: str) -> None:
+    """Leave a batch whose import failed awaiting confirmation again, with its file and error."""
+    previewed = ImportPreviewRow.objects.filter(batch_id=batch.pk).exists()
+    status = ImportStatus.PREVIEWED if previewed else ImportStatus.PENDING
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.IMPORTING).update(
+        status=status, error=reason[:2000]
+    )
+    batch.status = status
+    batch.error = reason[:2000]
+
+
+def forget_preview(*, batch: ImportBatch) -> None:
+    """Delete the stored preview of a batch that no longer awaits confirmation."""
+    ImportPreviewRow.objects.filter(batch_id=batch.pk).delete()
+
+
+def confirm_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
+    """Return the batch confirmed: its import job queued (`user` is recorded as confirming).
+
+    The job plans again and writes inside the lock (`_execute`). Raises ImportStateError when
+    the batch no longer awaits confirmation.
+    """
+    from catalogue.importer import jobs
+
+    with transaction.atomic():
+        status = (
+            ImportBatch.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=batch.pk)
+        )
+        if status not in AWAITING:
+            raise ImportStateError(_state_message(batch.pk, status))
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.IMPORTING, error="")
+        jobs.enqueue_job(batch=batch, kind=JobKind.IMPORT, user=_person(user))
+    batch.status = ImportStatus.IMPORTING
+    batch.error = ""
+    return batch
+
+
+def queue_import(
+    *,
+    data: bytes,
+    filename: str,
+    user: Any = None,
+    on_duplicate: str = OnDuplicate.SKIP,
+    enqueue: bool = True,
+) -> tuple[ImportBatch, ImportJob]:
+    """Return a stored batch, confirmed at once, and its import job (the command line).
+
+    Only the size and emptiness are checked here; the job parses, plans and writes. The job is
+    queued for the worker, or (`enqueue=False`) left for the caller to run in the foreground.
+    """
+    from catalogue.importer import jobs
+
+    check_size(size=len(data), filename=filename)
+    if not _NOT_BLANK.search(data):
+        raise ImportFileError(f"{filename} is empty.")
+    batch = _new_batch(
+        data=data,
+        filename=filename,
+        user=user,
+        on_duplicate=on_duplicate,
+        status=ImportStatus.IMPORTING,
+    )
+    batch.source = data
+    with transaction.atomic():
+        batch.save()
+        job = jobs.enqueue_job(batch=batch, kind=JobKind.IMPORT, user=batch.user, enqueue=enqueue)
+    return batch, job
+
+
+def cancel_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
+    """Return the batch cancelled: its stored source forgotten, who cancelled it recorded.
+
+    An import whose job stopped (its worker died, or it failed) can be cancelled too; one
+    queued or running cannot.
+    """
+    from catalogue.importer import jobs
+
+    job = ImportJob.objects.filter(batch_id=batch.pk, kind=JobKind.IMPORT).first()
+    if (
+        batch.status == ImportStatus.IMPORTING
+        and job is not None
+        and not jobs.describe_job(job).can_retry
+    ):
+        raise ImportStateError(
+            f"Import #{batch.pk} is being imported now; it can no longer be cancelled."
+        )
+    with transaction.atomic():
+        status = (
+            ImportBatch.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=batch.pk)
+        )
+        if status not in (*AWAITING, ImportStatus.IMPORTING):
             label = ImportStatus(status).label.lower() if status in ImportStatus.values else status
             raise ImportStateError(
                 f"Import #{batch.pk} is {label}; only an import awaiting confirmation can be "
                 "cancelled."
             )
+        for other in ImportJob.objects.filter(batch_id=batch.pk).exclude(
+            state__in=[JobState.SUCCEEDED, JobState.FAILED]
+        ):
+            jobs._abandon_task(other.task_id)
+            ImportJob.objects.filter(pk=other.pk).update(
+                state=JobState.FAILED, finished=timezone.now(), error="Cancelled."
+            )
+        ImportPreviewRow.objects.filter(batch_id=batch.pk).delete()
         batch.status = ImportStatus.CANCELLED
         batch.source = b""
         batch.cancelled = timezone.now()

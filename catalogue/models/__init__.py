@@ -52,6 +52,9 @@ from catalogue.models.contributors import (
     PersonChangeKind,
 )
 
+# isort: split
+from catalogue.models.jobs import ImportJob, ImportPreviewRow, JobKind, JobState
+
 __all__ = [
     "BIBLIOGRAPHIC_FIELDS",
     "CSL_ROLE",
@@ -68,8 +71,12 @@ __all__ = [
     "EvidenceSummaryQuerySet",
     "ImportAction",
     "ImportBatch",
+    "ImportJob",
+    "ImportPreviewRow",
     "ImportRecord",
     "ImportStatus",
+    "JobKind",
+    "JobState",
     "Journal",
     "Keyword",
     "LiteratureEntry",

@@ -15,6 +15,8 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     UNDONE = "undone", "Undone"
     CANCELLED = "cancelled", "Cancelled"
+    # Confirmed: the import job is queued or running (catalogue.importer.jobs).
+    IMPORTING = "importing", "Importing"
 
 
 class OnDuplicate(models.TextChoices):

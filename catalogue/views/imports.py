@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from catalogue import conf, importer
 from catalogue.forms import ImportForm, UploadLimitHandler
-from catalogue.models import ImportBatch, ImportStatus
+from catalogue.models import ImportBatch, ImportJob, ImportStatus, JobKind, JobState
 from catalogue.search.params import list_page
 
 ROWS_PER_PAGE = 100
@@ -146,37 +147,72 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     acting = _acting_context(request, batch)
-    if batch.status in (ImportStatus.PENDING, ImportStatus.PREVIEWED):
-        try:
-            plan = importer.preview_import(batch=batch)
-        except importer.ImportFileError as error:
-            return render(
-                request,
-                "catalogue/import_detail.html",
-                {"batch": batch, "error": str(error), **acting},
-                status=400,
-            )
-        except importer.database_errors() as error:
-            return render(
-                request,
-                "catalogue/import_detail.html",
-                {"batch": batch, "error": database_failure("The preview", error), **acting},
-                status=503,
-            )
+    jobs = {job.kind: job for job in batch.jobs.all()}
+    if batch.status in (ImportStatus.PENDING, ImportStatus.IMPORTING):
+        kind = JobKind.IMPORT if batch.status == ImportStatus.IMPORTING else JobKind.PREVIEW
+        job = jobs.get(kind)
         context = {
             "batch": batch,
-            "plan": plan,
-            "merge_url": person_merge_url(),
+            "kind": kind,
+            "health": importer.describe_job(job) if job is not None else None,
+            "worker_command": importer.WORKER_COMMAND,
             **acting,
-            **_rows_page(request, plan.rows()),
+        }
+        return render(request, "catalogue/import_job.html", context)
+    if batch.status == ImportStatus.PREVIEWED:
+        import_job = jobs.get(JobKind.IMPORT)
+        context = {
+            "batch": batch,
+            "merge_url": person_merge_url(),
+            "import_failure": import_job.error
+            if import_job is not None and import_job.state == JobState.FAILED
+            else "",
+            "prepared": jobs[JobKind.PREVIEW].finished if JobKind.PREVIEW in jobs else None,
+            **acting,
+            **_stored_rows_page(request, batch),
         }
         return render(request, "catalogue/import_preview.html", context)
     rows = importer.batch_rows(batch=batch)
+    failed_job = next((job for job in jobs.values() if job.state == JobState.FAILED), None)
     return render(
         request,
         "catalogue/import_detail.html",
-        {"batch": batch, "kept": _kept(batch), **acting, **_rows_page(request, rows)},
+        {
+            "batch": batch,
+            "kept": _kept(batch),
+            "failed_preview": batch.status == ImportStatus.FAILED
+            and failed_job is not None
+            and failed_job.kind == JobKind.PREVIEW,
+            **acting,
+            **_rows_page(request, rows),
+        },
     )
+
+
+def _stored_rows_page(request: HttpRequest, batch: ImportBatch) -> dict:
+    """Return one page of a stored preview's rows (as ReportRows), filtered by `show`."""
+    show = request.GET.get("show", "all")
+    if show not in ROW_FILTERS:
+        show = "all"
+    rows = importer.preview_rows(batch=batch)
+    counts = dict(rows.order_by().values_list("action").annotate(count=Count("pk")))
+    filters = [
+        (
+            value,
+            label,
+            sum(counts.values())
+            if actions is None
+            else sum(counts.get(action, 0) for action in actions),
+        )
+        for value, (label, actions) in ROW_FILTERS.items()
+    ]
+    actions = ROW_FILTERS[show][1]
+    shown = rows if actions is None else rows.filter(action__in=actions)
+    page_obj = Paginator(shown, ROWS_PER_PAGE).get_page(list_page(request.GET.get("page")))
+    page_obj.object_list = [
+        importer.report_row(row=row, filename=batch.filename) for row in page_obj.object_list
+    ]
+    return {"page_obj": page_obj, "show": show, "filters": filters}
 
 
 def _acting_context(request: HttpRequest, batch: ImportBatch) -> dict:
@@ -215,21 +251,37 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         batch = importer.confirm_import(batch=batch, user=request.user)
     except importer.ImportStateError as error:
         messages.error(request, str(error))
-    except importer.ImportDatabaseError as error:
+    except importer.database_errors() as error:
         messages.error(
             request,
-            "The import failed because of a database error and nothing was written; the file "
-            f"is kept: confirm again to retry. ({error})",
+            "The import could not be queued because of a database error and nothing was "
+            f"written; the file is kept: confirm again to retry. ({type(error).__name__}: {error})",
         )
-    except importer.ImportFileError as error:
-        messages.error(request, f"The import failed and nothing was written: {error}")
     else:
-        messages.success(
+        messages.info(
             request,
-            f"Imported {batch.filename}: created {batch.created_count}, updated "
-            f"{batch.updated_count}, duplicates {batch.duplicate_count}, failed "
-            f"{batch.failed_count}, probable duplicates {batch.probable_duplicate_count}.",
+            f"Import of {batch.filename} queued: it runs in the background, and this page shows "
+            "its progress, then its result.",
         )
+    return redirect(batch)
+
+
+@librarian_required
+@require_POST
+def import_rerun(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the job of an upload or an import again, after its worker stopped or it failed."""
+    batch = get_object_or_404(ImportBatch.objects.select_related("user"), pk=pk)
+    refusal = importer.action_refusal(request.user, batch, "confirm")
+    if refusal:
+        return forbidden(request, refusal)
+    try:
+        importer.rerun_job(batch=batch, user=request.user)
+    except importer.ImportStateError as error:
+        messages.error(request, str(error))
+    except importer.database_errors() as error:
+        messages.error(request, database_failure("Running it again", error))
+    else:
+        messages.info(request, f"Import #{batch.pk} of {batch.filename} queued again.")
     return redirect(batch)
 
 
@@ -284,4 +336,36 @@ def import_history(request: HttpRequest) -> HttpResponse:
         "user", "confirmed_by", "cancelled_by", "undone_by"
     ).defer("source")
     page_obj = Paginator(batches, HISTORY_PER_PAGE).get_page(list_page(request.GET.get("page")))
+    _attach_job_states(page_obj.object_list)
     return render(request, "catalogue/import_history.html", {"page_obj": page_obj})
+
+
+def _attach_job_states(batches) -> None:
+    """Set `job_state` on uploads and imports whose job is queued, running or stopped."""
+    waiting = {
+        batch.pk: batch
+        for batch in batches
+        if batch.status in (ImportStatus.PENDING, ImportStatus.IMPORTING)
+    }
+    for batch in waiting.values():
+        batch.job_state = "preview not prepared: run it again"
+    if not waiting:
+        return
+    for job in ImportJob.objects.filter(batch_id__in=list(waiting)):
+        batch = waiting[job.batch_id]
+        wanted = JobKind.IMPORT if batch.status == ImportStatus.IMPORTING else JobKind.PREVIEW
+        if job.kind != wanted:
+            continue
+        health = importer.describe_job(job)
+        what = "importing" if wanted == JobKind.IMPORT else "preparing the preview"
+        batch.job_state = {
+            "queued": f"{what}: queued",
+            "waiting": f"{what}: queued",
+            "no-worker": f"{what}: queued, no job worker running",
+            "running": f"{what}: running"
+            + (f" ({job.stage} {health.percent}%)" if health.percent is not None else ""),
+            "stalled": f"{what}: stopped (worker gone), run it again",
+            "lost": f"{what}: stopped, run it again",
+            "failed": f"{what}: failed",
+            "succeeded": what,
+        }[health.phase]

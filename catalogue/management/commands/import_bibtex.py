@@ -1,8 +1,15 @@
-"""`manage.py import_bibtex PATH [PATH ...] [--dry-run] [--on-duplicate skip|update] [--user NAME]`.
+"""`manage.py import_bibtex PATH [PATH ...] [--dry-run] [--on-duplicate skip|update] [--user NAME]
+[--background]`, and `manage.py import_bibtex --retry ID`.
 
 Every file is read and parsed first, so that an unreadable file stops the command before anything
 is written. Then each file is imported as its own import (one ImportBatch, one transaction), in
-the order given; the summary adds up all files.
+the order given, by the job function the job worker runs (catalogue.importer.jobs.run_job), here
+in the foreground; the summary adds up all files.
+
+With `--background` each file is only read (size and emptiness checked), stored and its import
+job queued for the job worker (`manage.py db_worker`); the command prints one line per file,
+`PATH: import #ID queued: /import/ID/`, and returns at once. `--retry ID` queues again the job
+of an import whose worker stopped (killed, restarted) or that failed, as "Run again" on its page.
 
 Output: a progress bar on stderr when it is a terminal, then on stdout the summary line
 `created N, updated N, duplicates N, failed N, probable duplicates N` and one line per failed or
@@ -13,6 +20,7 @@ owns it: they may undo it on the web); without it, by "the command line". Exit s
 the import ran (even with failed entries); 1 with a one-line message when a file cannot be
 read at all, the user does not exist or an import failed.
 """
+# handle() only reads, parses and reports: the import itself is the job function.
 
 import time
 
@@ -20,7 +28,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from catalogue import importer
-from catalogue.models import OnDuplicate
+from catalogue.models import ImportBatch, OnDuplicate
 
 BAR_WIDTH = 30
 
@@ -59,7 +67,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("paths", nargs="+", metavar="PATH", help="a .bib file")
+        parser.add_argument("paths", nargs="*", metavar="PATH", help="a .bib file")
         parser.add_argument(
             "--dry-run",
             action="store_true",
@@ -76,8 +84,28 @@ class Command(BaseCommand):
             metavar="NAME",
             help="the username recorded as who imported (and owns) the imports",
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="queue the imports for the job worker (manage.py db_worker) and return at once",
+        )
+        parser.add_argument(
+            "--retry",
+            type=int,
+            metavar="ID",
+            help="queue again the job of import ID, whose worker stopped or which failed",
+        )
 
     def handle(self, *args, paths: list[str], dry_run: bool, on_duplicate: str, **options):
+        if options.get("retry") is not None:
+            if paths:
+                raise CommandError("--retry ID takes no files.")
+            self._retry(options["retry"])
+            return
+        if not paths:
+            raise CommandError("Give one or more BibTeX files (or --retry ID).")
+        if options.get("background") and dry_run:
+            raise CommandError("--dry-run runs in the foreground: drop --background.")
         user = None
         if options.get("user"):
             user_model = get_user_model()
@@ -85,6 +113,9 @@ class Command(BaseCommand):
                 user = user_model._default_manager.get_by_natural_key(options["user"])
             except user_model.DoesNotExist:
                 raise CommandError(f"--user {options['user']}: no such user.") from None
+        if options.get("background"):
+            self._queue(paths, user=user, on_duplicate=on_duplicate)
+            return
         bar = ProgressBar(self.stderr) if self.stderr.isatty() else None
         sources = []
         for path in paths:
@@ -109,14 +140,14 @@ class Command(BaseCommand):
             if bar is not None:
                 bar.label = path
             try:
-                batch = importer.run_import(
+                batch = self._import(
+                    path=path,
                     data=data,
-                    filename=path,
+                    result=result,
                     user=user,
                     on_duplicate=on_duplicate,
                     dry_run=dry_run,
-                    result=result,
-                    progress=bar,
+                    bar=bar,
                 )
             except Exception as error:
                 if bar is not None:
@@ -144,3 +175,56 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if dry_run:
             self.stderr.write("Dry run: nothing was written.")
+
+    def _import(self, *, path, data, result, user, on_duplicate, dry_run, bar):
+        """Return the batch of one file's import, run by the job function (or a dry run)."""
+        if dry_run:
+            return importer.run_import(
+                data=data,
+                filename=path,
+                user=user,
+                on_duplicate=on_duplicate,
+                dry_run=True,
+                result=result,
+                progress=bar,
+            )
+        batch, job = importer.queue_import(
+            data=data, filename=path, user=user, on_duplicate=on_duplicate, enqueue=False
+        )
+        outcome = importer.run_job(job_id=job.pk, attempt=job.attempt, progress=bar, result=result)
+        if outcome.error is not None:
+            raise outcome.error
+        if outcome.outcome != "completed":
+            raise importer.ImportStateError(f"import #{batch.pk} {outcome.outcome}")
+        return outcome.batch
+
+    def _queue(self, paths: list[str], *, user, on_duplicate: str) -> None:
+        """Store each file and queue its import for the job worker; print where to follow it."""
+        sources = []
+        for path in paths:
+            try:
+                sources.append((path, importer.read_file(path=path)))
+            except importer.ImportFileError as error:
+                raise CommandError(str(error)) from None
+        for path, data in sources:
+            try:
+                batch, _job = importer.queue_import(
+                    data=data, filename=path, user=user, on_duplicate=on_duplicate
+                )
+            except importer.ImportFileError as error:
+                raise CommandError(str(error)) from None
+            self.stdout.write(f"{path}: import #{batch.pk} queued: {batch.get_absolute_url()}")
+        self.stderr.write(
+            f"The job worker ({importer.WORKER_COMMAND}) runs them; follow them on the pages "
+            "above or in the import history."
+        )
+
+    def _retry(self, pk: int) -> None:
+        batch = ImportBatch.objects.filter(pk=pk).first()
+        if batch is None:
+            raise CommandError(f"--retry {pk}: no such import.")
+        try:
+            importer.rerun_job(batch=batch)
+        except importer.ImportStateError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"import #{batch.pk} queued again: {batch.get_absolute_url()}")

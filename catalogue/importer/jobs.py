@@ -1,0 +1,711 @@
+"""Imports as background jobs (django-tasks, database backend): queue, run, progress, health.
+
+An upload is stored and a *preview job* queued (`batches.prepare_import`); the job parses and
+plans the file once and stores the preview's rows (`batches.store_preview`). Confirming queues
+an *import job* (`batches.confirm_import`), which runs `batches._execute`: planned again and
+written in one locked transaction. The worker is `python manage.py db_worker` (WORKER_COMMAND).
+
+Each job has one ImportJob row (per batch and kind), created before the task is queued. While
+it runs, the job writes its stage, counts and a heartbeat to that row through a database
+connection of its own, in autocommit, from a thread (`Reporter`): the import's transaction
+holds the batch row's lock, and on SQLite the database's write lock, so these writes are
+best-effort with a short timeout and never fail the import.
+
+A worker killed (`kill -9`) leaves its task RUNNING for ever and the ImportJob "running": the
+import's transaction is rolled back by the database, and `describe_job` tells such a job by its
+worker process (gone, on this host) or by its heartbeat (none for STALE_AFTER); `rerun_job`
+queues it again, marking the abandoned task failed. A worker stopped with SIGTERM (or Ctrl+C)
+rolls the import back at once and queues it again, so a restarted worker resumes it. A task
+carries its job's attempt number: a stale or duplicate delivery does nothing, and the import job
+checks the batch's state again under the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tasks import TaskContext, task
+
+from catalogue.importer import batches
+from catalogue.importer.common import ImportFileError, ImportStateError, Progress, database_errors
+from catalogue.importer.matching import plan_import
+from catalogue.importer.sources import parse_source
+from catalogue.models import ImportBatch, ImportJob, ImportStatus, JobKind, JobState
+
+logger = logging.getLogger(__name__)
+
+# The job worker, as the docs and the pages name it.
+WORKER_COMMAND = "python manage.py db_worker"
+# How often the reporter thread writes progress (when it changed) and a heartbeat (always).
+FLUSH_SECONDS = 0.5
+HEARTBEAT_SECONDS = 5.0
+# A running job without a heartbeat for this long (and no live process on this host) stopped.
+STALE_AFTER = datetime.timedelta(seconds=60)
+# A job queued this long while no other job runs: no worker seems to be running.
+QUEUE_WARNING_AFTER = datetime.timedelta(seconds=30)
+# The progress connection waits this long for a lock, at most (seconds).
+PROGRESS_LOCK_TIMEOUT = 0.05
+
+
+class WorkerStopping(BaseException):
+    """The job worker was asked to stop (SIGTERM, SIGINT) while an import ran: roll it back."""
+
+
+class JobAbandoned(Exception):
+    """Recorded on a task whose worker died, when its job is queued again."""
+
+
+# --- queueing ----------------------------------------------------------------------------------
+
+
+@task(takes_context=True)
+def import_job(context: TaskContext, job_id: int, attempt: int) -> str:
+    """The task the worker runs: the job function, for one attempt of one ImportJob."""
+    outcome = run_job(
+        job_id=job_id, attempt=attempt, task_id=str(context.task_result.id), in_worker=True
+    )
+    return outcome.outcome
+
+
+def enqueue_job(
+    *, batch: ImportBatch, kind: str, user: Any = None, enqueue: bool = True
+) -> ImportJob:
+    """Return the batch's job of `kind`, queued (again) with a new attempt number.
+
+    Call inside the transaction that changes the batch's state, so that both or neither happen
+    (the queue is a table of the same database). A task of an earlier attempt that is still
+    queued or marked running (its worker died) is marked failed: no worker runs it again.
+    Without `enqueue` no task is queued: the caller runs the job itself (`run_job`).
+    """
+    now = timezone.now()
+    job, created = ImportJob.objects.get_or_create(
+        batch=batch, kind=kind, defaults={"enqueued": now}
+    )
+    if not created:
+        _abandon_task(job.task_id)
+        job.attempt += 1
+    job.state = JobState.QUEUED
+    job.enqueued = now
+    job.started = job.finished = job.heartbeat = None
+    job.stage = job.worker = ""
+    job.done = job.total = 0
+    job.requested_by = user if user is not None and user.is_authenticated else None
+    job.task_id = ""
+    job.save()
+    if not enqueue:
+        return job
+    result = import_job.enqueue(job_id=job.pk, attempt=job.attempt)
+    job.task_id = str(result.id)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=job.task_id)
+    return job
+
+
+def _abandon_task(task_id: str) -> None:
+    """Mark a task still queued or running failed, so that it stays out of the worker's way."""
+    if not task_id:
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    try:
+        DBTaskResult.objects.filter(
+            id=task_id, status__in=[_task_status("READY"), _task_status("RUNNING")]
+        ).update(
+            status=_task_status("FAILED"),
+            finished_at=timezone.now(),
+            exception_class_path=f"{JobAbandoned.__module__}.{JobAbandoned.__qualname__}",
+            traceback=(
+                "JobAbandoned: replaced by a new attempt; the worker that ran this task stopped "
+                "(killed or restarted) before it finished.\n"
+            ),
+        )
+    except ValidationError:
+        return
+
+
+def _task_status(name: str) -> str:
+    from django_tasks import TaskResultStatus
+
+    return TaskResultStatus[name].value
+
+
+def rerun_job(*, batch: ImportBatch, user: Any = None) -> ImportJob:
+    """Return the batch's job queued again, after its worker stopped, died or failed.
+
+    Raises ImportStateError when the batch has no job to run (completed, cancelled, awaiting
+    confirmation with its preview) or its job is still queued or running.
+    """
+    with transaction.atomic():
+        status = (
+            ImportBatch.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=batch.pk)
+        )
+        if status == ImportStatus.IMPORTING:
+            kind = JobKind.IMPORT
+        elif status == ImportStatus.PENDING:
+            kind = JobKind.PREVIEW
+        else:
+            label = ImportStatus(status).label.lower() if status in ImportStatus.values else status
+            raise ImportStateError(f"Import #{batch.pk} is {label}: it has no job to run again.")
+        job = ImportJob.objects.filter(batch_id=batch.pk, kind=kind).first()
+        if job is not None and not describe_job(job).can_retry:
+            raise ImportStateError(
+                f"Import #{batch.pk}: its job is still {job.get_state_display().lower()}; "
+                "it can be run again once it has stopped."
+            )
+        return enqueue_job(batch=batch, kind=kind, user=user)
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+@dataclass
+class JobOutcome:
+    """What a job did: "completed", "previewed", "failed", "interrupted", "skipped", ..."""
+
+    outcome: str
+    batch: ImportBatch | None = None
+    error: BaseException | None = None
+
+
+def run_job(
+    *,
+    job_id: int,
+    attempt: int,
+    task_id: str = "",
+    progress: Progress | None = None,
+    result: Any = None,
+    in_worker: bool = False,
+) -> JobOutcome:
+    """Run one attempt of a job: the worker's task calls this, `import_bibtex FILE` too.
+
+    `progress` also receives every progress report (the command's progress bar); `result` is
+    the already parsed source (the command parsed every file first). In the worker
+    (`in_worker`), SIGTERM/SIGINT roll the import back and queue the job again; a failure of an
+    import leaves the batch awaiting confirmation with its file, the error recorded. Outside
+    the worker a failed import is recorded as failed (the command's contract) and its error is
+    returned in the outcome.
+    """
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return JobOutcome("gone")
+    if job.attempt != attempt:
+        return JobOutcome("superseded")
+    if job.state not in (JobState.QUEUED, JobState.RUNNING):
+        return JobOutcome(f"already {job.state}")
+    now = timezone.now()
+    changes: dict[str, Any] = {
+        "state": JobState.RUNNING,
+        "started": now,
+        "heartbeat": now,
+        "worker": process_token(),
+        "stage": "starting",
+        "done": 0,
+        "total": 0,
+    }
+    if task_id:
+        changes["task_id"] = task_id
+    if not ImportJob.objects.filter(pk=job_id, attempt=attempt).update(**changes):
+        return JobOutcome("superseded")
+    reporter = Reporter(job_id=job_id, attempt=attempt, echo=progress)
+    stopper = _Stopper(enabled=in_worker)
+    reporter.start()
+    try:
+        with stopper:
+            if job.kind == JobKind.PREVIEW:
+                outcome = _run_preview(job, reporter, stopper)
+            else:
+                outcome = _run_import(job, reporter, stopper, result, keep_for_retry=in_worker)
+    except (WorkerStopping, SystemExit, KeyboardInterrupt) as stop:
+        reporter.stop()
+        if in_worker:
+            _requeue_after_stop(job, stop)
+            if isinstance(stop, WorkerStopping):
+                return JobOutcome("interrupted")
+        else:
+            _stopped_outside_worker(job, stop)
+        raise
+    finally:
+        reporter.stop()
+    return outcome
+
+
+def _run_preview(job: ImportJob, reporter: Reporter, stopper: _Stopper) -> JobOutcome:
+    batch = ImportBatch.objects.get(pk=job.batch_id)
+    if batch.status not in batches.AWAITING:
+        stopper.disarm()
+        _finish(job, JobState.SUCCEEDED, stage="skipped")
+        return JobOutcome("skipped", batch)
+    try:
+        reporter("parsing", 0, 1)
+        try:
+            result = parse_source(data=bytes(batch.source), filename=batch.filename)
+        except ImportFileError as error:
+            stopper.disarm()
+            batches.fail_preview(batch=batch, message=str(error))
+            _finish(job, JobState.FAILED, error=str(error))
+            return JobOutcome("failed", batch, error)
+        reporter("parsing", 1, 1)
+        encoding = result.encoding
+        plan = plan_import(result, on_duplicate=batch.on_duplicate, progress=reporter)
+        del result
+        stored = batches.store_preview(
+            batch=batch,
+            plan=plan,
+            encoding=encoding,
+            still_current=lambda: ImportJob.objects.filter(pk=job.pk, attempt=job.attempt).exists(),
+            progress=reporter,
+        )
+        stopper.disarm()
+    except Exception as error:
+        stopper.disarm()
+        what = "a database error" if isinstance(error, database_errors()) else "an error"
+        message = (
+            f"The preview failed because of {what}; the upload is kept: run it again. "
+            f"({type(error).__name__}: {error})"
+        )
+        logger.exception("Preview job of import #%s failed", job.batch_id)
+        _finish(job, JobState.FAILED, error=message[:4000])
+        return JobOutcome("failed", batch, error)
+    _finish(job, JobState.SUCCEEDED, stage="done" if stored else "skipped")
+    return JobOutcome("previewed" if stored else "skipped", batch)
+
+
+def _run_import(
+    job: ImportJob,
+    reporter: Reporter,
+    stopper: _Stopper,
+    result: Any,
+    *,
+    keep_for_retry: bool,
+) -> JobOutcome:
+    batch = ImportBatch.objects.select_related("user").get(pk=job.batch_id)
+    if batch.status != ImportStatus.IMPORTING:
+        stopper.disarm()
+        _finish(job, JobState.SUCCEEDED, stage="skipped")
+        return JobOutcome("skipped", batch)
+    try:
+        if result is None:
+            reporter("parsing", 0, 1)
+            result = parse_source(data=bytes(batch.source), filename=batch.filename)
+            reporter("parsing", 1, 1)
+        batch.encoding = result.encoding[:50]
+        confirmed_by = job.requested_by if job.requested_by_id else None
+        batch = batches._execute(
+            batch=batch,
+            result=result,
+            progress=reporter,
+            expected=(ImportStatus.IMPORTING,),
+            confirmed_by=confirmed_by,
+        )
+        stopper.disarm()
+    except ImportStateError as error:
+        # Another delivery of this job, or a librarian, got there first.
+        stopper.disarm()
+        _finish(job, JobState.SUCCEEDED, stage="skipped", error=str(error))
+        return JobOutcome("skipped", batch, error)
+    except ImportFileError as error:
+        stopper.disarm()
+        batches.fail_import(batch=batch, reason=str(error))
+        _finish(job, JobState.FAILED, error=f"The import failed and nothing was written: {error}")
+        return JobOutcome("failed", batch, error)
+    except Exception as error:
+        stopper.disarm()
+        reason = batch.error or f"{type(error).__name__}: {error}"
+        if keep_for_retry:
+            batches.back_to_awaiting(batch=batch, reason=reason)
+        else:
+            batches.fail_import(batch=batch, reason=reason)
+        if isinstance(error, database_errors()) or isinstance(error.__cause__, database_errors()):
+            message = (
+                "The import failed because of a database error and nothing was written; the "
+                f"file is kept: confirm again to retry. ({reason})"
+            )
+        else:
+            message = (
+                f"The import failed and nothing was written: {reason}. The file is kept: "
+                "confirm again to retry."
+            )
+        if not keep_for_retry:
+            message = f"The import failed and nothing was written: {reason}."
+        logger.warning("Import job of import #%s failed: %s", job.batch_id, reason)
+        _finish(job, JobState.FAILED, error=message[:4000])
+        return JobOutcome("failed", batch, error)
+    batches.forget_preview(batch=batch)
+    _finish(job, JobState.SUCCEEDED, stage="done")
+    return JobOutcome("completed", batch)
+
+
+def _finish(job: ImportJob, state: str, *, stage: str = "", error: str = "") -> None:
+    now = timezone.now()
+    changes: dict[str, Any] = {"state": state, "finished": now, "heartbeat": now, "error": error}
+    if stage:
+        changes["stage"] = stage
+    ImportJob.objects.filter(pk=job.pk, attempt=job.attempt).update(**changes)
+
+
+def _requeue_after_stop(job: ImportJob, stop: BaseException) -> None:
+    """Queue the job again after its worker was told to stop; the import was rolled back."""
+    how = "SIGTERM or Ctrl+C" if isinstance(stop, WorkerStopping) else type(stop).__name__
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=job.batch_id).first()
+        if batch is None:
+            return
+        wanted = ImportStatus.IMPORTING if job.kind == JobKind.IMPORT else ImportStatus.PENDING
+        current = ImportJob.objects.filter(pk=job.pk, attempt=job.attempt).exists()
+        if batch.status != wanted or not current:
+            _finish(job, JobState.FAILED, error=f"Stopped by the worker's shutdown ({how}).")
+            return
+        if job.kind == JobKind.IMPORT:
+            ImportBatch.objects.filter(pk=batch.pk).update(error="")
+        queued = enqueue_job(batch=batch, kind=job.kind, user=job.requested_by)
+        ImportJob.objects.filter(pk=queued.pk).update(
+            error=(
+                f"The job worker was stopped ({how}) while this job ran: nothing was written. "
+                "It is queued again and runs when a worker starts."
+            )
+        )
+
+
+def _stopped_outside_worker(job: ImportJob, stop: BaseException) -> None:
+    """The command was interrupted: the batch is recorded as failed, nothing written."""
+    reason = f"Interrupted ({type(stop).__name__}) before it finished; nothing was written."
+    with contextlib.suppress(*database_errors()):
+        batch = ImportBatch.objects.filter(pk=job.batch_id).first()
+        if batch is not None and job.kind == JobKind.IMPORT:
+            batches.fail_import(batch=batch, reason=reason)
+        _finish(job, JobState.FAILED, error=reason)
+
+
+class _Stopper:
+    """In the worker: SIGTERM/SIGINT during the job's transaction raise WorkerStopping.
+
+    The worker's own handler is called first (it then stops after this task; a second signal
+    exits at once). Once the work is committed (`disarm`) a signal only asks the worker to stop.
+    """
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled and threading.current_thread() is threading.main_thread()
+        self.armed = True
+        self.previous: dict[int, Any] = {}
+
+    def disarm(self) -> None:
+        self.armed = False
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        previous = self.previous.get(signum)
+        if callable(previous):
+            previous(signum, frame)
+        if self.armed:
+            self.armed = False
+            raise WorkerStopping(signal.strsignal(signum) or str(signum))
+
+    def __enter__(self) -> _Stopper:
+        if self.enabled:
+            for signum in self.SIGNALS:
+                self.previous[signum] = signal.getsignal(signum)
+                signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, previous in self.previous.items():
+            signal.signal(signum, previous)
+        self.previous.clear()
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+class Reporter:
+    """The progress callback of a job: kept in memory, written by a thread of its own.
+
+    The thread writes the stage and counts when they changed (every FLUSH_SECONDS at most) and
+    a heartbeat every HEARTBEAT_SECONDS, through its own database connection in autocommit with
+    a lock timeout of PROGRESS_LOCK_TIMEOUT: a write that cannot proceed is dropped.
+    """
+
+    def __init__(self, *, job_id: int, attempt: int, echo: Progress | None = None) -> None:
+        self.job_id = job_id
+        self.attempt = attempt
+        self.echo = echo
+        self.state: tuple[str, int, int] = ("starting", 0, 0)
+        self.dirty = True
+        self.writes = 0
+        self.failures = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.state = (stage, done, total)
+        self.dirty = True
+        if self.echo is not None:
+            self.echo(stage, done, total)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._run, name=f"import-job-{self.job_id}-progress", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        side = None
+        last = 0.0
+        try:
+            while not self._stop.wait(FLUSH_SECONDS):
+                now = time.monotonic()
+                if not self.dirty and now - last < HEARTBEAT_SECONDS:
+                    continue
+                self.dirty = False
+                try:
+                    if side is None:
+                        side = progress_connection()
+                    self._write(side)
+                    self.writes += 1
+                    last = now
+                except Exception:  # best-effort: never fail the job because of progress
+                    self.failures += 1
+                    logger.debug("Progress of job %s not written", self.job_id, exc_info=True)
+                    if side is not None:
+                        with contextlib.suppress(Exception):
+                            side.close()
+                        side = None
+        finally:
+            if side is not None:
+                with contextlib.suppress(Exception):
+                    side.close()
+
+    def _write(self, side: Any) -> None:
+        stage, done, total = self.state
+        quote = side.ops.quote_name
+        table = quote(ImportJob._meta.db_table)
+        # Only quoted model table/column names go into the SQL; values are parameters.
+        sql = (
+            f"UPDATE {table} SET {quote('stage')} = %s, {quote('done')} = %s, "  # noqa: S608
+            f"{quote('total')} = %s, {quote('heartbeat')} = %s "
+            f"WHERE {quote('id')} = %s AND {quote('attempt')} = %s AND {quote('state')} = %s"
+        )
+        params = [
+            stage[:20],
+            max(0, int(done)),
+            max(0, int(total)),
+            side.ops.adapt_datetimefield_value(timezone.now()),
+            self.job_id,
+            self.attempt,
+            JobState.RUNNING.value,
+        ]
+        with side.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def progress_connection() -> Any:
+    """Return a new connection to the default database, in autocommit, that waits little."""
+    from django.db.utils import load_backend
+
+    settings_dict = copy.deepcopy(connection.settings_dict)
+    settings_dict["CONN_MAX_AGE"] = 0
+    settings_dict["CONN_HEALTH_CHECKS"] = False
+    settings_dict["AUTOCOMMIT"] = True
+    options = settings_dict.setdefault("OPTIONS", {})
+    if connection.vendor == "sqlite":
+        options["timeout"] = PROGRESS_LOCK_TIMEOUT
+        options.pop("transaction_mode", None)
+    elif connection.vendor == "postgresql":
+        millis = max(1, int(PROGRESS_LOCK_TIMEOUT * 1000))
+        extra = f"-c lock_timeout={millis} -c statement_timeout=2000"
+        options["options"] = f"{options.get('options', '')} {extra}".strip()
+    backend = load_backend(settings_dict["ENGINE"])
+    return backend.DatabaseWrapper(settings_dict, alias="import_progress")
+
+
+# --- health: is a job alive? -------------------------------------------------------------------
+
+
+def process_token(pid: int | None = None) -> str:
+    """Return "host:pid:start time" of a process (this one by default)."""
+    pid = pid or os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
+
+
+def _start_ticks(pid: int) -> str:
+    """Return when a process started (clock ticks since boot, Linux), or "" when unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            stat = handle.read()
+    except OSError:
+        return ""
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+def process_alive(token: str) -> bool | None:
+    """Return whether the process of `token` still runs, or None when it is not on this host."""
+    try:
+        host, pid_text, ticks = token.rsplit(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return None
+    if host != socket.gethostname() or pid <= 0:
+        return None
+    if ticks:
+        return _start_ticks(pid) == ticks
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+@dataclass
+class JobHealth:
+    """What a job's page says about it."""
+
+    job: ImportJob
+    phase: str  # queued, waiting, no-worker, running, stalled, lost, failed, succeeded
+    message: str
+    live: bool  # queued or running, and apparently alive
+    can_retry: bool
+
+    @property
+    def percent(self) -> int | None:
+        if not self.job.total:
+            return None
+        return min(100, int(100 * self.job.done / self.job.total))
+
+    @property
+    def refresh(self) -> bool:
+        return self.phase in ("queued", "waiting", "no-worker", "running")
+
+
+def describe_job(job: ImportJob, *, now: datetime.datetime | None = None) -> JobHealth:
+    """Return whether `job` is queued, running, stopped (stale or failed), or finished."""
+    now = now or timezone.now()
+    if job.state == JobState.SUCCEEDED:
+        return JobHealth(job, "succeeded", "", live=False, can_retry=False)
+    if job.state == JobState.FAILED:
+        return JobHealth(job, "failed", job.error, live=False, can_retry=True)
+    task_status, task_error = _task_outcome(job.task_id)
+    if task_status in ("FAILED", "SUCCESSFUL", "MISSING"):
+        said = {
+            "FAILED": f"the job worker marked it failed ({task_error or 'no reason given'})",
+            "SUCCESSFUL": "the job worker finished its task without recording the outcome",
+            "MISSING": "its task is no longer in the job queue",
+        }[task_status]
+        return JobHealth(
+            job,
+            "lost",
+            f"This job stopped without finishing: {said}. Nothing was written: run it again.",
+            live=False,
+            can_retry=True,
+        )
+    if job.state == JobState.QUEUED:
+        waited = now - (job.enqueued or now)
+        if waited < QUEUE_WARNING_AFTER:
+            return JobHealth(job, "queued", "Queued: waiting for the job worker.", True, False)
+        busy = _running_elsewhere(job, now)
+        if busy is not None:
+            return JobHealth(
+                job,
+                "waiting",
+                f"Queued: waiting for import #{busy.batch_id} to finish (the job worker runs "
+                "one job at a time).",
+                live=True,
+                can_retry=False,
+            )
+        return JobHealth(
+            job,
+            "no-worker",
+            f"Queued for {_seconds(waited)}: the job worker doesn't seem to be running. Start it "
+            f"with `{WORKER_COMMAND}` (see docs/imports.md); the job runs as soon as it does.",
+            live=True,
+            can_retry=False,
+        )
+    alive, quiet = _running_alive(job, now)
+    if alive:
+        message = "Running."
+        if quiet > 2 * HEARTBEAT_SECONDS and connection.vendor == "sqlite":
+            message = (
+                "Running: the import is writing in one transaction, which holds SQLite's write "
+                "lock; its progress is shown again when it commits."
+            )
+        return JobHealth(job, "running", message, live=True, can_retry=False)
+    return JobHealth(
+        job,
+        "stalled",
+        f"No sign of life from this job for {_seconds(datetime.timedelta(seconds=quiet))}: its "
+        "worker was stopped or killed. The import runs in one transaction, so nothing was "
+        "written: run it again.",
+        live=False,
+        can_retry=True,
+    )
+
+
+def _running_alive(job: ImportJob, now: datetime.datetime) -> tuple[bool, float]:
+    """Return whether a running job is alive, and how many seconds since its heartbeat."""
+    quiet = (now - (job.heartbeat or job.started or now)).total_seconds()
+    fresh = quiet < STALE_AFTER.total_seconds()
+    process = process_alive(job.worker) if job.worker else None
+    if process is False:
+        return False, quiet
+    if process is True:
+        # SQLite: the import's transaction holds the write lock, so no heartbeat gets through.
+        return fresh or connection.vendor == "sqlite", quiet
+    return fresh, quiet
+
+
+def _running_elsewhere(job: ImportJob, now: datetime.datetime) -> ImportJob | None:
+    for other in ImportJob.objects.filter(state=JobState.RUNNING).exclude(pk=job.pk):
+        if _running_alive(other, now)[0]:
+            return other
+    return None
+
+
+def _task_outcome(task_id: str) -> tuple[str, str]:
+    """Return the task's status in the queue ("MISSING" when gone) and its exception class."""
+    if not task_id:
+        return "", ""
+    from django_tasks_db.models import DBTaskResult
+
+    try:
+        row = (
+            DBTaskResult.objects.filter(id=task_id)
+            .values_list("status", "exception_class_path")
+            .first()
+        )
+    except ValidationError:
+        return "MISSING", ""
+    if row is None:
+        return "MISSING", ""
+    status, exception = row
+    return status, exception.rsplit(".", 1)[-1]
+
+
+def _seconds(delta: datetime.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
