@@ -10,6 +10,7 @@ import ipaddress
 import os
 import re
 import sys
+import tempfile
 from base64 import b64encode
 from datetime import timedelta
 from pathlib import Path
@@ -362,16 +363,29 @@ SEARCH_EXACT_THRESHOLD_OTHER_VALUES = int(
 )
 
 # Formatted citations (about 1.5 kB per article and style) are cached in their own cache (the
-# CITATION_CACHE_ALIAS "citations"): local memory per worker process here; point it at a
-# shared cache (Redis, Memcached) to share them between workers and restarts. Search result
-# pages use "default" (SEARCH_CACHE_ALIAS).
+# CITATION_CACHE_ALIAS "citations"): files in CITATION_CACHE_DIR (catalogue/citations/cache.py),
+# shared by the server's worker processes and kept across restarts, by default in the temporary
+# directory when DEBUG is off; each process's memory with DEBUG on (development, tests) or with
+# CITATION_CACHE_DIR=memory. Search result pages use "default" (SEARCH_CACHE_ALIAS).
+CITATION_CACHE_DIR = os.environ.get("CITATION_CACHE_DIR", "") or (
+    "memory" if DEBUG else str(Path(tempfile.gettempdir()) / "catalogue-citations")
+)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "citations": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "citations",
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CITATION_CACHE_MAX_ENTRIES", 20_000))},
-    },
+    "citations": (
+        {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "citations",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CITATION_CACHE_MAX_ENTRIES", 20_000))},
+        }
+        if CITATION_CACHE_DIR == "memory"
+        else {
+            "BACKEND": "catalogue.citations.cache.CitationFileCache",
+            "LOCATION": CITATION_CACHE_DIR,
+            # Six a record: 200,000 files (about 0.8 GB) hold a 33,000-record catalogue.
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CITATION_CACHE_MAX_ENTRIES", 200_000))},
+        }
+    ),
 }
 
 REST_FRAMEWORK = {
