@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django_tasks import TaskContext, task
 
@@ -56,6 +56,8 @@ HEARTBEAT_SECONDS = 5.0
 STALE_AFTER = datetime.timedelta(seconds=60)
 # A job queued this long while no other job runs: no worker seems to be running.
 QUEUE_WARNING_AFTER = datetime.timedelta(seconds=30)
+# The alias of the progress connection, in the reporter thread only.
+PROGRESS_ALIAS = "import_progress"
 # The progress connection waits this long for a lock, at most (seconds).
 PROGRESS_LOCK_TIMEOUT = 0.05
 
@@ -494,6 +496,8 @@ class Reporter:
             if side is not None:
                 with contextlib.suppress(Exception):
                     side.close()
+            with contextlib.suppress(AttributeError):
+                del connections[PROGRESS_ALIAS]
 
     def _write(self, side: Any) -> None:
         stage, done, total = self.state
@@ -535,7 +539,11 @@ def progress_connection() -> Any:
         extra = f"-c lock_timeout={millis} -c statement_timeout=2000"
         options["options"] = f"{options.get('options', '')} {extra}".strip()
     backend = load_backend(settings_dict["ENGINE"])
-    return backend.DatabaseWrapper(settings_dict, alias="import_progress")
+    wrapper = backend.DatabaseWrapper(settings_dict, alias=PROGRESS_ALIAS)
+    # Known to this thread under its alias: connection_created receivers look it up by name
+    # (django.contrib.postgres registers its types through it).
+    connections[PROGRESS_ALIAS] = wrapper
+    return wrapper
 
 
 # --- health: is a job alive? -------------------------------------------------------------------
