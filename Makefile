@@ -1,4 +1,4 @@
-# The two commands (see README): `make run` and `make test`.
+# The two commands (see README): `make run` (the site and its job worker) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -24,6 +24,9 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loaddata seed evidence_summaries
 	$(BIN)/python manage.py generate_catalogue --articles $(DEMO_ARTICLES) --seed 1 --skip-if-populated
+	@# The job worker (imports) runs beside the server and stops with it (Ctrl+C).
+	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: setup node_modules/.package-lock.json

@@ -226,20 +226,23 @@ def run_job(
     stopper = _Stopper(enabled=in_worker)
     reporter.start()
     try:
+        # The signal handlers stay until the job is queued again after a stop.
         with stopper:
-            if job.kind == JobKind.PREVIEW:
-                outcome = _run_preview(job, reporter, stopper)
-            else:
-                outcome = _run_import(job, reporter, stopper, result, keep_for_retry=in_worker)
-    except (WorkerStopping, SystemExit, KeyboardInterrupt) as stop:
-        reporter.stop()
-        if in_worker:
-            _requeue_after_stop(job, stop)
-            if isinstance(stop, WorkerStopping):
-                return JobOutcome("interrupted")
-        else:
-            _stopped_outside_worker(job, stop)
-        raise
+            try:
+                if job.kind == JobKind.PREVIEW:
+                    outcome = _run_preview(job, reporter, stopper)
+                else:
+                    outcome = _run_import(job, reporter, stopper, result, keep_for_retry=in_worker)
+            except (WorkerStopping, SystemExit, KeyboardInterrupt) as stop:
+                stopper.stopping = True
+                reporter.stop()
+                if not in_worker:
+                    _stopped_outside_worker(job, stop)
+                    raise
+                _requeue_after_stop(job, stop)
+                if isinstance(stop, WorkerStopping):
+                    return JobOutcome("interrupted")
+                raise
     finally:
         reporter.stop()
     return outcome
@@ -404,17 +407,23 @@ class _Stopper:
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled and threading.current_thread() is threading.main_thread()
         self.armed = True
+        self.stopping = False
         self.previous: dict[int, Any] = {}
 
     def disarm(self) -> None:
         self.armed = False
 
     def _handle(self, signum: int, frame: Any) -> None:
+        if self.stopping:
+            # Rolling back and queueing again: a second signal (Ctrl+C and `make run`'s kill)
+            # must not interrupt that; the worker stops once the task returns.
+            return
         previous = self.previous.get(signum)
         if callable(previous):
             previous(signum, frame)
         if self.armed:
             self.armed = False
+            self.stopping = True
             raise WorkerStopping(signal.strsignal(signum) or str(signum))
 
     def __enter__(self) -> _Stopper:
