@@ -10,6 +10,7 @@ from django.core.management import call_command
 from catalogue.importer.permissions import IMPORT_PERMISSIONS
 from catalogue.models import Article, ImportBatch
 from tests.accessibility import axe_violations, describe, require_axe, scroll_width, wider_than
+from tests.test_browser_import import follow_the_job, job_worker  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -86,6 +87,9 @@ def preview_import(page) -> None:
     page.get_by_label("…or paste BibTeX").fill(BIBTEX)
     page.get_by_role("button", name="Preview import").click()
     page.wait_for_url(re.compile(r"/import/\d+/$"))
+    # The job worker prepares the preview; its page refreshes itself when asked to.
+    follow_the_job(page)
+    page.get_by_role("heading", level=1, name="Preview: pasted text", exact=True).wait_for()
 
 
 @pytest.mark.parametrize("path", READER_PAGES.values(), ids=READER_PAGES.keys())
@@ -96,6 +100,7 @@ def test_reader_pages_are_accessible_and_fit_320_pixels(page, seeded, axe, path)
     assert_accessible(page, path)
 
 
+@pytest.mark.usefixtures("job_worker")
 def test_the_import_pages_are_accessible_to_a_librarian(page, seeded, axe):
     log_in_as_librarian(page, next_path="/import/")
     assert_accessible(page, "import start")
@@ -108,6 +113,10 @@ def test_the_import_pages_are_accessible_to_a_librarian(page, seeded, axe):
     page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("button", name=re.compile(r"^Import 1 new")).click()
     page.wait_for_url(re.compile(r"/import/\d+/$"))
+    assert_accessible(page, "import job")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    follow_the_job(page)
+    page.get_by_text("Imported pasted text: created 1").wait_for()
     assert_accessible(page, "import report")
 
     page.set_viewport_size({"width": 1280, "height": 800})
@@ -115,6 +124,7 @@ def test_the_import_pages_are_accessible_to_a_librarian(page, seeded, axe):
     assert_accessible(page, "import history")
 
 
+@pytest.mark.usefixtures("job_worker")
 def test_the_import_preview_is_confirmed_with_the_keyboard_only(page, seeded):
     log_in_as_librarian(page, next_path="/import/")
     preview_import(page)
@@ -135,6 +145,7 @@ def test_the_import_preview_is_confirmed_with_the_keyboard_only(page, seeded):
 
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/import/\d+/$"))
+    follow_the_job(page)
     page.get_by_text("Imported pasted text: created 1").wait_for()
     assert Article.objects.filter(doi="10.1080/10503307.2024.0000001").exists()
     assert ImportBatch.objects.get().status == "completed"

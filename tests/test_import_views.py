@@ -187,8 +187,13 @@ def test_upload_preview_then_confirm(client, librarian, seed):
     # The upload returns at once: the preview is prepared by a job, and its page says so.
     waiting = client.get(response["Location"]).content.decode()
     assert "<h1>Preparing the preview: refs.bib</h1>" in waiting
-    assert '<meta http-equiv="refresh" content="2">' in waiting
     assert "Queued: waiting for the job worker." in waiting
+    # It refreshes itself only when asked to (WCAG 2.2.1).
+    assert "refresh" not in waiting.split("</head>")[0]
+    assert '<a href="?refresh=3">Refresh automatically every 3 seconds</a>' in waiting
+    refreshing = client.get(response["Location"], {"refresh": "3"}).content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in refreshing
+    assert '<a href="?">Stop refreshing</a>' in refreshing
 
     run_jobs()
     preview = client.get(response["Location"])

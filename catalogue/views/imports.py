@@ -20,6 +20,8 @@ from catalogue.models import ImportBatch, ImportJob, ImportStatus, JobKind, JobS
 from catalogue.search.params import list_page
 
 ROWS_PER_PAGE = 100
+# A job's page refreshes itself this often, when the reader asks it to (?refresh=3).
+REFRESH_SECONDS = 3
 HISTORY_PER_PAGE = 25
 # The `show` filter of the preview and report pages: value -> (label, row actions).
 ROW_FILTERS = {
@@ -151,11 +153,17 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if batch.status in (ImportStatus.PENDING, ImportStatus.IMPORTING):
         kind = JobKind.IMPORT if batch.status == ImportStatus.IMPORTING else JobKind.PREVIEW
         job = jobs.get(kind)
+        health = importer.describe_job(job) if job is not None else None
         context = {
             "batch": batch,
             "kind": kind,
-            "health": importer.describe_job(job) if job is not None else None,
+            "health": health,
             "worker_command": importer.WORKER_COMMAND,
+            # Refreshing by itself only when asked to (WCAG 2.2.1: the reader controls timing).
+            "auto_refresh": health is not None
+            and health.refresh
+            and request.GET.get("refresh") == str(REFRESH_SECONDS),
+            "refresh_seconds": REFRESH_SECONDS,
             **acting,
         }
         return render(request, "catalogue/import_job.html", context)
