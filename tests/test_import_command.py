@@ -282,3 +282,81 @@ def test_without_a_user_the_import_is_the_command_lines(tmp_path):
     batch = ImportBatch.objects.get()
     assert (batch.user, batch.confirmed_by) == (None, None)
     assert batch.confirmed == batch.finished
+
+
+# --- background jobs ---------------------------------------------------------------------------
+
+
+def test_background_queues_each_file_and_prints_where_to_follow_it(refs, tmp_path):
+    from catalogue.models import ImportJob
+    from tests.test_import_jobs import run_jobs
+
+    other = write_bib(tmp_path)
+
+    stdout, stderr = run_command("--background", str(refs), str(other))
+
+    first, second = ImportBatch.objects.order_by("pk")
+    assert stdout.splitlines() == [
+        f"{refs}: import #{first.pk} queued: /import/{first.pk}/",
+        f"{other}: import #{second.pk} queued: /import/{second.pk}/",
+    ]
+    assert stderr == (
+        "The job worker (python manage.py db_worker) runs them; follow them on the pages above "
+        "or in the import history.\n"
+    )
+    assert [batch.status for batch in (first, second)] == [ImportStatus.IMPORTING] * 2
+    assert list(ImportJob.objects.values_list("kind", "state")) == [("import", "queued")] * 2
+    assert not Article.objects.exists()
+
+    run_jobs()
+
+    assert set(ImportBatch.objects.values_list("status", flat=True)) == {ImportStatus.COMPLETED}
+    assert Article.objects.count() == 4  # as test_several_files_are_one_import_each...
+
+
+def test_background_stops_before_queueing_anything_when_a_file_cannot_be_read(refs, tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        run_command("--background", str(refs), str(tmp_path / "missing.bib"))
+
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_file_the_job_cannot_parse_is_a_failed_import(tmp_path):
+    from tests.test_import_jobs import run_jobs
+
+    bad = tmp_path / "bad.bib"
+    bad.write_bytes(b"% just a comment\n@comment{x}\n")
+    run_command("--background", str(bad))
+
+    run_jobs()
+
+    batch = ImportBatch.objects.get()
+    assert (batch.status, bytes(batch.source)) == (ImportStatus.FAILED, b"")
+    assert batch.error.startswith(f"{bad} contains no BibTeX entries")
+
+
+def test_retry_queues_a_stopped_import_again(refs):
+    import datetime
+
+    from django.utils import timezone
+
+    from catalogue.models import ImportJob
+    from tests.test_import_jobs import run_jobs
+
+    run_command("--background", str(refs))
+    batch = ImportBatch.objects.get()
+    with pytest.raises(CommandError, match="its job is still queued"):
+        run_command("--retry", str(batch.pk))
+    ImportJob.objects.update(state="running", heartbeat=timezone.now(), worker="gone:1:1")
+    ImportJob.objects.update(heartbeat=timezone.now() - datetime.timedelta(minutes=2))
+
+    stdout, _ = run_command("--retry", str(batch.pk))
+
+    assert stdout == f"import #{batch.pk} queued again: /import/{batch.pk}/\n"
+    run_jobs()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.COMPLETED
+    with pytest.raises(CommandError, match=f"Import #{batch.pk} is completed: it has no job"):
+        run_command("--retry", str(batch.pk))
+    with pytest.raises(CommandError, match="--retry 999: no such import"):
+        run_command("--retry", "999")
