@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='importbatch',
             name='status',
-            field=models.CharField(choices=[('pending', 'Awaiting confirmation'), ('previewed', 'Previewed (dry run)'), ('completed', 'Completed'), ('failed', 'Failed'), ('undone', 'Undone'), ('cancelled', 'Cancelled'), ('importing', 'Importing')], default='pending', max_length=10),
+            field=models.CharField(choices=[('pending', 'Uploaded, preview not ready'), ('previewed', 'Awaiting confirmation'), ('completed', 'Completed'), ('failed', 'Failed'), ('undone', 'Undone'), ('cancelled', 'Cancelled'), ('importing', 'Importing')], default='pending', max_length=10),
         ),
         migrations.CreateModel(
             name='ImportJob',

@@ -9,8 +9,10 @@ from catalogue.models.articles import Article
 
 
 class ImportStatus(models.TextChoices):
-    PENDING = "pending", "Awaiting confirmation"
-    PREVIEWED = "previewed", "Previewed (dry run)"
+    # Stored; its preview is being prepared (catalogue/importer/jobs.py).
+    PENDING = "pending", "Uploaded, preview not ready"
+    # Previewed (the preview stored, or a dry run's): awaiting confirmation.
+    PREVIEWED = "previewed", "Awaiting confirmation"
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
     UNDONE = "undone", "Undone"
