@@ -847,3 +847,18 @@ def test_sigterm_of_the_worker_mid_import_rolls_back_and_queues_the_job_again(sc
         (ImportStatus.COMPLETED,)
     ]
     assert scratch.query("SELECT count(*) FROM catalogue_article") == [(20 + KILL_ENTRIES,)]
+
+
+def test_the_page_of_a_job_nobody_runs_names_the_worker_command(client):
+    librarian = make_librarian()
+    batch = make_upload(user=librarian)
+    make_job(batch, enqueued=timezone.now() - datetime.timedelta(seconds=90))
+    client.force_login(librarian)
+
+    page = client.get(batch.get_absolute_url()).content.decode()
+
+    assert (
+        '<p class="message message--warning" role="alert">Queued for 90 s: the job worker '
+        "doesn&#x27;t seem to be running. Start it with <code>python manage.py db_worker</code> "
+        "(see docs/imports.md); the job runs as soon as it does.</p>"
+    ) in page

@@ -612,6 +612,11 @@ class JobHealth:
         return min(100, int(100 * self.job.done / self.job.total))
 
     @property
+    def message_parts(self) -> list[tuple[str, bool]]:
+        """Return the message as (text, is_code) pieces: `command` marks a command."""
+        return [(part, index % 2 == 1) for index, part in enumerate(self.message.split("`"))]
+
+    @property
     def refresh(self) -> bool:
         return self.phase in ("queued", "waiting", "no-worker", "running")
 
