@@ -22,6 +22,13 @@ class NewRow:
         self.values = values
         self.pk: int | None = None
 
+    @classmethod
+    def of(cls, values: dict[str, Any]) -> NewRow:
+        """Return a row holding `values` itself (not a copy): its changes are the row's."""
+        row = cls()
+        row.values = values
+        return row
+
     def __repr__(self) -> str:
         return f"NewRow(pk={self.pk}, {self.values})"
 

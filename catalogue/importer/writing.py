@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection
@@ -29,6 +30,10 @@ from catalogue.models import (
 
 # Any constant shared by every process that imports; the key of the PostgreSQL advisory lock.
 LOCK_KEY = 0x0B1B_7E58
+
+# Rows per COPY statement: its text is built in memory first (a whole file's articles in one
+# COPY held a few hundred MB of text for a 50 MB file).
+COPY_BATCH_ROWS = 5000
 
 # The article columns an import sets (and undo restores).
 ARTICLE_FIELDS = [*BIBLIOGRAPHIC_FIELDS, "journal_id"]
@@ -64,33 +69,37 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
     if updated:
         _write_updates(updated)
     step()
-    authorships = [
+    # The rows below are generated batch by batch as they are sent, never all at once.
+    authorships = (
         (item.article_id, pk_of(ref), position, "", *printed)
         for item in created
         for position, (ref, printed) in enumerate(
             zip(item.authors, item.author_names, strict=True), start=1
         )
-    ]
-    authorships.extend(_updated_authorships(updated))
+    )
     insert_values(
         Authorship,
         ["article_id", "author_id", "position", "affiliation", *PRINTED_COLUMNS],
-        authorships,
+        itertools.chain(authorships, _updated_authorships(updated)),
     )
     insert_values(
         Contributor,
         ["article_id", "role", "position", *PRINTED_COLUMNS],
-        [
+        (
             (item.article_id, role, position, *printed)
-            for item in (*created, *updated)
+            for item in itertools.chain(created, updated)
             for role, position, printed in item.contributors
-        ],
+        ),
     )
     step()
     insert_values(
         Article.keywords.through,
         ["article_id", "keyword_id"],
-        [(item.article_id, pk_of(ref)) for item in (*created, *updated) for ref in item.keywords],
+        (
+            (item.article_id, pk_of(ref))
+            for item in itertools.chain(created, updated)
+            for ref in item.keywords
+        ),
     )
     step()
     insert_values(
@@ -107,7 +116,7 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
             "note",
             "previous",
         ],
-        [
+        (
             (
                 batch.pk,
                 item.action,
@@ -121,7 +130,7 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
                 None if item.previous is None else json.dumps(item.previous),
             )
             for item in plan.items
-        ],
+        ),
     )
     batch.created_objects = {
         "journal": [journal.pk for journal in plan.new_journals],
@@ -156,19 +165,29 @@ def _insert_sql(model: type, columns: Sequence[str], count: int) -> str:
     )
 
 
-def insert_values(model: type, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Yield the rows in lists of `size` (the last shorter), taking them as they are made."""
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def insert_values(model: type, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Insert `rows` (database-ready values for `fields`): COPY or multi-row INSERTs.
 
     bulk_create without the model instances, which cost more than the SQL at this scale.
+    `rows` may be a generator: it is read one batch at a time.
     """
-    if not rows:
+    if isinstance(rows, Sequence) and not rows:
         return
     if _use_copy():
-        db.copy_rows(model, fields, rows)
+        # One COPY per batch: the text of a COPY is built in memory before it is sent.
+        for batch in _batches(rows, COPY_BATCH_ROWS):
+            db.copy_rows(model, fields, batch)
         return
     columns = _columns(model, fields)
     with connection.cursor() as cursor:
-        for chunk in chunks(rows, _rows_per_statement(len(fields))):
+        for chunk in _batches(rows, _rows_per_statement(len(fields))):
             cursor.execute(
                 _insert_sql(model, columns, len(chunk)),
                 [value for row in chunk for value in row],
@@ -204,11 +223,12 @@ def insert_rows(model: type, rows: Sequence[NewRow]) -> None:
             ids = sorted(pk for (pk,) in cursor.fetchall())
         for row, pk in zip(rows, ids, strict=True):
             row.pk = pk
-        db.copy_rows(
-            model,
-            [model._meta.pk.name, *fields],
-            ([row.pk, *(row.values[name] for name in fields)] for row in rows),
-        )
+        for chunk in chunks(rows, COPY_BATCH_ROWS):
+            db.copy_rows(
+                model,
+                [model._meta.pk.name, *fields],
+                ([row.pk, *(row.values[name] for name in fields)] for row in chunk),
+            )
         return
     if not connection.features.can_return_rows_from_bulk_insert:
         objects = [model(**row.values) for row in rows]

@@ -19,6 +19,7 @@ import gc
 import logging
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -32,7 +33,7 @@ from .encoding import BibTeXError, check_text, decode_bytes_with_warnings
 from .latex import latex_to_unicode
 from .names import parse_names_with_warnings
 from .results import Entry, ParseResult, Problem
-from .splitter import split_fast
+from .splitter import SplitFailed, iter_fast
 
 MAX_FIELD_LENGTH = 100_000  # characters in one field value, after macros and `#`
 MAX_NESTING = 100  # depth of {...} groups in one field value, after macros and `#`
@@ -100,9 +101,9 @@ def parse_bytes(
 ) -> ParseResult:
     """Return the entries and problems of a BibTeX file's bytes; BibTeXError if not text."""
     text, encoding, encoding_warnings = decode_bytes_with_warnings(data)
-    result = parse_text(
-        text, source=source, max_field_length=max_field_length, max_nesting=max_nesting
-    )
+    texts = [text]
+    del text  # the parser holds the only reference, and drops it once the text is split
+    result = _parse(texts, source, max_field_length, max_nesting)
     result.encoding = encoding
     if encoding_warnings:
         result.problems.extend(
@@ -121,13 +122,23 @@ def parse_text(
     max_nesting: int = MAX_NESTING,
 ) -> ParseResult:
     """Return the entries and problems of BibTeX text; BibTeXError if it holds binary data."""
+    return _parse([text], source, max_field_length, max_nesting)
+
+
+def _parse(texts: list[str], source: str, max_field_length: int, max_nesting: int) -> ParseResult:
+    """Parse the one text in `texts`, taken out of the list so that it can be dropped early."""
+    text = texts.pop()
     check_text(text)
     if text.startswith("\ufeff"):
         text = text[1:]
+    # One replacement at a time, so that at most two copies of the text are alive.
     if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            text = text.replace("\r", "\n")
     _check_entry_density(text)
     parser = _Parser(text, source, max_field_length, max_nesting)
+    del text
     # Splitting builds hundreds of thousands of small objects; the cyclic garbage
     # collector would rescan them again and again (half the time on a 10 MB file).
     # They hold no reference cycles worth collecting during the parse.
@@ -170,7 +181,7 @@ class _Limits:
             raise _ExpansionSpent
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     """An entry as split, before its values are read into an Entry."""
 
@@ -184,11 +195,16 @@ class _Pending:
     inherited: dict[str, str] | None = None  # field -> crossref parent key
 
 
+# (start offset, end offset, kind, pending entry or None) of one split block
+_Span = tuple[int, int, str, "_Pending | None"]
+
+
 class _Parser:
     """One parse of one text: split, account for every entry start, read the entries."""
 
     def __init__(self, text: str, source: str, max_field_length: int, max_nesting: int) -> None:
         self.text = text
+        self.text_length = len(text)
         self.source = source
         self.max_field_length = max_field_length
         self.max_nesting = max_nesting
@@ -201,16 +217,85 @@ class _Parser:
     # -- splitting and accounting ---------------------------------------------------
 
     def parse(self) -> ParseResult:
-        blocks = split_fast(self.text)
-        if blocks is None:
-            blocks = Splitter(self.text).split().blocks
+        # Each block is turned into a pending entry as it is split and dropped at once: the
+        # split library's objects (a Field object per field) would otherwise all be alive
+        # together, several times the text's size.
+        try:
+            pending, spans, strings = self._account(iter_fast(self.text))
+        except SplitFailed:
+            self.problems = []
+            pending, spans, strings = self._account(self._library_blocks())
+        lost = self._lost_entries(spans)
+        del spans
+        # Everything from here on reads the split values: the whole text (up to four bytes a
+        # character) need not stay alive while the entries are read.
+        self.text, self._line_starts = "", []
+        for string in strings:
+            try:
+                self._define_macro(string)
+            except _ExpansionSpent:
+                line = (string.start_line or 0) + 1
+                raise self._expansion_error(f"the @string `{string.key}` at line {line}") from None
+        del strings
+        self._check_duplicate_keys(pending)
+        self._resolve_crossrefs(pending)
+        entries: list[Entry] = []
+        source_entry_count = len(pending) + len(lost)
+        # Read in order, each pending entry dropped once read: its raw values are not needed
+        # any more (crossref children copied their parents' before).
+        pending.reverse()
+        while pending:
+            item = pending.pop()
+            try:
+                entry = None if item.error else self._entry(item)
+            except _EntryError as error:
+                item.error, entry = str(error), None
+            except _ExpansionSpent:
+                where = f"the entry at line {item.line} (key `{item.key}`)"
+                raise self._expansion_error(where) from None
+            if entry is None:
+                self.problems.append(self._problem(item, item.error))
+            else:
+                entries.append(entry)
+        self.problems.extend(lost)
+        if source_entry_count == 0:
+            self.problems.append(
+                Problem(
+                    line=0,
+                    key="",
+                    message="The text holds no BibTeX entries such as @article{key, ...}.",
+                    severity="warning",
+                    source=self.source,
+                )
+            )
+        self.problems.sort(key=lambda problem: problem.line)
+        return ParseResult(
+            source=self.source,
+            encoding="",
+            entries=entries,
+            problems=self.problems,
+            source_entry_count=source_entry_count,
+        )
+
+    def _library_blocks(self) -> Iterator[tuple[int | None, bibtex_model.Block]]:
+        """Yield (None, block) for the blocks of bibtexparser's split, each forgotten once taken."""
+        blocks = Splitter(self.text).split().blocks
+        blocks.reverse()
+        while blocks:
+            yield None, blocks.pop()
+
+    def _account(
+        self, blocks: Iterable[tuple[int | None, bibtex_model.Block]]
+    ) -> tuple[list[_Pending], list[_Span], list[bibtex_model.String]]:
+        """Return the pending entries, the span of every block and the @strings of a split."""
         pending: list[_Pending] = []
         # (start offset, end offset, kind, pending entry or None) of every @ block
-        spans: list[tuple[int, int, str, _Pending | None]] = []
+        spans: list[_Span] = []
         strings: list[bibtex_model.String] = []
         previous: _Pending | None = None
         cursor = 0
-        for block in blocks:
+        for offset, split_block in blocks:
+            block = split_block
             if isinstance(block, bibtex_model.ImplicitComment):
                 if previous is not None and not previous.error:
                     self._check_text_after_entry(previous, block.raw or "")
@@ -219,7 +304,7 @@ class _Parser:
             previous = None
             if isinstance(block, bibtex_model.DuplicateBlockKeyBlock):
                 block = block.ignore_error_block
-            start = self._offset(block, cursor)
+            start = self._offset(block, cursor) if offset is None else offset
             end = start + len(block.raw or "")
             cursor = start + 1
             if isinstance(block, bibtex_model.DuplicateFieldKeyBlock):
@@ -241,49 +326,7 @@ class _Parser:
                 spans.append((start, end, "other", None))
             else:
                 spans.append((start, end, "other", None))
-        del blocks  # the split library is large; only the pending entries are needed now
-        lost = self._lost_entries(spans)
-        for string in strings:
-            try:
-                self._define_macro(string)
-            except _ExpansionSpent:
-                line = (string.start_line or 0) + 1
-                raise self._expansion_error(f"the @string `{string.key}` at line {line}") from None
-        self._check_duplicate_keys(pending)
-        self._resolve_crossrefs(pending)
-        entries: list[Entry] = []
-        for item in pending:
-            try:
-                entry = None if item.error else self._entry(item)
-            except _EntryError as error:
-                item.error, entry = str(error), None
-            except _ExpansionSpent:
-                where = f"the entry at line {item.line} (key `{item.key}`)"
-                raise self._expansion_error(where) from None
-            if entry is None:
-                self.problems.append(self._problem(item, item.error))
-            else:
-                entries.append(entry)
-        self.problems.extend(lost)
-        source_entry_count = len(pending) + len(lost)
-        if source_entry_count == 0:
-            self.problems.append(
-                Problem(
-                    line=0,
-                    key="",
-                    message="The text holds no BibTeX entries such as @article{key, ...}.",
-                    severity="warning",
-                    source=self.source,
-                )
-            )
-        self.problems.sort(key=lambda problem: problem.line)
-        return ParseResult(
-            source=self.source,
-            encoding="",
-            entries=entries,
-            problems=self.problems,
-            source_entry_count=source_entry_count,
-        )
+        return pending, spans, strings
 
     def _offset(self, block: bibtex_model.Block, cursor: int) -> int:
         """Return the character offset of a block's `@`; blocks come in order from `cursor`."""
@@ -298,7 +341,7 @@ class _Parser:
             self._line_starts.extend(match.end() for match in re.finditer("\n", self.text))
         return bisect.bisect_right(self._line_starts, offset)
 
-    def _lost_entries(self, spans: list[tuple[int, int, str, _Pending | None]]) -> list[Problem]:
+    def _lost_entries(self, spans: list[_Span]) -> list[Problem]:
         """Return an error for every `@type{` start that yielded neither an entry nor a problem."""
         starts = [span[0] for span in spans]
         lost: list[Problem] = []
@@ -626,7 +669,7 @@ class _Parser:
         return BibTeXError(
             "its @string abbreviations and crossref inheritance add more than "
             f"{self.expansion_budget:,} characters in all ({EXPANSION_FACTOR} times the text's "
-            f"{len(self.text):,} characters plus {EXPANSION_ALLOWANCE:,}), passed at {where}: "
+            f"{self.text_length:,} characters plus {EXPANSION_ALLOWANCE:,}), passed at {where}: "
             "nothing from it is imported."
         )
 

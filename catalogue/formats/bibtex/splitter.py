@@ -16,6 +16,7 @@ starts a block.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from bibtexparser import model as bibtex_model
 
@@ -48,9 +49,25 @@ _STRING = re.compile(r"(" + _NAME + r")=((?:" + _IN_BRACES + "|" + _BRACED + r")
 _GROUP_BODY = re.compile(r"((?:" + _IN_BRACES + "|" + _BRACED + r")*+)\}")
 
 
+class SplitFailed(Exception):
+    """The text is not well-formed enough for the fast splitter: bibtexparser must split it."""
+
+
 def split_fast(text: str) -> list[bibtex_model.Block] | None:
     """Return the blocks of well-formed BibTeX `text`, or None to let bibtexparser split it."""
-    blocks: list[bibtex_model.Block] = []
+    try:
+        return [block for _start, block in iter_fast(text)]
+    except SplitFailed:
+        return None
+
+
+def iter_fast(text: str) -> Iterator[tuple[int, bibtex_model.Block]]:
+    """Yield (offset of its first character, block) for each block of well-formed `text`.
+
+    One block at a time, so that a caller converting each block as it comes never holds
+    them all. Raises SplitFailed, possibly after yielding some blocks, at the first thing
+    it does not understand: the caller then starts again with bibtexparser's splitter.
+    """
     position = 0
     line = 0
     counted_to = 0
@@ -59,50 +76,50 @@ def split_fast(text: str) -> list[bibtex_model.Block] | None:
         comment_end = start.start() if start else len(text)
         between = text[position:comment_end].strip()
         if between:
-            blocks.append(bibtex_model.ImplicitComment(comment=between, raw=between))
+            yield (
+                position,
+                bibtex_model.ImplicitComment(comment=between, raw=between),
+            )
         if start is None:
-            return blocks
+            return
         if start.group(2) == "(":
-            return None
+            raise SplitFailed
         line += text.count("\n", counted_to, start.start())
         counted_to = start.start()
         block_type = start.group(1).lower()
         body = start.end()
+        block: bibtex_model.Block
         if block_type.startswith("comment"):
             match = _GROUP_BODY.match(text, body)
             if match is None:
-                return None
+                raise SplitFailed
             raw = text[start.start() : match.end()]
-            blocks.append(
-                bibtex_model.ExplicitComment(
-                    comment=match.group(1).strip(), start_line=line, raw=raw
-                )
+            block = bibtex_model.ExplicitComment(
+                comment=match.group(1).strip(), start_line=line, raw=raw
             )
         elif block_type.startswith("preamble"):
             match = _GROUP_BODY.match(text, body)
             if match is None:
-                return None
+                raise SplitFailed
             raw = text[start.start() : match.end()]
-            blocks.append(bibtex_model.Preamble(value=match.group(1), start_line=line, raw=raw))
+            block = bibtex_model.Preamble(value=match.group(1), start_line=line, raw=raw)
         elif block_type.startswith("string"):
             match = _STRING.match(text, body)
             if match is None:
-                return None
+                raise SplitFailed
             raw = text[start.start() : match.end()]
-            blocks.append(
-                bibtex_model.String(
-                    key=match.group(1).strip(),
-                    value=match.group(2).strip(),
-                    start_line=line,
-                    raw=raw,
-                )
+            block = bibtex_model.String(
+                key=match.group(1).strip(),
+                value=match.group(2).strip(),
+                start_line=line,
+                raw=raw,
             )
         else:
             entry = _entry(text, start, line)
             if entry is None:
-                return None
-            blocks.append(entry[0])
-            match = entry[1]
+                raise SplitFailed
+            block, match = entry
+        yield start.start(), block
         position = match.end()
 
 
