@@ -807,3 +807,46 @@ def test_every_tag_citeproc_js_writes_passes_the_html_check(caplog):
     assert sum('<span style="baseline">' in entry["html"] for entry in entries) == 28
     assert "Unexpected markup" not in caplog.text
     assert output.safe_html("<em>x</em>", "x") == "<em>x</em>"
+
+
+def _formatted_both_ways(style, items):
+    """Return citeproc-js's own text and HTML of each item: {fmt: [entry, citation]}."""
+    current = engine.runtime()
+    key = current.engine(style, None)
+    prepared = [engine.engine_item(engine.for_style(style, item)) for item in items]
+    answer = current._call("formatEach", key, ["text", "html"], json.dumps(prepared), items=2)
+    return json.loads(answer)
+
+
+@pytest.mark.parametrize("style_id", STYLES)
+def test_text_taken_from_the_html_is_the_text_format(style_id):
+    # The engine formats HTML and takes the text from it where that is what the text format
+    # writes (engine.TEXT_DIFFERS): a record page's six styles cost about a fifth less.
+    style = citations.get_style(style_id)
+    items = ITEMS + EXTRA_ITEMS
+    expected = _formatted_both_ways(style, items)
+    results = engine.format_each(style, None, items)
+    for own, result in zip(expected, results, strict=True):
+        assert result["html"] == tuple(own["html"])
+        entry, citation = own["text"]
+        assert (result["text"][0] or "").strip() == (entry or "").strip()
+        assert (result["text"][0] is None) == (entry is None)
+        assert result["text"][1] == citation
+
+
+def test_text_with_superscripts_or_labels_is_formatted_by_the_engine():
+    # The text format writes a superscript "o" as "ᵒ" and spaces a numeric label as the style
+    # says: where the HTML has these, the engine formats the text itself.
+    for style_id, mark in (
+        ("universite-gustave-eiffel-arts-numeriques-et-cultures-visuelles", "nᵒ"),
+        ("american-mathematical-society-numeric", "[1]  "),
+    ):
+        style = citations.get_style(style_id)
+        expected = _formatted_both_ways(style, ITEMS)
+        results = engine.format_each(style, None, ITEMS)
+        texts = [(entry.strip(), citation) for entry, citation in (r["text"] for r in results)]
+        own = [(entry.strip(), citation) for entry, citation in (e["text"] for e in expected)]
+        assert texts == own
+        assert any(mark in entry + citation for entry, citation in texts)
+    assert engine.text_of_html('<div class="csl-entry">A &#38; B, <i>J</i></div>') == "A & B, J"
+    assert engine.text_of_html(None) is None
