@@ -8,14 +8,23 @@ holds it (every entry a duplicate). For each run prints entries per second, seco
 Options: --file PATH (default: the shared 16k-entry corpus file), --server URL (default
 postgres://postgres@127.0.0.1:5432), --database NAME (default bench_import), --on-duplicate
 skip|update for the second run.
+
+Big uploads (issue 16, finding 3): `--size-mb 49` builds a file of that many MiB from the
+corpus file (copies with distinct keys, DOIs and titles, so that they are new records, in a
+temporary directory), then measures, each in a fresh process, the peak memory and time of
+parsing it, of parsing and planning it, and of importing it whole (parse, plan, write,
+commit) into an empty catalogue. `--engine sqlite` imports into a temporary SQLite file
+instead of PostgreSQL; `--repeat N` runs each measure N times.
 """
 
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -94,9 +103,155 @@ def child(path: Path, on_duplicate: str) -> None:
     )
 
 
+_KEY = re.compile(r"^(@\w+\{)([^,\s]+),", re.MULTILINE)
+_CROSSREF = re.compile(r"^(\s*crossref\s*=\s*\{)([^}]*)\}", re.MULTILINE | re.IGNORECASE)
+_TITLE = re.compile(r"^(\s*title\s*=\s*\{)", re.MULTILINE | re.IGNORECASE)
+_DOI = re.compile(r"^(\s*doi\s*=\s*\{)([^}]*)\}", re.MULTILINE | re.IGNORECASE)
+
+
+def build_big_file(source: Path, size: int, target: Path) -> int:
+    """Write about `size` bytes of copies of `source` to `target`, each copy new records.
+
+    Copy n > 0 renames every key (and crossref) to `key-cn`, starts every title with
+    "Part n: " and ends every DOI with `.cn`. Cut at an entry start; returns the size.
+    """
+    text = source.read_text(encoding="utf-8")
+    written = copy = 0
+    with target.open("wb") as handle:
+        while written < size:
+            data = _renamed_copy(text, copy).encode()
+            if written + len(data) > size:
+                data = data[: data.rfind(b"\n@", 0, size - written) + 1]
+                size = written  # the last, partial copy
+            handle.write(data)
+            written += len(data)
+            copy += 1
+    return written
+
+
+def _renamed_copy(text: str, copy: int) -> str:
+    if not copy:
+        return text
+    text = _KEY.sub(rf"\g<1>\g<2>-c{copy},", text)
+    text = _CROSSREF.sub(rf"\g<1>\g<2>-c{copy}}}", text)
+    text = _TITLE.sub(rf"\g<1>Part {copy}: ", text)
+    return _DOI.sub(rf"\g<1>\g<2>.c{copy}}}", text)
+
+
+def peak_rss() -> int:
+    """Return this process's peak resident set in bytes (VmHWM: ru_maxrss survives exec)."""
+    try:
+        with open("/proc/self/status") as lines:
+            for line in lines:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def big_child(path: Path, stage: str) -> None:
+    """Parse (and plan, and import) `path` once in this process; print figures as JSON."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings")
+    django.setup()
+    from django.conf import settings
+
+    from catalogue import conf, importer
+
+    settings.CATALOGUE_IMPORT_MAX_BYTES = max(
+        conf.get("CATALOGUE_IMPORT_MAX_BYTES"), path.stat().st_size
+    )
+    data = importer.read_file(path=str(path))
+    figures: dict[str, float] = {"size": len(data), "base": peak_rss()}
+    start = time.perf_counter()
+    result = importer.parse_source(data=data, filename=path.name)
+    figures["parse"] = time.perf_counter() - start
+    figures["entries"] = len(result.entries)
+    if stage == "plan":
+        started = time.perf_counter()
+        plan = importer.plan_import(result, on_duplicate="skip")
+        figures["plan"] = time.perf_counter() - started
+        figures["created"] = plan.counts["created_count"]
+    elif stage == "import":
+        marks: dict[str, float] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            marks[step] = time.perf_counter()
+
+        started = time.perf_counter()
+        batch = importer.run_import(data=data, filename=path.name, result=result, progress=progress)
+        end = time.perf_counter()
+        figures.update(
+            plan=marks["matching"] - started,
+            write=marks["writing"] - marks["matching"],
+            commit=end - marks["writing"],
+            created=batch.created_count,
+            failed=batch.failed_count,
+        )
+    figures["total"] = time.perf_counter() - start
+    figures["peak"] = peak_rss()
+    print(json.dumps(figures))
+
+
+def big_upload(args: argparse.Namespace) -> None:
+    """Build a file of `args.size_mb` MiB and measure parse, plan and import in fresh processes."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / f"big-{args.size_mb}mb.bib"
+        size = build_big_file(args.file, int(args.size_mb * 1024 * 1024), path)
+        env = {**os.environ, "DEBUG": "0", "SECRET_KEY": SECRET_KEY}
+        if args.engine == "sqlite":
+            env["DATABASE_URL"] = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+        else:
+            env["DATABASE_URL"] = f"{args.server}/{args.database}"
+        print(f"{path.name}: {size / 1e6:.1f} MB built from {args.file.name}; {args.engine}")
+        for run in range(1, args.repeat + 1):
+            for stage in ("parse", "plan", "import"):
+                if stage == "import":
+                    if args.engine == "postgresql":
+                        recreate_database(args.server, args.database)
+                    else:
+                        Path(directory, "bench.sqlite3").unlink(missing_ok=True)
+                    subprocess.run(
+                        [sys.executable, str(ROOT / "manage.py"), "migrate", "--verbosity", "0"],
+                        cwd=ROOT,
+                        env=env,
+                        check=True,
+                        capture_output=True,
+                    )
+                output = subprocess.run(
+                    [sys.executable, __file__, "--big-child", stage, "--file", str(path)],
+                    cwd=ROOT,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                figures = json.loads(output.strip().splitlines()[-1])
+                growth = figures["peak"] - figures["base"]
+                steps = ", ".join(
+                    f"{name} {figures[name]:.1f} s"
+                    for name in ("parse", "plan", "write", "commit")
+                    if name in figures
+                )
+                print(
+                    f"run {run} {stage:<6} {figures['total']:6.1f} s ({steps}); peak RSS "
+                    f"{figures['peak'] / 2**20:5.0f} MB, {growth / 2**20:5.0f} MB over the "
+                    f"process with the file read ({growth / figures['size']:.1f} x the file); "
+                    f"{figures['entries']} entries"
+                    + (f", {figures['created']} new" if "created" in figures else "")
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--size-mb", type=float, help="build and measure a file of this size")
+    parser.add_argument("--engine", default="postgresql", choices=["postgresql", "sqlite"])
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--big-child", choices=["parse", "plan", "import"], help=argparse.SUPPRESS)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--on-duplicate", default="skip", choices=["skip", "update"])
@@ -111,6 +266,12 @@ def main() -> None:
     }
     if args.child:
         child(args.file, args.on_duplicate)
+        return
+    if args.big_child:
+        big_child(args.file, args.big_child)
+        return
+    if args.size_mb:
+        big_upload(args)
         return
 
     recreate_database(args.server, args.database)

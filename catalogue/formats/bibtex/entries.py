@@ -46,6 +46,11 @@ EXPANSION_ALLOWANCE = 1_000_000
 MAX_RAW = 4000  # characters of an entry's source kept in a Problem
 _MIN_ENTRY_SIZE = 16  # characters; real files average hundreds, the smallest seen 25
 _MAX_TINY_ENTRIES = 1000
+# Each entry read costs about 1.2 kB whatever its size (2-3 kB more once planned): a file of
+# more than MAX_THIN_ENTRIES entries must average MIN_AVERAGE_ENTRY characters, so that its
+# parse stays within ten times its size (the 16k-entry corpus file averages 620).
+MAX_THIN_ENTRIES = 100_000
+MIN_AVERAGE_ENTRY = 128
 
 # bibtexparser logs every block it cannot split as a warning; they come back to the
 # user as located Problems instead, and would otherwise flood the server log.
@@ -852,15 +857,27 @@ def _check_entry_density(text: str) -> None:
     """Raise BibTeXError for text made of thousands of tiny `@x{` starts (garbage, not BibTeX).
 
     Every entry start costs the splitter some microseconds whatever its size, so a few MB
-    of `@a{` would keep a worker busy for minutes; no real entry is that short.
+    of `@a{` would keep a worker busy for minutes; no real entry is that short. Each entry
+    read also costs memory whatever its size: past MAX_THIN_ENTRIES, entries must average
+    MIN_AVERAGE_ENTRY characters.
     """
-    if text.count("@") * _MIN_ENTRY_SIZE <= len(text):
+    ats = text.count("@")
+    if ats * _MIN_ENTRY_SIZE <= len(text) and (
+        ats <= MAX_THIN_ENTRIES or ats * MIN_AVERAGE_ENTRY <= len(text)
+    ):
         return
     starts = sum(1 for _match in _BLOCK_START.finditer(text))
     if starts > _MAX_TINY_ENTRIES and starts * _MIN_ENTRY_SIZE > len(text):
         raise BibTeXError(
             "This file does not look like a BibTeX file: it has "
             f"{starts:,} `@` entry starts in {len(text):,} characters."
+        )
+    if starts > MAX_THIN_ENTRIES and starts * MIN_AVERAGE_ENTRY > len(text):
+        raise BibTeXError(
+            f"it has {starts:,} entries averaging {len(text) // starts:,} characters: a file "
+            f"of more than {MAX_THIN_ENTRIES:,} entries must average at least "
+            f"{MIN_AVERAGE_ENTRY} characters an entry (real files average hundreds). "
+            "Split it into smaller files."
         )
 
 
