@@ -390,8 +390,11 @@ def has_background_import(env: dict[str, str]) -> bool:
 class BackgroundImport:
     """The import running during run 4: a job and a db_worker, or a foreground command."""
 
-    def __init__(self, processes: Processes, env: dict[str, str], path: Path, log: Path):
+    def __init__(
+        self, processes: Processes, env: dict[str, str], path: Path, log: Path, *, nice: int
+    ):
         self.processes, self.env, self.path, self.log = processes, env, path, log
+        self.nice = nice
         self.background = has_background_import(env)
         self.worker: subprocess.Popen | None = None
         self.command: subprocess.Popen | None = None
@@ -400,16 +403,17 @@ class BackgroundImport:
         self.out = None
 
     def describe(self) -> str:
+        nice = f" at nice {self.nice}" if self.nice else ""
         if self.background:
-            return f"`import_bibtex --background {self.path.name}` run by `db_worker`"
+            return f"`import_bibtex --background {self.path.name}` run by `db_worker`{nice}"
         return (
             f"`import_bibtex {self.path.name}` in the foreground, in a process of its own "
-            "(this import_bibtex has no --background yet)"
+            f"(this import_bibtex has no --background yet){nice}"
         )
 
     def start(self) -> None:
         self.out = self.log.open("w")
-        manage_py = [PYTHON, "manage.py"]
+        manage_py = [*(["nice", "-n", str(self.nice)] if self.nice else []), PYTHON, "manage.py"]
         kwargs = {"cwd": ROOT, "env": self.env, "stdout": self.out, "stderr": subprocess.STDOUT}
         self.started = time.perf_counter()
         if self.background:
@@ -525,6 +529,8 @@ def main() -> None:
     parser.add_argument("--import-file", type=Path, default=IMPORT_FILE)
     parser.add_argument("--import-wait", type=int, default=240,
                         help="seconds to wait after run 4 for the import to finish")  # fmt: skip
+    parser.add_argument("--import-nice", type=int, default=0, metavar="N",
+                        help="run the job worker (or the import) at this nice level")  # fmt: skip
     parser.add_argument("--workers", type=int, default=3, help="WEB_CONCURRENCY")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--calibrate", type=int, default=0, metavar="SECONDS",
@@ -548,6 +554,8 @@ def main() -> None:
     copy_template(server)
 
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    # Static files: collected once (whitenoise compresses them: a minute on a busy machine).
+    static = Path(tempfile.gettempdir()) / "bench_load_static"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -557,13 +565,17 @@ def main() -> None:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "HTTPS": "0",
-        "STATIC_ROOT": str(work / "static"),
+        "STATIC_ROOT": str(static),
         "WEB_CONCURRENCY": str(options.workers),
+        # The workers' shared citation cache, empty at the start of each invocation.
+        "CITATION_CACHE_DIR": str(work / "citations"),
     }
     processes = Processes()
     tables: dict[str, dict] = {}
     try:
-        manage(env, "collectstatic", "--noinput", "-v0")
+        manage(env, "migrate", "-v0")  # the copy of a template made before newer migrations
+        if not (options.reuse and (static / "staticfiles.json").exists()):
+            manage(env, "collectstatic", "--noinput", "-v0", "--clear")
         ids = catalogue_ids(env["DATABASE_URL"])
         gunicorn = str(Path(PYTHON).parent / "gunicorn")
         server_log = (work / "gunicorn.log").open("w")
@@ -612,7 +624,9 @@ def main() -> None:
 
         if options.import_concurrency:
             users = options.import_concurrency
-            importing = BackgroundImport(processes, env, options.import_file, work / "import.log")
+            importing = BackgroundImport(
+                processes, env, options.import_file, work / "import.log", nice=options.import_nice
+            )
             print(f"\nrun {len(runs) + 1}: concurrency {users} during {importing.describe()}")
             importing.start()
             try:
@@ -629,7 +643,7 @@ def main() -> None:
                 f"{everything['server_cpu']:.0f} s, locust CPU {tool_cpu:.0f} s",
                 table,
             )
-            state = "finished during the run" if during else "still running at the end"
+            state = "done when the run ended" if during else "still running when the run ended"
             took = f"{seconds:.0f} s" if seconds is not None else "not finished in time"
             print(f"  import: {state}; took {took} (log {work / 'import.log'})")
             reference = next((tables[name] for name in tables if name.endswith(f"c={users}")), None)
@@ -644,7 +658,7 @@ def main() -> None:
         print(f"\nload average at the end: {load_average()}")
     if options.json:
         options.json.write_text(json.dumps({"seed": seed, "runs": tables}, indent=1))
-    shutil.rmtree(work / "static", ignore_errors=True)
+    shutil.rmtree(work / "citations", ignore_errors=True)
 
 
 if __name__ == "__main__":
