@@ -145,7 +145,10 @@ def _rows_page(request: HttpRequest, rows: list[importer.ReportRow]) -> dict:
 @require_http_methods(["GET"])
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
-        ImportBatch.objects.select_related("user", "confirmed_by", "cancelled_by", "undone_by"),
+        # Not the stored file (up to 50 MB): the pages show the stored preview or report.
+        ImportBatch.objects.select_related(
+            "user", "confirmed_by", "cancelled_by", "undone_by"
+        ).defer("source"),
         pk=pk,
     )
     acting = _acting_context(request, batch)
@@ -239,7 +242,7 @@ def _kept(batch: ImportBatch) -> list[importer.KeptRecord]:
 @librarian_required
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch.objects.select_related("user"), pk=pk)
+    batch = get_object_or_404(ImportBatch.objects.select_related("user").defer("source"), pk=pk)
     cancelling = request.POST.get("action") == "cancel"
     refusal = importer.action_refusal(request.user, batch, "cancel" if cancelling else "confirm")
     if refusal:
@@ -278,7 +281,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue the job of an upload or an import again, after its worker stopped or it failed."""
-    batch = get_object_or_404(ImportBatch.objects.select_related("user"), pk=pk)
+    batch = get_object_or_404(ImportBatch.objects.select_related("user").defer("source"), pk=pk)
     refusal = importer.action_refusal(request.user, batch, "confirm")
     if refusal:
         return forbidden(request, refusal)
@@ -296,7 +299,7 @@ def import_rerun(request: HttpRequest, pk: int) -> HttpResponse:
 @librarian_required
 @require_http_methods(["GET", "POST"])
 def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch.objects.select_related("user"), pk=pk)
+    batch = get_object_or_404(ImportBatch.objects.select_related("user").defer("source"), pk=pk)
     refusal = importer.action_refusal(request.user, batch, "undo")
     if refusal:
         return forbidden(request, refusal)
