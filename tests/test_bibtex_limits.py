@@ -18,6 +18,7 @@ from django.urls import reverse
 from catalogue.formats.bibtex import BibTeXError, ParseResult, parse_bytes, parse_text
 from catalogue.formats.bibtex import entries as bibtex_entries
 from catalogue.models import Article, ImportBatch
+from tests.test_import_jobs import run_jobs
 
 LIMIT = 200_000  # CATALOGUE_IMPORT_MAX_FIELD_LENGTH's default
 
@@ -303,6 +304,7 @@ def test_the_preview_page_shows_the_located_error(client, librarian):
     response = post_file(client, doubling_file(20))
 
     assert response.status_code == 302
+    run_jobs()  # the preview job (catalogue.importer.jobs)
     preview = client.get(response["Location"])
     content = preview.content.decode()
     assert preview.status_code == 200
@@ -314,6 +316,7 @@ def test_the_preview_page_shows_the_located_error(client, librarian):
     assert (batch.created_count, batch.failed_count) == (1, 1)
 
     client.post(reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "confirm"})
+    run_jobs()  # the import job
 
     assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]
 
@@ -324,12 +327,18 @@ def test_the_preview_page_refuses_a_text_past_the_expansion_budget(client, libra
 
     response = post_file(client, budget_file(40).encode())
 
-    assert response.status_code == 400
+    # The upload is stored at once; its preview job refuses it, and its page says why.
+    assert response.status_code == 302
+    run_jobs()
+    page = client.get(response["Location"])
+    assert page.status_code == 200
     assert (
-        "refs.bib: its @string abbreviations and crossref inheritance add more than 26,060 "
-        "characters in all" in response.content.decode()
+        "The preview failed: this file cannot be imported. refs.bib: its @string abbreviations "
+        "and crossref inheritance add more than 26,060 characters in all" in page.content.decode()
     )
-    assert not ImportBatch.objects.exists()
+    batch = ImportBatch.objects.get()
+    assert (batch.status, bytes(batch.source)) == ("failed", b"")
+    assert not Article.objects.exists()
 
 
 @pytest.mark.django_db
