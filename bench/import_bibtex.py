@@ -192,6 +192,8 @@ def big_child(path: Path, stage: str) -> None:
             failed=batch.failed_count,
         )
     figures["total"] = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    figures["cpu"] = usage.ru_utime + usage.ru_stime  # this process's; not the database's
     figures["peak"] = peak_rss()
     print(json.dumps(figures))
 
@@ -239,7 +241,8 @@ def big_upload(args: argparse.Namespace) -> None:
                     if name in figures
                 )
                 print(
-                    f"run {run} {stage:<6} {figures['total']:6.1f} s ({steps}); peak RSS "
+                    f"run {run} {stage:<6} {figures['total']:6.1f} s ({steps}; process CPU "
+                    f"{figures['cpu']:.1f} s); peak RSS "
                     f"{figures['peak'] / 2**20:5.0f} MB, {growth / 2**20:5.0f} MB over the "
                     f"process with the file read ({growth / figures['size']:.1f} x the file); "
                     f"{figures['entries']} entries"
