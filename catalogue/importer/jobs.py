@@ -256,13 +256,15 @@ def _run_preview(job: ImportJob, reporter: Reporter, stopper: _Stopper) -> JobOu
         return JobOutcome("skipped", batch)
     try:
         reporter("parsing", 0, 1)
+        data, batch.source = bytes(batch.source), b""  # one copy in memory, not two
         try:
-            result = parse_source(data=bytes(batch.source), filename=batch.filename)
+            result = parse_source(data=data, filename=batch.filename)
         except ImportFileError as error:
             stopper.disarm()
             batches.fail_preview(batch=batch, message=str(error))
             _finish(job, JobState.FAILED, error=str(error))
             return JobOutcome("failed", batch, error)
+        del data
         reporter("parsing", 1, 1)
         encoding = result.encoding
         plan = plan_import(result, on_duplicate=batch.on_duplicate, progress=reporter)
@@ -303,10 +305,13 @@ def _run_import(
         _finish(job, JobState.SUCCEEDED, stage="skipped")
         return JobOutcome("skipped", batch)
     try:
+        # One copy of the file in memory, not two (the stored one stays until it is written).
+        data, batch.source = bytes(batch.source), b""
         if result is None:
             reporter("parsing", 0, 1)
-            result = parse_source(data=bytes(batch.source), filename=batch.filename)
+            result = parse_source(data=data, filename=batch.filename)
             reporter("parsing", 1, 1)
+        del data
         batch.encoding = result.encoding[:50]
         confirmed_by = job.requested_by if job.requested_by_id else None
         batch = batches._execute(
