@@ -8,16 +8,17 @@
    `generate_catalogue --articles 20000 --seed 1`, VACUUM ANALYZE. Each run of this script
    serves a fresh copy of it, `bench_load_run` (CREATE DATABASE ... TEMPLATE), so the import
    of run 4 never changes what the next invocation measures.
-2. `collectstatic` into a temporary directory, then `gunicorn -c gunicorn.conf.py
-   catalogue.wsgi` on 127.0.0.1 (a free port) with DEBUG=0, a random SECRET_KEY,
-   ALLOWED_HOSTS=127.0.0.1, HTTPS=0 and WEB_CONCURRENCY=--workers (GUNICORN_CMD_ARGS from the
-   environment is passed on, for trying other settings).
+2. `collectstatic` into /tmp/bench_load_static (kept with --reuse), then `gunicorn -c
+   gunicorn.conf.py catalogue.wsgi` on 127.0.0.1 (a free port) with DEBUG=0, a random
+   SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, HTTPS=0, WEB_CONCURRENCY=--workers and an empty
+   shared citation cache (GUNICORN_CMD_ARGS from the environment is passed on, for trying
+   other settings).
 3. Warm-up: --warm seconds of the same traffic at concurrency 8 (engines built, code paths
    and connections warm); not counted.
 4. Runs of --duration seconds each (60 by default) at concurrency 8, 32 and 128, then 32
    again with an import of the 16,572-entry BibTeX file running meanwhile: enqueued with
-   `import_bibtex --background FILE` and run by a `db_worker` process, or, where that
-   command has no --background, `import_bibtex FILE` in a process of its own (said so).
+   `import_bibtex --background FILE` and run by a `db_worker` process (--import-nice), or,
+   where that command has no --background, `import_bibtex FILE` in a process of its own.
 5. For each run: requests/s, p50/p95/p99 and errors per kind of request and overall, the
    load tool's own CPU time, the server's (gunicorn) CPU time, the machine's load average;
    for the import run, the search p50/p95 against run 2's, and how long the import took.
