@@ -56,7 +56,8 @@ DEFAULTS: dict[str, Any] = {
     # The style used when none is asked for.
     "CITATION_DEFAULT_STYLE": "apa",
     # The Django cache holding formatted citations (about 1.5 kB per article and style);
-    # catalogue/settings.py defines it as its own local-memory cache.
+    # catalogue/settings.py defines it: files shared by the workers (CITATION_CACHE_DIR) with
+    # DEBUG off, each process's memory with DEBUG on.
     "CITATION_CACHE_ALIAS": "citations",
     # Seconds a formatted citation stays cached (None: until evicted).
     "CITATION_CACHE_TIMEOUT": 60 * 60 * 24 * 30,
