@@ -850,3 +850,20 @@ def test_text_with_superscripts_or_labels_is_formatted_by_the_engine():
         assert any(mark in entry + citation for entry, citation in texts)
     assert engine.text_of_html('<div class="csl-entry">A &#38; B, <i>J</i></div>') == "A & B, J"
     assert engine.text_of_html(None) is None
+
+
+def test_shared_citation_cache_keeps_entries_and_misses_when_unusable(tmp_path, caplog):
+    from catalogue.citations.cache import CitationFileCache
+
+    cache = CitationFileCache(str(tmp_path / "citations"), {})
+    cache.set_many({"a": {"text": "A"}, "b": {"text": "B"}})
+    # Another process (worker) with the same directory reads what this one wrote.
+    other = CitationFileCache(str(tmp_path / "citations"), {})
+    assert other.get_many(["a", "b", "c"]) == {"a": {"text": "A"}, "b": {"text": "B"}}
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    unusable = CitationFileCache(str(blocked / "citations"), {})
+    unusable.set("a", {"text": "A"})
+    assert unusable.get("a", "missing") == "missing"
+    assert "Citation cache" in caplog.text

@@ -10,9 +10,13 @@ rendering._cache_key), so an entry never goes stale and several catalogues may s
 directory.
 """
 
+import logging
 import random
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
+
+logger = logging.getLogger(__name__)
 
 # A write checks the entry bound on one write in CULL_EVERY (per process, at random).
 CULL_EVERY = 500
@@ -26,6 +30,28 @@ class CitationFileCache(FileBasedCache):
     CULL_EVERY, the directory still stays within a few thousand entries of MAX_ENTRIES;
     culling is as Django's (a third of the entries, at random, once over the bound).
     """
+
+    # A directory that cannot be read or written (full disk, made by another user) is a cache
+    # that misses, never an error page: the citation is formatted again.
+
+    def _createdir(self) -> None:
+        try:
+            super()._createdir()
+        except OSError as error:
+            logger.warning("Citation cache %s cannot be made: %s", self._dir, error)
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except OSError as error:
+            logger.warning("Citation cache %s unreadable: %s", self._dir, error)
+            return default
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> None:
+        try:
+            super().set(key, value, timeout, version)
+        except OSError as error:
+            logger.warning("Citation cache %s unwritable: %s", self._dir, error)
 
     def _cull(self) -> None:
         if random.random() * CULL_EVERY < 1:
