@@ -532,6 +532,9 @@ def main() -> None:
                         help="seconds to wait after run 4 for the import to finish")  # fmt: skip
     parser.add_argument("--import-nice", type=int, default=0, metavar="N",
                         help="run the job worker (or the import) at this nice level")  # fmt: skip
+    parser.add_argument("--warm-citations", type=int, default=0, metavar="N",
+                        help="draw record ids among the first N only, their citations "
+                             "formatted ahead (warm_citations)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=3, help="WEB_CONCURRENCY")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--calibrate", type=int, default=0, metavar="SECONDS",
@@ -578,6 +581,16 @@ def main() -> None:
         if not (options.reuse and (static / "staticfiles.json").exists()):
             manage(env, "collectstatic", "--noinput", "-v0", "--clear")
         ids = catalogue_ids(env["DATABASE_URL"])
+        if options.warm_citations:
+            # Record pages, exports and API details among the first N records only, their
+            # citations formatted ahead into the workers' shared cache: a warm cache's figures.
+            ids["article"] = ids["article"][: options.warm_citations]
+            started = time.perf_counter()
+            manage(env, "warm_citations", *map(str, ids["article"]), stdout=subprocess.DEVNULL)
+            print(
+                f"citations of {len(ids['article']):,} records formatted ahead (warm_citations) "
+                f"in {time.perf_counter() - started:.0f} s; record ids drawn among them"
+            )
         gunicorn = str(Path(PYTHON).parent / "gunicorn")
         server_log = (work / "gunicorn.log").open("w")
         gunicorn_process = processes.start(
