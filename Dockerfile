@@ -22,7 +22,9 @@ COPY . .
 RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     python manage.py collectstatic --noinput
 
-RUN useradd --create-home --uid 1000 catalogue && chown -R catalogue /app
+# /var/cache/catalogue: the citation cache's volume in compose (a new volume takes this owner).
+RUN useradd --create-home --uid 1000 catalogue && chown -R catalogue /app \
+    && mkdir -p /var/cache/catalogue && chown catalogue /var/cache/catalogue
 USER catalogue
 
 EXPOSE 8000
