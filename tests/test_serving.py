@@ -587,9 +587,9 @@ def test_docker_compose_puts_nginx_in_front_and_runs_a_job_worker():
     web, worker = services["web"], services["worker"]
     assert web["command"][:4] == ["gunicorn", "catalogue.wsgi", "--config", "gunicorn.conf.py"]
     assert web["expose"] == ["8000"]
-    assert worker["command"] == ["python", "manage.py", "db_worker"]
-    # The job worker finishes the import it is running when stopped: minutes, not 10 s.
-    assert worker["stop_grace_period"] == "10m"
+    assert worker["command"] == ["python", "manage.py", "db_worker", "--no-reload"]
+    # Stopped, the job worker rolls its import back and queues it again: seconds, not minutes.
+    assert worker["stop_grace_period"] == "60s"
 
 
 def test_dockerfile_builds_the_app_and_the_proxy_from_one_collectstatic():
