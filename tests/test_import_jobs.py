@@ -25,7 +25,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from catalogue import importer
-from catalogue.importer import jobs
+from catalogue.importer import jobs, progress
 from catalogue.models import (
     Article,
     ImportBatch,
@@ -337,7 +337,7 @@ def test_progress_goes_through_a_connection_of_its_own_even_while_the_batch_is_l
     batch = make_upload()
     job = ImportJob.objects.get()
     ImportJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING)
-    reporter = jobs.Reporter(job_id=job.pk, attempt=job.attempt)
+    reporter = progress.Reporter(job_id=job.pk, attempt=job.attempt)
     reporter.start()
     try:
         reporter("matching", 5, 10)
@@ -379,7 +379,7 @@ def test_the_job_writes_its_stages_while_it_runs(monkeypatch):
     plan_import = jobs.plan_import
 
     def watching(*args, **kwargs):
-        time.sleep(jobs.FLUSH_SECONDS * 3)
+        time.sleep(progress.FLUSH_SECONDS * 3)
         seen.append(ImportJob.objects.values_list("state", "stage").get())
         return plan_import(*args, **kwargs)
 
@@ -391,7 +391,7 @@ def test_the_job_writes_its_stages_while_it_runs(monkeypatch):
     assert (job.state, job.stage, job.worker) == (
         JobState.SUCCEEDED,
         "done",
-        jobs.process_token(),
+        progress.process_token(),
     )
     assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.PREVIEWED
 
@@ -402,27 +402,27 @@ def test_the_job_writes_its_stages_while_it_runs(monkeypatch):
 def test_a_running_job_whose_worker_is_gone_is_stalled():
     batch = make_upload()
     now = timezone.now()
-    host = jobs.process_token().split(":")[0]
+    host = progress.process_token().split(":")[0]
 
     dead_here = make_job(
         batch, state=JobState.RUNNING, heartbeat=now, worker=f"{host}:{dead_pid()}:1"
     )
-    assert jobs.describe_job(dead_here).phase == "stalled"
-    assert jobs.describe_job(dead_here).can_retry
+    assert progress.describe_job(dead_here).phase == "stalled"
+    assert progress.describe_job(dead_here).can_retry
 
-    alive_here = make_job(batch, worker=jobs.process_token())
-    assert jobs.describe_job(alive_here).phase == "running"
+    alive_here = make_job(batch, worker=progress.process_token())
+    assert progress.describe_job(alive_here).phase == "running"
 
     elsewhere = make_job(batch, worker="another-host:7:123")
-    assert jobs.describe_job(elsewhere).phase == "running"
+    assert progress.describe_job(elsewhere).phase == "running"
     quiet = make_job(batch, heartbeat=now - datetime.timedelta(seconds=61))
-    health = jobs.describe_job(quiet)
+    health = progress.describe_job(quiet)
     assert (health.phase, health.live, health.can_retry) == ("stalled", False, True)
     assert health.message.startswith("No sign of life from this job for 61 s")
     # This process, alive but silent: on SQLite the import's transaction holds the write lock.
-    silent = make_job(batch, worker=jobs.process_token())
+    silent = make_job(batch, worker=progress.process_token())
     expected = "running" if connection.vendor == "sqlite" else "stalled"
-    assert jobs.describe_job(silent).phase == expected
+    assert progress.describe_job(silent).phase == expected
 
 
 def test_a_job_queued_without_a_worker_names_the_command():
@@ -431,7 +431,7 @@ def test_a_job_queued_without_a_worker_names_the_command():
 
     job = make_job(batch, enqueued=old)
 
-    health = jobs.describe_job(job)
+    health = progress.describe_job(job)
     assert (health.phase, health.live, health.can_retry) == ("no-worker", True, False)
     assert health.message == (
         "Queued for 45 s: the job worker doesn't seem to be running. Start it with "
@@ -439,7 +439,7 @@ def test_a_job_queued_without_a_worker_names_the_command():
     )
     other = make_upload()
     make_job(other, state=JobState.RUNNING, heartbeat=timezone.now(), worker="far:1:1")
-    waiting = jobs.describe_job(job)
+    waiting = progress.describe_job(job)
     assert waiting.phase == "waiting"
     assert f"waiting for import #{other.pk} to finish" in waiting.message
 
@@ -452,7 +452,7 @@ def test_a_task_the_worker_marked_failed_is_reported_and_can_run_again():
     )
     job = make_job(batch, state=JobState.RUNNING, heartbeat=timezone.now(), worker="far:1:1")
 
-    health = jobs.describe_job(job)
+    health = progress.describe_job(job)
 
     assert (health.phase, health.can_retry) == ("lost", True)
     assert "the job worker marked it failed (InterfaceError)" in health.message

@@ -11,7 +11,8 @@ what each entry is and writes the result with bulk queries:
   the stored preview of an upload;
 - `jobs`: stored imports run as background jobs (django-tasks' database backend, the worker
   `manage.py db_worker`): the preview parsed and planned once, the import after confirmation,
-  their progress and heartbeat, a worker's death told and the job run again;
+  a stopped job run again;
+- `progress`: a running job's progress and heartbeat, and whether a job is alive;
 - `permissions`: who may import, and who may confirm, cancel or undo whose import;
 - `history`: snapshots of updated articles, the recorded outcome of a batch, and undo.
 """
@@ -46,15 +47,7 @@ from catalogue.importer.history import (
     undo_import,
     undo_summary,
 )
-from catalogue.importer.jobs import (
-    WORKER_COMMAND,
-    JobHealth,
-    JobOutcome,
-    describe_job,
-    enqueue_job,
-    rerun_job,
-    run_job,
-)
+from catalogue.importer.jobs import JobOutcome, enqueue_job, rerun_job, run_job
 from catalogue.importer.matching import plan_import
 from catalogue.importer.normalise import normalise_title
 from catalogue.importer.permissions import (
@@ -65,6 +58,7 @@ from catalogue.importer.permissions import (
     import_refusal,
 )
 from catalogue.importer.plan import ROW_LABELS, ImportPlan, NewRow, PlanItem, ReportRow
+from catalogue.importer.progress import WORKER_COMMAND, JobHealth, describe_job
 from catalogue.importer.sources import check_size, human_size, max_bytes, parse_source, read_file
 from catalogue.importer.writing import (
     ARTICLE_FIELDS,

@@ -212,22 +212,14 @@ def prepare_import(
     Only the size and emptiness are checked here (ImportFileError); the job parses and plans
     the file once and stores the preview, or records why the file cannot be imported.
     """
-    from catalogue.importer import jobs
-
-    check_size(size=len(data), filename=filename)
-    if not _NOT_BLANK.search(data):
-        raise ImportFileError(f"{filename} is empty.")
-    batch = _new_batch(
+    batch, _job = _store_with_job(
         data=data,
         filename=filename,
         user=user,
         on_duplicate=on_duplicate,
         status=ImportStatus.PENDING,
+        kind=JobKind.PREVIEW,
     )
-    batch.source = data
-    with transaction.atomic():
-        batch.save()
-        jobs.enqueue_job(batch=batch, kind=JobKind.PREVIEW, user=user)
     # Uploads never confirmed nor cancelled keep their bytes in the database: forget old ones.
     ImportBatch.objects.filter(
         status__in=AWAITING,
@@ -446,22 +438,43 @@ def queue_import(
     Only the size and emptiness are checked here; the job parses, plans and writes. The job is
     queued for the worker, or (`enqueue=False`) left for the caller to run in the foreground.
     """
+    return _store_with_job(
+        data=data,
+        filename=filename,
+        user=user,
+        on_duplicate=on_duplicate,
+        status=ImportStatus.IMPORTING,
+        kind=JobKind.IMPORT,
+        enqueue=enqueue,
+    )
+
+
+def _store_with_job(
+    *,
+    data: bytes,
+    filename: str,
+    user: Any,
+    on_duplicate: str,
+    status: str,
+    kind: str,
+    enqueue: bool = True,
+) -> tuple[ImportBatch, ImportJob]:
+    """Return a new batch holding `data` in `status`, saved with its job of `kind`.
+
+    Only the size and emptiness are checked (ImportFileError): the job does the rest.
+    """
     from catalogue.importer import jobs
 
     check_size(size=len(data), filename=filename)
     if not _NOT_BLANK.search(data):
         raise ImportFileError(f"{filename} is empty.")
     batch = _new_batch(
-        data=data,
-        filename=filename,
-        user=user,
-        on_duplicate=on_duplicate,
-        status=ImportStatus.IMPORTING,
+        data=data, filename=filename, user=user, on_duplicate=on_duplicate, status=status
     )
     batch.source = data
     with transaction.atomic():
         batch.save()
-        job = jobs.enqueue_job(batch=batch, kind=JobKind.IMPORT, user=batch.user, enqueue=enqueue)
+        job = jobs.enqueue_job(batch=batch, kind=kind, user=batch.user, enqueue=enqueue)
     return batch, job
 
 

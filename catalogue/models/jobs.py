@@ -3,7 +3,7 @@
 An upload is parsed and planned once, by a job, and its preview stored as ImportPreviewRows, so
 that showing (and paging) a preview never parses again; confirming runs another job. Each job
 has one ImportJob row, created before the job is queued and written by the job through a
-connection of its own (catalogue/importer/jobs.py), which the import's transaction never locks.
+connection of its own (catalogue/importer/progress.py), which the import's transaction never locks.
 """
 
 from django.conf import settings
