@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import caches
-from django.urls import reverse
+from django.urls import clear_script_prefix, reverse, set_script_prefix
 
 from catalogue.models import Article
 from tests.factories import make_article, make_author, make_journal, make_keyword
@@ -90,6 +90,32 @@ def test_results_with_total_highlights_and_facets(client, shelf):
     assert re.search(
         r'<span class="facet__label">alliance</span></a>\s*<a class="facet__exclude"', page
     )
+
+
+@pytest.mark.parametrize("script_name", ["", "/catalogue"])
+def test_result_links_are_the_records_own_urls(client, db, script_name):
+    # The view puts each key into a URL reversed once (search.views.detail_url): the links
+    # must stay what get_absolute_url() gives, under a script prefix too, for the ten
+    # authors shown of a longer byline.
+    authors = [make_author(family_name=f"Author{n:02d}") for n in range(12)]
+    article = make_article(title="Alliance with many authors", authors=authors)
+    other = make_article(title="Alliance alone", authors=[authors[5]])
+
+    set_script_prefix(f"{script_name}/")
+    try:
+        response = client.get(SEARCH, {"q": "alliance"})
+        urls = {record: record.get_absolute_url() for record in [article, other, *authors]}
+    finally:
+        clear_script_prefix()
+
+    page = page_of(response)
+    assert response.status_code == 200
+    assert urls[article] == f"{script_name}/articles/{article.pk}/"
+    assert f'<a href="{urls[article]}">' in page and f'<a href="{urls[other]}">' in page
+    bylines = re.findall(r'<p class="result__authors">(.*?)</p>', page)
+    shown = [re.findall(r'<a href="([^"]+)">', byline) for byline in bylines]
+    assert sorted(shown, key=len) == [[urls[authors[5]]], [urls[a] for a in authors[:10]]]
+    assert " and 2 more" in page
 
 
 def test_every_link_carries_the_whole_state(client, shelf):

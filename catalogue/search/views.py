@@ -19,7 +19,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import mark_safe
 
 from catalogue import conf, search
@@ -246,9 +246,39 @@ def matching_summaries(*, params: SearchParams, page: int) -> list[EvidenceSumma
     return list(summaries.for_listing()[:5])
 
 
+# A placeholder primary key: reversed once, then replaced by each record's own key.
+_PK_PLACEHOLDER = 918273645546372819
+
+
+@functools.lru_cache(maxsize=32)
+def _detail_url_parts(name: str, script_prefix: str) -> tuple[str, str]:
+    head, _, tail = reverse(name, args=[_PK_PLACEHOLDER]).rpartition(str(_PK_PLACEHOLDER))
+    return head, tail
+
+
+def detail_url(name: str, pk: int) -> str:
+    """Return reverse(name, args=[pk]) for a URL whose only argument is an integer key.
+
+    A results page links every article and up to ten authors of each: some 120 reverse()
+    calls, about 60 µs each. The URL is the same text around the key, so reverse it once
+    (per script prefix) and put each key in place.
+    """
+    head, tail = _detail_url_parts(name, get_script_prefix())
+    return f"{head}{int(pk)}{tail}"
+
+
+def _link_articles(articles: Iterable[Article]) -> None:
+    """Give each result its `url` and each author slot shown (the first ten) its `author_url`."""
+    for article in articles:
+        article.url = detail_url("catalogue:article-detail", article.pk)
+        for authorship in article.ordered_authorships[:10]:
+            authorship.author_url = detail_url("catalogue:author-detail", authorship.author_id)
+
+
 def _results_context(request: HttpRequest, result: SearchResult) -> dict:
     """Return the context of the results region (_search_body.html)."""
     _decorate(result, request.GET)
+    _link_articles(result.articles)
     facets = dict(result.facets)
     facets.pop("year")
     return _context(
