@@ -100,6 +100,10 @@ def test_switch_style_by_mouse_and_keyboard_copy_and_remember(page, citations):
     expect_selected(page, "APA 7th edition", "apa")
     page.keyboard.press("ArrowRight")
     expect_selected(page, "Harvard (Cite Them Right)", "harvard-cite-them-right")
+    # The page came formatted in APA only: Harvard's panel is fetched when its tab is chosen.
+    expect(panel(page, "harvard-cite-them-right").locator(".csl-entry")).to_have_text(
+        citations["harvard-cite-them-right"]["text"]
+    )
 
     # Tab leaves the tab list for the visible panel's Copy button.
     page.keyboard.press("Tab")
@@ -158,7 +162,7 @@ def test_bibtex_tab_copies_the_entry(page, seeded):
     )
 
 
-def test_without_javascript_every_style_is_listed(chromium, live_server, seeded):
+def test_without_javascript_every_style_is_listed(chromium, live_server, citations):
     context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
     try:
         page = context.new_page()
@@ -170,9 +174,33 @@ def test_without_javascript_every_style_is_listed(chromium, live_server, seeded)
         for index in range(len(STYLES)):
             expect(page.locator(".cite-box__panel").nth(index)).to_be_visible()
         expect(page.get_by_role("button", name="Copy")).to_have_count(0)
-        expect(page.locator("#cite-panel-apa .csl-entry")).to_contain_text(
-            "Zilcha-Mano, S. (2017). Is the alliance really therapeutic?"
-        )
+        # The chosen style (the default) is formatted, and only it; BibTeX and RIS are inline.
+        expect(page.locator("#cite-panel-apa .csl-entry")).to_have_text(citations["apa"]["text"])
+        expect(page.locator(".cite-box__panel .csl-entry")).to_have_count(1)
+        expect(page.locator("#cite-panel-bibtex pre")).to_contain_text("@article{ZilchaMano2017,")
+        expect(page.locator("#cite-panel-ris pre")).to_contain_text("TY  - JOUR")
+        # Each other style is a link to the page in that style, which shows it formatted.
+        others = {
+            "harvard-cite-them-right": "Harvard (Cite Them Right)",
+            "vancouver": "Vancouver",
+            "modern-language-association": "MLA 9th edition",
+            "chicago-author-date": "Chicago (author-date)",
+            "american-medical-association": "AMA 11th edition",
+        }
+        links = page.locator(".cite-box__deferred a")
+        assert links.all_inner_texts() == [
+            f"Show the citation in {label}" for label in others.values()
+        ]
+        for style, label in others.items():
+            link = panel(page, style).get_by_role("link", name=f"Show the citation in {label}")
+            expect(link).to_have_attribute("href", f"/articles/1/?cite_style={style}#cite-heading")
+        for style, label in others.items():
+            page.goto("/articles/1/")
+            panel(page, style).get_by_role("link", name=f"Show the citation in {label}").click()
+            expect(page.locator(f"#cite-panel-{style} .csl-entry")).to_have_text(
+                citations[style]["text"]
+            )
+            expect(page.locator(".cite-box__panel .csl-entry")).to_have_count(1)
     finally:
         context.close()
 

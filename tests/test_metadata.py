@@ -107,7 +107,12 @@ def test_cite_box_lists_every_configured_style_then_bibtex_and_ris(client, seed)
     found = parts(response)
     article = Article.objects.with_related().get(pk=1)
     citations = render_citations(article)
-    expected = [(style, label, citations[style]["text"]) for style, label in STYLE_LABELS]
+    # Only the style the box opens on (the default) is formatted; the others are fetched.
+    assert 'data-default-style="apa"' in response.content.decode()
+    expected = [
+        (style, label, citations[style]["text"] if style == "apa" else "")
+        for style, label in STYLE_LABELS
+    ]
     expected += [
         ("bibtex", "BibTeX", EXPORT_FORMATS["bibtex"].render(article).strip()),
         ("ris", "RIS", EXPORT_FORMATS["ris"].render(article).replace("\r\n", "\n").strip()),
@@ -119,8 +124,12 @@ def test_cite_box_lists_every_configured_style_then_bibtex_and_ris(client, seed)
     assert re.findall(r'role="tab" id="cite-tab-([\w-]+)"', page) == [
         style for style, _label, _text in expected
     ]
+    assert panel_html(page, "apa") == citations["apa"]["html"]
     for style, _label in STYLE_LABELS:
-        assert panel_html(page, style) == citations[style]["html"]
+        fragment = client.get("/articles/1/cite/", {"style": style, "fragment": "1"})
+        [panel] = parts(fragment).panels
+        assert panel["data-cite-text"] == citations[style]["text"]
+        assert panel_html(fragment.content.decode(), style) == citations[style]["html"]
 
 
 def test_cite_box_apa_equals_the_citeproc_js_reference(client, seed):
@@ -145,7 +154,7 @@ def parts_of(page: str) -> PageParts:
 
 
 def test_cite_box_vancouver_drops_the_single_entry_label(client, seed):
-    page = client.get("/articles/1/").content.decode()
+    page = client.get("/articles/1/", {"cite_style": "vancouver"}).content.decode()
 
     vancouver = next(p for p in parts_of(page).panels if p["data-style"] == "vancouver")
     assert vancouver["data-cite-text"] == VANCOUVER_SEED
@@ -161,8 +170,12 @@ def test_without_javascript_every_panel_is_shown_with_its_heading(client, seed):
     assert all("hidden" not in panel for panel in found.panels)
     headings = re.findall(r'<h3 class="cite-box__label">([^<]+)</h3>', page)
     assert headings == [label for _style, label in STYLE_LABELS] + ["BibTeX", "RIS"]
-    # The Copy buttons need the script: hidden until it runs.
-    assert page.count("data-cite-copy hidden>Copy") == 8
+    # The Copy buttons need the script: hidden until it runs. Only the style the box opens on
+    # is formatted (with BibTeX and RIS); each other style links to the page showing it.
+    assert page.count("data-cite-copy hidden>Copy") == 3
+    assert re.findall(r'<a href="/articles/1/\?cite_style=([\w-]+)#cite-heading">Show', page) == [
+        style for style, _label in STYLE_LABELS if style != "apa"
+    ]
     assert '<script src="/static/catalogue/cite.js" defer></script>' in page
     assert '<link rel="stylesheet" href="/static/catalogue/cite.css">' in page
 
@@ -234,8 +247,11 @@ def test_each_style_formatted_once_per_cold_page_none_when_warm(client, seed, mo
     client.get("/articles/1/")
     client.get("/articles/2/")
 
-    # Each core style once for each cold page, in its own locale; nothing for the warm one.
-    assert runs == [(style, None, 1) for style, _label in STYLE_LABELS] * 2
+    # The style the box opens on (the default) once for each cold page, in its own locale;
+    # nothing for the warm one: the other styles are formatted when their tab is chosen.
+    assert runs == [("apa", None, 1)] * 2
+    client.get("/articles/1/cite/", {"style": "vancouver", "fragment": "1"})
+    assert runs[2:] == [("vancouver", None, 1)]
 
 
 def test_editing_the_record_refreshes_the_cite_box(client, seed):

@@ -501,10 +501,22 @@ def test_article_citation_of_a_style_the_engine_cannot_build_is_a_422(client, se
 
 
 def assert_core_tabs_work(response) -> None:
-    """The six core styles, BibTeX and RIS are all in the box, with their text."""
+    """The six core styles, BibTeX and RIS are all in the box: the core style the box opens on
+    formatted, each other one deferred (no text, a link to the page in it), the exports' text."""
     found = [style for anchor, style, _label in panels(response) if anchor != "chosen"]
     assert found == [*CORE, "bibtex", "ris"]
-    assert panel_text(response, "apa").startswith("Zilcha-Mano, S. (2017). Is the alliance")
+    opened = default_tab(response)
+    for style in CORE:
+        link = f'<a href="/articles/1/?cite_style={style}#cite-heading">Show the citation in '
+        if style == opened:
+            assert panel_text(response, style)
+            assert link not in text(response)
+        else:
+            assert panel_text(response, style) == ""
+            assert link in text(response)
+    if opened == "apa":
+        assert panel_text(response, "apa").startswith("Zilcha-Mano, S. (2017). Is the alliance")
+    assert panel_text(response, "ris").startswith("TY  - ")
 
 
 def assert_remembered(response, style: str, locale: str = "") -> None:
@@ -846,3 +858,44 @@ def test_the_page_and_the_json_share_the_citation_cache(client, seed, monkeypatc
 
     assert runs == []
     assert data["label"] == "Nature (fr-FR)"
+
+
+# The Cite box's deferred tabs: one core style's panel, fetched by cite.js -------------------
+
+
+def test_a_deferred_tab_is_fetched_as_its_panel(client, seed_article):
+    reference = render_citation(Article.objects.with_related().get(pk=1), style="vancouver")
+
+    response = client.get("/articles/1/cite/", {"style": "vancouver", "fragment": "1"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert panels(response) == [("vancouver", "vancouver", "Vancouver")]
+    assert panel_text(response, "vancouver") == reference["text"]
+    assert f'<div class="cite-box__citation" data-cite-html>{reference["html"]}</div>' in text(
+        response
+    )
+    assert "data-cite-deferred" not in text(response)
+    assert "data-cite-copy hidden>Copy" in text(response)
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ({"style": "nature", "fragment": "1"}, 400),  # not a tab of the box
+        ({"style": "apa", "locale": "de-DE", "fragment": "1"}, 400),
+        ({"style": "no-such-style", "fragment": "1"}, 400),
+        ({"fragment": "1"}, 400),
+    ],
+)
+def test_a_fragment_is_only_a_core_tab(client, seed_article, query, status):
+    response = client.get("/articles/1/cite/", query)
+
+    assert response.status_code == status
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_a_fragment_of_an_unknown_article_is_404(client, seed_article):
+    response = client.get("/articles/999999/cite/", {"style": "apa", "fragment": "1"})
+
+    assert response.status_code == 404

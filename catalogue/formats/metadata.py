@@ -50,6 +50,8 @@ class CiteEntry:
     download_url: str = ""
     locale: str = ""  # the locale asked for ("" = the style's own)
     chosen: bool = False  # the reader's choice under "More styles", shown as an extra tab
+    # Not formatted yet: the panel links to the page showing it, cite.js fetches it on demand.
+    deferred: bool = False
 
     @property
     def anchor(self) -> str:
@@ -203,36 +205,61 @@ def chosen_style(record: ArticleRecord, choice: CiteChoice, *, url: str) -> Choi
 _EXPORT_TABS = ("bibtex", "ris")
 
 
+def style_entry(style_id: str, citation: dict[str, str], *, url: str) -> CiteEntry:
+    """Return the Cite box tab of a core style in its own locale, formatted as `citation`."""
+    return CiteEntry(
+        id=style_id,
+        label=available_styles()[style_id].label,
+        kind="style",
+        text=citation["text"],
+        # The engine escapes everything user-supplied; only its own markup is left.
+        html=mark_safe(citation["html"]),  # noqa: S308
+        download_url=f"{url}?{urlencode({'format': TEXT_FORMAT, 'style': style_id})}",
+    )
+
+
 def cite_box(
     record: ArticleRecord, *, url: str, choice: CiteChoice | None = None
 ) -> dict[str, Any]:
     """Return the Cite box: the reader's chosen style, every core style, BibTeX and RIS.
 
-    The core styles come from one render_citations call (cached). If the engine fails, the
-    box still offers BibTeX and RIS, with `error` set. `choice` (from the request or the
-    reader's cookies) adds an extra tab or selects a tab; see chosen_style.
+    Only the style the box opens on is formatted (render_citations, cached); the other core
+    styles are deferred tabs, fetched by cite.js (articles/<id>/cite/?fragment=1) or, without
+    JavaScript, links to the page in that style. If the engine fails, the box still offers
+    BibTeX and RIS, with `error` set. `choice` (from the request or the reader's cookies) adds
+    an extra tab or selects a tab; see chosen_style.
     """
     entries: list[CiteEntry] = []
     error = ""
-    try:
-        citations = render_citations(record)
-    except CitationEngineError:
-        citations = {}
-        error = "Formatted citations are unavailable right now; BibTeX and RIS are below."
     styles = available_styles()
-    for style_id, citation in citations.items():
-        entries.append(
-            CiteEntry(
-                id=style_id,
-                label=styles[style_id].label,
-                kind="style",
-                text=citation["text"],
-                # The engine escapes everything user-supplied; only its own markup is left.
-                html=mark_safe(citation["html"]),  # noqa: S308
-                download_url=f"{url}?{urlencode({'format': TEXT_FORMAT, 'style': style_id})}",
-            )
-        )
     outcome = chosen_style(record, choice, url=url) if choice else ChoiceOutcome()
+    if outcome.entry or outcome.selected in _EXPORT_TABS:
+        shown_style = ""
+    elif outcome.selected in styles:
+        shown_style = outcome.selected
+    else:
+        shown_style = default_style()
+    citations: dict[str, dict[str, str]] = {}
+    try:
+        if shown_style:
+            citations = render_citations(record, styles=[shown_style])
+    except CitationEngineError:
+        styles = {}
+        error = "Formatted citations are unavailable right now; BibTeX and RIS are below."
+    for style_id, style in styles.items():
+        if style_id in citations:
+            entries.append(style_entry(style_id, citations[style_id], url=url))
+        else:
+            entries.append(
+                CiteEntry(
+                    id=style_id,
+                    label=style.label,
+                    kind="style",
+                    text="",
+                    download_url=f"{url}?{urlencode({'format': TEXT_FORMAT, 'style': style_id})}",
+                    deferred=True,
+                )
+            )
     if outcome.entry:
         # The reader's own choice comes first: the first panel without JavaScript.
         entries.insert(0, outcome.entry)
@@ -254,7 +281,7 @@ def cite_box(
     elif outcome.selected in shown:
         selected = outcome.selected
     else:
-        selected = default_style() if citations else entries[0].id
+        selected = default_style() if styles else entries[0].id
     return {
         "entries": entries,
         "default": selected,

@@ -22,14 +22,23 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
 from catalogue.citations import (
+    CitationEngineError,
     CitationStyle,
     UnknownStyle,
     all_styles,
     available_locales,
+    available_styles,
+    render_citation,
     search_styles,
     style_file,
 )
-from catalogue.formats.metadata import CHOICE_MAX_LENGTH, ChoiceOutcome, CiteChoice, chosen_style
+from catalogue.formats.metadata import (
+    CHOICE_MAX_LENGTH,
+    ChoiceOutcome,
+    CiteChoice,
+    chosen_style,
+    style_entry,
+)
 from catalogue.models import Article
 from catalogue.records import iter_record_batches
 from catalogue.search.params import list_page
@@ -159,22 +168,48 @@ def style_file_view(request: HttpRequest, style_id: str) -> HttpResponse:
     return response
 
 
+def _style_panel(request: HttpRequest, record: Any, style: str, *, path: str) -> HttpResponse:
+    """Return the Cite box panel of a core style for `record` (HTML), or 503 in plain text."""
+    try:
+        citation = render_citation(record, style=style)
+    except CitationEngineError:
+        return HttpResponse(
+            "Formatted citations are unavailable right now.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    entry = style_entry(style, citation, url=path)
+    return render(request, "catalogue/includes/_cite_panel.html", {"entry": entry, "path": path})
+
+
 def article_citation(request: HttpRequest, pk: int) -> HttpResponse:
     """Return the article's citation in ?style= and ?locale= as JSON for the Cite box.
 
     {"tab": "chosen", "style", "locale", "label", "text", "html"} for an extra tab, or
     {"tab": <id>} when a tab the box already has shows it; 400 {"error"} for an unknown
     style or locale, 422 when the engine cannot use the style; 404 for an unknown article.
+
+    With ?fragment=1 and a core style (a tab of the box, in its own locale), the tab's panel
+    as HTML: what cite.js shows when a deferred tab is chosen (plain-text errors).
     """
     style = request.GET.get("style", "")
     locale = request.GET.get("locale", "")
+    fragment = request.GET.get("fragment") == "1"
     if not style:
-        return _bad_request("Give a style: ?style=<id> (see /styles/).", as_json=True)
+        return _bad_request("Give a style: ?style=<id> (see /styles/).", as_json=not fragment)
+    if fragment and (locale or style not in available_styles()):
+        return _bad_request(
+            "A fragment is a Cite box tab: give a core style without a locale.", as_json=False
+        )
     batch = next(iter_record_batches(Article.objects.filter(pk=pk), batch_size=1), [])
     if not batch:
+        if fragment:
+            raise Http404(f"There is no article with the id {pk}.")
         return JsonResponse({"error": f"There is no article with the id {pk}."}, status=404)
     [record] = batch
     path = reverse("catalogue:article-detail", kwargs={"pk": pk})
+    if fragment:
+        return _style_panel(request, record, style, path=path)
     outcome = chosen_style(record, CiteChoice(style=style, locale=locale, asked=True), url=path)
     if outcome.entry is not None:
         entry = outcome.entry

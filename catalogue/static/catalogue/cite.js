@@ -1,10 +1,12 @@
 /* The "Cite this" box: the listed styles become tabs (ARIA tabs pattern: arrow keys, Home,
    End), Copy puts the plain text and the HTML on the clipboard, and "More styles" becomes a
    type-ahead over every style's title (ARIA combobox with a listbox) that fetches the chosen
-   style's citation, in the chosen language, without reloading the page. The chosen tab, style
+   style's citation, in the chosen language, without reloading the page. The server formats only
+   the style the box opens on; another core style's panel is fetched (once) when its tab is
+   chosen. The chosen tab, style
    and language are remembered in two cookies (cite_style, cite_locale) that the server reads
-   too, so the next page opens on them. Without this script every style stays listed and
-   "More styles" is a plain form. */
+   too, so the next page opens on them. Without this script every style stays listed (the ones
+   not formatted as links to the page in that style) and "More styles" is a plain form. */
 (function () {
   "use strict";
 
@@ -117,6 +119,7 @@
     var tablist = box.querySelector("[data-cite-tablist]");
     var panelsBox = box.querySelector("[data-cite-panels]");
     var status = box.querySelector("[data-cite-status]");
+    var citeUrl = box.getAttribute("data-cite-url");
     if (!tablist || !panelsBox) {
       return;
     }
@@ -153,6 +156,7 @@
         tab.tabIndex = selected ? 0 : -1;
         panelOf(tab).hidden = !selected;
       });
+      loadPanel(chosen);
       if (options.focus) {
         chosen.focus();
       }
@@ -164,6 +168,48 @@
       if (options.store) {
         remember(chosen.getAttribute("data-style"), chosen.getAttribute("data-locale"));
       }
+    }
+
+    // A deferred tab's panel (only the style the page opened on is formatted by the server)
+    // is fetched once, formatted, when its tab is first chosen; it then stays in the page.
+    function loadPanel(tab) {
+      var panel = panelOf(tab);
+      if (!panel.hasAttribute("data-cite-deferred") || panel.hasAttribute("aria-busy")) {
+        return;
+      }
+      if (!citeUrl || typeof window.fetch !== "function") {
+        return; // the panel's link still shows the style
+      }
+      panel.setAttribute("aria-busy", "true");
+      var url = citeUrl + "?fragment=1&style=" + encodeURIComponent(panel.getAttribute("data-style"));
+      window
+        .fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("status " + response.status);
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          // The server's panel: the engine escaped everything user-supplied.
+          var parsed = new window.DOMParser().parseFromString(html, "text/html");
+          var fresh = parsed.querySelector(".cite-box__panel");
+          if (!fresh || fresh.hasAttribute("data-cite-deferred")) {
+            throw new Error("no panel");
+          }
+          panel.setAttribute("data-cite-text", fresh.getAttribute("data-cite-text") || "");
+          panel.textContent = "";
+          while (fresh.firstChild) {
+            panel.appendChild(document.adoptNode(fresh.firstChild));
+          }
+          panel.removeAttribute("data-cite-deferred");
+          panel.removeAttribute("aria-busy");
+          enhancePanel(tab);
+        })
+        .catch(function () {
+          panel.removeAttribute("aria-busy");
+          announce("This style could not be loaded: follow its link, or try again.");
+        });
     }
 
     function enhancePanel(tab) {
