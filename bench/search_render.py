@@ -1,0 +1,136 @@
+"""CPU per uncached search page, and the pages' HTML to compare before and after a change.
+
+    createdb -h 127.0.0.1 -U postgres -T bench_load cat_copy
+    DATABASE_URL=postgres://postgres@127.0.0.1/cat_copy .venv/bin/python bench/search_render.py \
+        --save /tmp/before
+    ... change the code ...
+    DATABASE_URL=... .venv/bin/python bench/search_render.py --compare /tmp/before
+
+Uses the database in DATABASE_URL as it is (a copy of the load test's 20k demo catalogue),
+with DEBUG off (the cached template loader). Thirty search pages (words, phrases, exclusions,
+sorts, pages, facets from the browse page's sidebar, no results) go through Django's test
+client with the result cache emptied before each request; prints the median over the pages
+of each page's median process CPU (--rounds requests) and the CPU spent rendering the
+results body (_search_body.html).
+"""
+
+import argparse
+import html
+import json
+import os
+import re
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = [
+    "/search/",
+    "/search/?q=health",
+    "/search/?q=policy+education",
+    "/search/?q=%22climate+change%22",
+    "/search/?q=zzzzqqqxx",
+    "/search/?q=health&sort=newest",
+    "/search/?q=health&sort=title",
+    "/search/?q=health&page=3",
+    "/search/?page=5&sort=oldest",
+    "/search/?q=-health+care",
+    "/search/?q=health+OR+care",
+    "/search/?year_min=2010&year_max=2015",
+    "/search/?q=health&year_min=2015",
+    "/search/?q=health&page_size=50",
+    "/search/?q=helth",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=15, help="requests per page")
+    parser.add_argument("--save", type=Path, help="write each page's status and HTML here")
+    parser.add_argument("--compare", type=Path, help="check the pages against a --save")
+    args = parser.parse_args()
+
+    os.environ["DEBUG"] = "0"
+    os.environ["HTTPS"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-search-render-" + "x" * 64)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings")
+    warnings.simplefilter("ignore")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.cache import caches
+    from django.test import Client
+
+    import catalogue.search.views as search_views
+
+    client = Client(HTTP_HOST="localhost")
+
+    def get(url: str):
+        caches["default"].clear()
+        return client.get(url)
+
+    if args.compare:
+        urls = json.loads((args.compare / "urls.json").read_text())
+    else:
+        sidebar = get("/search/").content.decode()
+        include = [html.unescape(h) for h in re.findall(r'"facet__link" href="([^"]+)"', sidebar)]
+        exclude = [
+            html.unescape(h) for h in re.findall(r'"facet__exclude" href="([^"]+)"', sidebar)
+        ]
+        urls = list(WORDS)
+        urls += ["/search/" + h for h in include[:: max(1, len(include) // 8)][:8]]
+        urls += ["/search/" + h for h in exclude[:: max(1, len(exclude) // 4)][:4]]
+        urls += [
+            f"/search/{include[0]}&q=health",
+            f"/search/{include[-1]}&{include[1][1:]}&sort=newest",
+            f"/search/{exclude[2]}&q=policy&page=2",
+        ]
+
+    differ = []
+    for n, url in enumerate(urls):
+        response = get(url)
+        content = f"{response.status_code}\n".encode() + response.content
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+            (args.save / f"{n:02d}.html").write_bytes(content)
+        if args.compare and (args.compare / f"{n:02d}.html").read_bytes() != content:
+            differ.append(url)
+    if args.save:
+        (args.save / "urls.json").write_text(json.dumps(urls, indent=0))
+    if args.compare:
+        print(f"{len(urls) - len(differ)} of {len(urls)} pages byte-identical", *differ, sep="\n")
+
+    rendering = [0.0]
+    render_to_string = search_views.render_to_string
+
+    def timed(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return render_to_string(*args, **kwargs)
+        finally:
+            rendering[0] += time.process_time() - start
+
+    search_views.render_to_string = timed
+    medians = []
+    for url in urls:
+        times = []
+        for _ in range(args.rounds):
+            caches["default"].clear()
+            start = time.process_time()
+            client.get(url)
+            times.append(time.process_time() - start)
+        medians.append(statistics.median(times))
+    body = rendering[0] * 1000 / (args.rounds * len(urls))
+    print(
+        f"{len(urls)} pages x {args.rounds}: CPU per uncached page median "
+        f"{statistics.median(medians) * 1000:.1f} ms, mean {statistics.mean(medians) * 1000:.1f} "
+        f"ms; rendering the results body {body:.2f} ms a page"
+    )
+    sys.exit(1 if differ else 0)
+
+
+if __name__ == "__main__":
+    main()
