@@ -145,3 +145,19 @@ def make_article(
     if subject_areas:
         article.subject_areas.set(subject_areas)
     return article
+
+
+def make_job_worker(*, worker_id: str = "test-worker", batch: bool = True, interval: float = 0):
+    """Return django-tasks-db's job worker for the default queue, run in this process."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=["default"],
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, Permission, User
 
 from catalogue.importer.permissions import IMPORT_PERMISSIONS
 from catalogue.models import Article, ImportBatch
+from tests.factories import make_job_worker
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +57,6 @@ def job_worker(transactional_db, settings):
     the jobs run inside the request (django-tasks' ImmediateBackend) instead.
     """
     from django.db import connection, connections
-    from django_tasks_db.management.commands.db_worker import Worker
 
     if connection.vendor == "sqlite":
         immediate = "django_tasks.backends.immediate.ImmediateBackend"
@@ -64,16 +64,7 @@ def job_worker(transactional_db, settings):
         yield None
         return
 
-    worker = Worker(
-        queue_names=["default"],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="browser-test",
-        excluded_queue_names=[],
-    )
+    worker = make_job_worker(worker_id="browser-test", batch=False, interval=0.1)
 
     def run() -> None:
         try:

@@ -35,24 +35,14 @@ from catalogue.models import (
     JobKind,
     JobState,
 )
+from tests.factories import make_job_worker
 
 pytestmark = pytest.mark.django_db
 
 
 def run_jobs() -> None:
     """Run every queued job with django-tasks-db's worker, in this process, then return."""
-    from django_tasks_db.management.commands.db_worker import Worker
-
-    worker = Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    )
+    worker = make_job_worker()
     # The worker closes "old" connections between tasks: a test's transaction is not one.
     with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
         worker.run()
