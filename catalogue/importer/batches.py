@@ -141,11 +141,7 @@ def _execute(
         with transaction.atomic():
             lock_imports()
             if stored:
-                status = (
-                    ImportBatch.objects.select_for_update()
-                    .values_list("status", flat=True)
-                    .get(pk=batch.pk)
-                )
+                status = locked_status(batch.pk)
                 if status not in expected:
                     raise ImportStateError(_state_message(batch.pk, status))
             else:
@@ -183,6 +179,11 @@ def _execute(
         raise
     batch.plan = plan
     return batch
+
+
+def locked_status(pk: int) -> str:
+    """Return the batch's status, its row locked until the transaction ends."""
+    return ImportBatch.objects.select_for_update().values_list("status", flat=True).get(pk=pk)
 
 
 def _keep_for_retry(batch: ImportBatch, reason: str) -> None:
@@ -243,11 +244,7 @@ def store_preview(
     """
     values = preview_values(batch=batch, plan=plan)
     with transaction.atomic():
-        status = (
-            ImportBatch.objects.select_for_update()
-            .values_list("status", flat=True)
-            .get(pk=batch.pk)
-        )
+        status = locked_status(batch.pk)
         if status not in AWAITING or not still_current():
             return False
         ImportPreviewRow.objects.filter(batch_id=batch.pk).delete()
@@ -411,11 +408,7 @@ def confirm_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
     from catalogue.importer import jobs
 
     with transaction.atomic():
-        status = (
-            ImportBatch.objects.select_for_update()
-            .values_list("status", flat=True)
-            .get(pk=batch.pk)
-        )
+        status = locked_status(batch.pk)
         if status not in AWAITING:
             raise ImportStateError(_state_message(batch.pk, status))
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.IMPORTING, error="")
@@ -496,11 +489,7 @@ def cancel_import(*, batch: ImportBatch, user: Any = None) -> ImportBatch:
             f"Import #{batch.pk} is being imported now; it can no longer be cancelled."
         )
     with transaction.atomic():
-        status = (
-            ImportBatch.objects.select_for_update()
-            .values_list("status", flat=True)
-            .get(pk=batch.pk)
-        )
+        status = locked_status(batch.pk)
         if status not in (*AWAITING, ImportStatus.IMPORTING):
             label = ImportStatus(status).label.lower() if status in ImportStatus.values else status
             raise ImportStateError(

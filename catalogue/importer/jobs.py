@@ -33,6 +33,7 @@ from django.utils import timezone
 from django_tasks import TaskContext, task
 
 from catalogue.importer import batches
+from catalogue.importer.batches import locked_status
 from catalogue.importer.common import ImportFileError, ImportStateError, Progress, database_errors
 from catalogue.importer.matching import plan_import
 from catalogue.importer.progress import Reporter, describe_job, process_token
@@ -130,11 +131,7 @@ def rerun_job(*, batch: ImportBatch, user: Any = None) -> ImportJob:
     confirmation with its preview) or its job is still queued or running.
     """
     with transaction.atomic():
-        status = (
-            ImportBatch.objects.select_for_update()
-            .values_list("status", flat=True)
-            .get(pk=batch.pk)
-        )
+        status = locked_status(batch.pk)
         if status == ImportStatus.IMPORTING:
             kind = JobKind.IMPORT
         elif status == ImportStatus.PENDING:
