@@ -48,7 +48,6 @@ from catalogue.models import (
 PENDING_LIFETIME = datetime.timedelta(days=7)
 # The states of an upload awaiting confirmation: stored, and maybe previewed.
 AWAITING = (ImportStatus.PENDING, ImportStatus.PREVIEWED)
-_AWAITING = AWAITING
 # A source with something besides white space.
 _NOT_BLANK = re.compile(rb"\S")
 
