@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from catalogue.search import api
 from catalogue.search import views as search
-from catalogue.views import imports, pages
+from catalogue.views import articles, imports, pages
 from catalogue.views import styles as style_views
 from catalogue.views import summaries as summary_views
 
@@ -15,7 +15,7 @@ catalogue_patterns = [
     path("search/", search.search_page, name="search"),
     path("search/facets/<str:facet>/", search.facet_page, name="search-facet"),
     path("search/export/", search.export_results, name="search-export"),
-    path("articles/<int:pk>/", pages.article_detail, name="article-detail"),
+    path("articles/<int:pk>/", articles.article_detail, name="article-detail"),
     path("articles/<int:pk>/cite/", style_views.article_citation, name="article-cite"),
     path("styles/", style_views.style_list, name="style-list"),
     # Any id is looked up (unknown ones, "..", NUL: 404); "/" never reaches the view.

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from catalogue.models import Contributor, ContributorRole
-from catalogue.views import pages
+from catalogue.views import articles, pages
 from tests.factories import make_article, make_author, make_journal
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,7 @@ def test_contributors_are_shown_by_role_with_their_printed_names(client):
 
 @pytest.mark.parametrize(
     ("role", "phrase"),
-    [(role, phrase) for role, phrase in pages.CONTRIBUTOR_PHRASES.items()],
+    [(role, phrase) for role, phrase in articles.CONTRIBUTOR_PHRASES.items()],
 )
 def test_every_role_has_its_phrase(client, role, phrase):
     article = make_article()
@@ -138,7 +138,7 @@ def test_every_role_has_its_phrase(client, role, phrase):
 
 
 def test_every_contributor_role_has_a_phrase():
-    assert set(pages.CONTRIBUTOR_PHRASES) == set(ContributorRole)
+    assert set(articles.CONTRIBUTOR_PHRASES) == set(ContributorRole)
 
 
 def test_a_book_with_only_editors_shows_them_and_no_author_byline(client):

@@ -18,19 +18,16 @@ from django.template import loader
 from django.urls import URLPattern, path, reverse
 
 from catalogue import conf, identifiers
-from catalogue.formats import exports, metadata, negotiation
+from catalogue.formats import exports, negotiation
 from catalogue.models import (
     Article,
     Author,
     Authorship,
-    ContributorRole,
     Journal,
     Keyword,
     SubjectArea,
 )
 from catalogue.search.params import list_page
-from catalogue.summaries import summaries_citing
-from catalogue.views import styles
 
 M = TypeVar("M", bound=Model)
 
@@ -52,7 +49,7 @@ def paginate(request: HttpRequest, articles: QuerySet[Article]) -> Page:
     return paginator.get_page(list_page(request.GET.get("page")))
 
 
-def _get_or_404(queryset: QuerySet[M], message: str, **lookup: object) -> M:
+def get_or_404(queryset: QuerySet[M], message: str, **lookup: object) -> M:
     """Return the one row matching `lookup`, or raise Http404 with a reader-facing message."""
     try:
         return queryset.get(**lookup)
@@ -73,74 +70,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "recent_articles": recent,
         },
     )
-
-
-# How a record page introduces each contributor role, in the order the roles are shown.
-CONTRIBUTOR_PHRASES = {
-    ContributorRole.BOOK_AUTHOR: "Book by",
-    ContributorRole.EDITOR: "Edited by",
-    ContributorRole.SERIES_EDITOR: "Series edited by",
-    ContributorRole.TRANSLATOR: "Translated by",
-    ContributorRole.COMPILER: "Compiled by",
-    ContributorRole.ANNOTATOR: "Annotated by",
-    ContributorRole.COMMENTATOR: "Commentary by",
-    ContributorRole.INTRODUCTION: "Introduction by",
-    ContributorRole.FOREWORD: "Foreword by",
-    ContributorRole.AFTERWORD: "Afterword by",
-}
-
-
-@dataclass(frozen=True)
-class ContributorGroup:
-    """The contributors of one role on a record page: "Edited by" and their printed names."""
-
-    role: str
-    phrase: str
-    names: list[str]
-
-
-def contributor_groups(article: Article) -> list[ContributorGroup]:
-    """Return the article's contributors by role, in CONTRIBUTOR_PHRASES' order (prefetched)."""
-    by_role: dict[str, list[str]] = {}
-    for contributor in sorted(article.contributors.all(), key=lambda c: (c.role, c.position)):
-        by_role.setdefault(contributor.role, []).append(contributor.printed_name)
-    groups = [
-        ContributorGroup(role, phrase, by_role.pop(role))
-        for role, phrase in CONTRIBUTOR_PHRASES.items()
-        if role in by_role
-    ]
-    # A role this page has no phrase for still shows, under its label.
-    groups += [
-        ContributorGroup(role, f"{role.capitalize()}:", names) for role, names in by_role.items()
-    ]
-    return groups
-
-
-def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Return an article's record page, or the representation asked for (BibTeX, RIS, ...)."""
-    try:
-        wanted = negotiation.negotiate_request(request)
-    except negotiation.NotAcceptable as error:
-        return negotiation.not_acceptable_response(error)
-    article = _get_or_404(
-        Article.objects.with_related(), f"There is no article with the id {pk}.", pk=pk
-    )
-    if not wanted.is_html:
-        return negotiation.representation_response(article, wanted)
-    # One query whatever the number of summaries: "Discussed in these evidence summaries".
-    cited_in = list(summaries_citing(article=article))
-    context = metadata.article_page_context(
-        article,
-        url=request.build_absolute_uri(article.get_absolute_url()),
-        choice=styles.cite_choice(request),
-    )
-    context.update(
-        article=article, cited_in=cited_in, contributor_groups=contributor_groups(article)
-    )
-    response = render(request, "catalogue/article_detail.html", context)
-    # The Cite box's style and locale, asked for in ?cite_style= and ?cite_locale=, are kept.
-    styles.remember_choice(request, response, context["cite"]["choice"])
-    return negotiation.vary_on_accept(response)
 
 
 def author_articles(author: Author) -> QuerySet[Article]:
@@ -213,7 +142,7 @@ class EntityList(Generic[M]):
     def get(self, **lookup: object) -> M:
         """Return the entity the URL names, or raise Http404 saying there is none."""
         (value,) = lookup.values()
-        return _get_or_404(self.queryset, self.missing.format(value), **lookup)
+        return get_or_404(self.queryset, self.missing.format(value), **lookup)
 
 
 ENTITY_LISTS: tuple[EntityList[Any], ...] = (
