@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from catalogue import feeds
 from catalogue.search import api
 from catalogue.search import views as search
-from catalogue.views import articles, imports, pages
+from catalogue.views import articles, browse, imports, pages, selected
 from catalogue.views import styles as style_views
 from catalogue.views import summaries as summary_views
+from catalogue.views import topics as topic_views
 
 catalogue_patterns = [
     path("", pages.home, name="home"),
@@ -32,6 +34,11 @@ catalogue_patterns = [
     path("import/<int:pk>/confirm/", imports.import_confirm, name="import-confirm"),
     path("import/<int:pk>/run-again/", imports.import_rerun, name="import-rerun"),
     path("import/<int:pk>/undo/", imports.import_undo, name="import-undo"),
+    # Each of these modules declares its own URL patterns (issue 18's and 19's pages).
+    *selected.urlpatterns,
+    *browse.urlpatterns,
+    *feeds.urlpatterns,
+    *topic_views.urlpatterns,
     path("api/articles/", api.ArticleListView.as_view(), name="api-article-list"),
     path("api/articles/<int:pk>/", api.ArticleDetailView.as_view(), name="api-article-detail"),
     path("api/schema/", api.SchemaView.as_view(), name="api-schema"),
