@@ -55,6 +55,17 @@ from catalogue.models.contributors import (
 # isort: split
 from catalogue.models.jobs import ImportJob, ImportPreviewRow, JobKind, JobState
 
+# isort: split
+from catalogue.models.topics import (
+    ArticleTopic,
+    AuthorTopic,
+    ConceptKind,
+    JournalTopic,
+    RelatedArticle,
+    TopicConcept,
+    TopicStatistics,
+)
+
 __all__ = [
     "BIBLIOGRAPHIC_FIELDS",
     "CSL_ROLE",
@@ -62,9 +73,12 @@ __all__ = [
     "SUMMARY_SEARCH_FIELDS",
     "Article",
     "ArticleQuerySet",
+    "ArticleTopic",
     "Audience",
     "Author",
+    "AuthorTopic",
     "Authorship",
+    "ConceptKind",
     "Contributor",
     "ContributorRole",
     "EvidenceSummary",
@@ -78,6 +92,7 @@ __all__ = [
     "JobKind",
     "JobState",
     "Journal",
+    "JournalTopic",
     "Keyword",
     "LiteratureEntry",
     "OnDuplicate",
@@ -85,6 +100,7 @@ __all__ = [
     "PersonChange",
     "PersonChangeKind",
     "PublicationState",
+    "RelatedArticle",
     "SearchIndexFacetCount",
     "SearchIndexPending",
     "SearchIndexRow",
@@ -95,5 +111,7 @@ __all__ = [
     "SearchIndexVocabulary",
     "SearchIndexWord",
     "SubjectArea",
+    "TopicConcept",
+    "TopicStatistics",
     "fold",
 ]
