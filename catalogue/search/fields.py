@@ -69,7 +69,10 @@ class IdListField(ValueListField):
     """Ids of journals, authors, keywords or subject areas."""
 
     def convert(self, item: str) -> int:
-        if not item.isdigit() or not 1 <= int(item) <= MAX_ID:
+        # Plain ASCII digits only: "²" and "①" pass str.isdigit() but int() refuses them,
+        # and int() reads "１２" or "١٢" as 12; 5,000 digits would make int() itself raise.
+        plain = item.isascii() and item.isdigit() and len(item) <= 19
+        if not plain or not 1 <= int(item) <= MAX_ID:
             raise ValidationError(
                 f"“{item[:50]}” is not a {self.noun} id: ids are whole numbers such as 12.",
                 code="invalid_id",
@@ -121,3 +124,13 @@ class YearField(forms.IntegerField):
             },
             **kwargs,
         )
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        # int() reads "２０１０" and "1_0" too; a negative year gets "must be 1000 or later".
+        digits = text.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 19:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(text)

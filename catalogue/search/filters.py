@@ -23,7 +23,7 @@ from django.db.models.expressions import RawSQL
 from catalogue import conf
 from catalogue.models import Article
 from catalogue.search.facets import FACETS, VALUE_FACETS
-from catalogue.search.fields import IdListField, QueryField, YearField
+from catalogue.search.fields import QueryField, YearField
 from catalogue.search.orm import filter_facet, matching_ids_sql, order_queryset
 from catalogue.search.params import (
     DEFAULT_SORT,
@@ -41,32 +41,8 @@ class QueryFilter(django_filters.Filter):
     field_class = QueryField
 
 
-class PlainYearField(YearField):
-    """A year, written in plain ASCII digits (YearField's int() reads "２０１０" too)."""
-
-    def to_python(self, value: Any) -> int | None:
-        if value in self.empty_values:
-            return None
-        text = str(value).strip()
-        if plain_int(text.removeprefix("-")) is None:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(text)  # a negative year: "must be 1000 or later"
-
-
-class PlainIdListField(IdListField):
-    """Ids in plain ASCII digits: "²" and "①" pass str.isdigit() but int() refuses them."""
-
-    def convert(self, item: str) -> int:
-        if plain_int(item) is None:
-            raise ValidationError(
-                f"“{item[:50]}” is not a {self.noun} id: ids are whole numbers such as 12.",
-                code="invalid_id",
-            )
-        return super().convert(item)
-
-
 class YearFilter(django_filters.Filter):
-    field_class = PlainYearField
+    field_class = YearField
 
 
 class ValueListFilter(django_filters.Filter):
@@ -135,11 +111,10 @@ def facet_filter(name: str, *, negate: bool = False) -> ValueListFilter:
     """Return the filter for facet `name` (or, negated, for not_<name>) from its declaration."""
     facet = FACETS[name]
     extra: dict[str, Any] = {"choices": list(facet.choices)} if facet.choices else {}
-    field = PlainIdListField if facet.field is IdListField else facet.field
     return ValueListFilter(
         facet=name,
         negate=negate,
-        field_class=field,
+        field_class=facet.field,
         label=f"Not {facet.noun}" if negate else facet.label,
         noun=facet.noun,
         **extra,
