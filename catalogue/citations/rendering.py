@@ -67,7 +67,7 @@ def _escaped(text: str) -> SafeString:
 
 
 def _entry(
-    result: dict[str, tuple[str | None, str]], *, style: CitationStyle, locale: str, label: bool
+    result: dict[str, tuple[str | None, str]], *, locale: str, label: bool
 ) -> dict[str, str]:
     """Return one engine result as "text", "html", "intext_text" and "intext_html"."""
     (text, cite_text), (markup, cite_html) = result["text"], result["html"]
@@ -116,7 +116,7 @@ def render_entries(
         return []
     lang = style_locale(chosen, locale)
     results = engine.format_each(chosen, locale, items)
-    return [_entry(result, style=chosen, locale=lang, label=label) for result in results]
+    return [_entry(result, locale=lang, label=label) for result in results]
 
 
 def _list_entries(
@@ -128,7 +128,7 @@ def _list_entries(
     if answer is None:
         # No bibliography in the style: each item's citation, in the given order.
         results = engine.format_each(chosen, locale, items)
-        entries = [_entry(result, style=chosen, locale=lang, label=True) for result in results]
+        entries = [_entry(result, locale=lang, label=True) for result in results]
         return [entry[fmt] for entry in entries], False
     params, raw, _ = answer
     entries = []
@@ -238,7 +238,7 @@ def render_citations(
             continue
         [formatted] = engine.format_each(style, locale, [item])
         lang = style_locale(style, locale)
-        entry = _entry(formatted, style=style, locale=lang, label=False)
+        entry = _entry(formatted, locale=lang, label=False)
         result[style.id] = fresh[keys[style.id]] = entry
     if fresh:
         cache.set_many(fresh, timeout=conf.get("CITATION_CACHE_TIMEOUT"))
@@ -287,7 +287,7 @@ def warm_citations(
             lang = style_locale(style, locale)
             results = engine.format_each(style, locale, [items[pk] for pk in todo])
             for pk, formatted in zip(todo, results, strict=True):
-                entry = _entry(formatted, style=style, locale=lang, label=False)
+                entry = _entry(formatted, locale=lang, label=False)
                 fresh[keys[style.id, pk]] = entry
         if fresh:
             cache.set_many(fresh, timeout=conf.get("CITATION_CACHE_TIMEOUT"))
