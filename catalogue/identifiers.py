@@ -22,6 +22,113 @@ _ORCID_PATTERN = re.compile(r"^(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])$")
 _ORCID_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?orcid\.org/", re.IGNORECASE)
 _LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 
+# ISO 639-1 codes Django's LANG_INFO lacks (it names only the languages Django is translated
+# into), in English: without them a record in Chinese or Latin would show "zh" or "la".
+_MORE_LANGUAGE_NAMES = dict(
+    line.split(" ", 1)
+    for line in """aa Afar
+ab Abkhazian
+ae Avestan
+ak Akan
+am Amharic
+an Aragonese
+as Assamese
+av Avaric
+ay Aymara
+ba Bashkir
+bi Bislama
+bm Bambara
+bo Tibetan
+ce Chechen
+ch Chamorro
+co Corsican
+cr Cree
+cu Church Slavic
+cv Chuvash
+dv Divehi
+dz Dzongkha
+ee Ewe
+ff Fulah
+fj Fijian
+fo Faroese
+gn Guarani
+gu Gujarati
+gv Manx
+ha Hausa
+ho Hiri Motu
+ht Haitian Creole
+hz Herero
+ie Interlingue
+ii Sichuan Yi
+ik Inupiaq
+iu Inuktitut
+jv Javanese
+kg Kongo
+ki Kikuyu
+kj Kuanyama
+kl Kalaallisut
+kr Kanuri
+ks Kashmiri
+ku Kurdish
+kv Komi
+kw Cornish
+la Latin
+lg Ganda
+li Limburgish
+ln Lingala
+lo Lao
+lu Luba-Katanga
+mg Malagasy
+mh Marshallese
+mi Maori
+mt Maltese
+na Nauru
+nd North Ndebele
+ng Ndonga
+nr South Ndebele
+nv Navajo
+ny Chichewa
+oc Occitan
+oj Ojibwa
+om Oromo
+or Odia
+pi Pali
+ps Pashto
+qu Quechua
+rm Romansh
+rn Rundi
+rw Kinyarwanda
+sa Sanskrit
+sc Sardinian
+sd Sindhi
+se Northern Sami
+sg Sango
+si Sinhala
+sm Samoan
+sn Shona
+so Somali
+ss Swati
+st Southern Sotho
+su Sundanese
+ti Tigrinya
+tl Tagalog
+tn Tswana
+to Tonga
+ts Tsonga
+tw Twi
+ty Tahitian
+ve Venda
+vo Volapük
+wa Walloon
+wo Wolof
+xh Xhosa
+yi Yiddish
+yo Yoruba
+za Zhuang
+zh Chinese
+zu Zulu""".splitlines()
+)
+
 
 def normalise_doi(value: str) -> str:
     """Return the DOI lower-cased, without URL or `doi:` prefix and surrounding space."""
@@ -161,4 +268,4 @@ def language_name(code: str) -> str:
     info = LANG_INFO.get(code)
     if info and "name" in info:
         return info["name"]
-    return code
+    return _MORE_LANGUAGE_NAMES.get(code, code)

@@ -136,3 +136,42 @@ def test_an_authors_a_to_z_key_is_the_same_on_both_backends(db):
         "solo",
         "open science collaboration",
     ]
+
+
+def test_languages_are_named_not_coded():
+    # Django's LANG_INFO knows only the languages Django is translated into: not Chinese.
+    assert [FACETS["language"].choice_label(code) for code in ("zh", "la", "en", "ast")] == [
+        "Chinese",
+        "Latin",
+        "English",
+        "Asturian",
+    ]
+
+
+def test_the_language_facet_chips_and_facet_page_show_names(client, db):
+    from django.urls import reverse
+
+    for language in ("zh", "zh", "la"):
+        make_article_in(language=language)
+
+    page = client.get(reverse("catalogue:search")).content.decode()
+    facet = page[page.index('id="facet-language"') :]
+    facet = facet[: facet.index("</section>")]
+    assert ">Chinese<" in facet and ">Latin<" in facet
+    assert ">zh<" not in facet and ">la<" not in facet
+
+    narrowed = client.get(reverse("catalogue:search"), {"language": "zh"}).content.decode()
+    assert "Remove filter Language Chinese" in narrowed
+
+    listed = client.get(reverse("catalogue:search-facet", args=["language"]))
+    assert [(value.label, value.count) for value in listed.context["listing"].values] == [
+        ("Chinese", 2),
+        ("Latin", 1),
+    ]
+
+
+def make_article_in(*, language: str):
+    """Return a saved article in `language` (a new journal each)."""
+    from tests.factories import make_article
+
+    return make_article(title=f"A record in {language}", language=language)
