@@ -124,6 +124,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The header's "Selected (n)" and the Select buttons' state (issue 18).
+                "catalogue.context_processors.selected",
             ],
         },
     },

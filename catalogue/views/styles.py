@@ -37,6 +37,7 @@ from catalogue.formats.metadata import (
     ChoiceOutcome,
     CiteChoice,
     chosen_style,
+    cite_box,
     style_entry,
 )
 from catalogue.models import Article
@@ -182,6 +183,21 @@ def _style_panel(request: HttpRequest, record: Any, style: str, *, path: str) ->
     return render(request, "catalogue/includes/_cite_panel.html", {"entry": entry, "path": path})
 
 
+def _cite_box(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return the article's Cite box as an HTML fragment (404 in plain text if unknown)."""
+    batch = next(iter_record_batches(Article.objects.filter(pk=pk), batch_size=1), [])
+    if not batch:
+        raise Http404(f"There is no article with the id {pk}.")
+    [record] = batch
+    path = reverse("catalogue:article-detail", kwargs={"pk": pk})
+    # The reader's remembered choice only: a fragment's URL carries no ?cite_style.
+    remembered = request.COOKIES.get(STYLE_COOKIE, "")
+    locale = request.COOKIES.get(LOCALE_COOKIE, "")
+    choice = CiteChoice(style=remembered, locale=locale) if remembered or locale else None
+    context = {"cite": cite_box(record, url=path, choice=choice), "article": {"pk": pk}}
+    return render(request, "catalogue/includes/_cite_box.html", context)
+
+
 def article_citation(request: HttpRequest, pk: int) -> HttpResponse:
     """Return the article's citation in ?style= and ?locale= as JSON for the Cite box.
 
@@ -191,7 +207,12 @@ def article_citation(request: HttpRequest, pk: int) -> HttpResponse:
 
     With ?fragment=1 and a core style (a tab of the box, in its own locale), the tab's panel
     as HTML: what cite.js shows when a deferred tab is chosen (plain-text errors).
+
+    With ?box=1 the whole Cite box as HTML (the reader's remembered style, as on the record
+    page): what a search result's Cite button shows in a dialog.
     """
+    if request.GET.get("box") == "1":
+        return _cite_box(request, pk)
     style = request.GET.get("style", "")
     locale = request.GET.get("locale", "")
     fragment = request.GET.get("fragment") == "1"
