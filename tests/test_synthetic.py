@@ -5,6 +5,7 @@ import hashlib
 import re
 import statistics
 from collections import Counter
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -29,15 +30,21 @@ from catalogue.models import (
 )
 from catalogue.pages import page_numbers
 from catalogue.synthetic import containers, writers
-from catalogue.synthetic.articles import ArticleStream
+from catalogue.synthetic.articles import ArticleStream, cap_date
 
 pytestmark = pytest.mark.django_db
 
 
-def make_catalogue(*, articles=200, seed=1, batch_size=synthetic.DEFAULT_BATCH_SIZE, **kwargs):
-    """Generate a synthetic catalogue and return the report."""
+# The tests generate as on this day, so that what they generate does not change with the date.
+TODAY = date(2026, 12, 7)
+
+
+def make_catalogue(
+    *, articles=200, seed=1, batch_size=synthetic.DEFAULT_BATCH_SIZE, today=TODAY, **kwargs
+):
+    """Generate a synthetic catalogue (as on `today`) and return the report."""
     return synthetic.generate_catalogue(
-        articles=articles, seed=seed, batch_size=batch_size, **kwargs
+        articles=articles, seed=seed, batch_size=batch_size, today=today, **kwargs
     )
 
 
@@ -741,3 +748,70 @@ def test_a_generator_failure_midway_leaves_the_catalogue_as_it_was(seed, monkeyp
         make_catalogue(articles=200, batch_size=40)
     assert table_counts() == before
     assert len(calls) == 130
+
+
+# Nothing dated after today -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("drawn", "capped"),
+    [
+        ((2026, 12, 31), (2026, 3, 15)),
+        ((2026, 3, 16), (2026, 3, 15)),
+        ((2026, 3, 15), (2026, 3, 15)),
+        ((2026, 3, 2), (2026, 3, 2)),
+        ((2026, 2, 28), (2026, 2, 28)),
+        ((2026, 7, None), (2026, 3, None)),
+        ((2026, None, None), (2026, None, None)),
+        ((2027, 1, 1), (2026, 1, 1)),
+        ((2027, 5, 20), (2026, 3, 15)),
+        ((2025, 12, 31), (2025, 12, 31)),
+        ((None, None, None), (None, None, None)),
+    ],
+)
+def test_a_date_after_today_is_moved_back_to_today_at_its_precision(drawn, capped):
+    state = PublicationState.IN_PRESS
+
+    assert cap_date(*drawn, state, date(2026, 3, 15)) == (*capped, state)
+
+
+def test_no_record_is_dated_after_today():
+    today = date(2026, 3, 15)
+    make_catalogue(articles=1500, seed=5, today=today)
+
+    dated = Article.objects.exclude(year=None)
+    latest = max(
+        (year, month or 0, day or 0)
+        for year, month, day in dated.values_list("year", "month", "day")
+    )
+    assert latest <= (2026, 3, 15)
+    # The current year is still there (capped, not dropped), up to today.
+    assert dated.filter(year=2026, month=3).exists()
+    assert not dated.filter(year__gt=2026).exists()
+    assert not dated.filter(year=2026, month__gt=3).exists()
+    assert not dated.filter(year=2026, month=3, day__gt=15).exists()
+    accessed = list(Article.objects.exclude(accessed="").values_list("accessed", flat=True))
+    assert accessed and max(accessed) <= "2026-03-15"
+
+
+def test_today_changes_only_the_dates_after_it():
+    early = {row[0]: row for row in snapshot_of_a_run(articles=300, seed=7, today=date(2025, 1, 1))}
+    late = {row[0]: row for row in snapshot_of_a_run(articles=300, seed=7, today=date(2030, 1, 1))}
+
+    assert early.keys() == late.keys()
+    for doi, row in late.items():
+        year = row[5]
+        if year is not None and year < 2025:
+            assert early[doi] == row
+        else:
+            # Only the date differs (and what is printed from it), never the title.
+            assert early[doi][1:5] == row[1:5]
+    moved = [doi for doi, row in late.items() if row[5] is not None and row[5] >= 2025]
+    assert moved and all(early[doi][5] == 2025 for doi in moved)
+    assert all(early[doi][6] in (None, 1) for doi in moved)
+
+
+def test_the_same_seed_and_day_give_the_same_records():
+    assert snapshot_of_a_run(articles=100, seed=8, today=date(2026, 3, 15)) == snapshot_of_a_run(
+        articles=100, seed=8, today=date(2026, 3, 15)
+    )

@@ -6,6 +6,7 @@ import calendar
 import math
 import random
 from collections.abc import Iterator, Sequence
+from datetime import date
 
 from catalogue.models import OutputType, PublicationState
 from catalogue.synthetic.containers import Name, chapter_pages, printed_pages, record_fields
@@ -111,6 +112,25 @@ def _stats(rng: random.Random) -> dict[str, object]:
     }
 
 
+def cap_date(
+    year: int | None, month: int | None, day: int | None, state: object, today: date
+) -> tuple:
+    """Return (year, month, day, state) moved back to `today` when later, at the same precision.
+
+    The random draws are not changed (the stream stays the same for a seed), only the result:
+    a date in December of this year becomes this month, a year after this one this year.
+    """
+    if year is None or year < today.year:
+        return year, month, day, state
+    year = today.year
+    if month is None or month < today.month:
+        return year, month, day, state
+    month = today.month
+    if day is not None:
+        day = min(day, today.day)
+    return year, month, day, state
+
+
 class ArticleStream:
     """Makes article rows in order: the n-th article is the same whatever the batch size."""
 
@@ -124,8 +144,11 @@ class ArticleStream:
         keyword_ids: list[int],
         author_first_id: int,
         author_names: Sequence[Name],
+        today: date,
     ) -> None:
         self.seed = seed
+        # No record is dated after this day: dates drawn later are moved back to it.
+        self.today = today
         self.articles = articles
         self.rng = seeded_random(seed, "articles")
         # Fields added later draw from their own stream: the articles' stream is unchanged.
@@ -163,7 +186,7 @@ class ArticleStream:
         journal = None
         if output_type in _IN_JOURNALS:
             journal = self.journals[self.journal_zipf.one(rng)]
-        year, month, day, state = self._date_and_state(rng, output_type)
+        year, month, day, state = cap_date(*self._date_and_state(rng, output_type), self.today)
         volume = issue = article_number = ""
         first_page = last_page = page_count = None
         if journal is not None and state == PublicationState.PUBLISHED and year:
@@ -226,6 +249,8 @@ class ArticleStream:
             author_pool=names,
             cities=_CITY_NAMES,
         )
+        # A web page's access date is drawn from its year: never later than today either.
+        fields.accessed = min(fields.accessed, self.today.isoformat()) if fields.accessed else ""
         batch.articles.append(
             (
                 article_id, output_type.value, peer_reviewed, title, abstract, language,

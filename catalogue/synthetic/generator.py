@@ -7,9 +7,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TypeVar
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from catalogue.models import Article
 from catalogue.synthetic.articles import ArticleStream, doi_for
@@ -83,10 +85,13 @@ def generate_catalogue(
     seed: int,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
+    today: date | None = None,
 ) -> GenerationReport:
     """Write `articles` synthetic articles with their journals, authors, keywords and subjects.
 
-    Return a report of the rows written. All or nothing: one transaction.
+    No record is dated after `today` (the local date by default; pass one to make the records
+    independent of the day they are generated). Return a report of the rows written. All or
+    nothing: one transaction.
     Raises GenerationError for bad arguments or a seed already loaded.
     """
     _check_count("articles", articles, minimum=1)
@@ -119,6 +124,7 @@ def generate_catalogue(
             keyword_ids=keyword_ids,
             author_first_id=author_first_id,
             author_names=author_names,
+            today=today or timezone.localdate(),
         )
         batches = stream.batches(
             first_id=writer.first_free_id(Article), batch_size=batch_size, now=writer.now
