@@ -1,5 +1,364 @@
-"""Placeholder created by the lead so that urls.py can include this module's patterns; the owning helper replaces this docstring."""
+"""Browse the catalogue: /journals/, /authors/, /keywords/ (A-Z or by count) and /subjects/.
 
-from django.urls import URLPattern
+Every list shows the entities that have articles, each with its number of articles and a link
+to its page, in name order (optionally from one letter) or by count, narrowed by a filter box
+(GET, so it works without JavaScript), 100 a page. The counts are the search index's
+whole-catalogue facet counts: on PostgreSQL the table catalogue_search_facet, kept current by
+the index's triggers, read by one statement a page through its (facet, count DESC, value) index
+or the names' sort-key and trigram indexes (migrations 0011 and 0014); on SQLite the facet's
+whole list (catalogue.search.sqlite.run_facet_list), sorted and sliced here. Both order ties
+alike, so the same catalogue lists the same pages on both.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+
+from catalogue.models import Keyword, SubjectArea, fold
+from catalogue.search import FACETS, SearchParams, sqlite
+from catalogue.search.params import NUL_MESSAGE, has_nul, parse_page
+from catalogue.search.postgres.page import LABEL_TABLES
+from catalogue.search.statement import is_postgres
+from catalogue.search.views import detail_url
+
+# Entries on one page of a browse list.
+BROWSE_PAGE_SIZE = 100
+# The sorts a list takes (`sort=`), the first the default.
+BROWSE_SORTS = {"az": "Name A–Z", "count": "Most articles"}
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# A filter longer than this is no name's words.
+MAX_FILTER = 200
+
+
+@dataclass(frozen=True)
+class BrowseKind:
+    """One browsable list: its facet in the search index, page title and entity URL."""
+
+    facet: str
+    title: str
+    noun: str
+    template: str
+    url_name: str
+    filter_label: str
+
+
+KINDS = {
+    "journal": BrowseKind(
+        "journal",
+        "Journals",
+        "journal",
+        "catalogue/journal_list.html",
+        "catalogue:journal-list",
+        "Journal title contains",
+    ),
+    "author": BrowseKind(
+        "author",
+        "Authors",
+        "author",
+        "catalogue/author_list.html",
+        "catalogue:author-list",
+        "Author name contains",
+    ),
+    "keyword": BrowseKind(
+        "keyword",
+        "Keywords",
+        "keyword",
+        "catalogue/keyword_list.html",
+        "catalogue:keyword-list",
+        "Keyword contains",
+    ),
+}
+
+
+class BrowseError(ValueError):
+    """A browse parameter that is not valid: the parameter and the reader's message."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name, self.message = name, message
+
+
+@dataclass(frozen=True)
+class BrowseParams:
+    """A browse list's validated parameters."""
+
+    sort: str = "az"
+    letter: str = ""
+    text: str = ""
+    page: int = 1
+
+
+@dataclass
+class Entry:
+    """One entity of a list: its id, name, number of articles and page."""
+
+    id: int
+    name: str
+    count: int
+    url: str = ""
+    code: str = ""
+    children: list[Entry] = field(default_factory=list)
+
+
+def parse_params(data: dict | object, *, letters: bool = True, paged: bool = True) -> BrowseParams:
+    """Return the list's parameters from a QueryDict, or raise BrowseError with its message.
+
+    `sort` is one of BROWSE_SORTS, `letter` one letter A to Z (any case), `filter` at most
+    MAX_FILTER characters, `page` plain ASCII digits from 1; none may hold a NUL character.
+    """
+    get = data.get  # type: ignore[attr-defined]
+    for name in ("sort", "letter", "filter", "page"):
+        if has_nul(get(name) or ""):
+            raise BrowseError(name, NUL_MESSAGE)
+    sort = (get("sort") or "az").strip()
+    if sort not in BROWSE_SORTS:
+        choices = ", ".join(BROWSE_SORTS)
+        raise BrowseError("sort", f"“{sort[:50]}” is not a sort order; use one of: {choices}.")
+    letter = (get("letter") or "").strip()
+    if letter and not letters:
+        raise BrowseError("letter", "This list is not split by letter.")
+    if letter and (len(letter) != 1 or letter.upper() not in LETTERS):
+        raise BrowseError("letter", f"“{letter[:50]}” is not a letter: use one of A to Z.")
+    text = " ".join((get("filter") or "").split())
+    if len(text) > MAX_FILTER:
+        raise BrowseError("filter", f"The filter is too long: at most {MAX_FILTER} characters.")
+    page = 1
+    raw_page = (get("page") or "").strip()
+    if raw_page:
+        if not paged:
+            raise BrowseError("page", "This list has one page.")
+        try:
+            page = parse_page(raw_page)
+        except ValueError as error:
+            raise BrowseError("page", str(error)) from None
+    return BrowseParams(sort=sort, letter=letter.lower(), text=text, page=page)
+
+
+# --- Reading a list ----------------------------------------------------------------------------
+
+
+def _pg_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> list[tuple]:
+    """Return (id, count, name) rows of a page on PostgreSQL, in one statement."""
+    table, alias, label = LABEL_TABLES[facet]
+    key = FACETS[facet].pg_sort_key or f"catalogue_fold({label})"
+    conditions, values = [], [facet]
+    if params.letter:
+        # A range on the sort key's index rather than LIKE 'a%' (which the index cannot use
+        # under a non-C collation); the key is folded, so lower case.
+        conditions.append(f"{key} >= %s AND {key} < %s")
+        values += [params.letter, chr(ord(params.letter) + 1)]
+    if params.text:
+        escaped = params.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        # The label's trigram index (migration 0011) finds the names containing the text.
+        conditions.append(f"catalogue_fold({label}) LIKE '%%' || catalogue_fold(%s) || '%%'")
+        values.append(escaped)
+    where = "".join(f" AND {condition}" for condition in conditions)
+    if params.sort == "count" and not conditions:
+        # The page's counts straight from the (facet, count DESC, value) index; only the
+        # page's rows are joined to their names.
+        sql = (
+            f"SELECT {alias}.id, t.count, {label} FROM (SELECT value, count "  # noqa: S608
+            "FROM catalogue_search_facet WHERE facet = %s AND count > 0 "
+            f"ORDER BY count DESC, value LIMIT {int(limit)} OFFSET {int(offset)}) t "
+            f"JOIN {table} {alias} ON {alias}.id = t.value::bigint ORDER BY t.count DESC, t.value"
+        )
+    else:
+        order = "f.count DESC, f.value" if params.sort == "count" else f"{key}, {alias}.id"
+        sql = (
+            f"SELECT {alias}.id, f.count, {label} FROM {table} {alias} "  # noqa: S608
+            "JOIN catalogue_search_facet f ON f.facet = %s "
+            f"AND f.value = {alias}.id::text AND f.count > 0 WHERE TRUE{where} "
+            f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchall()
+
+
+def _sqlite_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> list[tuple]:
+    """Return (id, count, name) rows of a page on SQLite, ordered as on PostgreSQL."""
+    rows = sqlite.run_facet_list(params=SearchParams(), facet=facet)
+    wanted = fold(params.text)
+    kept = []
+    for value, count, label, key in rows:
+        if count <= 0 or not label:
+            continue
+        sort_key = fold(key)
+        if params.letter and not sort_key.startswith(params.letter):
+            continue
+        if wanted and wanted not in fold(label):
+            continue
+        kept.append((int(value), count, label, sort_key, value))
+    if params.sort == "count":
+        # Ties in the order of the id as text, like catalogue_search_facet's index.
+        kept.sort(key=lambda row: (-row[1], row[4]))
+    else:
+        kept.sort(key=lambda row: (row[3], row[0]))
+    return [row[:3] for row in kept[offset : offset + limit]]
+
+
+def browse_entries(kind: str, params: BrowseParams) -> tuple[list[Entry], bool]:
+    """Return the page's entries and whether a next page exists (one or two queries)."""
+    facet = KINDS[kind].facet
+    offset = (params.page - 1) * BROWSE_PAGE_SIZE
+    # One row more than a page says whether there is a next one, without counting them all.
+    read = _pg_rows if is_postgres() else _sqlite_rows
+    rows = read(facet, params, offset, BROWSE_PAGE_SIZE + 1)
+    entries = [Entry(id=int(pk), name=name, count=int(count)) for pk, count, name in rows]
+    has_next = len(entries) > BROWSE_PAGE_SIZE
+    entries = entries[:BROWSE_PAGE_SIZE]
+    if kind == "keyword":
+        slugs = dict(
+            Keyword.objects.filter(pk__in=[e.id for e in entries]).values_list("pk", "slug")
+        )
+        for entry in entries:
+            entry.url = reverse("catalogue:keyword-detail", args=[slugs.get(entry.id, "")])
+    else:
+        for entry in entries:
+            entry.url = detail_url(f"catalogue:{kind}-detail", entry.id)
+    return entries, has_next
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+def _query(params: BrowseParams, **changes: object) -> str:
+    """Return "?..." for the list's state with `changes` (a falsy value drops the parameter)."""
+    state = {"sort": params.sort, "letter": params.letter.upper(), "filter": params.text}
+    state.update({name: str(value) if value else "" for name, value in changes.items()})
+    if state.get("sort") == "az":
+        state["sort"] = ""  # the default sort stays out of the URL
+    pairs = [(name, value) for name, value in state.items() if value]
+    return "?" + urlencode(pairs) if pairs else "?"
+
+
+def _error_page(request: HttpRequest, template: str, kind: BrowseKind | None, error: BrowseError):
+    context = {"kind": kind, "errors": [(error.name, error.message)], "sorts": BROWSE_SORTS}
+    return render(request, template, context, status=400)
+
+
+def browse_list(request: HttpRequest, kind: str) -> HttpResponse:
+    """Return one page of journals, authors or keywords with their numbers of articles."""
+    spec = KINDS[kind]
+    try:
+        params = parse_params(request.GET)
+    except BrowseError as error:
+        return _error_page(request, spec.template, spec, error)
+    entries, has_next = browse_entries(kind, params)
+    status = 200
+    errors = []
+    if params.page > 1 and not entries:
+        status = 404
+        errors = [("page", f"There is no page {params.page:,} of this list.")]
+    context = {
+        "kind": spec,
+        "params": params,
+        "entries": entries,
+        "errors": errors,
+        "sorts": [
+            (name, label, _query(params, sort=name, page=None), name == params.sort)
+            for name, label in BROWSE_SORTS.items()
+        ],
+        "letters": [
+            (letter, _query(params, letter=letter, page=None), letter.lower() == params.letter)
+            for letter in LETTERS
+        ],
+        "all_letters_url": _query(params, letter=None, page=None),
+        "first_url": _query(params, page=None),
+        "clear_url": _query(params, filter=None, page=None),
+        "previous_url": _query(params, page=params.page - 1) if params.page > 1 else "",
+        "next_url": _query(params, page=params.page + 1) if has_next else "",
+        "sort_value": "" if params.sort == "az" else params.sort,
+        "first_number": (params.page - 1) * BROWSE_PAGE_SIZE + 1,
+    }
+    return render(request, spec.template, context, status=status)
+
+
+def _subject_tree(params: BrowseParams) -> list[dict]:
+    """Return the subject areas that have articles, under their broad fields, by scheme."""
+    subjects = list(SubjectArea.objects.values_list("pk", "code", "name", "scheme", "parent_id"))
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT value, count FROM catalogue_search_facet "
+                "WHERE facet = 'subject' AND count > 0"
+            )
+            counts = {int(value): int(count) for value, count in cursor.fetchall()}
+    else:
+        rows = sqlite.run_facet_list(params=SearchParams(), facet="subject")
+        counts = {int(value): count for value, count, _, _ in rows if count > 0}
+    nodes = {
+        pk: Entry(
+            id=pk,
+            name=name,
+            count=counts.get(pk, 0),
+            code=code,
+            url=detail_url("catalogue:subject-detail", pk),
+        )
+        for pk, code, name, _, _ in subjects
+    }
+    roots: dict[str, list[Entry]] = {}
+    for pk, _, _, scheme, parent in subjects:
+        if parent is None or parent not in nodes:
+            roots.setdefault(scheme, []).append(nodes[pk])
+        else:
+            nodes[parent].children.append(nodes[pk])
+    wanted = fold(params.text)
+
+    def keep(entry: Entry, *, matched: bool) -> Entry | None:
+        """Return the entry with the children worth showing, or None if none is."""
+        matched = matched or not wanted or wanted in fold(entry.name)
+        children = [c for c in (keep(c, matched=matched) for c in entry.children) if c]
+        if not children and not (entry.count and matched):
+            return None
+        if params.sort == "count":
+            children.sort(key=lambda c: (-c.count, fold(c.name), c.id))
+        else:
+            children.sort(key=lambda c: (fold(c.name), c.id))
+        entry.children = children
+        return entry
+
+    schemes = []
+    for scheme in sorted(roots):
+        kept = [e for e in (keep(e, matched=False) for e in roots[scheme]) if e]
+        if params.sort == "count":
+            kept.sort(key=lambda e: (-e.count, fold(e.name), e.id))
+        else:
+            kept.sort(key=lambda e: (fold(e.name), e.id))
+        if kept:
+            schemes.append({"scheme": scheme, "fields": kept})
+    return schemes
+
+
+def subject_list(request: HttpRequest) -> HttpResponse:
+    """Return the subject areas as their scheme's tree: broad fields and narrower subjects."""
+    template = "catalogue/subject_list.html"
+    try:
+        params = parse_params(request.GET, letters=False, paged=False)
+    except BrowseError as error:
+        return _error_page(request, template, None, error)
+    context = {
+        "params": params,
+        "schemes": _subject_tree(params),
+        "sorts": [
+            (name, label, _query(params, sort=name), name == params.sort)
+            for name, label in BROWSE_SORTS.items()
+        ],
+        "sort_value": "" if params.sort == "az" else params.sort,
+        "clear_url": _query(params, filter=None),
+    }
+    return render(request, template, context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("journals/", browse_list, {"kind": "journal"}, name="journal-list"),
+    path("authors/", browse_list, {"kind": "author"}, name="author-list"),
+    path("keywords/", browse_list, {"kind": "keyword"}, name="keyword-list"),
+    path("subjects/", subject_list, name="subject-list"),
+]
