@@ -543,4 +543,6 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-cite-box]"), setUp);
+  // A search result's Cite dialog (selected.js) sets up the box it loads.
+  window.CatalogueCite = { setUp: setUp };
 })();
