@@ -3,23 +3,29 @@
 The whole state is in the URL (/search/?q=alliance&keyword=12&not_type=editorial&year_min=2010
 &sort=newest&page=2): every link on the page is a plain link to another state, so the page
 works without JavaScript; catalogue/static/catalogue/search.js swaps the results in place.
+
+The journal, author, keyword and subject pages are this same page narrowed by a `Scope`: the
+entity's facet values are fixed (a subject's include its narrower subjects), the reader's
+parameters add to them, and the body is cached per entity and state like the search page's.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
-from urllib.parse import urlencode
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
 
 from django.core.paginator import Page, Paginator
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     QueryDict,
 )
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, reverse
+from django.urls import Resolver404, get_script_prefix, resolve, reverse
 from django.utils.safestring import mark_safe
 
 from catalogue import conf, search
@@ -29,12 +35,113 @@ from catalogue.models import Article, EvidenceSummary
 from catalogue.search import FACETS, SORTS, SearchError, SearchParams, SearchResult
 from catalogue.search.cache import cached_body
 from catalogue.search.filters import ArticleFilterSet
-from catalogue.search.params import NUL_MESSAGE, has_nul, parse_page
+from catalogue.search.params import NUL_MESSAGE, has_nul, list_page, parse_page, plain_int
+from catalogue.search.trail import result_link, without_page
 
 TEMPLATE = "catalogue/search_results.html"
 BODY_TEMPLATE = "catalogue/includes/_search_body.html"
 # Parameters that describe the result set (page and page size only say which slice).
 PAGING = ("page", "page_size")
+# The facet list parameter naming an entity page's scope ("author:12").
+WITHIN = "within"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An entity page's fixed part of the search: its facet, its values and its page.
+
+    The journal, author, keyword and subject pages are the search page with the entity's
+    values of its facet fixed; the reader's own parameters narrow them further.
+    """
+
+    kind: str  # the entity's kind: "journal", "author", "keyword" or "subject"
+    pk: int  # the entity's key
+    facet: str  # the facet the entity is a value of
+    values: tuple[int, ...]  # the fixed values: the entity (a subject's narrower ones too)
+    path: str  # the entity page's path; its states are links to it
+    label: str  # the heading of the facet's other values there ("Co-authors")
+    value_url: Callable[[int], str]  # where another value of the facet links (its own page)
+    empty_message: str = "There are no articles here yet."
+    noun: str = field(default="")
+
+    @property
+    def within(self) -> str:
+        """Return the scope as a facet list's `within` parameter ("author:12")."""
+        return f"{self.kind}:{self.pk}"
+
+    @property
+    def export_url(self) -> str:
+        """Return the entity's export URL (the page's path and "export/")."""
+        return f"{self.path}export/"
+
+
+def scoped_state(data: QueryDict, scope: Scope | None) -> QueryDict:
+    """Return a mutable copy of `data` with the scope's fixed facet values set."""
+    state = data.copy()
+    if scope is not None:
+        state.setlist(scope.facet, [str(value) for value in scope.values])
+    return state
+
+
+def scope_errors(data: QueryDict, scope: Scope | None) -> list[tuple[str, str]]:
+    """Return the error of a parameter that would widen an entity page beyond its entity."""
+    # A facet's values are alternatives (any of them), so a second journal or author on its
+    # page would add articles instead of narrowing them: the search page combines those.
+    if scope is None or not any(value for value in data.getlist(scope.facet)):
+        return []
+    noun = FACETS[scope.facet].noun
+    return [
+        (
+            scope.facet,
+            f"This page lists the articles of one {noun}, so it takes no other “{scope.facet}” "
+            f"parameter. To combine several, use the search page.",
+        )
+    ]
+
+
+def feed_url(state: QueryDict) -> str:
+    """Return the Atom feed URL of a list's state (its parameters without the page)."""
+    query = _querystring(state)
+    return reverse("catalogue:search-feed") + (query if query != "?" else "")
+
+
+def list_state(back: str) -> QueryDict | None:
+    """Return the search state of a list page from its path and query, or None.
+
+    The search page's state is its parameters; an entity page's adds the entity's fixed facet
+    values (its scope). The page parameter is dropped. None when `back` is not a list page,
+    names no entity, or widens an entity page (see scope_errors).
+    """
+    parts = urlsplit(back)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    path = parts.path
+    prefix = get_script_prefix()
+    if prefix != "/":
+        if not path.startswith(prefix):
+            return None
+        path = "/" + path[len(prefix) :]
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    data = QueryDict(parts.query, mutable=True)
+    data.pop("page", None)
+    if match.func is search_page:
+        return data
+    from catalogue.views import pages  # the entity pages import this module
+
+    if match.func is not pages.entity_detail:
+        return None
+    lookup = dict(match.kwargs)
+    entity = lookup.pop("entity")
+    try:
+        scope = pages.entity_scope(entity, entity.get(**lookup))
+    except Http404:
+        return None
+    if scope_errors(data, scope):
+        return None
+    return scoped_state(data, scope)
 
 
 def _querystring(data: QueryDict | dict, **changes: Iterable[str] | str | None) -> str:
@@ -74,29 +181,48 @@ def hidden_inputs(data: QueryDict, *, skip: Iterable[str]) -> list[tuple[str, st
     ]
 
 
-def _decorate(result: SearchResult, data: QueryDict) -> None:
-    """Give every facet its "more" link and every value its links (see _decorate_values)."""
+def _decorate(result: SearchResult, data: QueryDict, scope: Scope | None = None) -> None:
+    """Give every facet its "more" link and every value its links (see _decorate_values);
+    on an entity page, its own facet shows the other values only, under the scope's label."""
+    within = {WITHIN: scope.within} if scope is not None else {}
     for name, facet in result.facets.items():
         if FACETS[name].kind == "year":
             continue
-        facet.more_url = reverse("catalogue:search-facet", args=[name]) + _querystring(data)
-        _decorate_values(facet.values, name, data)
+        facet.more_url = reverse("catalogue:search-facet", args=[name]) + _querystring(
+            data, **within
+        )
+        if scope is not None and name == scope.facet:
+            facet.label = scope.label
+            facet.values = [value for value in facet.values if value.id not in scope.values]
+        _decorate_values(facet.values, name, data, scope=scope)
 
 
 def _decorate_values(
-    values: Iterable[search.FacetValue], name: str, data: QueryDict, *, base: str = ""
+    values: Iterable[search.FacetValue],
+    name: str,
+    data: QueryDict,
+    *,
+    base: str = "",
+    scope: Scope | None = None,
 ) -> None:
     """Give each value of facet `name` its count text and links: select, exclude, or remove
-    the selection (relative to `base`), the same on the results page and a facet's list."""
+    the selection (relative to `base`), the same on the results page and a facet's list.
+
+    The entity page's own facet links each other value to that value's page instead: a
+    facet's values are alternatives, so selecting one there would widen the list."""
     not_name = FACETS[name].not_name
     included = [v for v in data.getlist(name) if v]
     excluded = [v for v in data.getlist(not_name) if v]
+    own = scope is not None and name == scope.facet
     for value in values:
         param = value.param
         value.count_text = count_text(value)
-        value.include_url = base + _querystring(
-            data, **{name: [*included, param], not_name: [v for v in excluded if v != param]}
-        )
+        if own:
+            value.include_url = scope.value_url(value.id)
+        else:
+            value.include_url = base + _querystring(
+                data, **{name: [*included, param], not_name: [v for v in excluded if v != param]}
+            )
         value.exclude_url = base + _querystring(
             data, **{not_name: [*excluded, param], name: [v for v in included if v != param]}
         )
@@ -109,7 +235,9 @@ def _decorate_values(
         )
 
 
-def _chips(result: SearchResult, data: QueryDict) -> list[dict[str, str]]:
+def _chips(
+    result: SearchResult, data: QueryDict, scope: Scope | None = None
+) -> list[dict[str, str]]:
     params = result.params
     chips = []
     if params.year_min is not None or params.year_max is not None:
@@ -131,6 +259,8 @@ def _chips(result: SearchResult, data: QueryDict) -> list[dict[str, str]]:
         for negated, parameter in ((False, name), (True, FACETS[name].not_name)):
             current = [v for v in data.getlist(parameter) if v]
             values = params.excluded(name) if negated else params.included(name)
+            if scope is not None and name == scope.facet and not negated:
+                continue  # the entity itself: the page's subject, not a filter
             for value in values:
                 text = search.FacetValue(value, "", 0).param
                 chips.append(
@@ -148,21 +278,32 @@ def _chips(result: SearchResult, data: QueryDict) -> list[dict[str, str]]:
 
 
 def _years(result: SearchResult, data: QueryDict) -> list[dict]:
-    values = sorted(result.facets["year"].values, key=lambda value: value.id)
-    if not values:
+    """Return a bar for every year from the first to the last with results, empty ones too
+    (a gap in the chart is a gap in the record, not a year left out)."""
+    facet = result.facets["year"]
+    counted = {value.id: value for value in facet.values if value.count and value.id is not None}
+    if not counted:
         return []
-    highest = max(value.count for value in values) or 1
+    highest = max(value.count for value in counted.values()) or 1
     low, high = result.params.year_min, result.params.year_max
-    return [
-        {
-            "year": value.id,
-            "count_text": count_text(value),
-            "height": max(4, round(100 * value.count / highest)),
-            "in_range": (low is None or value.id >= low) and (high is None or value.id <= high),
-            "url": _querystring(data, year_min=str(value.id), year_max=str(value.id)),
-        }
-        for value in values
-    ]
+    bars = []
+    for year in range(min(counted), max(counted) + 1):
+        value = counted.get(year)
+        count = value.count if value is not None else 0
+        bars.append(
+            {
+                "year": year,
+                "count": count,
+                "count_text": count_text(value) if value is not None else "0",
+                "height": max(4, round(100 * count / highest)) if count else 0,
+                "in_range": (low is None or year >= low) and (high is None or year <= high),
+                # An estimated chart's empty year may have a few: it stays a link then.
+                "url": _querystring(data, year_min=str(year), year_max=str(year))
+                if count or facet.approximate
+                else "",
+            }
+        )
+    return bars
 
 
 def count_text(value: search.FacetValue) -> str:
@@ -182,10 +323,10 @@ def _context(request: HttpRequest, **extra: object) -> dict:
         "query_text": data.get("q", ""),
         "sorts": SORTS,
         "sort": data.get("sort") or search.DEFAULT_SORT,
-        "state_for_query": hidden_inputs(data, skip=["q"]),
         "state_for_years": hidden_inputs(data, skip=["year_min", "year_max"]),
         "state_for_sort": hidden_inputs(data, skip=["sort"]),
         "max_query_length": search.MAX_QUERY_LENGTH,
+        "list_url": reverse("catalogue:search"),
     }
     context.update(extra)
     return context
@@ -193,11 +334,35 @@ def _context(request: HttpRequest, **extra: object) -> dict:
 
 def search_page(request: HttpRequest) -> HttpResponse:
     """Return the search page: results, total and facets for the state in the URL."""
-    filterset = ArticleFilterSet(request.GET)
+    return results_page(
+        request,
+        TEMPLATE,
+        # The header's search box is the page's: it carries the filters and the sort along.
+        search_box_state=hidden_inputs(request.GET, skip=["q"]),
+        search_box_help=True,
+    )
+
+
+def results_page(
+    request: HttpRequest, template: str, *, scope: Scope | None = None, **extra: object
+) -> HttpResponse:
+    """Return a results page: the search page, or an entity page narrowed by `scope`.
+
+    One implementation for both: the same validation, engine, body template and cache (the
+    body is cached per state, and per entity for an entity page). An entity page keeps its
+    lenient `page` (see _scoped_page) and the catalogue's list page size.
+    """
+    state = scoped_state(request.GET, scope)
+    extra.update(scope=scope, feed_url=feed_url(state))
+    if scope is not None:
+        extra["list_url"] = scope.path
+        page_value = state.pop("page", [""])[-1]
+    filterset = ArticleFilterSet(state)
+    errors = scope_errors(request.GET, scope)
     if not filterset.is_valid():
-        return render(
-            request, TEMPLATE, _context(request, errors=filterset.error_list()), status=400
-        )
+        errors += filterset.error_list()
+    if errors:
+        return render(request, template, _context(request, errors=errors, **extra), status=400)
     params = filterset.search_params()
     if params.query.doi:
         article = Article.objects.with_doi(params.query.doi).only("pk").first()
@@ -207,32 +372,73 @@ def search_page(request: HttpRequest) -> HttpResponse:
             f"No article in the catalogue has the DOI “{params.query.doi}”. Check the DOI, "
             "or search for words of the title."
         )
-        return render(request, TEMPLATE, _context(request, errors=[("q", message)]), status=404)
+        return render(
+            request, template, _context(request, errors=[("q", message)], **extra), status=404
+        )
 
     def render_results(generation: int) -> str:
-        result = search.search(
-            params=params, page=filterset.page, page_size=filterset.page_size, generation=generation
-        )
-        return render_to_string(BODY_TEMPLATE, _results_context(request, result), request)
+        if scope is None:
+            result = search.search(
+                params=params,
+                page=filterset.page,
+                page_size=filterset.page_size,
+                generation=generation,
+            )
+        else:
+            page_size = filterset.form.cleaned_data.get("page_size") or conf.get(
+                "CATALOGUE_PAGE_SIZE"
+            )
+            result = _scoped_page(params, page_value, page_size, generation)
+        context = _results_context(request, result, scope=scope, list_url=extra.get("list_url"))
+        return render_to_string(BODY_TEMPLATE, context, request)
 
+    kind = "page" if scope is None else f"page-{scope.within}"
     try:
-        body = cached_body("page", request, render_results)
+        body = cached_body(kind, request, render_results)
     except SearchError as error:
         first_page = _querystring(request.GET) if error.field == "page" else ""
         return render(
             request,
-            TEMPLATE,
-            _context(request, errors=[(error.field, error.message)], first_page_url=first_page),
+            template,
+            _context(
+                request, errors=[(error.field, error.message)], first_page_url=first_page, **extra
+            ),
             status=400,
         )
+    summaries = []
+    if scope is None:
+        summaries = matching_summaries(params=params, page=filterset.page)
     return render(
         request,
-        TEMPLATE,
-        _context(
-            request,
-            body=mark_safe(body),  # noqa: S308
-            summaries=matching_summaries(params=params, page=filterset.page),
-        ),
+        template,
+        _context(request, body=mark_safe(body), summaries=summaries, **extra),  # noqa: S308
+    )
+
+
+def _scoped_page(params: SearchParams, value: str, page_size: int, generation: int) -> SearchResult:
+    """Return an entity page's results at its `page` value, read leniently as list pages
+    always have: a value that is no ASCII number is the first page, one out of range the last."""
+    text = list_page(value)
+    try:
+        number: int | None = int(text)
+    except ValueError:
+        number = 1
+    if number is not None and number < 1:
+        number = None
+    if number is not None:
+        try:
+            return search.search(
+                params=params, page=number, page_size=page_size, generation=generation
+            )
+        except SearchError as error:
+            if error.field != "page":
+                raise
+    # Past the end (or past the pageable window): the last page, counted from the first.
+    first = search.search(params=params, page=1, page_size=page_size, generation=generation)
+    if first.num_pages == 1:
+        return first
+    return search.search(
+        params=params, page=first.num_pages, page_size=page_size, generation=generation
     )
 
 
@@ -267,36 +473,54 @@ def detail_url(name: str, pk: int) -> str:
     return f"{head}{int(pk)}{tail}"
 
 
-def _link_articles(articles: Iterable[Article]) -> None:
-    """Give each result its `url` and each author slot shown (the first ten) its `author_url`."""
-    for article in articles:
-        article.url = detail_url("catalogue:article-detail", article.pk)
+def _link_articles(articles: Iterable[Article], *, back: str, start: int) -> None:
+    """Give each result its `url` (with the list's trail: `back`, and its rank from `start`)
+    and each author slot shown (the first ten) its `author_url`."""
+    for position, article in enumerate(articles, start=start):
+        article.url = result_link(
+            detail_url("catalogue:article-detail", article.pk), back=back, position=position
+        )
         for authorship in article.ordered_authorships[:10]:
             authorship.author_url = detail_url("catalogue:author-detail", authorship.author_id)
 
 
-def _results_context(request: HttpRequest, result: SearchResult) -> dict:
+def _results_context(
+    request: HttpRequest,
+    result: SearchResult,
+    *,
+    scope: Scope | None = None,
+    list_url: str | None = None,
+) -> dict:
     """Return the context of the results region (_search_body.html)."""
-    _decorate(result, request.GET)
-    _link_articles(result.articles)
+    data = request.GET
+    _decorate(result, data, scope)
+    _link_articles(
+        result.articles, back=without_page(request.get_full_path()), start=result.start_index
+    )
     facets = dict(result.facets)
     facets.pop("year")
+    chips = _chips(result, data, scope)
+    export_url = scope.export_url if scope is not None else reverse("catalogue:search-export")
+    narrowed = bool(chips) or result.params.has_text
     return _context(
         request,
         result=result,
         params=result.params,
+        scope=scope,
+        list_url=list_url or reverse("catalogue:search"),
+        narrowed=narrowed,
         facets=facets.values(),
-        years=_years(result, request.GET),
+        years=_years(result, data),
         year_approximate=result.facets["year"].approximate,
-        chips=_chips(result, request.GET),
-        clear_url=_querystring(request.GET, **_cleared(request.GET)),
+        chips=chips,
+        filter_count=len(chips),
+        clear_url=_querystring(data, **_cleared(data)),
         page_obj=_page_obj(result),
-        suggestion_url=_querystring(request.GET, q=result.suggestion) if result.suggestion else "",
+        suggestion_url=_querystring(data, q=result.suggestion) if result.suggestion else "",
         exports=[
             (
                 export.label,
-                reverse("catalogue:search-export")
-                + _querystring(request.GET, format=export.name, sort=request.GET.get("sort")),
+                export_url + _querystring(data, format=export.name, sort=data.get("sort")),
             )
             for export in EXPORT_FORMATS.values()
         ],
@@ -304,10 +528,10 @@ def _results_context(request: HttpRequest, result: SearchResult) -> dict:
         # The Export form (any format, or a bibliography in any style and language) carries
         # the search along: its words, filters and sort.
         export=exports.export_menu(
-            reverse("catalogue:search-export"),
+            export_url,
             hidden=[
                 (name, value)
-                for name, values in request.GET.lists()
+                for name, values in data.lists()
                 if name not in _NOT_EXPORTED
                 for value in values
             ],
@@ -336,10 +560,13 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
             status=404,
         )
     state = request.GET.copy()
-    for name in ("values_sort", "values_filter", "values_page"):
+    for name in ("values_sort", "values_filter", "values_page", WITHIN):
         state.pop(name, None)
-    filterset = ArticleFilterSet(state)
-    errors = [] if filterset.is_valid() else filterset.error_list()
+    scope, errors = _within(request.GET.get(WITHIN, ""))
+    errors += scope_errors(state, scope)
+    filterset = ArticleFilterSet(scoped_state(state, scope))
+    if not filterset.is_valid():
+        errors += filterset.error_list()
     values_page, values_filter, list_errors = _list_parameters(request.GET)
     errors += list_errors
     listing = None
@@ -354,14 +581,19 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
             )
         except SearchError as error:
             errors = [(error.field, error.message)]
+    base = scope.path if scope is not None else reverse("catalogue:search")
     if listing is not None:
-        _decorate_values(listing.values, facet, state, base=reverse("catalogue:search"))
+        if scope is not None and facet == scope.facet:
+            listing.values = [value for value in listing.values if value.id not in scope.values]
+        _decorate_values(listing.values, facet, state, base=base, scope=scope)
+    hidden = [(WITHIN, scope.within)] if scope is not None else []
     context = {
         "facet": FACETS[facet],
+        "facet_label": scope.label if scope is not None and facet == scope.facet else "",
         "listing": listing,
         "errors": errors,
-        "back_url": reverse("catalogue:search") + _querystring(state),
-        "state": hidden_inputs(state, skip=[]),
+        "back_url": base + _querystring(state),
+        "state": hidden_inputs(state, skip=[]) + hidden,
         "sort_urls": {
             sort: _querystring(request.GET, values_sort=sort, values_page=None)
             for sort in ("count", "az")
@@ -376,6 +608,26 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
             "next": _querystring(request.GET, values_page=str(listing.page + 1)),
         }
     return render(request, "catalogue/search_facet.html", context, status=400 if errors else 200)
+
+
+def _within(value: str) -> tuple[Scope | None, list[tuple[str, str]]]:
+    """Return the entity page scope a facet list's `within` names ("author:12"), or the
+    error of one that names none."""
+    if not value:
+        return None, []
+    from catalogue.views import pages  # the entity pages import this module
+
+    kind, _, key = value.partition(":")
+    entity = pages.ENTITY_KINDS.get(kind)
+    number = plain_int(key)
+    if entity is None or number is None or has_nul(value):
+        shown = value.replace("\x00", "%00")[:50]
+        return None, [(WITHIN, f"“{shown}” names no journal, author, keyword or subject page.")]
+    try:
+        found = entity.get_by_pk(number)
+    except Http404 as error:
+        return None, [(WITHIN, str(error))]
+    return pages.entity_scope(entity, found), []
 
 
 # A facet list's filter is cut to this many characters; a longer one is no label's words.
@@ -404,18 +656,22 @@ def _list_parameters(data: QueryDict) -> tuple[int, str, list[tuple[str, str]]]:
     return page, text, errors
 
 
-def export_results(request: HttpRequest) -> HttpResponse:
+def export_results(
+    request: HttpRequest, *, scope: Scope | None = None, basename: str = "catalogue-export"
+) -> HttpResponse:
     """Stream the current result set (up to SEARCH_EXPORT_MAX articles) in any export format
-    or as a formatted bibliography in any style and locale (`format=text&style=ieee&locale=de`)."""
-    state = request.GET.copy()
+    or as a formatted bibliography in any style and locale (`format=text&style=ieee&locale=de`);
+    an entity's export is the same, narrowed by its `scope`."""
+    state = scoped_state(request.GET, scope)
     export_format = state.pop("format", [None])[-1]
     style = state.pop("style", [None])[-1]
     locale = state.pop("locale", [None])[-1]
     filterset = ArticleFilterSet(state)
+    errors = scope_errors(request.GET, scope)
     if not filterset.is_valid():
-        return render(
-            request, TEMPLATE, _context(request, errors=filterset.error_list()), status=400
-        )
+        errors += filterset.error_list()
+    if errors:
+        return render(request, TEMPLATE, _context(request, errors=errors), status=400)
     limit = conf.get("SEARCH_EXPORT_MAX")
     if (export_format or "").strip().lower() == negotiation.TEXT_FORMAT:
         # A bibliography is sorted by the style: it takes the matching set, not the ranked
@@ -436,7 +692,7 @@ def export_results(request: HttpRequest) -> HttpResponse:
         articles = filterset.qs[:limit]
     try:
         return exports.export_response(
-            articles, format=export_format, style=style, locale=locale, basename="catalogue-export"
+            articles, format=export_format, style=style, locale=locale, basename=basename
         )
     except exports.ExportRequestError as error:
         errors = [(error.field, str(error))]

@@ -27,6 +27,7 @@ from catalogue.models import (
     Keyword,
     SubjectArea,
 )
+from catalogue.search import views as search_views
 from catalogue.search.params import list_page
 
 M = TypeVar("M", bound=Model)
@@ -121,6 +122,22 @@ def _no_context(entity: object) -> dict[str, object]:
     return {}
 
 
+def _itself(entity: Model, context: dict[str, object]) -> tuple[int, ...]:
+    return (entity.pk,)
+
+
+def _subject_and_narrower(subject: SubjectArea, context: dict[str, Any]) -> tuple[int, ...]:
+    # The subject facet selects exactly the subjects named: the narrower ones are named too,
+    # so a broad field lists its narrower fields' articles (as subject_articles does).
+    return (subject.pk, *(child.pk for child in context["children"]))
+
+
+def _keyword_search_url(pk: int) -> str:
+    # A keyword's page is at its slug, which the facet's values do not carry: its articles
+    # across the catalogue are the search for it.
+    return reverse("catalogue:search") + f"?keyword={int(pk)}"
+
+
 @dataclass(frozen=True)
 class EntityList(Generic[M]):
     """A kind of entity whose page lists its articles, newest first, and exports the list.
@@ -137,12 +154,25 @@ class EntityList(Generic[M]):
     missing: str  # the 404's reason; "{}" is the value looked up
     name: Callable[[M], str]  # the page's title and the export file name's words
     articles: Callable[[M], QuerySet[Article]]
-    context: Callable[[M], dict[str, object]] = _no_context  # what the page shows besides
+    context: Callable[[M], dict[str, Any]] = _no_context  # what the page shows besides
+    # Its list is the search with these values of this facet fixed (search.views.Scope).
+    facet_label: str = ""  # the heading of the facet's other values on the page
+    facet_values: Callable[[M, dict[str, Any]], tuple[int, ...]] = _itself
+    value_url: Callable[[int], str] | None = None  # another value's page (default: its detail)
+    empty_message: str = "There are no articles here yet."
 
     def get(self, **lookup: object) -> M:
         """Return the entity the URL names, or raise Http404 saying there is none."""
         (value,) = lookup.values()
         return get_or_404(self.queryset, self.missing.format(value), **lookup)
+
+    def get_by_pk(self, pk: int) -> M:
+        """Return the entity with key `pk`, or raise Http404 saying there is none."""
+        return get_or_404(self.queryset, self.missing.format(pk), pk=pk)
+
+    def detail_url(self, pk: int) -> str:
+        """Return the page of the entity with key `pk` (a facet value's link)."""
+        return search_views.detail_url(f"catalogue:{self.kind}-detail", pk)
 
 
 ENTITY_LISTS: tuple[EntityList[Any], ...] = (
@@ -153,6 +183,8 @@ ENTITY_LISTS: tuple[EntityList[Any], ...] = (
         missing="There is no journal with the id {}.",
         name=lambda journal: journal.title,
         articles=lambda journal: journal.articles.all(),
+        facet_label="Journal",
+        empty_message="The catalogue has no articles from this journal yet.",
     ),
     EntityList(
         kind="author",
@@ -162,6 +194,8 @@ ENTITY_LISTS: tuple[EntityList[Any], ...] = (
         name=lambda author: author.display_name,
         articles=author_articles,
         context=lambda author: {"name_forms": name_forms(author)},
+        facet_label="Co-authors",
+        empty_message="The catalogue has no articles by this author yet.",
     ),
     EntityList(
         kind="keyword",
@@ -170,6 +204,9 @@ ENTITY_LISTS: tuple[EntityList[Any], ...] = (
         missing="There is no keyword “{}” in the catalogue.",
         name=lambda keyword: keyword.term,
         articles=lambda keyword: keyword.articles.all(),
+        facet_label="Keywords used with it",
+        value_url=_keyword_search_url,
+        empty_message="No article has this keyword yet.",
     ),
     EntityList(
         kind="subject",
@@ -179,36 +216,55 @@ ENTITY_LISTS: tuple[EntityList[Any], ...] = (
         name=lambda subject: subject.name,
         articles=subject_articles,
         context=lambda subject: {"children": list(subject.children.order_by("code", "name"))},
+        facet_label="Other subject areas",
+        facet_values=_subject_and_narrower,
+        empty_message="No article is classified under this subject yet.",
     ),
 )
+ENTITY_KINDS: dict[str, EntityList[Any]] = {entity.kind: entity for entity in ENTITY_LISTS}
+
+
+def entity_scope(
+    entity: EntityList[Any], found: Model, context: dict[str, Any] | None = None
+) -> search_views.Scope:
+    """Return the search scope of an entity's page: its facet with its values fixed."""
+    if context is None:
+        context = entity.context(found)
+    return search_views.Scope(
+        kind=entity.kind,
+        pk=found.pk,
+        facet=entity.kind,
+        values=entity.facet_values(found, context),
+        path=found.get_absolute_url(),
+        label=entity.facet_label,
+        value_url=entity.value_url or entity.detail_url,
+        empty_message=entity.empty_message,
+    )
 
 
 def entity_detail(request: HttpRequest, entity: EntityList[Any], **lookup: object) -> HttpResponse:
-    """Return an entity's page: what it is, and its articles, newest first, paginated."""
+    """Return an entity's page: what it is, and its articles as the search page lists them
+    (sort, filters, year chart, export), narrowed to the entity."""
     found = entity.get(**lookup)
     context = entity.context(found)
-    page = paginate(request, entity.articles(found).newest_first().for_listing())
-    export = exports.export_menu(reverse(f"catalogue:{entity.kind}-export", kwargs=lookup))
-    context.update(
-        {entity.kind: found, "entity_name": entity.name(found), "page_obj": page, "export": export}
+    return search_views.results_page(
+        request,
+        f"catalogue/{entity.kind}_detail.html",
+        scope=entity_scope(entity, found, context),
+        **context,
+        **{entity.kind: found, "entity_name": entity.name(found)},
     )
-    return render(request, f"catalogue/{entity.kind}_detail.html", context)
 
 
 def entity_export(request: HttpRequest, entity: EntityList[Any], **lookup: object) -> HttpResponse:
-    """Return an entity's articles, newest first, as a streamed download (?format=, ?style=,
-    ?locale=)."""
+    """Return an entity's articles as a streamed download (?format=, ?style=, ?locale=), with
+    the page's search parameters (words, filters, sort; newest first by default)."""
     found = entity.get(**lookup)
-    try:
-        return exports.export_response(
-            entity.articles(found).newest_first(),
-            format=request.GET.get("format"),
-            style=request.GET.get("style"),
-            locale=request.GET.get("locale"),
-            basename=exports.export_basename(entity.kind, entity.name(found)),
-        )
-    except exports.ExportRequestError as error:
-        return exports.bad_export_response(error)
+    return search_views.export_results(
+        request,
+        scope=entity_scope(entity, found),
+        basename=exports.export_basename(entity.kind, entity.name(found)),
+    )
 
 
 def entity_list_urls() -> list[URLPattern]:
