@@ -113,7 +113,7 @@ def _render_list(request: HttpRequest, *, error: str = "", status: int = 200) ->
     styles = available_styles()
     context = {
         "articles": articles,
-        "count": len(articles),
+        "count": len(ids),
         "limit": SELECTED_MAX,
         "error": error,
         "formats": [(export.name, export.label) for export in EXPORT_FORMATS.values()],
