@@ -28,7 +28,7 @@ def page_of(response) -> str:
 
 def result_titles(response) -> list[str]:
     """Return the result titles as text (highlight marks removed), in page order."""
-    found = re.findall(r'class="result__title"><a href="[^"]+">(.*?)</a>', page_of(response))
+    found = re.findall(r'class="result__title"[^>]*><a href="[^"]+">(.*?)</a>', page_of(response))
     return [html_lib.unescape(re.sub(r"</?mark>", "", title)) for title in found]
 
 
@@ -81,7 +81,10 @@ def test_results_with_total_highlights_and_facets(client, shelf):
         "Alliance study 22",
     ]
     newest = Article.objects.get(title="Alliance study 24")
-    assert f'<a href="/articles/{newest.pk}/"><mark>Alliance</mark> study 24</a>' in page
+    assert (
+        f'<a href="/articles/{newest.pk}/?back=/search/?q=alliance%26sort=newest&amp;pos=1">'
+        "<mark>Alliance</mark> study 24</a>"
+    ) in page
     assert "measured the therapeutic <mark>alliance</mark>" in page
     assert ">Sigal Zilcha-Mano</a>" in page
     facet_labels = [text for _, text in links(response, "facet__link")]
@@ -111,7 +114,10 @@ def test_result_links_are_the_records_own_urls(client, db, script_name):
     page = page_of(response)
     assert response.status_code == 200
     assert urls[article] == f"{script_name}/articles/{article.pk}/"
-    assert f'<a href="{urls[article]}">' in page and f'<a href="{urls[other]}">' in page
+    # Each link carries the list's trail (search.trail): the request's path (the test
+    # client sends no SCRIPT_NAME), its query and the record's rank.
+    assert f'<a href="{urls[article]}?back=/search/?q=alliance&amp;pos=' in page
+    assert f'<a href="{urls[other]}?back=/search/?q=alliance&amp;pos=' in page
     bylines = re.findall(r'<p class="result__authors">(.*?)</p>', page)
     shown = [re.findall(r'<a href="([^"]+)">', byline) for byline in bylines]
     assert sorted(shown, key=len) == [[urls[authors[5]]], [urls[a] for a in authors[:10]]]
@@ -302,7 +308,13 @@ def test_header_and_home_search_boxes_go_to_the_search_page(client, db):
 
     search_page = page_of(client.get(SEARCH, {"q": 'a"b'}))
     assert '<form class="search-box" role="search" action="/search/" method="get">' in search_page
-    assert 'id="page-q" type="search" name="q" value="a&quot;b"' in search_page
+    # One search box: the header's is the page's, with the query syntax as its help.
+    assert 'id="search-q" type="search" name="q" value="a&quot;b"' in search_page
+    assert 'id="page-q"' not in search_page
+    assert (
+        '<p id="search-q-help" class="search-box__help">'
+        "Words, “exact phrases”, OR, -excluded words, or a DOI</p>"
+    ) in search_page
 
 
 # Query counts -------------------------------------------------------------------------------------
