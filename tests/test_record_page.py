@@ -594,3 +594,41 @@ def test_a_staff_editor_adds_only_the_session_and_permission_queries(client):
 
     # The session and its user, then the user's own and their groups' permissions.
     assert count_queries(client, record.get_absolute_url()) == RECORD_PAGE_QUERIES + 2 + 2
+
+
+# From the list pages themselves ----------------------------------------------------------------
+
+
+def result_links(page: str) -> list[str]:
+    """Return the record links of a result list page, in order."""
+    return [unescape(href) for href in re.findall(r'href="(/articles/\d+/\?back=[^"#]+)"', page)]
+
+
+def test_the_search_page_links_its_results_with_their_trail(client, listed):
+    page = html(client.get("/search/?sort=oldest&page=2"))
+
+    links = list(dict.fromkeys(result_links(page)))
+    assert links[0] == f"/articles/{listed[20].pk}/?back=/search/?sort=oldest&pos=21"
+    assert links[-1] == f"/articles/{listed[39].pk}/?back=/search/?sort=oldest&pos=40"
+    record = html(client.get(links[0]))
+    assert back_link(record) == "/search/?sort=oldest&page=2"
+    assert position_text(record) == "Result 21 of 45"
+
+
+def test_a_journal_page_is_a_list_the_record_walks_through(client, listed):
+    elsewhere = make_article(title="Elsewhere", year=1920)
+    journal_page = f"/journals/{listed[0].journal_id}/?sort=oldest"
+
+    first = html(client.get(journal_page))
+    [link] = [url for url in result_links(first) if url.startswith(f"/articles/{listed[19].pk}/")][
+        :1
+    ]
+    record = html(client.get(link))
+
+    assert position_text(record) == "Result 20 of 45"
+    assert back_link(record) == journal_page
+    assert step_links(record) == {
+        "prev": f"/articles/{listed[18].pk}/?back={journal_page}&pos=19",
+        "next": f"/articles/{listed[20].pk}/?back={journal_page}&pos=21",
+    }
+    assert f"/articles/{elsewhere.pk}/" not in record

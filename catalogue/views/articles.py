@@ -20,6 +20,7 @@ from catalogue.formats import metadata, negotiation
 from catalogue.models import Article, Authorship, ContributorRole
 from catalogue.search.filters import ArticleFilterSet
 from catalogue.search.trail import Trail, parse_trail
+from catalogue.search.views import list_state
 from catalogue.summaries import summaries_citing
 from catalogue.views import styles
 from catalogue.views.pages import get_or_404
@@ -112,9 +113,6 @@ class TrailContext:
 def _list_filterset(back: str) -> ArticleFilterSet | None:
     """Return the validated search state of the list page `back`, or None when `back` is
     no list page or its state is not a valid search."""
-    # Imported here: the search page module imports the record page's trail helpers.
-    from catalogue.search.views import list_state
-
     state = list_state(back)
     if state is None:
         return None
