@@ -1,0 +1,509 @@
+"""Computing and storing fingerprints: catalogue statistics, record fingerprints, related
+records, people's and journals' fingerprints (refresh_topics), and the fingerprints of a few
+new or updated records against the stored statistics (import and admin)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from catalogue.models import (
+    Article,
+    ArticleTopic,
+    AuthorTopic,
+    ConceptKind,
+    JournalTopic,
+    Keyword,
+    RelatedArticle,
+    SubjectArea,
+    TopicConcept,
+    TopicStatistics,
+)
+from catalogue.topics.related import (
+    MAX_POSTINGS,
+    MAX_RELATED,
+    SIMILARITY_FLOOR,
+    Postings,
+    shared_concepts,
+)
+from catalogue.topics.text import normalise
+from catalogue.topics.weighting import MIN_RECORDS, RecordText, Weighted, fingerprint, record_keys
+
+# Records read and written per batch (one transaction each: a refresh stopped mid-way resumes
+# after the last finished batch).
+BATCH_SIZE = 2000
+# Concepts kept in a person's or a journal's fingerprint.
+MAX_PERSON_CONCEPTS = 50
+# A record this many years older than the newest counts half in a person's fingerprint (a
+# hyperbola: 1 / (1 + age / HALF_WEIGHT_YEARS); plain arithmetic in both databases' SQL).
+HALF_WEIGHT_YEARS = 10
+# While counting, when more distinct terms than this are held, those seen once so far are
+# forgotten (lossy counting: a term first seen late in a huge catalogue may be undercounted by
+# one; it bounds memory at 1M records).
+PRUNE_ABOVE = 3_000_000
+# Rows per INSERT/IN list: below SQLite's bound on variables.
+CHUNK = 900
+
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(phase: str, done: int, total: int) -> None:
+    """Report nothing."""
+
+
+@dataclass
+class Statistics:
+    """The catalogue statistics a fingerprint is weighed against."""
+
+    frequencies: dict[str, int]
+    articles: int
+    average_length: float
+    vocabulary: set[str]
+
+
+def texts(ids: Sequence[int]) -> dict[int, RecordText]:
+    """Return the text of each record (three queries per call)."""
+    found = {
+        pk: RecordText(title=title, abstract=abstract, keywords=[], subjects=[])
+        for pk, title, abstract in Article.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "title", "abstract")
+    }
+    keyword_rows = Article.keywords.through.objects.filter(article_id__in=ids).values_list(
+        "article_id", "keyword__term"
+    )
+    for pk, term in keyword_rows:
+        found[pk].keywords.append(term)  # type: ignore[union-attr]
+    subject_rows = Article.subject_areas.through.objects.filter(article_id__in=ids).values_list(
+        "article_id", "subjectarea__name"
+    )
+    for pk, name in subject_rows:
+        found[pk].subjects.append(name)  # type: ignore[union-attr]
+    return found
+
+
+def _id_batches(after: int = 0, size: int = BATCH_SIZE) -> Iterator[list[int]]:
+    """Yield the article ids in ascending batches, starting after `after`."""
+    while True:
+        ids = list(
+            Article.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size]
+        )
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def statistics_row() -> TopicStatistics:
+    """Return the statistics row, made empty if there is none."""
+    row = TopicStatistics.objects.order_by("pk").first()
+    return row or TopicStatistics.objects.create()
+
+
+def count_catalogue(progress: Progress = _quiet) -> TopicStatistics:
+    """Count every concept's records over the catalogue and store them (the first phase)."""
+    total = Article.objects.count()
+    frequencies: Counter[str] = Counter()
+    lengths = articles = 0
+    for ids in _id_batches():
+        for text in texts(ids).values():
+            keys, length = record_keys(text)
+            frequencies.update(keys)
+            lengths += length
+            articles += 1
+        if len(frequencies) > PRUNE_ABOVE:
+            frequencies = Counter({k: n for k, n in frequencies.items() if n > 1})
+        progress("statistics", articles, total)
+    given = _given_concepts()
+    with transaction.atomic():
+        _store_frequencies(frequencies, given)
+        row = statistics_row()
+        row.articles = articles
+        row.average_length = lengths / articles if articles else 0.0
+        row.concepts = TopicConcept.objects.count()
+        row.phase, row.resume_after = "fingerprints", 0
+        row.save()
+    return row
+
+
+def _given_concepts() -> dict[str, dict]:
+    """Return the keyword and subject-area concepts by key: their label, kind and link."""
+    given: dict[str, dict] = {}
+    for pk, name in SubjectArea.objects.order_by("pk").values_list("pk", "name"):
+        key = normalise(name)
+        if key:
+            given.setdefault(key, {"label": name, "kind": ConceptKind.SUBJECT})
+            given[key]["subject_area_id"] = pk
+    for pk, term in Keyword.objects.order_by("pk").values_list("pk", "term"):
+        key = normalise(term)
+        if key:
+            # A keyword naming the same thing as a subject area is one concept, the keyword's.
+            entry = given.setdefault(key, {})
+            entry.update(label=term, kind=ConceptKind.KEYWORD, keyword_id=pk)
+    return given
+
+
+def _store_frequencies(frequencies: Counter[str], given: dict[str, dict]) -> None:
+    """Write every concept's record count; new concepts get a label when a fingerprint uses them."""
+    existing = dict(TopicConcept.objects.values_list("key", "pk"))
+    TopicConcept.objects.update(document_frequency=0)
+    keep = {key for key, n in frequencies.items() if n >= MIN_RECORDS} | set(given)
+    new, changed = [], []
+    for key in keep:
+        if len(key) > 255:
+            continue
+        entry = given.get(key, {})
+        values = {
+            "document_frequency": frequencies.get(key, 0),
+            "kind": entry.get("kind", ConceptKind.TERM),
+            "keyword_id": entry.get("keyword_id"),
+            "subject_area_id": entry.get("subject_area_id"),
+        }
+        if key in existing:
+            concept = TopicConcept(pk=existing[key], key=key, **values)
+            if entry:
+                concept.label = entry["label"]
+            changed.append(concept)
+        else:
+            new.append(TopicConcept(key=key, label=entry.get("label", ""), **values))
+    TopicConcept.objects.bulk_create(new, batch_size=CHUNK)
+    fields = ["document_frequency", "kind", "keyword_id", "subject_area_id"]
+    given_changed = [c for c in changed if c.key in given]
+    plain_changed = [c for c in changed if c.key not in given]
+    TopicConcept.objects.bulk_update(given_changed, [*fields, "label"], batch_size=CHUNK)
+    TopicConcept.objects.bulk_update(plain_changed, fields, batch_size=CHUNK)
+
+
+def load_statistics(keys: Iterable[str] | None = None) -> Statistics:
+    """Return the stored statistics; only for `keys` when given (a few records' worth)."""
+    row = statistics_row()
+    concepts = TopicConcept.objects.filter(document_frequency__gt=0)
+    if keys is None:
+        frequencies = dict(concepts.values_list("key", "document_frequency"))
+    else:
+        wanted = list(set(keys))
+        frequencies = {}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            frequencies.update(
+                concepts.filter(key__in=chunk).values_list("key", "document_frequency")
+            )
+    vocabulary = (
+        {
+            key
+            for key in TopicConcept.objects.filter(kind=ConceptKind.KEYWORD)
+            .filter(key__in=list(frequencies) if keys is not None else [])
+            .values_list("key", flat=True)
+        }
+        if keys is not None
+        else set(
+            TopicConcept.objects.filter(kind=ConceptKind.KEYWORD).values_list("key", flat=True)
+        )
+    )
+    return Statistics(frequencies, row.articles, row.average_length, vocabulary)
+
+
+def weigh(text: RecordText, stats: Statistics) -> list[Weighted]:
+    """Return a record's fingerprint against `stats`."""
+    return fingerprint(
+        text,
+        frequencies=stats.frequencies,
+        articles=stats.articles,
+        average_length=stats.average_length,
+        vocabulary=stats.vocabulary,
+    )
+
+
+def write_fingerprints(prints: dict[int, list[Weighted]]) -> None:
+    """Replace the stored fingerprints of these records, creating concepts they need."""
+    keys = {item.key for items in prints.values() for item in items}
+    concepts = _concepts(keys, prints)
+    ArticleTopic.objects.filter(article_id__in=list(prints)).delete()
+    ArticleTopic.objects.bulk_create(
+        [
+            ArticleTopic(
+                article_id=pk,
+                concept_id=concepts[item.key],
+                weight=item.weight,
+                unit=item.unit,
+                fields=",".join(item.fields),
+                occurrences=min(item.occurrences, 32767),
+            )
+            for pk, items in prints.items()
+            for item in items
+        ],
+        batch_size=CHUNK,
+    )
+
+
+def _concepts(keys: set[str], prints: dict[int, list[Weighted]]) -> dict[str, int]:
+    """Return the concept ids of `keys`, creating missing ones and labelling unlabelled ones."""
+    labels: dict[str, Weighted] = {}
+    for items in prints.values():
+        for item in items:
+            labels.setdefault(item.key, item)
+    found: dict[str, tuple[int, str]] = {}
+    wanted = sorted(keys)
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        found.update(
+            (key, (pk, label))
+            for key, pk, label in TopicConcept.objects.filter(key__in=chunk).values_list(
+                "key", "pk", "label"
+            )
+        )
+    new = [
+        TopicConcept(
+            key=key,
+            label=labels[key].label[:255],
+            kind=labels[key].kind,
+            document_frequency=max(labels[key].document_frequency, 1),
+        )
+        for key in wanted
+        if key not in found and len(key) <= 255
+    ]
+    if new:
+        TopicConcept.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
+        found.update(
+            (key, (pk, label))
+            for key, pk, label in TopicConcept.objects.filter(
+                key__in=[c.key for c in new]
+            ).values_list("key", "pk", "label")
+        )
+    unlabelled = [
+        TopicConcept(pk=pk, label=labels[key].label[:255])
+        for key, (pk, label) in found.items()
+        if not label
+    ]
+    TopicConcept.objects.bulk_update(unlabelled, ["label"], batch_size=CHUNK)
+    return {key: pk for key, (pk, _) in found.items()}
+
+
+def fingerprint_catalogue(progress: Progress = _quiet) -> TopicStatistics:
+    """Fingerprint every record in batches, resuming after the last finished batch."""
+    row = statistics_row()
+    stats = load_statistics()
+    total = Article.objects.count()
+    done = Article.objects.filter(pk__lte=row.resume_after).count()
+    for ids in _id_batches(row.resume_after):
+        prints = {pk: weigh(text, stats) for pk, text in texts(ids).items()}
+        with transaction.atomic():
+            write_fingerprints(prints)
+            row.resume_after = ids[-1]
+            row.save(update_fields=["resume_after"])
+        done += len(ids)
+        progress("fingerprints", done, total)
+    row.phase, row.resume_after = "related", 0
+    row.save(update_fields=["phase", "resume_after"])
+    return row
+
+
+def _vectors() -> tuple[dict[int, dict[int, float]], dict[int, str]]:
+    """Return every stored fingerprint as unit weights by concept id, and concept labels."""
+    vectors: dict[int, dict[int, float]] = {}
+    rows = ArticleTopic.objects.order_by().values_list("article_id", "concept_id", "unit")
+    for article, concept, unit in rows.iterator(chunk_size=20000):
+        vectors.setdefault(article, {})[concept] = unit
+    labels = dict(
+        TopicConcept.objects.filter(articles__isnull=False).distinct().values_list("pk", "label")
+    )
+    return vectors, labels
+
+
+def relate_catalogue(progress: Progress = _quiet) -> TopicStatistics:
+    """Store every record's related records, in batches, resuming after the last one."""
+    row = statistics_row()
+    vectors, labels = _vectors()
+    index = Postings()
+    for article, vector in vectors.items():
+        index.add(article, vector)
+    ids = sorted(pk for pk in vectors if pk > row.resume_after)
+    total, done = len(vectors), len(vectors) - len(ids)
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start : start + BATCH_SIZE]
+        rows = [
+            RelatedArticle(
+                article_id=pk,
+                related_id=other,
+                similarity=round(score, 4),
+                shared="; ".join(shared_concepts(vectors[pk], vectors[other], labels)),
+            )
+            for pk in batch
+            for other, score in index.related(pk, vectors[pk])
+        ]
+        with transaction.atomic():
+            RelatedArticle.objects.filter(article_id__in=batch).delete()
+            RelatedArticle.objects.bulk_create(rows, batch_size=CHUNK)
+            row.resume_after = batch[-1]
+            row.save(update_fields=["resume_after"])
+        done += len(batch)
+        progress("related", done, total)
+    with transaction.atomic():
+        # Records without a fingerprint any more keep no related list.
+        RelatedArticle.objects.exclude(
+            article_id__in=ArticleTopic.objects.values("article_id")
+        ).delete()
+        row.phase, row.resume_after = "people", 0
+        row.save(update_fields=["phase", "resume_after"])
+    return row
+
+
+def aggregate_people(progress: Progress = _quiet) -> TopicStatistics:
+    """Make people's and journals' fingerprints and the concepts' subject groups in SQL."""
+    row = statistics_row()
+    newest = Article.objects.aggregate(newest=Max("year"))["newest"] or timezone.now().year
+    with transaction.atomic():
+        _aggregate(AuthorTopic, "author_id", "catalogue_authorship", "article_id", newest)
+        progress("people", 1, 3)
+        _aggregate(JournalTopic, "journal_id", None, None, newest)
+        progress("people", 2, 3)
+        _main_subjects()
+        progress("people", 3, 3)
+        row.phase, row.resume_after = "", 0
+        row.computed_at = timezone.now()
+        row.concepts = TopicConcept.objects.filter(document_frequency__gt=0).count()
+        row.save()
+    return row
+
+
+def _aggregate(model, owner: str, link: str | None, link_article: str | None, newest: int) -> None:
+    """Sum the records' concept weights per owner, recent records counting more; keep the top."""
+    table = model._meta.db_table
+    # Undated records count as HALF_WEIGHT_YEARS old. Every name below is a constant of this
+    # module or a model's table, and `newest` an int: no text from outside reaches this SQL.
+    newest = int(newest)
+    age = (
+        f"(CASE WHEN a.year IS NULL OR a.year > {newest} THEN {HALF_WEIGHT_YEARS} "
+        f"ELSE {newest} - a.year END)"
+    )
+    if link:
+        source = (
+            f"FROM catalogue_articletopic t JOIN {link} l ON l.{link_article} = t.article_id "
+            f"JOIN catalogue_article a ON a.id = t.article_id"
+        )
+        owner_column = f"l.{owner}"
+    else:
+        source = (
+            "FROM catalogue_articletopic t JOIN catalogue_article a ON a.id = t.article_id "
+            "AND a.journal_id IS NOT NULL"
+        )
+        owner_column = f"a.{owner}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {table} ({owner}, concept_id, score, weight, records) "
+            f"SELECT {owner_column}, t.concept_id, "
+            f"SUM(t.weight / (1.0 + {age} * 1.0 / {HALF_WEIGHT_YEARS})), 0, COUNT(*) "
+            f"{source} GROUP BY {owner_column}, t.concept_id"
+        )
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER "  # noqa: S608
+            f"(PARTITION BY {owner} ORDER BY score DESC, concept_id) AS rank FROM {table}) r "
+            f"WHERE r.rank > {MAX_PERSON_CONCEPTS})"
+        )
+        cursor.execute(
+            f"UPDATE {table} SET weight = 100.0 * score / (SELECT MAX(m.score) FROM {table} m "  # noqa: S608
+            f"WHERE m.{owner} = {table}.{owner})"
+        )
+
+
+def _main_subjects() -> None:
+    """Set each concept's subject group: the subject area its records most often have."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalogue_topicconcept SET main_subject_id = NULL")
+        cursor.execute(
+            "UPDATE catalogue_topicconcept SET main_subject_id = (SELECT s.subjectarea_id "
+            "FROM catalogue_articletopic t JOIN catalogue_article_subject_areas s "
+            "ON s.article_id = t.article_id WHERE t.concept_id = catalogue_topicconcept.id "
+            "GROUP BY s.subjectarea_id ORDER BY COUNT(*) DESC, s.subjectarea_id LIMIT 1) "
+            "WHERE id IN (SELECT DISTINCT concept_id FROM catalogue_articletopic)"
+        )
+
+
+def refresh(*, restart: bool = False, progress: Progress = _quiet) -> TopicStatistics:
+    """Recompute the statistics and every fingerprint, resuming an interrupted refresh."""
+    row = statistics_row()
+    if restart or row.phase not in ("fingerprints", "related", "people"):
+        row = count_catalogue(progress)
+    if row.phase == "fingerprints":
+        row = fingerprint_catalogue(progress)
+    if row.phase == "related":
+        row = relate_catalogue(progress)
+    if row.phase == "people":
+        row = aggregate_people(progress)
+    return row
+
+
+def update_articles(ids: Iterable[int]) -> int:
+    """Fingerprint these new or updated records against the stored statistics and store
+    their related records; return how many were fingerprinted.
+
+    The catalogue statistics and other records' lists stay as they are until the next
+    refresh_topics (recounting the catalogue per saved record would cost a full pass).
+    """
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    count = 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        found = texts(ids[start : start + BATCH_SIZE])
+        keys: set[str] = set()
+        for text in found.values():
+            keys |= record_keys(text)[0]
+        stats = load_statistics(keys)
+        prints = {pk: weigh(text, stats) for pk, text in found.items()}
+        write_fingerprints(prints)
+        _relate_from_index(list(prints))
+        count += len(prints)
+    return count
+
+
+_RELATED_SQL = """
+SELECT b.article_id, SUM(a.unit * b.unit) AS similarity
+FROM catalogue_articletopic a
+JOIN catalogue_topicconcept c ON c.id = a.concept_id AND c.document_frequency <= %s
+JOIN catalogue_articletopic b ON b.concept_id = a.concept_id AND b.article_id <> a.article_id
+WHERE a.article_id = %s
+GROUP BY b.article_id
+HAVING SUM(a.unit * b.unit) >= %s
+ORDER BY similarity DESC, b.article_id
+LIMIT %s
+"""
+
+
+def _relate_from_index(ids: list[int]) -> None:
+    """Store related records of a few records from the database's inverted index."""
+    RelatedArticle.objects.filter(article_id__in=ids).delete()
+    rows = []
+    with connection.cursor() as cursor:
+        for pk in ids:
+            cursor.execute(_RELATED_SQL, [MAX_POSTINGS, pk, SIMILARITY_FLOOR, MAX_RELATED])
+            rows.extend((pk, other, score) for other, score in cursor.fetchall())
+    if not rows:
+        return
+    wanted = {pk for pk, _, _ in rows} | {other for _, other, _ in rows}
+    vectors: dict[int, dict[int, float]] = {}
+    labels: dict[int, str] = {}
+    topic_rows = ArticleTopic.objects.filter(article_id__in=wanted).values_list(
+        "article_id", "concept_id", "unit", "concept__label"
+    )
+    for article, concept, unit, label in topic_rows:
+        vectors.setdefault(article, {})[concept] = unit
+        labels[concept] = label
+    RelatedArticle.objects.bulk_create(
+        [
+            RelatedArticle(
+                article_id=pk,
+                related_id=other,
+                similarity=round(score, 4),
+                shared="; ".join(shared_concepts(vectors[pk], vectors.get(other, {}), labels)),
+            )
+            for pk, other, score in rows
+        ],
+        batch_size=CHUNK,
+    )
