@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import make_article, make_keyword
+from tests.accessibility import axe_violations, describe
+from tests.factories import make_article, make_author, make_journal, make_keyword
 
 pytestmark = pytest.mark.browser
 
@@ -83,8 +84,11 @@ def test_search_narrow_remove_page_open_and_come_back(page, trials):
     assert page.evaluate("window.stillTheSamePage") is True
     results_url = page.url
 
-    page.get_by_role("link", name=second_page[0]).click()
-    page.wait_for_url(re.compile(r"/articles/\d+/$"))
+    page.get_by_role("link", name=second_page[0], exact=True).click()
+    # The record link carries the list's trail (search.trail): the list without its page.
+    page.wait_for_url(
+        re.compile(r"/articles/\d+/\?back=/search/\?q=alliance%26keyword=\d+%26keyword=\d+&pos=21$")
+    )
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(second_page[0]))
 
     page.go_back()
@@ -148,3 +152,116 @@ def test_facets_and_chips_work_with_the_keyboard_only(page, trials):
     focus_by_tab(page, matches="el.matches('.chip a, a.chip, .chip button')")
     page.keyboard.press("Enter")
     expect(heading(page)).to_have_text("45 results for “alliance”")
+
+
+# Results first (issue 18): one search box, a compact page, filters behind a button on a phone.
+
+
+@pytest.fixture
+def realistic(transactional_db):
+    """The seed catalogue and its evidence summaries, plus 24 "Therapeutic alliance" studies
+    with three authors, a journal, keywords and an abstract each (results of real height)."""
+    from django.core.management import call_command
+
+    call_command("loaddata", "seed", "evidence_summaries", verbosity=0)
+    journal = make_journal(title="Journal of Consulting and Clinical Psychology")
+    # The seed has "Alliance" already: these are its own keywords.
+    keywords = [make_keyword(term=term) for term in ("working alliance", "outcome", "dropout")]
+    people = [make_author(given_names="Given", family_name=f"Family{n:02d}") for n in range(9)]
+    for n in range(24):
+        make_article(
+            title=f"Therapeutic alliance and outcome in psychotherapy: a randomised trial {n:02d}",
+            abstract="We measured the therapeutic alliance early in treatment and its relation to "
+            "outcome at the end of therapy in adults with depression. " * 3,
+            journal=journal,
+            authors=[people[n % 9], people[(n + 1) % 9], people[(n + 2) % 9]],
+            keywords=[keywords[n % 3]],
+            year=1995 + n,
+        )
+    return {"keywords": keywords, "people": people, "journal": journal}
+
+
+def result_boxes(page):
+    return page.locator("ol.search-results > li.result")
+
+
+def test_four_results_are_above_the_fold_at_1280_by_800(page, realistic):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/search/?q=therapeutic+alliance")
+    page.wait_for_load_state("networkidle")
+
+    expect(page.locator("#summary-results-heading")).to_be_visible()  # the summary card too
+    assert page.locator("#page-q").count() == 0  # one search box: the header's
+    expect(page.locator("#search-q")).to_have_value("therapeutic alliance")
+    fourth = result_boxes(page).nth(3).bounding_box()
+    assert fourth is not None
+    assert fourth["y"] + fourth["height"] <= 800, fourth
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+
+def test_the_header_box_keeps_the_filters_and_sort_after_a_swap(page, realistic):
+    alliance = realistic["keywords"][0]
+    page.goto("/search/?q=alliance&sort=newest")
+    keyword_link(page, "working alliance").click()
+    expect(heading(page)).to_have_text("8 results for “alliance”")
+
+    page.locator("#search-q").fill("therapeutic alliance")
+    page.locator("#search-q").press("Enter")
+
+    expect(heading(page)).to_have_text("8 results for “therapeutic alliance”")
+    assert f"keyword={alliance.pk}" in page.url and "sort=newest" in page.url
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with JS", "without JS"])
+def test_filters_open_from_a_button_at_the_top_on_a_phone(
+    chromium, live_server, realistic, javascript
+):
+    outcome = realistic["keywords"][1]
+    context = chromium.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        java_script_enabled=javascript,
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"/search/?q=alliance&keyword={outcome.pk}&not_type=editorial")
+        toggle = page.locator(".filters-toggle")
+        expect(toggle).to_have_text("Filters (2)")
+        # At the top: right under the header and the evidence summaries, before the results.
+        box = toggle.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 450, box
+        assert box["y"] + box["height"] <= heading(page).bounding_box()["y"]
+        expect(page.locator("#facets")).to_be_hidden()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+        toggle.click()
+
+        expect(page.locator("#facets")).to_be_visible()
+        facets_top = page.locator("#facets").bounding_box()["y"]
+        first_result = result_boxes(page).first.bounding_box()["y"]
+        assert facets_top < first_result  # the facets open at the top, above the results
+        keyword_link(page, "dropout").click()
+        # outcome OR dropout: a facet's values are alternatives.
+        expect(heading(page)).to_have_text("16 results for “alliance”")
+        if javascript:
+            expect(page.locator(".filters-toggle")).to_have_attribute("aria-expanded", "true")
+            page.locator(".filters-toggle").click()
+            expect(page.locator("#facets")).to_be_hidden()
+            violations = axe_violations(page)
+            assert not violations, describe(violations)
+    finally:
+        context.close()
+
+
+def test_the_histogram_has_a_bar_for_every_year_of_its_range(page, transactional_db):
+    for year in (2001, 2004, 2004):
+        make_article(title=f"Gap study {year}", year=year)
+
+    page.goto("/search/?q=gap")
+
+    bars = page.locator(".histogram__bar")
+    expect(bars).to_have_count(4)
+    assert page.locator(".histogram__bar a").count() == 2
+    assert page.locator(".histogram__bar--empty").count() == 2
+    expect(page.locator(".histogram__bar").nth(1)).to_contain_text("2002: no results")

@@ -29,6 +29,57 @@
 
   // --- The results page --------------------------------------------------------------------
 
+  // --- "Filters (n)" on a phone: a link to #facets without JavaScript, a toggle with it ---
+
+  var filtersOpen = false;
+
+  function wireFiltersToggle() {
+    var toggle = document.querySelector("[data-filters-toggle]");
+    var facets = document.getElementById("facets");
+    if (!toggle || !facets) { return; }
+    toggle.setAttribute("role", "button");
+    toggle.setAttribute("aria-expanded", filtersOpen ? "true" : "false");
+    facets.classList.toggle("facets--open", filtersOpen);
+  }
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-filters-toggle]");
+    if (!toggle) { return; }
+    event.preventDefault();
+    filtersOpen = toggle.getAttribute("aria-expanded") !== "true";
+    wireFiltersToggle();
+    if (filtersOpen) {
+      var facets = document.getElementById("facets");
+      if (facets) { facets.focus({ preventScroll: true }); }
+    }
+  }, true);
+
+  document.addEventListener("keydown", function (event) {
+    // A link made a button answers Space as a button does.
+    if (event.key === " " && event.target.matches("[data-filters-toggle]")) {
+      event.preventDefault();
+      event.target.click();
+    }
+  });
+
+  wireFiltersToggle();
+
+  // The header's box is the search page's: after a swap it shows the new words and carries
+  // the new filters and sort (its hidden inputs), as a full page load would.
+  function syncSearchBox(page) {
+    var fresh = page.querySelector("form.search-box");
+    var current = document.querySelector("form.search-box");
+    if (!fresh || !current) { return; }
+    var query = fresh.querySelector("#search-q");
+    var box = current.querySelector("#search-q");
+    if (query && box && document.activeElement !== box) { box.value = query.value; }
+    current.querySelectorAll("input[type=hidden]").forEach(function (input) { input.remove(); });
+    var button = current.querySelector("button");
+    fresh.querySelectorAll("input[type=hidden]").forEach(function (input) {
+      current.insertBefore(document.importNode(input, true), button);
+    });
+  }
+
   if (root && region) {
     var controller = null;
 
@@ -48,11 +99,8 @@
           if (!fresh) { window.location.assign(url.toString()); return; }
           region.innerHTML = fresh.innerHTML;
           document.title = page.title;
-          var query = page.querySelector("#page-q");
-          var box = document.querySelector("#page-q");
-          if (query && box && document.activeElement !== box) { box.value = query.value; }
-          var header = document.querySelector("#search-q");
-          if (header && query) { header.value = query.value; }
+          syncSearchBox(page);
+          wireFiltersToggle();
           if (options.push) { window.history.pushState({ search: true }, "", url.toString()); }
           if (options.focus !== false) {
             var heading = region.querySelector("#results-heading") ||
