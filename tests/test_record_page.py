@@ -14,8 +14,9 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from catalogue import conf
-from catalogue.models import Article
+from catalogue.models import Article, ArticleTopic, RelatedArticle, TopicConcept
 from catalogue.search import trail
+from catalogue.topics.pages import SHOWN_CONCEPTS
 from catalogue.views import articles
 from tests.factories import make_article, make_author, make_journal
 
@@ -540,19 +541,34 @@ def count_queries(client, url: str) -> int:
 
 
 def make_record(*, authors: int, related: int) -> Article:
-    """Return a record of `authors` authors whose issue and first author have `related` more."""
+    """Return a record of `authors` authors whose issue and first author have `related` more
+    records, with `related` research topics and related records (issue 19)."""
     journal = make_journal()
     people = [make_author() for _ in range(authors)]
     record = make_article(journal=journal, volume="1", issue="2", authors=people, year=2000)
-    for n in range(related):
+    others = [
         make_article(journal=journal, volume="1", issue="2", authors=people[:1], first_page=n + 1)
+        for n in range(related)
+    ]
+    concepts = TopicConcept.objects.bulk_create(
+        TopicConcept(key=f"concept {record.pk} {n}", label=f"Concept {n}", kind="term")
+        for n in range(related)
+    )
+    ArticleTopic.objects.bulk_create(
+        ArticleTopic(article=record, concept=concept, weight=100 - n, unit=0.1, fields="title")
+        for n, concept in enumerate(concepts)
+    )
+    RelatedArticle.objects.bulk_create(
+        RelatedArticle(article=record, related=other, similarity=0.5, shared="Concept 0")
+        for other in others
+    )
     return record
 
 
 # The record page without a trail: the article (with its journal), its authorships, keywords,
 # subject areas and contributors, the summaries citing it, more by its authors, the rest of
-# its issue.
-RECORD_PAGE_QUERIES = 8
+# its issue, and its research topics (the fingerprint, the statistics, related records).
+RECORD_PAGE_QUERIES = 11
 
 
 def test_a_record_page_makes_the_same_queries_whatever_its_authors_and_related_records(client):
@@ -561,6 +577,19 @@ def test_a_record_page_makes_the_same_queries_whatever_its_authors_and_related_r
 
     assert count_queries(client, small.get_absolute_url()) == RECORD_PAGE_QUERIES
     assert count_queries(client, big.get_absolute_url()) == RECORD_PAGE_QUERIES
+    page = html(client.get(big.get_absolute_url()))
+    assert page.count('class="topics-related__item"') == 25
+    assert page.count('class="topics__concept"') == min(25, SHOWN_CONCEPTS)
+
+
+def test_the_record_page_has_a_select_button_for_the_record(client):
+    record = make_article()
+
+    page = html(client.get(record.get_absolute_url()))
+
+    assert re.findall(
+        r'<button type="submit" name="(\w+)" value="(\d+)"[^>]*>([^<]+)</button>', page
+    ) == [("add", str(record.pk), "Select")]
 
 
 def test_a_record_without_authors_or_issue_skips_those_queries(client, django_assert_num_queries):

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from catalogue import search
+from catalogue import search, topics
 from catalogue.formats import metadata, negotiation
 from catalogue.models import Article, Authorship, ContributorRole
 from catalogue.search.filters import ArticleFilterSet
@@ -310,6 +310,8 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         trail=trail_context(trail, article) if trail else None,
         more_by=more_by_authors(article),
         same_issue=same_issue(article),
+        # Issue 19's research topics and related records: `fingerprint` and `related`.
+        **topics.record_context(article),
         edit_url=(
             reverse("admin:catalogue_article_change", args=[article.pk])
             if can_edit(request.user)
