@@ -715,7 +715,9 @@ def test_a_head_librarian_acts_on_any_import_and_each_step_is_recorded(client):
     assert f'<th scope="row">Undone by</th><td>head on {undone}' in detail
     history = client.get(reverse("catalogue:import-history")).content.decode()
     assert "uploaded by owner, confirmed by head, undone by head" in history
-    assert "uploaded by owner, cancelled by head" in history
+    # A cancelled upload was never an import: not in the history (the admin lists it).
+    assert "cancelled by head" not in history
+    assert f'href="{second.get_absolute_url()}"' not in history
 
 
 def test_the_owner_cancels_and_the_cancellation_is_recorded(client):
@@ -828,3 +830,218 @@ def test_undo_keeps_a_person_an_evidence_summary_uses_and_lists_it(client, libra
     assert kept in content
     assert not Article.objects.exists()
     assert list(Author.objects.all()) == [jane]
+
+
+# --- what each previewed entry parsed to ---------------------------------------------------------
+
+PARSED_BIB = b"""\
+@article{doe2021,
+  author = {Doe, Jane and de la Roe, Richard and {<b>Team</b> & Co}},
+  title = {A study},
+  journal = {Journal of <i>New</i> & Old Things},
+  year = {2021},
+  doi = {10.1000/new<2021>},
+}
+
+@incollection{smith2019,
+  author = {Smith, Ann},
+  title = {A chapter},
+  booktitle = {The Handbook},
+  publisher = {Press},
+  year = {2019},
+}
+
+@misc{undated,
+  author = {Solo, Han},
+  title = {No year},
+}
+
+@article{broken,
+  title = {No closing brace,
+  year = 2020,
+"""
+
+
+def preview_of(client, content: bytes) -> tuple[ImportBatch, str]:
+    """Upload `content`, run its preview job; return the batch and its preview page."""
+    client.post(reverse("catalogue:import"), {"text": content.decode(), "on_duplicate": "skip"})
+    run_jobs()
+    batch = ImportBatch.objects.latest("pk")
+    return batch, client.get(batch.get_absolute_url()).content.decode()
+
+
+def parsed_lists(page: str) -> list[str]:
+    """Return each entry's parsed details as one line of text (tags dropped)."""
+    import re
+
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", block)).strip()
+        for block in re.findall(r'<dl class="import-row__parsed">(.*?)</dl>', page, re.S)
+    ]
+
+
+def test_the_preview_shows_each_entrys_type_authors_year_container_and_doi(client, librarian):
+    batch, page = preview_of(client, PARSED_BIB)
+
+    assert batch.status == ImportStatus.PREVIEWED
+    assert parsed_lists(page) == [
+        "Type Article Authors Jane Doe Richard de la Roe &lt;b&gt;Team&lt;/b&gt; &amp; Co "
+        "Year 2021 Published in Journal of New &amp; Old Things "
+        "DOI 10.1000/new&lt;2021&gt;",
+        "Type Chapter Author Ann Smith Year 2019 Published in The Handbook",
+        "Type Other contribution Author Han Solo Year none",
+    ]
+    # Escaped, the container's markup as rich text (CSL <i> kept), the DOI linked.
+    assert "<dd>Journal of <i>New</i> &amp; Old Things</dd>" in page
+    assert '<a href="https://doi.org/10.1000/new%3C2021%3E">10.1000/new&lt;2021&gt;</a>' in page
+    assert "<b>Team</b>" not in page
+    # The entry that failed to parse has no parsed details, only its problem.
+    assert page.count('<dl class="import-row__parsed">') == 3
+
+
+def test_a_preview_page_takes_the_same_queries_whatever_its_entries(client, librarian):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    few, _ = preview_of(client, PARSED_BIB)
+    many_bib = b"\n".join(
+        b"@article{k%d, author = {Doe, J. and Roe, R.}, title = {T %d}, journal = {J}, "
+        b"year = {2001}, doi = {10.1/%d}}" % (n, n, n)
+        for n in range(60)
+    )
+    many, _ = preview_of(client, many_bib)
+
+    counts = []
+    for batch in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(batch.get_absolute_url()).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+# --- the history lists imports; uploads awaiting confirmation apart, until they expire -----------
+
+
+def age(batch: ImportBatch, **delta) -> ImportBatch:
+    """Move `batch`'s upload time back by `delta` (days=, hours=)."""
+    import datetime
+
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        created=batch.created - datetime.timedelta(**delta)
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def history_sections(client) -> tuple[str, str]:
+    """Return the history page's "Awaiting confirmation" and "Imports" parts."""
+    page = client.get(reverse("catalogue:import-history")).content.decode()
+    imports_at = page.index('<h2 id="imports-heading">')
+    return page[:imports_at], page[imports_at:]
+
+
+def test_the_history_lists_previews_apart_from_imports_with_their_expiry(client, librarian):
+    previewed, _ = preview_of(client, BIB)
+    unreadable, _ = preview_of(client, b"no entries at all, just text")
+    done = completed_batch(entry(key="a", line=1, title="T"), user=librarian)
+
+    awaiting, imports = history_sections(client)
+
+    assert unreadable.status == ImportStatus.FAILED
+    expires = (previewed.created.astimezone() + importer.PENDING_LIFETIME).strftime(
+        "%Y-%m-%d %H:%M"
+    )
+    assert '<h2 id="awaiting-heading">Awaiting confirmation</h2>' in awaiting
+    assert f'href="{previewed.get_absolute_url()}"' in awaiting
+    assert f'<td class="import-expiry">{expires}</td>' in awaiting
+    assert "<td>Awaiting confirmation</td>" in awaiting
+    assert f'href="{previewed.get_absolute_url()}"' not in imports
+    assert f'href="{done.get_absolute_url()}"' in imports
+    assert f'href="{done.get_absolute_url()}"' not in awaiting
+    # A file that could not be read never became an import: listed nowhere.
+    assert f'href="{unreadable.get_absolute_url()}"' not in awaiting + imports
+    preview = client.get(previewed.get_absolute_url()).content.decode()
+    assert f"Unless confirmed, it expires on {expires} (a week after the upload)." in preview
+
+
+def test_a_failed_import_is_an_import_in_the_history(client, librarian):
+    batch = ImportBatch.objects.create(
+        filename="x.bib", checksum="a" * 64, size=3, status=ImportStatus.FAILED, error="boom"
+    )
+
+    awaiting, imports = history_sections(client)
+
+    assert f'href="{batch.get_absolute_url()}"' in imports
+    assert "Awaiting confirmation" not in awaiting
+
+
+def test_the_history_without_imports_says_so(client, librarian):
+    preview_of(client, BIB)
+
+    awaiting, imports = history_sections(client)
+
+    assert "Awaiting confirmation" in awaiting
+    assert "<p>No imports yet.</p>" in imports
+
+
+def test_an_expired_preview_is_gone_and_cannot_be_confirmed(client, librarian):
+    batch, _ = preview_of(client, BIB)
+    age(batch, days=7)
+
+    page = client.get(batch.get_absolute_url())
+    confirm = client.post(
+        reverse("catalogue:import-confirm", args=[batch.pk]), {"action": "confirm"}
+    )
+    rerun = client.post(reverse("catalogue:import-rerun", args=[batch.pk]))
+
+    expired_on = (batch.created.astimezone() + importer.PENDING_LIFETIME).strftime("%Y-%m-%d %H:%M")
+    for response in (page, confirm, rerun):
+        assert response.status_code == 410
+        assert (
+            "uploads awaiting confirmation expire after a week: it expired on "
+            f"{expired_on}. Nothing was imported." in response.content.decode()
+        )
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.PREVIEWED
+    awaiting, imports = history_sections(client)
+    assert f'href="{batch.get_absolute_url()}"' not in awaiting + imports
+
+
+def test_a_preview_just_under_a_week_old_is_still_there(client, librarian):
+    batch, _ = preview_of(client, BIB)
+    age(batch, days=6, hours=23)
+
+    assert client.get(batch.get_absolute_url()).status_code == 200
+    awaiting, _ = history_sections(client)
+    assert f'href="{batch.get_absolute_url()}"' in awaiting
+
+
+def test_the_command_deletes_expired_uploads_only(client, librarian):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from catalogue.models import ImportJob, ImportPreviewRow
+
+    old_preview, _ = preview_of(client, BIB)
+    old_pending = ImportBatch.objects.create(
+        filename="p.bib", checksum="b" * 64, size=3, status=ImportStatus.PENDING, source=b"x"
+    )
+    fresh, _ = preview_of(client, BIB)
+    old_import = completed_batch(entry(key="a", line=1, title="T"))
+    for batch in (old_preview, old_pending, old_import):
+        age(batch, days=30)
+    assert ImportPreviewRow.objects.filter(batch=old_preview).exists()
+
+    out = StringIO()
+    call_command("expire_import_previews", stdout=out)
+
+    assert out.getvalue() == (
+        "2 expired uploads deleted (awaiting confirmation for more than 7 days).\n"
+    )
+    assert set(ImportBatch.objects.values_list("pk", flat=True)) == {fresh.pk, old_import.pk}
+    assert not ImportPreviewRow.objects.filter(batch_id=old_preview.pk).exists()
+    assert not ImportJob.objects.filter(batch_id=old_preview.pk).exists()
+    again = StringIO()
+    call_command("expire_import_previews", stdout=again)
+    assert again.getvalue().startswith("0 expired uploads deleted")

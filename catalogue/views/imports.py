@@ -1,28 +1,41 @@
 """Pages for librarians: BibTeX upload, preview, confirm, history and undo."""
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalogue import conf, importer
 from catalogue.forms import ImportForm, UploadLimitHandler
-from catalogue.models import ImportBatch, ImportJob, ImportStatus, JobKind, JobState
+from catalogue.importer import expiry
+from catalogue.models import (
+    ImportBatch,
+    ImportJob,
+    ImportPreviewRow,
+    ImportStatus,
+    JobKind,
+    JobState,
+    OutputType,
+)
 from catalogue.search.params import list_page
 
 ROWS_PER_PAGE = 100
 # A job's page refreshes itself this often, when the reader asks it to (?refresh=3).
 REFRESH_SECONDS = 3
 HISTORY_PER_PAGE = 25
+# The history lists at most this many uploads awaiting confirmation (they expire in 7 days).
+AWAITING_SHOWN = 100
 # The `show` filter of the preview and report pages: value -> (label, row actions).
 ROW_FILTERS = {
     "all": ("All", None),
@@ -151,6 +164,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ).defer("source"),
         pk=pk,
     )
+    if expiry.expired(batch):
+        return _expired(request, batch)
     acting = _acting_context(request, batch)
     jobs = {job.kind: job for job in batch.jobs.all()}
     if batch.status in (ImportStatus.PENDING, ImportStatus.IMPORTING):
@@ -179,6 +194,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if import_job is not None and import_job.state == JobState.FAILED
             else "",
             "prepared": jobs[JobKind.PREVIEW].finished if JobKind.PREVIEW in jobs else None,
+            "expires": expiry.expires(batch),
             **acting,
             **_stored_rows_page(request, batch),
         }
@@ -221,9 +237,52 @@ def _stored_rows_page(request: HttpRequest, batch: ImportBatch) -> dict:
     shown = rows if actions is None else rows.filter(action__in=actions)
     page_obj = Paginator(shown, ROWS_PER_PAGE).get_page(list_page(request.GET.get("page")))
     page_obj.object_list = [
-        importer.report_row(row=row, filename=batch.filename) for row in page_obj.object_list
+        PreviewEntry.of(row=row, filename=batch.filename) for row in page_obj.object_list
     ]
     return {"page_obj": page_obj, "show": show, "filters": filters}
+
+
+@dataclass
+class PreviewEntry(importer.ReportRow):
+    """A stored preview row as its page shows it: the outcome, and what the entry parsed to."""
+
+    output_type: str = ""
+    year: int | None = None
+    container: str = ""
+    doi: str = ""
+    authors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, *, row: ImportPreviewRow, filename: str) -> "PreviewEntry":
+        """Return the stored row with its parsed type, year, container, DOI and authors."""
+        report = importer.report_row(row=row, filename=filename)
+        return cls(
+            **vars(report),
+            output_type=row.output_type,
+            year=row.year,
+            container=row.container,
+            doi=row.doi,
+            # Printed names as strings; anything else (a hand-edited row) is not shown.
+            authors=[name for name in row.authors or [] if isinstance(name, str)],
+        )
+
+    @property
+    def output_type_label(self) -> str:
+        """Return the research output type's name ("Review article"), or its stored value."""
+        if self.output_type in OutputType.values:
+            return OutputType(self.output_type).label
+        return self.output_type
+
+    @property
+    def parsed(self) -> bool:
+        """Return whether there is anything parsed to show (problem rows have nothing)."""
+        return bool(self.output_type or self.year or self.container or self.doi or self.authors)
+
+
+def _expired(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
+    """Return the page of an upload never confirmed in time: gone (410), upload it again."""
+    context = {"batch": batch, "expired_on": expiry.expires(batch)}
+    return render(request, "catalogue/import_expired.html", context, status=410)
 
 
 def _acting_context(request: HttpRequest, batch: ImportBatch) -> dict:
@@ -243,6 +302,8 @@ def _kept(batch: ImportBatch) -> list[importer.KeptRecord]:
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("user").defer("source"), pk=pk)
+    if expiry.expired(batch):
+        return _expired(request, batch)
     cancelling = request.POST.get("action") == "cancel"
     refusal = importer.action_refusal(request.user, batch, "cancel" if cancelling else "confirm")
     if refusal:
@@ -282,6 +343,8 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def import_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue the job of an upload or an import again, after its worker stopped or it failed."""
     batch = get_object_or_404(ImportBatch.objects.select_related("user").defer("source"), pk=pk)
+    if expiry.expired(batch):
+        return _expired(request, batch)
     refusal = importer.action_refusal(request.user, batch, "confirm")
     if refusal:
         return forbidden(request, refusal)
@@ -343,12 +406,44 @@ def _undo_refusal(batch: ImportBatch) -> str:
 @librarian_required
 @require_http_methods(["GET"])
 def import_history(request: HttpRequest) -> HttpResponse:
+    """List the uploads awaiting confirmation (until they expire), then the imports."""
     batches = ImportBatch.objects.select_related(
         "user", "confirmed_by", "cancelled_by", "undone_by"
     ).defer("source")
-    page_obj = Paginator(batches, HISTORY_PER_PAGE).get_page(list_page(request.GET.get("page")))
-    _attach_job_states(page_obj.object_list)
-    return render(request, "catalogue/import_history.html", {"page_obj": page_obj})
+    now = timezone.now()
+    awaiting = list(
+        batches.filter(status__in=importer.AWAITING, created__gt=now - expiry.PENDING_LIFETIME)[
+            : AWAITING_SHOWN + 1
+        ]
+    )
+    page_obj = Paginator(imports_only(batches), HISTORY_PER_PAGE).get_page(
+        list_page(request.GET.get("page"))
+    )
+    _attach_job_states([*awaiting[:AWAITING_SHOWN], *page_obj.object_list])
+    for batch in awaiting:
+        batch.expires = expiry.expires(batch)
+    context = {
+        "awaiting": awaiting[:AWAITING_SHOWN],
+        "more_awaiting": len(awaiting) > AWAITING_SHOWN,
+        "page_obj": page_obj,
+        "lifetime_days": expiry.PENDING_LIFETIME.days,
+    }
+    return render(request, "catalogue/import_history.html", context)
+
+
+def imports_only(batches: QuerySet[ImportBatch]) -> QuerySet[ImportBatch]:
+    """Return the batches that were imports: confirmed (or run from the command line).
+
+    Not the uploads awaiting confirmation, cancelled, or whose file could not be read (a
+    failed preview: a preview job and no import job).
+    """
+    jobs = ImportJob.objects.filter(batch_id=OuterRef("pk"))
+    failed_preview = Exists(jobs.filter(kind=JobKind.PREVIEW)) & ~Exists(
+        jobs.filter(kind=JobKind.IMPORT)
+    )
+    return batches.exclude(status__in=[*importer.AWAITING, ImportStatus.CANCELLED]).exclude(
+        failed_preview & Q(status=ImportStatus.FAILED)
+    )
 
 
 def _attach_job_states(batches) -> None:
