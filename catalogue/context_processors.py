@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from catalogue.selected import selected_ids
+from catalogue.selected import SELECT_PAGES, selected_ids
 
 
 def selected(request: HttpRequest) -> dict[str, object]:
     """Return `selected_ids` (a set) and `selected_count`, read from the session only when a
-    template uses them (a page without a session cookie reads nothing)."""
+    template uses them (a page without a session cookie reads nothing), and `selected_form`:
+    whether this page's lists have Select controls (the header's form then holds a CSRF
+    token)."""
     loaded: list[frozenset[int]] = []
 
     def ids() -> frozenset[int]:
@@ -19,4 +21,9 @@ def selected(request: HttpRequest) -> dict[str, object]:
         return loaded[0]
 
     # Callables: the template engine calls them when (and only when) a template reads them.
-    return {"selected_ids": ids, "selected_count": lambda: len(ids())}
+    match = getattr(request, "resolver_match", None)
+    return {
+        "selected_ids": ids,
+        "selected_count": lambda: len(ids()),
+        "selected_form": bool(match and match.url_name in SELECT_PAGES),
+    }

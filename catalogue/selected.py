@@ -18,6 +18,19 @@ from catalogue.search.params import plain_int
 # The most records a visitor may select (issue 18): a 1,000-record page still renders fast.
 SELECTED_MAX = 1000
 SESSION_KEY = "catalogue_selected"
+# The pages (URL names) whose lists have Select controls: the header's form carries a CSRF
+# token there only, so other pages set no CSRF cookie. (The record page's Select button is a
+# form with its own token.)
+SELECT_PAGES = frozenset(
+    {
+        "search",
+        "selected",
+        "journal-detail",
+        "author-detail",
+        "keyword-detail",
+        "subject-detail",
+    }
+)
 # A request naming more ids than this is no reader's selection (the limit plus a full removal).
 MAX_IDS_PER_REQUEST = 2 * SELECTED_MAX
 

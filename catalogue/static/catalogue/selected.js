@@ -15,8 +15,10 @@
 (function () {
   "use strict";
 
+  // The header's form (on pages with lists; the record page's Select button is its own form).
   var form = document.getElementById("selected-form");
-  if (!form || typeof window.fetch !== "function") {
+  var config = document.body.dataset;
+  if (!config.selectedUrl || typeof window.fetch !== "function") {
     return;
   }
   document.documentElement.classList.add("selected-js");
@@ -27,7 +29,8 @@
   var statusTimer = null;
 
   function token() {
-    var input = form.querySelector("[name=csrfmiddlewaretoken]");
+    // Any form's token: every token of a page is good for the visitor's CSRF cookie.
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
 
@@ -70,7 +73,7 @@
       body.append("clear", "1");
     }
     return window
-      .fetch(form.action, {
+      .fetch(config.selectedUrl, {
         method: "POST",
         body: body,
         credentials: "same-origin",
@@ -138,7 +141,7 @@
       return asked;
     }
     asked = window
-      .fetch(form.getAttribute("data-ids-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .fetch(config.selectedIdsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         return response.json();
       })
@@ -296,7 +299,7 @@
       );
       return;
     }
-    if (target !== form || !submitter) {
+    if (!form || target !== form || !submitter) {
       return;
     }
     var change = null;
@@ -429,14 +432,14 @@
     }
     if (!citeLoaded) {
       citeLoaded = new Promise(function (resolve, reject) {
-        if (!document.querySelector('link[href="' + form.getAttribute("data-cite-css") + '"]')) {
+        if (!document.querySelector('link[href="' + config.citeCss + '"]')) {
           var sheet = document.createElement("link");
           sheet.rel = "stylesheet";
-          sheet.href = form.getAttribute("data-cite-css");
+          sheet.href = config.citeCss;
           document.head.appendChild(sheet);
         }
         var script = document.createElement("script");
-        script.src = form.getAttribute("data-cite-js");
+        script.src = config.citeJs;
         script.onload = function () {
           resolve();
         };
