@@ -462,14 +462,16 @@ def test_listing_pages_make_a_constant_number_of_queries(
 ):
     journal, author, keyword, subject = make_listing_data(count=count)
     # journal/author/keyword: the row, the index generation, the search statement (total,
-    # page and facets), the page's articles and their authorships; an author's page also the
-    # forms of the name they published under. subject: the row with its parent and its
-    # children first. A second visit is served from the body cache: the rows and generation.
+    # page and facets), the page's articles and their authorships; an author's, keyword's or
+    # subject's page also its own facet's other values (co-authors, keywords used with it,
+    # other subjects: search.views.scope_facet_values); an author's page the forms of the
+    # name they published under. subject: the row with its parent and its children first.
+    # A second visit is served from the body cache: the rows and the generation.
     expected = [
         (journal.get_absolute_url(), 5, 2),
-        (author.get_absolute_url(), 6, 3),
-        (keyword.get_absolute_url(), 5, 2),
-        (subject.get_absolute_url(), 6, 3),
+        (author.get_absolute_url(), 7, 3),
+        (keyword.get_absolute_url(), 6, 2),
+        (subject.get_absolute_url(), 7, 3),
         # Three counts, the ten recent articles and their authorships (not cached).
         (reverse("catalogue:home"), 5, 5),
     ]
@@ -522,9 +524,10 @@ def test_home_page_shows_counts_recent_articles_and_a_search_box(client, seed):
     page = html(response)
     assert response.status_code == 200
     assert "A catalogue of research articles" in page
-    assert "<dt>Articles</dt><dd>3</dd>" in page
-    assert "<dt>Journals</dt><dd>3</dd>" in page
-    assert "<dt>Authors</dt><dd>8</dd>" in page
+    # The counts link to the search and the browse pages (issue 18, "Browse").
+    assert '<dt>Articles</dt><dd><a href="/search/">3</a></dd>' in page
+    assert '<dt>Journals</dt><dd><a href="/journals/">3</a></dd>' in page
+    assert '<dt>Authors</dt><dd><a href="/authors/">8</a></dd>' in page
     assert result_titles(response) == [
         "The role of common factors in psychotherapy outcomes",
         "The alliance in adult psychotherapy: A meta-analytic synthesis",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -31,7 +32,7 @@ from django.utils.safestring import mark_safe
 from catalogue import conf, search
 from catalogue.formats import exports, negotiation
 from catalogue.formats.registry import EXPORT_FORMATS
-from catalogue.models import Article, EvidenceSummary
+from catalogue.models import Article, Author, EvidenceSummary, Journal, Keyword, SubjectArea
 from catalogue.search import FACETS, SORTS, SearchError, SearchParams, SearchResult
 from catalogue.search.cache import cached_body
 from catalogue.search.filters import ArticleFilterSet
@@ -144,6 +145,72 @@ def list_state(back: str) -> QueryDict | None:
     return scoped_state(data, scope)
 
 
+# An entity page's own facet (its co-authors, other keywords or subjects): how many values the
+# sidebar shows before "All ... values", as the engine's facets do.
+SCOPE_FACET_TOP = 10
+# How the other values of an entity page's own facet are read, labelled and filtered:
+# (model, fields ordering equal counts, fields a facet list's filter words look in).
+_SCOPE_FACET_MODELS: dict[str, tuple[type[Model], tuple[str, ...], tuple[str, ...]]] = {
+    "journal": (Journal, ("title",), ("title",)),
+    "author": (
+        Author,
+        ("family_name", "given_names", "corporate_name"),
+        ("family_name", "given_names", "corporate_name"),
+    ),
+    "keyword": (Keyword, ("term",), ("term",)),
+    "subject": (SubjectArea, ("name",), ("name",)),
+}
+
+
+def scope_facet_values(
+    articles: QuerySet[Article],
+    scope: Scope,
+    *,
+    sort: str = "count",
+    text: str = "",
+    offset: int = 0,
+    limit: int = SCOPE_FACET_TOP,
+) -> list[search.FacetValue]:
+    """Return the other values of an entity page's own facet among `articles` (its whole,
+    filtered list) with their counts, most frequent first (or A-Z), one query.
+
+    The engine counts a facet without its own selection (so that its values are
+    alternatives), which for the entity's facet would be the whole catalogue's: its
+    co-authors, the keywords used with it or the other subjects of its articles are counted
+    here instead, within the page's list.
+    """
+    _, order, _ = _SCOPE_FACET_MODELS[scope.facet]
+    ordering = (*order, "pk") if sort == "az" else ("-results", *order, "pk")
+    rows = _scope_facet_rows(articles, scope, text).order_by(*ordering)
+    return [
+        search.FacetValue(row.pk, _label_of(row), row.results)
+        for row in rows[offset : offset + limit]
+    ]
+
+
+def _scope_facet_rows(articles: QuerySet[Article], scope: Scope, text: str) -> QuerySet:
+    """Return the other values of the scope's facet among `articles`, counted (`results`),
+    those whose label holds `text` only."""
+    model, _, searched = _SCOPE_FACET_MODELS[scope.facet]
+    rows = model.objects.filter(articles__in=articles.order_by().values("pk")).exclude(
+        pk__in=scope.values
+    )
+    words = " ".join(text.split())[:100]
+    if words:
+        condition = Q()
+        for name in searched:
+            condition |= Q(**{f"{name}__icontains": words})
+        rows = rows.filter(condition)
+    return rows.annotate(results=Count("articles", distinct=True))
+
+
+def _label_of(row: Model) -> str:
+    for attribute in ("display_name", "title", "term", "name"):
+        if hasattr(row, attribute):
+            return str(getattr(row, attribute))
+    return str(row)
+
+
 def _querystring(data: QueryDict | dict, **changes: Iterable[str] | str | None) -> str:
     """Return "?..." for `data` with the given parameters replaced (None or [] removes them)."""
     pairs: dict[str, list[str]] = {
@@ -181,9 +248,15 @@ def hidden_inputs(data: QueryDict, *, skip: Iterable[str]) -> list[tuple[str, st
     ]
 
 
-def _decorate(result: SearchResult, data: QueryDict, scope: Scope | None = None) -> None:
+def _decorate(
+    result: SearchResult,
+    data: QueryDict,
+    scope: Scope | None = None,
+    scoped_values: list[search.FacetValue] | None = None,
+) -> None:
     """Give every facet its "more" link and every value its links (see _decorate_values);
-    on an entity page, its own facet shows the other values only, under the scope's label."""
+    on an entity page, its own facet shows its other values (`scoped_values`, counted within
+    the page's list, with the reader's exclusions) under the scope's label."""
     within = {WITHIN: scope.within} if scope is not None else {}
     for name, facet in result.facets.items():
         if FACETS[name].kind == "year":
@@ -192,8 +265,13 @@ def _decorate(result: SearchResult, data: QueryDict, scope: Scope | None = None)
             data, **within
         )
         if scope is not None and name == scope.facet:
+            others = list(scoped_values or [])
             facet.label = scope.label
-            facet.values = [value for value in facet.values if value.id not in scope.values]
+            facet.has_more = len(others) > SCOPE_FACET_TOP
+            facet.approximate = False
+            facet.values = [value for value in facet.values if value.excluded] + others[
+                :SCOPE_FACET_TOP
+            ]
         _decorate_values(facet.values, name, data, scope=scope)
 
 
@@ -389,7 +467,16 @@ def results_page(
                 "CATALOGUE_PAGE_SIZE"
             )
             result = _scoped_page(params, page_value, page_size, generation)
-        context = _results_context(request, result, scope=scope, list_url=extra.get("list_url"))
+        scoped_values = None
+        if scope is not None and scope.facet != "journal":  # an article has one journal
+            scoped_values = scope_facet_values(filterset.qs, scope, limit=SCOPE_FACET_TOP + 1)
+        context = _results_context(
+            request,
+            result,
+            scope=scope,
+            list_url=extra.get("list_url"),
+            scoped_values=scoped_values,
+        )
         return render_to_string(BODY_TEMPLATE, context, request)
 
     kind = "page" if scope is None else f"page-{scope.within}"
@@ -490,10 +577,11 @@ def _results_context(
     *,
     scope: Scope | None = None,
     list_url: str | None = None,
+    scoped_values: list[search.FacetValue] | None = None,
 ) -> dict:
     """Return the context of the results region (_search_body.html)."""
     data = request.GET
-    _decorate(result, data, scope)
+    _decorate(result, data, scope, scoped_values)
     _link_articles(
         result.articles, back=without_page(request.get_full_path()), start=result.start_index
     )
@@ -570,7 +658,11 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
     values_page, values_filter, list_errors = _list_parameters(request.GET)
     errors += list_errors
     listing = None
-    if not errors:
+    if not errors and scope is not None and facet == scope.facet:
+        listing = _scope_facet_list(filterset, scope, request.GET, values_filter, values_page)
+        if listing is None:
+            errors = [("values_page", f"There is no page {values_page} of this list.")]
+    elif not errors:
         try:
             listing = search.facet_values(
                 params=filterset.search_params(),
@@ -583,8 +675,6 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
             errors = [(error.field, error.message)]
     base = scope.path if scope is not None else reverse("catalogue:search")
     if listing is not None:
-        if scope is not None and facet == scope.facet:
-            listing.values = [value for value in listing.values if value.id not in scope.values]
         _decorate_values(listing.values, facet, state, base=base, scope=scope)
     hidden = [(WITHIN, scope.within)] if scope is not None else []
     context = {
@@ -592,7 +682,7 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
         "facet_label": scope.label if scope is not None and facet == scope.facet else "",
         "listing": listing,
         "errors": errors,
-        "back_url": base + _querystring(state),
+        "back_url": base + _querystring(state).rstrip("?"),
         "state": hidden_inputs(state, skip=[]) + hidden,
         "sort_urls": {
             sort: _querystring(request.GET, values_sort=sort, values_page=None)
@@ -608,6 +698,31 @@ def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
             "next": _querystring(request.GET, values_page=str(listing.page + 1)),
         }
     return render(request, "catalogue/search_facet.html", context, status=400 if errors else 200)
+
+
+def _scope_facet_list(
+    filterset: ArticleFilterSet, scope: Scope, data: QueryDict, text: str, page: int
+) -> search.FacetList | None:
+    """Return a page of an entity page's own facet's other values (scope_facet_values), or
+    None past the last page."""
+    sort = "az" if data.get("values_sort") == "az" else "count"
+    size = search.FACET_LIST_PAGE_SIZE
+    total = _scope_facet_rows(filterset.qs, scope, text).count()
+    if page > 1 and (page - 1) * size >= total:
+        return None
+    values = scope_facet_values(
+        filterset.qs, scope, sort=sort, text=text, offset=(page - 1) * size, limit=size
+    )
+    return search.FacetList(
+        facet=scope.facet,
+        label=scope.label,
+        values=values,
+        total_values=total,
+        page=page,
+        page_size=size,
+        sort=sort,
+        text=" ".join(text.split())[:100],
+    )
 
 
 def _within(value: str) -> tuple[Scope | None, list[tuple[str, str]]]:
