@@ -103,6 +103,8 @@ class Entry:
     count: int
     url: str = ""
     code: str = ""
+    # False for a broad field shown only as the context of narrower subjects that match.
+    shown: bool = True
     children: list[Entry] = field(default_factory=list)
 
 
@@ -322,6 +324,7 @@ def _subject_tree(params: BrowseParams) -> list[dict]:
         else:
             children.sort(key=lambda c: (fold(c.name), c.id))
         entry.children = children
+        entry.shown = bool(entry.count and matched)
         return entry
 
     schemes = []
