@@ -265,3 +265,37 @@ def test_the_histogram_has_a_bar_for_every_year_of_its_range(page, transactional
     assert page.locator(".histogram__bar a").count() == 2
     assert page.locator(".histogram__bar--empty").count() == 2
     expect(page.locator(".histogram__bar").nth(1)).to_contain_text("2002: no results")
+
+
+# Lists that are searches: an entity page is the search page narrowed to the entity.
+
+
+def test_an_author_page_sorts_filters_and_opens_its_co_authors(page, realistic):
+    author = realistic["people"][0]  # on trials 00, 07, 08, 09, 16, 17, 18 (n % 9 in 0, 7, 8)
+    # Their keywords (n % 3): "working alliance" on 00, 09, 18; "outcome" on 07, 16;
+    # "dropout" on 08, 17.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(author.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_have_text("Given Family00")
+    expect(heading(page)).to_have_text("7 articles")
+    page.evaluate("window.stillTheSamePage = true")
+
+    page.locator("#sort").select_option("oldest")
+    page.wait_for_url(re.compile(r"sort=oldest"))
+    assert result_titles(page)[0].endswith("trial 00")
+    keyword_link(page, "dropout").click()  # in place, on the author's page
+    expect(heading(page)).to_have_text("2 articles")
+    assert result_titles(page) == [
+        "Therapeutic alliance and outcome in psychotherapy: a randomised trial 08",
+        "Therapeutic alliance and outcome in psychotherapy: a randomised trial 17",
+    ]
+    assert page.url.startswith(f"{page.url.split('/authors/')[0]}{author.get_absolute_url()}?")
+    assert page.evaluate("window.stillTheSamePage") is True
+    co_authors = page.locator("section.facet[aria-labelledby='facet-author']")
+    expect(co_authors.locator(".facet__heading")).to_have_text("Co-authors")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+    co_authors.locator(".facet__link").first.click()
+    page.wait_for_url(re.compile(r"/authors/\d+/$"))
+    expect(heading(page)).to_contain_text("articles")
