@@ -187,3 +187,21 @@ def test_without_javascript_select_remove_and_cite_link(chromium, live_server, t
         expect(page.get_by_role("button", name="Copy as text")).to_be_hidden()
     finally:
         context.close()
+
+
+def test_the_record_page_select_button(page, trials):
+    page.set_viewport_size(PHONE)
+    record = trials[7]
+    page.goto(record.get_absolute_url())
+    button = page.locator("form[data-select-toggle] [data-select-button]")
+    expect(button).to_have_text("Select")
+    button.click()
+    expect(button).to_have_text("Remove from Selected")
+    expect(page.locator("[data-select-status]")).to_have_text("Added 1 record. 1 record selected.")
+    expect(page.locator("[data-selected-count]").first).to_have_text("1")
+    # The server agrees after a reload, and the button removes it again.
+    page.reload()
+    expect(button).to_have_text("Remove from Selected")
+    button.click()
+    expect(button).to_have_text("Select")
+    expect(page.locator("[data-selected-count]").first).to_have_text("0")
