@@ -146,6 +146,16 @@ def _date(article: Article) -> datetime.datetime | None:
     )
 
 
+def _source(article: Article) -> str:
+    """Return the summary of a record without an abstract: its journal and year."""
+    where = ", ".join(
+        str(part)
+        for part in (article.journal.title if article.journal else "", article.year)
+        if part
+    )
+    return f"{where}. No abstract." if where else "No abstract."
+
+
 def search_feed(request: HttpRequest) -> HttpResponse:
     """Return the Atom feed of the newest records matching the search in the query string."""
     filterset = ArticleFilterSet(request.GET)
@@ -184,7 +194,7 @@ def search_feed(request: HttpRequest) -> HttpResponse:
         feed.add_item(
             title=plain_text(article.title) or "(untitled)",
             link=request.build_absolute_uri(article.get_absolute_url()),
-            description=plain_text(article.abstract),
+            description=plain_text(article.abstract) or _source(article),
             unique_id=request.build_absolute_uri(article.get_absolute_url()),
             updateddate=article.updated,
             pubdate=_date(article),
