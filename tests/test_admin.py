@@ -501,3 +501,41 @@ def test_the_import_admin_shows_who_uploaded_confirmed_cancelled_and_undid(libra
         assert header in content
     assert content.count(">head<") == 2
     assert "Kept by undo" in detail.content.decode()
+
+
+def test_the_language_filter_names_languages(librarian_client, db):
+    for language in ("zh", "la", "en", "zh"):
+        make_article(title=f"In {language}", language=language)
+
+    response = librarian_client.get(reverse("admin:catalogue_article_changelist"))
+
+    cl = response.context["cl"]
+    spec = next(spec for spec in cl.filter_specs if spec.title == "original language")
+    assert [choice["display"] for choice in spec.choices(cl)] == [
+        "All",
+        "Chinese",
+        "English",
+        "Latin",
+    ]
+    narrowed = librarian_client.get(
+        reverse("admin:catalogue_article_changelist"), {"language": "zh"}
+    )
+    assert sorted(article.title for article in narrowed.context["cl"].result_list) == [
+        "In zh",
+        "In zh",
+    ]
+
+
+def test_the_article_pages_leave_out_the_navigation_sidebar_and_load_their_styles(
+    librarian_client, seed
+):
+    for url in (
+        reverse("admin:catalogue_article_changelist"),
+        reverse("admin:catalogue_article_change", args=[1]),
+    ):
+        page = librarian_client.get(url).content.decode()
+        assert 'id="nav-sidebar"' not in page, url
+        assert 'href="/static/catalogue/admin_articles.css"' in page, url
+    # The other models keep the admin's sidebar.
+    journals = librarian_client.get(reverse("admin:catalogue_journal_changelist"))
+    assert 'id="nav-sidebar"' in journals.content.decode()

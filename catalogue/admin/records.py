@@ -85,10 +85,28 @@ class ContributorInline(admin.TabularInline):
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs=NARROW)}}
 
 
+class LanguageListFilter(admin.AllValuesFieldListFilter):
+    """The article languages by name ("Chinese", not "zh"), in the order of their names."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path) -> None:
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = sorted(
+            self.lookup_choices, key=lambda code: identifiers.language_name(code).casefold()
+        )
+
+    def choices(self, changelist):
+        """Yield Django's choices with each code's display replaced by its language's name."""
+        codes = set(self.lookup_choices)
+        for choice in super().choices(changelist):
+            if choice["display"] in codes:
+                choice = {**choice, "display": identifiers.language_name(choice["display"])}
+            yield choice
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "journal", "year", "output_type", "state"]
-    list_filter = ["output_type", "state", "peer_reviewed", "language"]
+    list_filter = ["output_type", "state", "peer_reviewed", ("language", LanguageListFilter)]
     list_select_related = ["journal"]
     search_fields = ["title", "doi", "=citation_key"]
     autocomplete_fields = ["journal", "keywords", "subject_areas"]
@@ -97,6 +115,10 @@ class ArticleAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [AuthorshipInline, ContributorInline]
     show_full_result_count = False
+
+    class Media:
+        css = {"all": ["catalogue/admin_articles.css"]}
+
     fieldsets = [
         (None, {"fields": ["title", "output_type", "peer_reviewed", "abstract", "language"]}),
         ("Authors", {"fields": ["et_al"]}),
@@ -138,6 +160,18 @@ class ArticleAdmin(admin.ModelAdmin):
         ("Classification", {"fields": ["keywords", "subject_areas"]}),
         ("Notes", {"fields": ["bibliographical_note", "created", "updated"]}),
     ]
+
+    # The article's form and list need the page's width at 1280 px (a tabular inline of
+    # printed names, long titles): no navigation sidebar here; the breadcrumbs lead back.
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Show the article form without the navigation sidebar."""
+        extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        """Show the article list without the navigation sidebar."""
+        extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
+        return super().changelist_view(request, extra_context)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
