@@ -262,7 +262,7 @@ def test_a_second_value_of_the_entitys_own_facet_is_a_400(client, journal_shelf)
     [
         ("type=poem", "“poem” is not a known output type; use one of: article,"),
         ("year_min=%D9%A1", "The year must be a whole number such as 2010."),
-        ("not_author=99999", "There is no author with the id 99999"),
+        ("not_author=%C2%B2", "“²” is not a author id: ids are whole numbers such as 12."),
         ("sort=title%00", "is not a sort order; use one of: relevance, newest, oldest, title."),
     ],
 )
