@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from catalogue.topics.text import Candidate, candidates, normalise
 
@@ -40,22 +40,6 @@ class RecordText:
 
 
 @dataclass
-class Mention:
-    """A concept of one record before weighting: where it occurs, and how often."""
-
-    key: str
-    label: str
-    words: int
-    fields: dict[str, int] = field(default_factory=dict)
-    kind: str = "term"  # "keyword" or "subject" when the record was given it as such
-
-    @property
-    def occurrences(self) -> int:
-        """Return how many times the record names it, in all fields."""
-        return sum(self.fields.values())
-
-
-@dataclass
 class Weighted:
     """One weighted concept of a fingerprint, with what its weight came from."""
 
@@ -70,41 +54,39 @@ class Weighted:
     unit: float = 0.0  # score / length of the fingerprint: dot products are cosines
 
 
-def mentions(record: RecordText) -> tuple[dict[str, Mention], int]:
-    """Return a record's candidate concepts by key, and its length in words."""
-    found: dict[str, Mention] = {}
-    length = 0
-    for name, text in (("title", record.title), ("abstract", record.abstract)):
-        terms = candidates(text)
-        length += terms.length
-        for term in terms.terms.values():
-            _add(found, term, name)
+@dataclass
+class Mentions:
+    """A record's candidate concepts before weighting: the terms of its title and abstract,
+    the keywords and subject areas it was given (key -> label), and its length in words."""
+
+    title: dict[str, Candidate]
+    abstract: dict[str, Candidate]
+    given: dict[str, tuple[str, str]]  # key -> (label, "keyword" or "subject")
+    length: int
+
+    def keys(self) -> set[str]:
+        """Return every candidate's key."""
+        return self.title.keys() | self.abstract.keys() | self.given.keys()
+
+
+def mentions(record: RecordText) -> Mentions:
+    """Return a record's candidate concepts."""
+    title, abstract = candidates(record.title), candidates(record.abstract)
+    given: dict[str, tuple[str, str]] = {}
     for name, values in (("subject", record.subjects), ("keyword", record.keywords)):
         for value in values:
             key = normalise(value)
-            if not key:
-                continue
-            mention = _add(
-                found, Candidate(key, " ".join(value.split()), 1, key.count(" ") + 1), name
-            )
-            # The vocabulary's own spelling wins over the text's ("COVID-19", "Quality of Life").
-            mention.label = " ".join(value.split())
-            mention.kind = name
-    return found, length
-
-
-def _add(found: dict[str, Mention], term: Candidate, name: str) -> Mention:
-    mention = found.get(term.key)
-    if mention is None:
-        mention = found[term.key] = Mention(term.key, term.label, term.words)
-    mention.fields[name] = mention.fields.get(name, 0) + term.count
-    return mention
+            if key:
+                # The vocabulary's own spelling is the label ("COVID-19", "Quality of Life");
+                # a keyword naming a subject area is the keyword.
+                given[key] = (" ".join(value.split()), name)
+    return Mentions(title.terms, abstract.terms, given, title.length + abstract.length)
 
 
 def record_keys(record: RecordText) -> tuple[set[str], int]:
     """Return the keys a record counts towards in the catalogue statistics, and its length."""
-    found, length = mentions(record)
-    return set(found), length
+    found = mentions(record)
+    return found.keys(), found.length
 
 
 def idf(document_frequency: int, articles: int) -> float:
@@ -127,36 +109,52 @@ def fingerprint(
     `frequencies` maps a concept key to the number of records that have it, `vocabulary` is
     the keys of the catalogue's keywords (a phrase that is a keyword is a concept at once).
     """
-    found, length = mentions(record)
+    found = mentions(record)
+    title, abstract, given = found.title, found.abstract, found.given
+    occurrences: dict[str, int] = {key: term.count for key, term in title.items()}
+    for key, term in abstract.items():
+        occurrences[key] = occurrences.get(key, 0) + term.count
     articles = max(articles, 1)
-    norm = 1.0 - B + B * (length / average_length if average_length else 1.0)
-    dropped = _absorbed(found, frequencies)
+    norm = 1.0 - B + B * (found.length / average_length if average_length else 1.0)
+    dropped = _absorbed(title, abstract, occurrences, given, frequencies)
+    title_weight, abstract_weight = FIELD_WEIGHTS["title"], FIELD_WEIGHTS["abstract"]
     scored: list[tuple[float, str]] = []
-    for key, mention in found.items():
-        given = mention.kind != "term"
+    for key in occurrences.keys() | given.keys():
         df = frequencies.get(key, 0)
+        kind = given[key][1] if key in given else "term"
         # A term no other record has (a name, a typo, a chance phrase) relates the record to
         # nothing; unless it is a keyword of the catalogue, it is no concept.
-        if not given and (key in dropped or (df < MIN_RECORDS and key not in vocabulary)):
+        if kind == "term" and (key in dropped or (df < MIN_RECORDS and key not in vocabulary)):
             continue
         tf = 0.0
-        for name, count in mention.fields.items():
-            tf += FIELD_WEIGHTS[name] * count
+        if key in title:
+            tf += title_weight * title[key].count
+        if key in abstract:
+            tf += abstract_weight * abstract[key].count
+        if kind != "term":
+            tf += FIELD_WEIGHTS[kind]
         score = tf * (K1 + 1) / (tf + K1 * norm) * idf(df, articles)
-        if mention.words == 1 and not given:
+        if kind == "term" and " " not in key:
             score *= SINGLE_WORD_FACTOR
         scored.append((score, key))
     scored.sort(key=lambda item: (-item[0], item[1]))
     chosen = []
     for score, key in scored[:limit]:
-        mention = found[key]
+        fields = [
+            name for name, terms in (("title", title), ("abstract", abstract)) if key in terms
+        ]
+        if key in given:
+            label, kind = given[key]
+            fields.append(kind)
+        else:
+            label, kind = (title.get(key) or abstract[key]).label, "term"
         chosen.append(
             Weighted(
                 key=key,
-                label=mention.label,
-                kind=mention.kind,
-                fields=tuple(name for name in FIELD_WEIGHTS if name in mention.fields),
-                occurrences=mention.occurrences,
+                label=label,
+                kind=kind,
+                fields=tuple(fields),
+                occurrences=occurrences.get(key, 0) + (1 if key in given else 0),
                 document_frequency=frequencies.get(key, 0),
                 score=score,
             )
@@ -164,7 +162,13 @@ def fingerprint(
     return scale(chosen)
 
 
-def _absorbed(found: Mapping[str, Mention], frequencies: Mapping[str, int]) -> set[str]:
+def _absorbed(
+    title: Mapping[str, Candidate],
+    abstract: Mapping[str, Candidate],
+    occurrences: Mapping[str, int],
+    given: Mapping[str, tuple[str, str]],
+    frequencies: Mapping[str, int],
+) -> set[str]:
     """Return the terms that are only parts or extensions of a better term of the record.
 
     A word or phrase seen in the record only inside a longer phrase ("alliance" only in
@@ -173,17 +177,15 @@ def _absorbed(found: Mapping[str, Mention], frequencies: Mapping[str, int]) -> s
     the part plus an incidental word ("public primary healthcare" for "primary healthcare").
     """
     dropped: set[str] = set()
-    for key, mention in found.items():
-        if mention.words < 2 or mention.kind != "term":
-            continue
+    for key, count in occurrences.items():
+        if " " not in key:
+            continue  # a keyword or subject area also absorbs its words ("machine learning")
         df = frequencies.get(key, 0)
-        count = mention.occurrences
         words = key.split(" ")
         for size in range(1, len(words)):
             for start in range(len(words) - size + 1):
-                part = " ".join(words[start : start + size])
-                inner = found.get(part)
-                if inner is None or inner.occurrences != count or inner.kind != "term":
+                part = " ".join(words[start : start + size]) if size > 1 else words[start]
+                if occurrences.get(part) != count or part in given:
                     continue
                 if size == 1 or 2 * df >= frequencies.get(part, 0):
                     dropped.add(part)

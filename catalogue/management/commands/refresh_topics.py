@@ -1,0 +1,64 @@
+"""Recompute research topics: the catalogue statistics, every record's fingerprint, related
+records, and people's and journals' fingerprints.
+
+    python manage.py refresh_topics [--restart]
+
+Works in batches, each its own transaction: stopped part-way (Ctrl-C, a crash), the next run
+resumes after the last finished batch; --restart counts the catalogue again from the start.
+A progress bar on stderr when it is a terminal; then a summary line on stdout.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, OutputWrapper
+
+from catalogue.topics import store
+
+_PHASES = {"statistics": 1, "fingerprints": 2, "related": 3, "people": 4}
+
+
+class _Bar:
+    """A one-line progress bar redrawn in place on a terminal."""
+
+    def __init__(self, stream: OutputWrapper) -> None:
+        self.stream = stream
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        bar = "#" * int(fraction * 30)
+        step = _PHASES.get(phase, 0)
+        self.stream.write(
+            f"\r{step}/4 {phase:<12} [{bar:<30}] {fraction:4.0%} {done:,}/{total:,}",
+            ending="",
+            style_func=str,
+        )
+
+    def close(self) -> None:
+        self.stream.write("\r\033[K", ending="", style_func=str)
+
+
+class Command(BaseCommand):
+    help = "Recompute research topics (statistics, fingerprints, related records, people)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--restart",
+            action="store_true",
+            help="Start again from counting the catalogue instead of resuming.",
+        )
+
+    def handle(self, *args: Any, restart: bool = False, **options: Any) -> None:
+        bar = _Bar(self.stderr) if self.stderr.isatty() else None
+        started = time.perf_counter()
+        try:
+            row = store.refresh(restart=restart, progress=bar or store._quiet)
+        finally:
+            if bar:
+                bar.close()
+        self.stdout.write(
+            f"Research topics refreshed: {row.articles:,} records, {row.concepts:,} concepts, "
+            f"in {time.perf_counter() - started:.1f} s."
+        )
