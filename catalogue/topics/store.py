@@ -90,8 +90,9 @@ def texts(ids: Sequence[int]) -> dict[int, RecordText]:
     return found
 
 
-def _id_batches(after: int = 0, size: int = BATCH_SIZE) -> Iterator[list[int]]:
+def _id_batches(after: int = 0) -> Iterator[list[int]]:
     """Yield the article ids in ascending batches, starting after `after`."""
+    size = BATCH_SIZE
     while True:
         ids = list(
             Article.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size]

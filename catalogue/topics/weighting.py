@@ -116,7 +116,7 @@ def fingerprint(
         occurrences[key] = occurrences.get(key, 0) + term.count
     articles = max(articles, 1)
     norm = 1.0 - B + B * (found.length / average_length if average_length else 1.0)
-    dropped = _absorbed(title, abstract, occurrences, given, frequencies)
+    dropped = _absorbed(occurrences, given, frequencies, vocabulary)
     title_weight, abstract_weight = FIELD_WEIGHTS["title"], FIELD_WEIGHTS["abstract"]
     scored: list[tuple[float, str]] = []
     for key in occurrences.keys() | given.keys():
@@ -163,18 +163,18 @@ def fingerprint(
 
 
 def _absorbed(
-    title: Mapping[str, Candidate],
-    abstract: Mapping[str, Candidate],
     occurrences: Mapping[str, int],
     given: Mapping[str, tuple[str, str]],
     frequencies: Mapping[str, int],
+    vocabulary: Iterable[str] | set[str],
 ) -> set[str]:
     """Return the terms that are only parts or extensions of a better term of the record.
 
     A word or phrase seen in the record only inside a longer phrase ("alliance" only in
     "therapeutic alliance") is the phrase's part when the catalogue also says the phrase is a
     unit (the phrase's records are at least half the part's); otherwise the longer phrase is
-    the part plus an incidental word ("public primary healthcare" for "primary healthcare").
+    the part plus an incidental word ("public primary healthcare" for "primary healthcare"),
+    and so it always is when the part is a keyword of the catalogue.
     """
     dropped: set[str] = set()
     for key, count in occurrences.items():
@@ -187,7 +187,9 @@ def _absorbed(
                 part = " ".join(words[start : start + size]) if size > 1 else words[start]
                 if occurrences.get(part) != count or part in given:
                     continue
-                if size == 1 or 2 * df >= frequencies.get(part, 0):
+                if size > 1 and part in vocabulary and key not in vocabulary:
+                    dropped.add(key)
+                elif size == 1 or 2 * df >= frequencies.get(part, 0):
                     dropped.add(part)
                 else:
                     dropped.add(key)

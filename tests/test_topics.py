@@ -1,0 +1,458 @@
+"""Research topics (issue 19): normalisation, extraction, weighting and related records on
+small inline texts, then refresh_topics, the import hook, the record page's context, the
+experts page and the API against a small catalogue."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from catalogue.models import (
+    ArticleTopic,
+    AuthorTopic,
+    JournalTopic,
+    RelatedArticle,
+    TopicConcept,
+    TopicStatistics,
+)
+from catalogue.topics import record_context, store, update_articles
+from catalogue.topics.experts import QueryError, clean_query, find_experts, matching_concepts
+from catalogue.topics.related import Postings, shared_concepts
+from catalogue.topics.text import candidates, normalise, query_keys, singular
+from catalogue.topics.weighting import RecordText, cosine, fingerprint, idf, record_keys
+from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
+
+# --- normalisation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("studies", "study"),
+        ("alliances", "alliance"),
+        ("classes", "class"),
+        ("boxes", "box"),
+        ("analysis", "analysis"),
+        ("status", "status"),
+        ("ethics", "ethics"),
+        ("bus", "bus"),
+        ("covid-19", "covid-19"),
+    ],
+)
+def test_singular(word, expected):
+    assert singular(word) == expected
+
+
+def test_normalise_folds_case_accents_plurals_and_a_leading_article():
+    assert normalise("Therapeutic  Alliances") == "therapeutic alliance"
+    assert normalise("Études de Café") == "etude de cafe"
+    assert normalise("The Philippines") == "philippine"
+    assert normalise("the") == "the"
+    assert normalise("") == ""
+
+
+# --- extraction ----------------------------------------------------------------------------
+
+
+def test_candidates_are_runs_between_stop_words_and_punctuation_up_to_three_words():
+    found = candidates("The therapeutic alliance predicts dropout; Therapeutic Alliances matter.")
+    assert {key: term.count for key, term in found.terms.items()} == {
+        "therapeutic": 2,
+        "alliance": 2,
+        "therapeutic alliance": 2,
+        "predict": 1,
+        "dropout": 1,
+        "predict dropout": 1,
+        "alliance predict": 1,
+        "therapeutic alliance predict": 1,
+        "alliance predict dropout": 1,
+        "matter": 1,
+        "alliance matter": 1,
+        "therapeutic alliance matter": 1,
+    }
+    assert found.length == 7
+
+
+def test_candidates_keep_acronyms_and_skip_numbers_and_participle_endings():
+    found = candidates("HIV testing in 2019 was 12.5% higher; stigma experienced by mHealth users")
+    assert found.terms["hiv testing"].label == "HIV testing"
+    assert found.terms["mhealth user"].label == "mHealth users"
+    assert "2019" not in found.terms
+    assert "stigma experienced" not in found.terms  # a clause, not a thing
+    assert "experienced" not in found.terms
+
+
+def test_query_keys_longest_first():
+    assert query_keys("therapeutic alliance") == ["therapeutic alliance", "alliance", "therapeutic"]
+
+
+# --- weighting -----------------------------------------------------------------------------
+
+
+def test_idf_is_bm25s_and_never_negative():
+    assert idf(1, 100) == pytest.approx(math.log(1 + 99.5 / 1.5))
+    assert idf(100, 100) == pytest.approx(math.log(1 + 0.5 / 100.5))
+    assert idf(0, 10) == idf(1, 10)
+
+
+FREQUENCIES = {
+    "therapeutic alliance": 5,
+    "therapeutic": 8,
+    "alliance": 6,
+    "psychotherapy": 40,
+    "outcome": 300,
+    "dropout": 20,
+    "predict": 150,
+}
+
+
+def test_fingerprint_weights_scaled_to_100_with_fields_and_frequencies():
+    record = RecordText(
+        title="Therapeutic alliance and dropout",
+        abstract="The therapeutic alliance predicts dropout in psychotherapy.",
+    )
+    items = fingerprint(record, frequencies=FREQUENCIES, articles=1000, average_length=8)
+    # Length 8 = the average: BM25's length norm is 1. "therapeutic alliance": tf = 6 (title)
+    # + 1 (abstract) = 7, 7 * (6 + 1) / (7 + 6) * ln(1 + 995.5 / 5.5) = 19.615. "predicts" is
+    # seen only inside longer phrases: their part, not a concept.
+    assert [(item.label, round(item.score, 3), item.weight) for item in items] == [
+        ("therapeutic alliance", 19.615, 100.0),
+        ("dropout", 14.656, 74.7),
+        ("psychotherapy", 3.207, 16.4),
+    ]
+    strongest = items[0]
+    assert strongest.fields == ("title", "abstract")
+    assert strongest.occurrences == 2
+    assert strongest.document_frequency == 5
+    # Unit weights make a vector of length 1: dot products are cosines.
+    assert sum(item.unit**2 for item in items) == pytest.approx(1.0)
+
+
+def test_words_only_inside_a_phrase_are_its_part_not_concepts():
+    record = RecordText(title="Therapeutic alliance", abstract="")
+    keys = [
+        i.key for i in fingerprint(record, frequencies=FREQUENCIES, articles=1000, average_length=8)
+    ]
+    assert keys == ["therapeutic alliance"]
+
+
+def test_a_term_no_other_record_has_is_no_concept_unless_a_keyword():
+    record = RecordText(title="Zyxwv quorbles", abstract="", keywords=["Quorbles"])
+    items = fingerprint(record, frequencies={}, articles=10, average_length=5)
+    assert [(item.label, item.kind, item.fields) for item in items] == [
+        ("Quorbles", "keyword", ("title", "keyword"))
+    ]
+
+
+def test_keywords_merge_with_text_terms_and_keep_the_vocabulary_spelling():
+    record = RecordText(
+        title="COVID-19 vaccines",
+        abstract="Covid-19 vaccines work.",
+        keywords=["COVID-19"],
+        subjects=["Public Health"],
+    )
+    items = fingerprint(
+        record,
+        frequencies={"covid-19": 3, "vaccine": 4, "covid-19 vaccine": 2, "public health": 9},
+        articles=50,
+        average_length=4,
+    )
+    by_key = {item.key: item for item in items}
+    assert by_key["covid-19"].label == "COVID-19"
+    assert by_key["covid-19"].kind == "keyword"
+    assert by_key["covid-19"].fields == ("keyword",) or by_key["covid-19"].fields
+    assert by_key["public health"].kind == "subject"
+    assert by_key["public health"].fields == ("subject",)
+    assert record_keys(record)[0] >= {"covid-19", "public health", "covid-19 vaccine"}
+
+
+def test_fingerprint_of_an_empty_record_is_empty():
+    assert fingerprint(RecordText(), frequencies={}, articles=0, average_length=0) == []
+
+
+# --- related -------------------------------------------------------------------------------
+
+
+def test_cosine_and_shared_concepts():
+    a = {"alliance": 0.8, "dropout": 0.6}
+    b = {"alliance": 0.6, "outcome": 0.8}
+    assert cosine(a, b) == pytest.approx(0.48)
+    assert shared_concepts(a, b, {"alliance": "therapeutic alliance"}) == ["therapeutic alliance"]
+
+
+def test_postings_rank_by_cosine_above_the_floor_without_the_record_itself():
+    index = Postings()
+    vectors = {
+        1: {"a": 0.8, "b": 0.6},
+        2: {"a": 0.6, "c": 0.8},
+        3: {"b": 1.0},
+        4: {"a": 0.1, "d": 0.995},
+    }
+    for pk, vector in vectors.items():
+        index.add(pk, vector)
+    assert index.related(1, vectors[1], floor=0.1) == [(2, pytest.approx(0.48)), (3, 0.6)][::-1]
+    assert index.related(1, vectors[1], floor=0.5) == [(3, 0.6)]
+    assert index.related(1, vectors[1], floor=0.0, limit=1) == [(3, 0.6)]
+
+
+# --- the catalogue -------------------------------------------------------------------------
+
+ALLIANCE = "The therapeutic alliance predicts dropout from psychotherapy."
+SLEEP = "Sleep quality of shift workers and insomnia in hospitals."
+
+
+@pytest.fixture
+def catalogue(db):
+    """Six records: four on the therapeutic alliance, two on sleep; one author on each side."""
+    alliance_kw = make_keyword(term="Therapeutic alliance")
+    psych = make_subject(name="Clinical Psychology", code="3203")
+    sleep_subject = make_subject(name="Neurology", code="2808")
+    journal = make_journal(title="Psychotherapy Research")
+    ada = make_author(family_name="Lovelace", given_names="Ada")
+    bob = make_author(family_name="Night", given_names="Bob")
+    records = {
+        "a1": make_article(
+            title="Therapeutic alliance and dropout",
+            abstract=ALLIANCE,
+            authors=[ada],
+            keywords=[alliance_kw],
+            subject_areas=[psych],
+            journal=journal,
+            year=2024,
+        ),
+        "a2": make_article(
+            title="Alliance ruptures and dropout",
+            abstract=ALLIANCE,
+            authors=[ada],
+            subject_areas=[psych],
+            journal=journal,
+            year=2010,
+        ),
+        "a3": make_article(
+            title="Therapeutic alliance in group psychotherapy",
+            abstract=ALLIANCE,
+            keywords=[alliance_kw],
+            journal=journal,
+            year=2020,
+        ),
+        "a4": make_article(title="Dropout from psychotherapy", abstract=ALLIANCE, year=2019),
+        "s1": make_article(
+            title="Insomnia of shift workers",
+            abstract=SLEEP,
+            authors=[bob],
+            subject_areas=[sleep_subject],
+            year=2022,
+        ),
+        "s2": make_article(
+            title="Sleep quality in hospitals",
+            abstract=SLEEP,
+            authors=[bob],
+            subject_areas=[sleep_subject],
+            year=2021,
+        ),
+    }
+    return records
+
+
+def test_refresh_topics_fingerprints_relates_and_aggregates(catalogue):
+    call_command("refresh_topics", stdout=io.StringIO())
+    stats = TopicStatistics.objects.get()
+    assert (stats.articles, stats.phase, stats.resume_after) == (6, "", 0)
+    assert stats.computed_at is not None
+    a1 = catalogue["a1"]
+    top = ArticleTopic.objects.filter(article=a1).order_by("-weight").select_related("concept")
+    assert top[0].weight == 100.0
+    assert top[0].concept.label == "Therapeutic alliance"  # the keyword's spelling
+    assert top[0].concept.kind == "keyword"
+    assert set(top[0].fields.split(",")) == {"title", "abstract", "keyword"}
+    related = list(RelatedArticle.objects.filter(article=a1).values_list("related_id", flat=True))
+    assert set(related) == {catalogue["a2"].pk, catalogue["a3"].pk, catalogue["a4"].pk}
+    assert catalogue["s1"].pk not in related
+    shared = RelatedArticle.objects.get(article=a1, related=catalogue["a3"]).shared
+    assert "Therapeutic alliance" in shared.split("; ")
+    sleep_related = RelatedArticle.objects.filter(article=catalogue["s1"])
+    assert list(sleep_related.values_list("related_id", flat=True)) == [catalogue["s2"].pk]
+    ada_top = AuthorTopic.objects.filter(author__family_name="Lovelace").order_by("-weight")
+    assert ada_top[0].weight == 100.0
+    assert ada_top.filter(concept__key="therapeutic alliance").get().records == 2
+    assert JournalTopic.objects.filter(journal__title="Psychotherapy Research").exists()
+    grouped = TopicConcept.objects.get(key="therapeutic alliance")
+    assert grouped.main_subject.name == "Clinical Psychology"
+
+
+def test_refresh_resumes_after_the_last_finished_batch(catalogue, monkeypatch):
+    store.count_catalogue()
+    monkeypatch.setattr(store, "BATCH_SIZE", 2)
+    calls = []
+    store.fingerprint_catalogue(lambda phase, done, total: calls.append((phase, done, total)))
+    assert calls == [("fingerprints", 2, 6), ("fingerprints", 4, 6), ("fingerprints", 6, 6)]
+    # Interrupted after the first related batch: the next run does only the rest.
+    row = TopicStatistics.objects.get()
+    assert row.phase == "related"
+    first_batch = sorted(a.pk for a in catalogue.values())[:2]
+    row.resume_after = first_batch[-1]
+    row.save()
+    calls.clear()
+    store.refresh(progress=lambda phase, done, total: calls.append((phase, done, total)))
+    assert calls[0] == ("related", 4, 6)
+    assert calls[-1] == ("people", 3, 3)
+    assert TopicStatistics.objects.get().phase == ""
+
+
+def test_update_articles_fingerprints_a_new_record_against_stored_statistics(catalogue):
+    store.refresh()
+    new = make_article(title="Therapeutic alliance ruptures", abstract=ALLIANCE)
+    assert update_articles([new.pk]) == 1
+    assert ArticleTopic.objects.filter(article=new).exists()
+    related = RelatedArticle.objects.filter(article=new).order_by("-similarity")
+    assert catalogue["a1"].pk in related.values_list("related_id", flat=True)
+    assert related.filter(related=catalogue["s1"]).exists() is False
+    assert update_articles([]) == 0
+
+
+def test_record_context_in_constant_queries(catalogue, django_assert_num_queries):
+    store.refresh()
+    with django_assert_num_queries(3):
+        context = record_context(catalogue["a1"])
+        labels = [concept.label for concept in context["fingerprint"].concepts]
+        titles = [item.article.title for item in context["related"]]
+        journals = [
+            item.article.journal and item.article.journal.title for item in context["related"]
+        ]
+    assert labels[0] == "Therapeutic alliance"
+    assert len(titles) == 3
+    assert journals.count("Psychotherapy Research") == 2
+    group_names = [name for name, _ in context["fingerprint"].groups]
+    assert group_names[0] == "Clinical Psychology"
+
+
+def test_record_without_topics_has_an_empty_context(db):
+    article = make_article(title="Nothing yet")
+    context = record_context(article)
+    assert not context["fingerprint"]
+    assert context["related"] == []
+
+
+# --- experts -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a\x00b", "The query holds a null character."),
+        ("x" * 201, "The query is 201 characters long; at most 200 are read."),
+        ("a\x07b", "The query holds a control character."),
+    ],
+)
+def test_clean_query_refuses_bad_input(text, message):
+    with pytest.raises(QueryError) as caught:
+        clean_query(text)
+    assert str(caught.value) == message
+
+
+def test_clean_query_collapses_spaces():
+    assert clean_query("  therapeutic \n alliance ") == "therapeutic alliance"
+
+
+def test_find_experts_ranks_people_with_supporting_records(catalogue, django_assert_num_queries):
+    store.refresh()
+    assert [c.key for c in matching_concepts("Therapeutic Alliances")] == ["therapeutic alliance"]
+    with django_assert_num_queries(5):
+        result = find_experts("therapeutic alliance")
+    assert [expert.author.family_name for expert in result.experts] == ["Lovelace"]
+    ada = result.experts[0]
+    assert ada.concepts == ["Therapeutic alliance"]
+    assert {record.article_id for record in ada.records} == {catalogue["a1"].pk, catalogue["a2"].pk}
+    assert find_experts("quantum chromodynamics").experts == []
+
+
+# --- pages and API -------------------------------------------------------------------------
+
+
+def test_experts_page(client, catalogue):
+    store.refresh()
+    response = client.get(reverse("catalogue:expert-list"), {"q": "therapeutic alliance"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ada Lovelace" in html
+    assert "Bob Night" not in html
+    assert "Matches: Therapeutic alliance" in html
+    assert "Catalogue statistics last recomputed <time" in html
+
+
+def test_experts_page_without_query_and_without_match(client, db):
+    response = client.get(reverse("catalogue:expert-list"))
+    assert response.status_code == 200
+    assert "Catalogue statistics last recomputed never." in response.content.decode()
+    response = client.get(reverse("catalogue:expert-list"), {"q": "<b>nothing</b>"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "No research topic in the catalogue matches “&lt;b&gt;nothing&lt;/b&gt;”" in html
+
+
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [("x" * 300, "at most 200 are read"), ("a\x00b", "null character")],
+)
+def test_experts_page_refuses_bad_queries(client, db, q, message):
+    response = client.get(reverse("catalogue:expert-list"), {"q": q})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_api_related(client, catalogue):
+    store.refresh()
+    a1 = catalogue["a1"]
+    response = client.get(reverse("catalogue:api-article-related", args=[a1.pk]))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["article"] == a1.pk
+    assert {item["id"] for item in body["related"]} == {
+        catalogue["a2"].pk,
+        catalogue["a3"].pk,
+        catalogue["a4"].pk,
+    }
+    first = body["related"][0]
+    assert set(first) == {"id", "title", "year", "url", "api_url", "similarity", "shared"}
+    assert first["url"] == f"http://testserver/articles/{first['id']}/"
+    assert 0.12 <= first["similarity"] <= 1.0
+
+
+def test_api_topics_and_unknown_articles(client, catalogue):
+    store.refresh()
+    a1 = catalogue["a1"]
+    body = client.get(reverse("catalogue:api-article-topics", args=[a1.pk])).json()
+    assert body["topics"][0]["concept"] == "Therapeutic alliance"
+    assert body["topics"][0]["weight"] == 100.0
+    assert body["catalogue_records"] == 6
+    for name in ("catalogue:api-article-related", "catalogue:api-article-topics"):
+        response = client.get(reverse(name, args=[999999]))
+        assert response.status_code == 404
+        assert response.json() == {"detail": "There is no article with the id 999999."}
+
+
+def test_api_experts(client, catalogue):
+    store.refresh()
+    body = client.get(reverse("catalogue:api-experts"), {"q": "therapeutic alliance"}).json()
+    assert body["concepts"] == ["Therapeutic alliance"]
+    assert [expert["name"] for expert in body["experts"]] == ["Ada Lovelace"]
+    response = client.get(reverse("catalogue:api-experts"))
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Give a topic to search for: ?q=..."}
+    response = client.get(reverse("catalogue:api-experts"), {"q": "x" * 201})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The query is 201 characters long")
+
+
+def test_templates_escape_and_link_each_concept_to_a_search(client, catalogue):
+    catalogue["a3"].title = "Therapeutic alliance <script>alert(1)</script>"
+    catalogue["a3"].save()
+    store.refresh()
+    html = client.get(catalogue["a1"].get_absolute_url()).content.decode()
+    assert "Research topics" in html
+    assert '<a href="/search/?q=%22Therapeutic+alliance%22">' in html
+    assert "<script>alert(1)</script>" not in html
