@@ -536,6 +536,8 @@ def test_the_article_pages_leave_out_the_navigation_sidebar_and_load_their_style
         page = librarian_client.get(url).content.decode()
         assert 'id="nav-sidebar"' not in page, url
         assert 'href="/static/catalogue/admin_articles.css"' in page, url
+    form = librarian_client.get(reverse("admin:catalogue_article_change", args=[1]))
+    assert '<textarea name="title" cols="40" rows="3"' in form.content.decode()
     # The other models keep the admin's sidebar.
     journals = librarian_client.get(reverse("admin:catalogue_journal_changelist"))
     assert 'id="nav-sidebar"' in journals.content.decode()

@@ -173,6 +173,13 @@ class ArticleAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
         return super().changelist_view(request, extra_context)
 
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        """Return the field's form field; a title's box is three lines, not an abstract's ten."""
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "title" and formfield is not None:
+            formfield.widget.attrs["rows"] = 3
+        return formfield
+
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # After the authorships: the generated key is made from the first author.
