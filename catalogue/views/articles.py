@@ -15,12 +15,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from catalogue import search, topics
+from catalogue import conf, search, topics
 from catalogue.formats import metadata, negotiation
 from catalogue.models import Article, Authorship, ContributorRole
+from catalogue.search import ID_FACETS, SearchParams, postgres, postgres_settings, sqlite
+from catalogue.search.cache import lookup, results_key
 from catalogue.search.filters import ArticleFilterSet
+from catalogue.search.results import Raw
+from catalogue.search.statement import is_postgres
 from catalogue.search.trail import Trail, parse_trail
-from catalogue.search.views import list_state
+from catalogue.search.views import detail_url, list_state
 from catalogue.summaries import summaries_citing
 from catalogue.views import styles
 from catalogue.views.pages import get_or_404
@@ -120,39 +124,85 @@ def _list_filterset(back: str) -> ArticleFilterSet | None:
     return filterset if filterset.is_valid() else None
 
 
-def _window(
-    filterset: ArticleFilterSet, position: int, article_id: int
-) -> tuple[list[tuple[int, Article]], int, bool] | None:
-    """Return the records around `position` as (position, article) pairs, the list's total and
-    whether it is exact; None when the search fails (a stale page, an id since deleted).
+@dataclass(frozen=True)
+class ListWindow:
+    """Some consecutive records of a result list: (1-based position, article id) pairs, and
+    the list's total (an estimate when not exact) and how deep it can be paged."""
 
-    One search of the list's page holding `position` (the page the reader came from, so
-    usually cached); a second one of the adjacent page only when the record is the first or
-    last of its page, for the neighbour across the boundary."""
+    hits: list[tuple[int, int]]
+    total: int
+    total_exact: bool
+    reachable: int
+
+
+def _results_without_facets(params: SearchParams, offset: int, limit: int) -> Raw:
+    # The search engine's results statement without facets: the list's filters and order,
+    # nothing counted but the total (as the feeds read it).
+    if is_postgres():
+        return postgres.run_results(
+            params=params,
+            offset=offset,
+            limit=limit,
+            facet_names=[],
+            settings=postgres_settings(),
+        )
+    return sqlite.run_results(params=params, offset=offset, limit=limit, facet_names=[])
+
+
+def _window_from(raws: dict[int, Raw]) -> ListWindow:
+    """Return the window of rows `raws` read, keyed by the position before their first row."""
+    first = raws[min(raws)]
+    limit = first.ranked_window or conf.get("SEARCH_MAX_RESULT_WINDOW")
+    return ListWindow(
+        hits=[
+            (before + index + 1, article_id)
+            for before in sorted(raws)
+            for index, (article_id, _) in enumerate(raws[before].hits)
+        ],
+        total=first.total,
+        total_exact=first.total_exact,
+        reachable=min(first.total, limit),
+    )
+
+
+def list_window(filterset: ArticleFilterSet, position: int) -> ListWindow | None:
+    """Return records around `position` of the list `filterset` describes (the one before and
+    the one after it, where they exist), or None when the list cannot be read that deep or
+    names an id that no longer exists.
+
+    The list page itself read the page holding `position`, so its rows are usually in the
+    results cache, and the adjacent page's at a page boundary if the reader paged there;
+    otherwise one results statement without facet counts reads the three records."""
+    if position > conf.get("SEARCH_MAX_RESULT_WINDOW"):
+        return None
     size = filterset.page_size
-    page = (position - 1) // size + 1
     params = filterset.search_params()
     generation = search.search_generation()
-    try:
-        result = search.search(params=params, page=page, page_size=size, generation=generation)
-        pages = {page: result.articles}
-        index = next((i for i, item in enumerate(result.articles) if item.pk == article_id), None)
-        if index == 0 and page > 1:
-            pages[page - 1] = search.search(
-                params=params, page=page - 1, page_size=size, generation=generation
-            ).articles
-        elif index is not None and index == len(result.articles) - 1 and page < result.num_pages:
-            pages[page + 1] = search.search(
-                params=params, page=page + 1, page_size=size, generation=generation
-            ).articles
-    except search.SearchError:
-        return None
-    window = [
-        ((number - 1) * size + i + 1, item)
-        for number in sorted(pages)
-        for i, item in enumerate(pages[number])
-    ]
-    return window, result.total, result.total_exact
+
+    def cached(page: int) -> Raw | None:
+        found = lookup(results_key(generation, params, page, size))
+        return found[0] if found else None
+
+    page = (position - 1) // size + 1
+    # Keyed by the number of records before each read's first one.
+    raws: dict[int, Raw | None] = {(page - 1) * size: cached(page)}
+    if raws[(page - 1) * size] is not None:
+        reachable = _window_from(raws).reachable
+        for neighbour in (position - 1, position + 1):
+            other = (neighbour - 1) // size + 1
+            if 1 <= neighbour <= reachable and other != page:
+                raws[(other - 1) * size] = cached(other)
+    if any(raw is None for raw in raws.values()):
+        before = max(position - 2, 0)
+        raws = {before: _results_without_facets(params, before, position + 1 - before)}
+    window = _window_from(raws)
+    labels = raws[min(raws)].labels
+    # A list naming a journal, author, ... since deleted is no list any more.
+    for facet in ID_FACETS:
+        for value in (*params.included(facet), *params.excluded(facet)):
+            if labels.get((facet, str(value))) is None:
+                return None
+    return window
 
 
 def trail_context(trail: Trail, article: Article) -> TrailContext | None:
@@ -162,33 +212,54 @@ def trail_context(trail: Trail, article: Article) -> TrailContext | None:
     if filterset is None:
         return None
     size = filterset.page_size
-    back_url = trail.page_url((trail.position - 1) // size + 1)
-    found = _window(filterset, trail.position, article.pk)
-    if found is None:
+    window = list_window(filterset, trail.position)
+    if window is None:
         return None
-    window, total, exact = found
-    here = next((i for i, (_, item) in enumerate(window) if item.pk == article.pk), None)
+    hits = [(at, article_id) for at, article_id in window.hits if at <= window.reachable]
+    here = next((i for i, (_, article_id) in enumerate(hits) if article_id == article.pk), None)
     if here is None:
         # The list changed since the link was made (or the link was edited): the way back
         # still leads to that page of the list, but no neighbour can be trusted.
-        return TrailContext(back_url=back_url)
-    position = window[here][0]
+        if trail.position > window.reachable:
+            return None
+        return TrailContext(back_url=trail.page_url((trail.position - 1) // size + 1))
+    position = hits[here][0]
+    around = {index: hits[index] for index in (here - 1, here + 1) if 0 <= index < len(hits)}
+    # One query for both neighbours' titles; a record deleted since is no neighbour.
+    titles = (
+        dict(
+            Article.objects.filter(
+                pk__in=[article_id for _, article_id in around.values()]
+            ).values_list("pk", "title")
+        )
+        if around
+        else {}
+    )
 
     def neighbour(index: int) -> Neighbour | None:
-        if not 0 <= index < len(window):
+        if index not in around or around[index][1] not in titles:
             return None
-        at, item = window[index]
-        return Neighbour(url=trail.link(item.get_absolute_url(), at), title=item.title)
+        at, article_id = around[index]
+        return Neighbour(
+            url=trail.link(detail_url("catalogue:article-detail", article_id), at),
+            title=titles[article_id],
+        )
 
     return TrailContext(
-        # The record's own page of the list (its position may have moved within the window).
+        # The record's own page of the list (it may have moved within the rows read).
         back_url=trail.page_url((position - 1) // size + 1),
         position=position,
-        total=total,
-        total_exact=exact,
+        total=window.total if window.total_exact else _rounded(window.total),
+        total_exact=window.total_exact,
         previous=neighbour(here - 1),
         next=neighbour(here + 1),
     )
+
+
+def _rounded(count: int) -> int:
+    """Return an estimated count to three significant figures, as the search page shows it."""
+    digits = len(str(count)) - 3
+    return round(count, -digits) if digits > 0 else count
 
 
 @dataclass(frozen=True)
