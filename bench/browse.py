@@ -1,0 +1,108 @@
+"""Benchmark the browse lists and the Atom feeds at 1,000,000 articles (bar: 100 ms each).
+
+    .venv/bin/python bench/browse.py --database bench_catalogue [--runs 7]
+
+Reads the catalogue made by `bench/generate.py` (it changes nothing). Each case is requested
+through Django's test client (routing, middleware, view, statements, template or feed
+writer) --runs times after two unmeasured requests; the script prints the median and the
+slowest in ms, the response size and the bar met or not. The journal, author and keyword of
+the feed cases are the ones with the most articles (read once from the index's counts).
+"""
+
+import argparse
+import statistics
+import sys
+import time
+
+from databases import open_catalogue
+
+BAR_MS = 100
+
+LISTS = [
+    "/journals/",
+    "/journals/?sort=count",
+    "/journals/?filter=journal",
+    "/authors/",
+    "/authors/?page=2",
+    "/authors/?page=50",
+    "/authors/?letter=M",
+    "/authors/?letter=S&page=20",
+    "/authors/?sort=count",
+    "/authors/?sort=count&page=2000",
+    "/authors/?sort=count&letter=S",
+    "/authors/?filter=smith",
+    "/authors/?filter=an",
+    "/keywords/",
+    "/keywords/?sort=count",
+    "/keywords/?letter=C&page=3",
+    "/keywords/?filter=therapy",
+    "/subjects/",
+    "/subjects/?sort=count&filter=psych",
+]
+
+
+def top_value(facet: str) -> str:
+    """Return the id of `facet`'s value with the most articles."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT value FROM catalogue_search_facet WHERE facet = %s "
+            "ORDER BY count DESC, value LIMIT 1",
+            [facet],
+        )
+        return cursor.fetchone()[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default="bench_catalogue")
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--runs", type=int, default=7)
+    options = parser.parse_args()
+    if options.runs < 1:
+        parser.error("--runs must be at least 1")
+    sys.stdout.reconfigure(line_buffering=True)
+
+    open_catalogue(server=options.server, database=options.database)
+    from django.db import connection
+    from django.test import Client
+
+    from catalogue.search.cache import search_generation
+
+    search_generation()  # connect before timing
+    print(f"database: {connection.vendor} {options.database}")
+    feeds = [
+        "/search/feed/",
+        "/search/feed/?q=chronic",
+        "/search/feed/?q=transistor",
+        f"/search/feed/?journal={top_value('journal')}",
+        f"/search/feed/?author={top_value('author')}",
+        f"/search/feed/?keyword={top_value('keyword')}",
+        f"/search/feed/?subject={top_value('subject')}",
+        f"/search/feed/?q=qualitative&journal={top_value('journal')}&year_min=1995",
+    ]
+    client = Client()
+    failed = 0
+    print(f"\n| page | bytes | median | slowest | bar {BAR_MS} ms |\n|---|---|---|---|---|")
+    for url in LISTS + feeds:
+        times = []
+        for run in range(options.runs + 2):
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {response.status_code}")
+            if run >= 2:
+                times.append(elapsed)
+        slowest = max(times)
+        met = "met" if slowest <= BAR_MS else "NOT met"
+        failed += slowest > BAR_MS
+        median = statistics.median(times)
+        size = len(response.content)
+        print(f"| {url} | {size:,} | {median:.0f} ms | {slowest:.0f} ms | {met} |")
+    print(f"\n{len(LISTS) + len(feeds) - failed} of {len(LISTS) + len(feeds)} within {BAR_MS} ms")
+
+
+if __name__ == "__main__":
+    main()
