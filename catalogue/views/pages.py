@@ -2,7 +2,8 @@
 
 The article page and /doi/ also answer in BibTeX, RIS, CSL-JSON or a formatted citation when
 asked. Journal, author, keyword and subject pages are one generic page and export each, declared
-in ENTITY_LISTS. The search page is catalogue/search/views.py.
+in ENTITY_LISTS: the entity's header above its articles as the search page lists them, narrowed
+to the entity (catalogue/search/views.py, results_page with the entity's Scope).
 """
 
 import re
@@ -10,14 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import URLPattern, path, reverse
 
-from catalogue import conf, identifiers
+from catalogue import identifiers
 from catalogue.formats import exports, negotiation
 from catalogue.models import (
     Article,
@@ -28,7 +28,6 @@ from catalogue.models import (
     SubjectArea,
 )
 from catalogue.search import views as search_views
-from catalogue.search.params import list_page
 
 M = TypeVar("M", bound=Model)
 
@@ -41,13 +40,6 @@ _COLLAPSED_SCHEME = re.compile(r"^(https?):/+(?=[^/])", re.IGNORECASE)
 def doi_from_path(path: str) -> str:
     """Return the normalised DOI from a /doi/ URL path, repairing a collapsed "https:/"."""
     return identifiers.normalise_doi(_COLLAPSED_SCHEME.sub(r"\1://", path.strip()))
-
-
-def paginate(request: HttpRequest, articles: QuerySet[Article]) -> Page:
-    """Return the requested page of `articles`; a bad `page` value gives the first or last
-    (one that is not ASCII, such as "١٢", the first: search.params.list_page)."""
-    paginator = Paginator(articles, conf.get("CATALOGUE_PAGE_SIZE"))
-    return paginator.get_page(list_page(request.GET.get("page")))
 
 
 def get_or_404(queryset: QuerySet[M], message: str, **lookup: object) -> M:
@@ -71,12 +63,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "recent_articles": recent,
         },
     )
-
-
-def author_articles(author: Author) -> QuerySet[Article]:
-    """Return the articles `author` wrote, each once, unordered."""
-    # A subquery rather than a join: an author listed twice on one article appears once.
-    return Article.objects.filter(pk__in=Authorship.objects.filter(author=author).values("article"))
 
 
 @dataclass(frozen=True)
@@ -108,16 +94,6 @@ def name_forms(author: Author) -> list[NameForm]:
     return sorted(forms, key=lambda form: (-form.articles, form.name.casefold(), form.name))
 
 
-def subject_articles(subject: SubjectArea) -> QuerySet[Article]:
-    """Return the articles classified under `subject` or a narrower subject, each once."""
-    # A broad field lists its narrower fields' articles too (ASJC "Psychology" has no
-    # articles of its own); the subquery keeps each article once.
-    tagged = Article.subject_areas.through.objects.filter(
-        Q(subjectarea=subject) | Q(subjectarea__parent=subject)
-    )
-    return Article.objects.filter(pk__in=tagged.values("article"))
-
-
 def _no_context(entity: object) -> dict[str, object]:
     return {}
 
@@ -128,7 +104,8 @@ def _itself(entity: Model, context: dict[str, object]) -> tuple[int, ...]:
 
 def _subject_and_narrower(subject: SubjectArea, context: dict[str, Any]) -> tuple[int, ...]:
     # The subject facet selects exactly the subjects named: the narrower ones are named too,
-    # so a broad field lists its narrower fields' articles (as subject_articles does).
+    # so a broad field lists its narrower fields' articles (ASJC "Psychology" has none of its
+    # own); an article under both is listed once.
     return (subject.pk, *(child.pk for child in context["children"]))
 
 
@@ -140,7 +117,8 @@ def _keyword_search_url(pk: int) -> str:
 
 @dataclass(frozen=True)
 class EntityList(Generic[M]):
-    """A kind of entity whose page lists its articles, newest first, and exports the list.
+    """A kind of entity whose page lists its articles as a search narrowed to it (newest
+    first unless sorted otherwise), and exports the list.
 
     `kind` names the rest: the URLs "<kind>-detail" at `route` and "<kind>-export" at
     `route` + "export/", the template catalogue/<kind>_detail.html (which extends
@@ -153,7 +131,6 @@ class EntityList(Generic[M]):
     queryset: QuerySet[M]
     missing: str  # the 404's reason; "{}" is the value looked up
     name: Callable[[M], str]  # the page's title and the export file name's words
-    articles: Callable[[M], QuerySet[Article]]
     context: Callable[[M], dict[str, Any]] = _no_context  # what the page shows besides
     # Its list is the search with these values of this facet fixed (search.views.Scope).
     facet_label: str = ""  # the heading of the facet's other values on the page
@@ -182,7 +159,6 @@ ENTITY_LISTS: tuple[EntityList[Any], ...] = (
         queryset=Journal.objects.all(),
         missing="There is no journal with the id {}.",
         name=lambda journal: journal.title,
-        articles=lambda journal: journal.articles.all(),
         facet_label="Journal",
         empty_message="The catalogue has no articles from this journal yet.",
     ),
@@ -192,7 +168,6 @@ ENTITY_LISTS: tuple[EntityList[Any], ...] = (
         queryset=Author.objects.all(),
         missing="There is no author with the id {}.",
         name=lambda author: author.display_name,
-        articles=author_articles,
         context=lambda author: {"name_forms": name_forms(author)},
         facet_label="Co-authors",
         empty_message="The catalogue has no articles by this author yet.",
@@ -203,7 +178,6 @@ ENTITY_LISTS: tuple[EntityList[Any], ...] = (
         queryset=Keyword.objects.all(),
         missing="There is no keyword “{}” in the catalogue.",
         name=lambda keyword: keyword.term,
-        articles=lambda keyword: keyword.articles.all(),
         facet_label="Keywords used with it",
         value_url=_keyword_search_url,
         empty_message="No article has this keyword yet.",
@@ -214,7 +188,6 @@ ENTITY_LISTS: tuple[EntityList[Any], ...] = (
         queryset=SubjectArea.objects.select_related("parent"),
         missing="There is no subject area with the id {}.",
         name=lambda subject: subject.name,
-        articles=subject_articles,
         context=lambda subject: {"children": list(subject.children.order_by("code", "name"))},
         facet_label="Other subject areas",
         facet_values=_subject_and_narrower,
