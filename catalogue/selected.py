@@ -8,11 +8,14 @@ unknown id, or a change that would pass the limit, leaves the selection as it wa
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.sessions.backends.base import SessionBase
+from django.utils.safestring import SafeString
 
-from catalogue.models import Article
+from catalogue.models import Article, Author, Authorship, OutputType
+from catalogue.models.names import PrintedName
+from catalogue.rich_text import render_rich_text
 from catalogue.search.params import plain_int
 
 # The most records a visitor may select (issue 18): a 1,000-record page still renders fast.
@@ -31,6 +34,8 @@ SELECT_PAGES = frozenset(
         "subject-detail",
     }
 )
+# The names a listed record shows before "and n more".
+LISTED_AUTHORS = 3
 # A request naming more ids than this is no reader's selection (the limit plus a full removal).
 MAX_IDS_PER_REQUEST = 2 * SELECTED_MAX
 
@@ -141,3 +146,67 @@ def change_selection(
     added = tuple(pk for pk in updated if pk not in old)
     removed = tuple(pk for pk in previous if pk not in new)
     return Change(added=added, removed=removed, count=len(updated))
+
+
+@dataclass
+class ListedRecord:
+    """What /selected/ shows of a record: read as plain values, not model objects (a
+    1,000-record list makes no 6,000 model instances)."""
+
+    pk: int
+    title_html: SafeString
+    type_label: str
+    journal: str
+    year: int | None
+    et_al: bool
+    authors: list[str] = field(default_factory=list)
+    more_authors: int = 0
+
+
+class _Name:
+    """A name's parts as read by values_list, named the way the models' properties read them:
+    the printed name and the person's name come from the models' own code."""
+
+    printed_name = PrintedName.printed_name
+    full_family_name = Author.full_family_name
+    display_name = Author.display_name
+
+    def __init__(self, parts: tuple[str, ...]) -> None:
+        (self.family_name, self.given_names, self.particle, self.suffix, self.corporate_name) = (
+            parts
+        )
+
+
+def listed_records(ids: list[int]) -> list[ListedRecord]:
+    """Return the records of `ids` that exist, in the order of `ids` (two queries)."""
+    labels = dict(OutputType.choices)
+    rows = Article.objects.filter(pk__in=ids).values_list(
+        "pk", "title", "output_type", "journal__title", "year", "et_al"
+    )
+    records = {
+        pk: ListedRecord(
+            pk=pk,
+            title_html=render_rich_text(title),
+            type_label=labels.get(output_type, output_type),
+            journal=journal or "",
+            year=year,
+            et_al=et_al,
+        )
+        for pk, title, output_type, journal, year, et_al in rows
+    }
+    names = PrintedName.NAME_FIELDS
+    slots = (
+        Authorship.objects.filter(article_id__in=list(records))
+        .order_by("article_id", "position")
+        .values_list("article_id", *names, *(f"author__{name}" for name in names))
+    )
+    width = len(names)
+    for article_id, *parts in slots:
+        record = records[article_id]
+        if len(record.authors) >= LISTED_AUTHORS:
+            record.more_authors += 1
+            continue
+        # As the printed_name template filter: the printed form, else the person's name.
+        printed = _Name(tuple(parts[:width])).printed_name
+        record.authors.append(printed or _Name(tuple(parts[width:])).display_name)
+    return [records[pk] for pk in ids if pk in records]

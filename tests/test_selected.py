@@ -508,3 +508,28 @@ def test_reverse_names():
         "/selected/",
         "/selected/ids/",
     )
+
+
+def test_the_list_shows_names_as_printed_then_how_many_more(client, db):
+    people = [make_author(family_name=f"Person{n}", given_names="Pat") for n in range(5)]
+    article = make_article(
+        title="Many hands",
+        journal=None,
+        authors=[
+            (people[0], {"given_names": "P.", "particle": "van"}),
+            # No printed name kept: the person's name is shown.
+            (people[1], {"family_name": "", "given_names": ""}),
+            people[2],
+            people[3],
+            people[4],
+        ],
+        et_al=True,
+        year=None,
+    )
+    select(client, [article])
+    page = client.get(URL).content.decode()
+    assert (
+        '<p class="result__authors">P. van Person0, Pat Person1, Pat Person2 and 2 more et al.'
+        "</p>\n"
+        '<p class="result__source">Article</p>'
+    ) in page
