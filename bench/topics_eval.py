@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings")
 django.setup()
 
-from catalogue.topics.related import MAX_RELATED, SIMILARITY_FLOOR, top_related  # noqa: E402
+from catalogue.topics.related import SIMILARITY_FLOOR, top_related  # noqa: E402
 from catalogue.topics.text import _WORD, STOP_WORDS, fold, normalise, normalise_word  # noqa: E402
 from catalogue.topics.weighting import RecordText, fingerprint, record_keys  # noqa: E402
 
@@ -124,18 +124,80 @@ def at_k(predicted: list[list[str]], records: list[WosRecord], k: int) -> tuple[
     return found / hidden, matching / shown, evaluated
 
 
-def share_related(lists: dict[int, list[int]], records: list[WosRecord]) -> tuple[float, int]:
-    """Return the share of listed related records sharing a category or author keyword."""
+def share_related(
+    lists: dict[int, list[int]], records: list[WosRecord], what: str = "either"
+) -> float:
+    """Return the share of listed related records sharing a WoS category ("wc"), an author
+    keyword ("de") or either ("either") with their record."""
+
+    def labels(record: WosRecord) -> set[str]:
+        found: set[str] = set()
+        if what in ("wc", "either"):
+            found |= {f"wc:{c}" for c in record.categories}
+        if what in ("de", "either"):
+            found |= {f"de:{normalise(k)}" for k in record.keywords}
+        return found
+
     good = total = 0
     for index, others in lists.items():
-        mine = set(records[index].categories) | {normalise(k) for k in records[index].keywords}
+        mine = labels(records[index])
         for other in others:
-            theirs = set(records[other].categories) | {
-                normalise(k) for k in records[other].keywords
-            }
-            good += bool(mine & theirs)
+            good += bool(mine & labels(records[other]))
             total += 1
-    return (good / total if total else 0.0), total
+    return good / total if total else 0.0
+
+
+def synthetic(seed: int) -> None:
+    """Related records on the synthetic catalogue of the configured database: the share of
+    related records sharing the record's main topic (its first subject area, the one the
+    generator drew first), with and without subject areas among the concepts."""
+    from catalogue.models import Article
+    from catalogue.topics import store
+
+    main: dict[int, int] = {}
+    links = Article.subject_areas.through.objects.order_by("id").values_list(
+        "article_id", "subjectarea_id"
+    )
+    for article, subject in links:
+        main.setdefault(article, subject)
+    ids = sorted(main)
+    texts = store.texts(ids)
+    print(f"synthetic catalogue: {len(ids)} records with a subject area")
+    rng = random.Random(seed)
+    for hidden in (False, True):
+        records = {
+            pk: RecordText(t.title, t.abstract, t.keywords, [] if hidden else t.subjects)
+            for pk, t in texts.items()
+        }
+        frequencies: Counter[str] = Counter()
+        lengths = 0
+        for text in records.values():
+            keys, length = record_keys(text)
+            frequencies.update(keys)
+            lengths += length
+        average = lengths / len(records)
+        vectors = {
+            pk: {
+                w.key: w.unit
+                for w in fingerprint(
+                    text, frequencies=frequencies, articles=len(records), average_length=average
+                )
+            }
+            for pk, text in records.items()
+        }
+        related = top_related(vectors)
+        good = total = random_good = 0
+        for pk, found in related.items():
+            for other, _ in found:
+                good += main[other] == main[pk]
+                total += 1
+                random_good += main[rng.choice(ids)] == main[pk]
+        label = "text and keywords only" if hidden else "with subject areas"
+        print(
+            f"  {label:<24} share of related with the same main topic {good / max(total, 1):.3f} "
+            f"({total} related, {sum(1 for f in related.values() if f)} records with some); "
+            f"random {random_good / max(total, 1):.3f}"
+        )
 
 
 def main() -> None:
@@ -143,9 +205,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", type=Path, default=CORPUS)
     parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="evaluate related records on the synthetic catalogue in DATABASE_URL instead",
+    )
     args = parser.parse_args()
+    if args.synthetic:
+        synthetic(args.seed)
+        return
     records = read_corpus(args.folder)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     texts = [RecordText(title=r.title, abstract=r.abstract) for r in records]  # DE hidden
     frequencies: Counter[str] = Counter()
     lengths = 0
@@ -158,12 +228,15 @@ def main() -> None:
         fingerprint(text, frequencies=frequencies, articles=len(texts), average_length=average)
         for text in texts
     ]
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     k = 10
     recall, precision, evaluated = at_k([[w.key for w in p] for p in prints], records, k)
     base_recall, base_precision, _ = at_k(baseline_top(records, k), records, k)
     print(f"{len(records)} records, {evaluated} with author keywords (DE hidden)")
-    print(f"statistics and fingerprints: {elapsed:.1f} s, {len(records) / elapsed:.0f} records/s")
+    print(
+        f"statistics and fingerprints: {elapsed:.1f} s wall, {cpu:.1f} s CPU: "
+        f"{len(records) / cpu:.0f} records per CPU second (title and abstract both passes)"
+    )
     print(f"concepts   recall@10 {recall:.3f}  precision@10 {precision:.3f}")
     print(f"baseline   recall@10 {base_recall:.3f}  precision@10 {base_precision:.3f}")
     print(
@@ -172,29 +245,39 @@ def main() -> None:
     )
 
     vectors = {i: {w.key: w.unit for w in p} for i, p in enumerate(prints)}
-    related = top_related(vectors)
-    lists = {i: [other for other, _ in found] for i, found in related.items()}
     rng = random.Random(args.seed)
     everyone = list(range(len(records)))
     by_journal: dict[str, list[int]] = {}
     for i, record in enumerate(records):
         by_journal.setdefault(record.journal, []).append(i)
-    randoms, same_journal = {}, {}
-    for i, others in lists.items():
-        if not others:
+    print("related records (top 10 by cosine above the floor); share sharing with the record:")
+    print(f"  {'':<30} {'WC or DE':>9} {'WC':>6} {'DE':>6}  related per record")
+    for floor in (0.05, SIMILARITY_FLOOR, 0.2):
+        related = top_related(vectors, floor=floor)
+        lists = {i: [other for other, _ in found] for i, found in related.items() if found}
+        count = sum(len(found) for found in lists.values())
+        shares = [share_related(lists, records, what) for what in ("either", "wc", "de")]
+        name = f"cosine >= {floor}" + (" (shown)" if floor == SIMILARITY_FLOOR else "")
+        print(
+            f"  {name:<30} {shares[0]:>9.3f} {shares[1]:>6.3f} {shares[2]:>6.3f}  "
+            f"{count / len(records):.1f} ({len(lists)} records have some)"
+        )
+        if floor != SIMILARITY_FLOOR:
             continue
-        randoms[i] = rng.sample([j for j in rng.sample(everyone, 11) if j != i][:10], 10)
-        pool = [j for j in by_journal[records[i].journal] if j != i]
-        same_journal[i] = rng.sample(pool, min(10, len(pool)))
-    with_related = sum(1 for others in lists.values() if others)
-    share, total = share_related(lists, records)
+        # The baselines draw as many records for each record as it has related ones.
+        randoms = {i: rng.sample([j for j in everyone if j != i], len(o)) for i, o in lists.items()}
+        same = {}
+        for i, others in lists.items():
+            pool = [j for j in by_journal[records[i].journal] if j != i]
+            same[i] = rng.sample(pool, min(len(others), len(pool)))
+        for name, baseline in (("random", randoms), ("same journal", same)):
+            shares = [share_related(baseline, records, what) for what in ("either", "wc", "de")]
+            print(f"  {name:<30} {shares[0]:>9.3f} {shares[1]:>6.3f} {shares[2]:>6.3f}")
+    journals = Counter(record.journal for record in records)
     print(
-        f"related (cosine >= {SIMILARITY_FLOOR}, up to {MAX_RELATED}): {with_related} records "
-        f"have some, {total} related in all, {total / max(with_related, 1):.1f} each"
+        f"  ({len(journals)} journals; the largest, {journals.most_common(1)[0][0]}, holds "
+        f"{journals.most_common(1)[0][1]} records)"
     )
-    print(f"related       share sharing a WC category or author keyword {share:.3f}")
-    print(f"random        share {share_related(randoms, records)[0]:.3f}")
-    print(f"same journal  share {share_related(same_journal, records)[0]:.3f}")
 
 
 if __name__ == "__main__":
