@@ -14,15 +14,15 @@ and says why (400, 404, 409).
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape as escape_html
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalogue.citations import (
@@ -117,7 +117,7 @@ def _render_list(request: HttpRequest, *, error: str = "", status: int = 200) ->
     styles = available_styles()
     context = {
         "articles": articles,
-        # Each part escaped by format_html in _row.
+        # Each part escaped in _row.
         "rows": mark_safe("".join(_row(record, url(record.pk)) for record in articles)),  # noqa: S308
         "count": len(ids),
         "limit": SELECTED_MAX,
@@ -149,21 +149,28 @@ _ROW = (
 _AUTHORS = '<p class="result__authors">{names}{more}{et_al}</p>\n'
 
 
-def _row(record: ListedRecord, url: str) -> SafeString:
-    """Return one listed record's <li>, everything from the record escaped."""
+def _row(record: ListedRecord, url: str) -> str:
+    """Return one listed record's <li>, everything from the record escaped.
+
+    html.escape (what django.utils.html.escape calls) without format_html's per-argument
+    wrappers: a third of the page's time at 1,000 records.
+    """
     authors = ""
     if record.authors:
-        authors = format_html(
-            _AUTHORS,
-            names=", ".join(record.authors),
+        authors = _AUTHORS.format(
+            names=escape_html(", ".join(record.authors)),
             more=f" and {record.more_authors} more" if record.more_authors else "",
             et_al=" et al." if record.et_al else "",
         )
     source = " · ".join(
         part for part in (record.type_label, record.journal, str(record.year or "")) if part
     )
-    return format_html(
-        _ROW, pk=record.pk, url=url, title=record.title_html, authors=authors, source=source
+    return _ROW.format(
+        pk=int(record.pk),
+        url=escape_html(url),
+        title=record.title_html,  # rich_text: escaped but for the CSL markup it keeps
+        authors=authors,
+        source=escape_html(source),
     )
 
 
