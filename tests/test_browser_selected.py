@@ -58,6 +58,8 @@ def test_select_across_pages_copy_apa_and_export_ris(page, trials, viewport):
     # Newest first: page 1 holds trials 24..05, page 2 trials 04..00.
     page.goto("/search/?q=selection&sort=newest")
     expect(header_count(page)).to_have_text("Selected (0)")
+    # Each tick is saved at once: the no-JavaScript button is not shown.
+    expect(page.get_by_role("button", name="Add the checked results to Selected")).to_be_hidden()
     checkbox(page, "Selection trial 24").check()
     expect(header_count(page)).to_have_text("Selected (1)")
     checkbox(page, "Selection trial 10").check()
