@@ -116,12 +116,15 @@ class TrailContext:
 
 def _list_filterset(back: str) -> ArticleFilterSet | None:
     """Return the validated search state of the list page `back`, or None when `back` is
-    no list page or its state is not a valid search."""
+    no list page or its state is not a valid search of a list."""
     state = list_state(back)
     if state is None:
         return None
     filterset = ArticleFilterSet(state)
-    return filterset if filterset.is_valid() else None
+    if not filterset.is_valid():
+        return None
+    # A DOI searched for is no list: the search page answers it with the record itself.
+    return None if filterset.search_params().query.doi else filterset
 
 
 @dataclass(frozen=True)
