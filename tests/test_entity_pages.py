@@ -337,6 +337,30 @@ def test_a_facets_full_list_within_an_author_page(client):
     assert sorted(links) == sorted(other.get_absolute_url() for other in others)
 
 
+def test_another_facets_full_list_within_an_author_page_links_back_to_it(client):
+    person = make_author(family_name="Centre")
+    alliance, outcome = make_keyword(term="alliance"), make_keyword(term="outcome")
+    make_article(title="One", authors=[person], keywords=[alliance, outcome])
+    make_article(title="Two", authors=[person], keywords=[alliance])
+    make_article(title="Not theirs", keywords=[outcome])
+
+    response = client.get(f"/search/facets/keyword/?within=author:{person.pk}&type=article")
+
+    page = html_lib.unescape(page_of(response))
+    path = person.get_absolute_url()
+    assert f'<a href="{path}?type=article">← Back to the results</a>' in page
+    values = re.findall(
+        r'<a class="facet__link" href="([^"]*)"><span class="facet__label">(.*?)</span>.*?'
+        r'<span class="facet__count">(.*?)</span>',
+        page,
+        flags=re.S,
+    )
+    assert values == [
+        (f"{path}?type=article&keyword={alliance.pk}", "alliance", "2"),
+        (f"{path}?type=article&keyword={outcome.pk}", "outcome", "1"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("within", "message"),
     [
