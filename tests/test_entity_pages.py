@@ -421,6 +421,18 @@ def test_list_state_is_none_for_anything_else(back):
     assert list_state(back) is None
 
 
+def test_list_state_reads_only_the_entity(django_assert_num_queries):
+    broad, *_ = make_subjects()
+    author = make_author()
+
+    with django_assert_num_queries(1):  # the author; not the forms of their name
+        assert list_state(author.get_absolute_url()) == QueryDict(f"author={author.pk}")
+    with django_assert_num_queries(2):  # the subject, its narrower subjects
+        assert list_state(broad.get_absolute_url()) is not None
+    with django_assert_num_queries(0):
+        assert list_state("/search/?q=x") == QueryDict("q=x")
+
+
 def test_list_state_feeds_the_same_search(client, journal_shelf):
     from catalogue import search
     from catalogue.search.filters import ArticleFilterSet

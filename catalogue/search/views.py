@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from django.core.paginator import Page, Paginator
@@ -63,7 +63,6 @@ class Scope:
     label: str  # the heading of the facet's other values there ("Co-authors")
     value_url: Callable[[int], str]  # where another value of the facet links (its own page)
     empty_message: str = "There are no articles here yet."
-    noun: str = field(default="")
 
     @property
     def within(self) -> str:

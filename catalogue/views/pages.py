@@ -202,7 +202,8 @@ def entity_scope(
 ) -> search_views.Scope:
     """Return the search scope of an entity's page: its facet with its values fixed."""
     if context is None:
-        context = entity.context(found)
+        # Only a subject's values need its page's context (its narrower subjects).
+        context = entity.context(found) if entity.facet_values is not _itself else {}
     return search_views.Scope(
         kind=entity.kind,
         pk=found.pk,
