@@ -12,6 +12,7 @@ alike, so the same catalogue lists the same pages on both.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -108,13 +109,15 @@ class Entry:
     children: list[Entry] = field(default_factory=list)
 
 
-def parse_params(data: dict | object, *, letters: bool = True, paged: bool = True) -> BrowseParams:
+def parse_params(
+    data: Mapping[str, str], *, letters: bool = True, paged: bool = True
+) -> BrowseParams:
     """Return the list's parameters from a QueryDict, or raise BrowseError with its message.
 
     `sort` is one of BROWSE_SORTS, `letter` one letter A to Z (any case), `filter` at most
     MAX_FILTER characters, `page` plain ASCII digits from 1; none may hold a NUL character.
     """
-    get = data.get  # type: ignore[attr-defined]
+    get = data.get  # a QueryDict's get() is its last value
     for name in ("sort", "letter", "filter", "page"):
         if has_nul(get(name) or ""):
             raise BrowseError(name, NUL_MESSAGE)
@@ -240,7 +243,9 @@ def _query(params: BrowseParams, **changes: object) -> str:
     return "?" + urlencode(pairs) if pairs else "?"
 
 
-def _error_page(request: HttpRequest, template: str, kind: BrowseKind | None, error: BrowseError):
+def _error_page(
+    request: HttpRequest, template: str, kind: BrowseKind | None, error: BrowseError
+) -> HttpResponse:
     context = {"kind": kind, "errors": [(error.name, error.message)], "sorts": BROWSE_SORTS}
     return render(request, template, context, status=400)
 
