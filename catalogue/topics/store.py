@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from catalogue.importer.writing import insert_values
@@ -203,29 +203,18 @@ def _execute_many(sql: str, rows: Sequence[Sequence]) -> None:
 def load_statistics(keys: Iterable[str] | None = None) -> Statistics:
     """Return the stored statistics; only for `keys` when given (a few records' worth)."""
     row = statistics_row()
-    concepts = TopicConcept.objects.filter(document_frequency__gt=0)
+    concepts = TopicConcept.objects.filter(
+        Q(document_frequency__gt=0) | Q(kind=ConceptKind.KEYWORD)
+    ).values_list("key", "document_frequency", "kind")
     if keys is None:
-        frequencies = dict(concepts.values_list("key", "document_frequency"))
+        rows = list(concepts.iterator(chunk_size=20000))
     else:
-        wanted = list(set(keys))
-        frequencies = {}
+        wanted = sorted(set(keys))
+        rows = []
         for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            frequencies.update(
-                concepts.filter(key__in=chunk).values_list("key", "document_frequency")
-            )
-    vocabulary = (
-        {
-            key
-            for key in TopicConcept.objects.filter(kind=ConceptKind.KEYWORD)
-            .filter(key__in=list(frequencies) if keys is not None else [])
-            .values_list("key", flat=True)
-        }
-        if keys is not None
-        else set(
-            TopicConcept.objects.filter(kind=ConceptKind.KEYWORD).values_list("key", flat=True)
-        )
-    )
+            rows.extend(concepts.filter(key__in=wanted[start : start + CHUNK]))
+    frequencies = {key: df for key, df, _ in rows if df}
+    vocabulary = {key for key, _, kind in rows if kind == ConceptKind.KEYWORD}
     return Statistics(frequencies, row.articles, row.average_length, vocabulary)
 
 
