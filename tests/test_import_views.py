@@ -1045,3 +1045,20 @@ def test_the_command_deletes_expired_uploads_only(client, librarian):
     again = StringIO()
     call_command("expire_import_previews", stdout=again)
     assert again.getvalue().startswith("0 expired uploads deleted")
+
+
+def test_expiring_reads_no_stored_file(client, librarian):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalogue.importer.expiry import expire_previews
+
+    batch, _ = preview_of(client, BIB)
+    age(batch, days=8)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert expire_previews() == 1
+
+    selects = [query["sql"] for query in queries if query["sql"].startswith("SELECT")]
+    assert selects and all('"source"' not in sql for sql in selects)
+    assert not ImportBatch.objects.filter(pk=batch.pk).exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -39,7 +40,12 @@ def stale_previews(*, now: datetime.datetime | None = None) -> QuerySet[ImportBa
 
 def expire_previews(*, now: datetime.datetime | None = None) -> int:
     """Delete the expired uploads with their previews and job records; return how many."""
-    # Not the stored files (up to the upload limit each): only the ids are read. A batch
-    # confirmed meanwhile is no longer awaiting and so not matched.
-    deleted = stale_previews(now=now).only("pk").delete()[1]
+    with transaction.atomic():
+        # Locked, so that a librarian confirming one now either comes first (it is then no
+        # longer awaiting, and not matched) or finds it gone. Only the ids are read, not the
+        # stored files (up to the upload limit each).
+        ids = list(stale_previews(now=now).select_for_update().values_list("pk", flat=True))
+        if not ids:
+            return 0
+        deleted = ImportBatch.objects.filter(pk__in=ids).only("pk").delete()[1]
     return deleted.get(ImportBatch._meta.label, 0)
