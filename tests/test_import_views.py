@@ -962,6 +962,8 @@ def test_the_history_lists_previews_apart_from_imports_with_their_expiry(client,
     assert f'href="{unreadable.get_absolute_url()}"' not in awaiting + imports
     preview = client.get(previewed.get_absolute_url()).content.decode()
     assert f"Unless confirmed, it expires on {expires} (a week after the upload)." in preview
+    start = client.get(reverse("catalogue:import")).content.decode()
+    assert "a preview not confirmed within a week expires." in start
 
 
 def test_a_failed_import_is_an_import_in_the_history(client, librarian):
