@@ -168,6 +168,15 @@ def test_the_language_facet_chips_and_facet_page_show_names(client, db):
         ("Chinese", 2),
         ("Latin", 1),
     ]
+    # The facet page's filter box and A-Z order go by the names too.
+    filtered = client.get(
+        reverse("catalogue:search-facet", args=["language"]), {"values_filter": "chin"}
+    )
+    assert [value.label for value in filtered.context["listing"].values] == ["Chinese"]
+    by_name = client.get(
+        reverse("catalogue:search-facet", args=["language"]), {"values_sort": "az"}
+    )
+    assert [value.label for value in by_name.context["listing"].values] == ["Chinese", "Latin"]
 
 
 def make_article_in(*, language: str):
