@@ -207,3 +207,17 @@ def test_the_record_page_select_button(page, trials):
     button.click()
     expect(button).to_have_text("Select")
     expect(page.locator("[data-selected-count]").first).to_have_text("0")
+
+
+def test_quick_ticks_are_all_kept(page, trials):
+    page.set_viewport_size(DESKTOP)
+    page.goto("/search/?q=selection&sort=newest")
+    expect(header_count(page)).to_have_text("Selected (0)")
+    # Six ticks without waiting: each change waits for the one before (one session).
+    page.evaluate(
+        """() => Array.from(document.querySelectorAll('input[data-select-box]'))
+            .slice(0, 6).forEach((box) => box.click())"""
+    )
+    expect(header_count(page)).to_have_text("Selected (6)")
+    page.goto("/selected/")
+    expect(page.locator("[data-selected-item]")).to_have_count(6)

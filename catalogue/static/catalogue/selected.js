@@ -59,9 +59,21 @@
     });
   }
 
+  // Changes go one after another: the server reads and writes the whole session per request,
+  // so two at once (quick ticks) would each save their own copy and one would be lost.
+  var queue = Promise.resolve();
+
   // POST a change: {add: [...], remove: [...], clear: bool}. Resolves with the server's JSON
   // (its "error" set when nothing was changed).
   function post(change) {
+    var run = queue.then(function () {
+      return send(change);
+    });
+    queue = run.catch(function () {});
+    return run;
+  }
+
+  function send(change) {
     var body = new URLSearchParams();
     (change.add || []).forEach(function (id) {
       body.append("add", id);
