@@ -142,23 +142,32 @@ def _phrases(text: str) -> Iterator[tuple[list[str], list[str]]]:
             yield run, keys
 
 
+def _participle(key: str) -> bool:
+    """Return whether a word's key looks like a past participle ("experienced", "aged")."""
+    return key.endswith("ed") and len(key) > 4 and "-" not in key
+
+
 def candidates(text: str, *, max_words: int = MAX_WORDS) -> FieldTerms:
     """Return the candidate terms (1 to `max_words` words) of `text` with their counts."""
     result = FieldTerms()
     terms = result.terms
     for run, keys in _phrases(text):
-        result.length += len(run)
-        for size in range(1, max_words + 1):
-            for start in range(len(run) - size + 1):
-                last = keys[start + size - 1]
-                # A term ending in a past participle is a clause ("stigma experienced",
-                # "mother aged"), not a name of a thing.
-                if last.endswith("ed") and len(last) > 4 and "-" not in last:
+        count = len(run)
+        result.length += count
+        # A term ending in a past participle is a clause ("stigma experienced", "mother
+        # aged"), not a name of a thing.
+        ends = [not _participle(key) for key in keys]
+        for start in range(count):
+            key = ""
+            for end in range(start, min(count, start + max_words)):
+                # Each longer term is the previous one plus a word: no slicing and joining.
+                key = keys[end] if end == start else f"{key} {keys[end]}"
+                if not ends[end]:
                     continue
-                key = keys[start] if size == 1 else " ".join(keys[start : start + size])
                 term = terms.get(key)
                 if term is None:
-                    term = terms[key] = Candidate(key, " ".join(run[start : start + size]), 0, size)
+                    label = " ".join(run[start : end + 1])
+                    term = terms[key] = Candidate(key, label, 0, end - start + 1)
                 term.count += 1
     return result
 
