@@ -85,7 +85,7 @@ def main() -> None:
     labels = list(
         TopicConcept.objects.filter(document_frequency__gt=1)
         .order_by("-document_frequency")
-        .values_list("label", flat=True)[:2000]
+        .values_list("key", flat=True)[:2000]
     )
     times, counts = [], set()
     for _ in range(args.queries if labels else 0):
