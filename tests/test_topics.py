@@ -456,3 +456,72 @@ def test_templates_escape_and_link_each_concept_to_a_search(client, catalogue):
     assert "Research topics" in html
     assert '<a href="/search/?q=%22Therapeutic+alliance%22">' in html
     assert "<script>alert(1)</script>" not in html
+
+
+def test_api_huge_ids_are_404s_not_500s(client, db):
+    for name in ("catalogue:api-article-related", "catalogue:api-article-topics"):
+        response = client.get(reverse(name, args=[10**22]))
+        assert response.status_code == 404
+        assert response.json() == {"detail": f"There is no article with the id {10**22}."}
+
+
+def test_refresh_topics_command_reports_and_restarts(catalogue):
+    out = io.StringIO()
+    call_command("refresh_topics", stdout=out)
+    first = out.getvalue()
+    assert first.startswith("Research topics refreshed: 6 records, ")
+    concepts = TopicStatistics.objects.get().concepts
+    assert f"{concepts:,} concepts" in first
+    out = io.StringIO()
+    call_command("refresh_topics", "--restart", stdout=out)
+    assert out.getvalue().startswith("Research topics refreshed: 6 records, ")
+    assert ArticleTopic.objects.filter(article=catalogue["a1"]).count() > 0
+
+
+# --- the WoS reader of bench/topics_eval.py ------------------------------------------------
+
+WOS = """\ufeffFN Clarivate Analytics Web of Science
+VR 1.0
+PT J
+AU Smith, J
+TI Palliative care for people living with HIV/AIDS: factors influencing
+   knowledge
+SO PLOS ONE
+DE HIV/AIDS; palliative care; health
+   workers
+AB Background
+   Physicians play vital roles.
+WC Multidisciplinary Sciences
+ER
+
+PT J
+TI Second
+SO BMC PUBLIC HEALTH
+WC Public, Environmental & Occupational Health; Nursing
+ER
+
+EF
+"""
+
+
+def test_wos_reader(tmp_path, monkeypatch):
+    import importlib.util
+    import sys
+
+    from django.conf import settings
+
+    path = settings.BASE_DIR / "bench" / "topics_eval.py"
+    spec = importlib.util.spec_from_file_location("topics_eval", path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "topics_eval", module)  # its dataclasses look it up
+    spec.loader.exec_module(module)
+    (tmp_path / "a.txt").write_text(WOS, encoding="utf-8")
+    first, second = module.read_corpus(tmp_path)
+    assert first.title == (
+        "Palliative care for people living with HIV/AIDS: factors influencing knowledge"
+    )
+    assert first.abstract == "Background\nPhysicians play vital roles."
+    assert first.keywords == ["HIV/AIDS", "palliative care", "health workers"]
+    assert first.categories == ["Multidisciplinary Sciences"]
+    assert (second.title, second.journal, second.keywords) == ("Second", "BMC PUBLIC HEALTH", [])
+    assert second.categories == ["Public, Environmental & Occupational Health", "Nursing"]
