@@ -199,7 +199,7 @@ def _sqlite_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> l
             continue
         if wanted and wanted not in fold(label):
             continue
-        kept.append((int(value), count, label, sort_key, value))
+        kept.append((int(value), count, label, sort_key, str(value)))
     if params.sort == "count":
         # Ties in the order of the id as text, like catalogue_search_facet's index.
         kept.sort(key=lambda row: (-row[1], row[4]))
