@@ -4,6 +4,7 @@ new or updated records against the stored statistics (import and admin)."""
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -467,43 +468,52 @@ def update_articles(ids: Iterable[int]) -> int:
         stats = load_statistics(keys)
         prints = {pk: weigh(text, stats) for pk, text in found.items()}
         write_fingerprints(prints)
-        _relate_from_index(list(prints))
+        _relate_from_index([pk for pk, items in prints.items() if items])
         count += len(prints)
     return count
 
 
 _RELATED_SQL = """
-SELECT b.article_id, SUM(a.unit * b.unit) AS similarity
+SELECT a.article_id, b.article_id, SUM(a.unit * b.unit) AS similarity
 FROM catalogue_articletopic a
 JOIN catalogue_topicconcept c ON c.id = a.concept_id AND c.document_frequency <= %s
 JOIN catalogue_articletopic b ON b.concept_id = a.concept_id AND b.article_id <> a.article_id
-WHERE a.article_id = %s
-GROUP BY b.article_id
+WHERE a.article_id IN ({ids})
+GROUP BY a.article_id, b.article_id
 HAVING SUM(a.unit * b.unit) >= %s
-ORDER BY similarity DESC, b.article_id
-LIMIT %s
 """
 
 
 def _relate_from_index(ids: list[int]) -> None:
-    """Store related records of a few records from the database's inverted index."""
+    """Store related records of these records from the database's inverted index (one
+    statement per chunk of records)."""
     RelatedArticle.objects.filter(article_id__in=ids).delete()
-    rows = []
+    found: dict[int, list[tuple[float, int]]] = {}
     with connection.cursor() as cursor:
-        for pk in ids:
-            cursor.execute(_RELATED_SQL, [MAX_POSTINGS, pk, SIMILARITY_FLOOR, MAX_RELATED])
-            rows.extend((pk, other, score) for other, score in cursor.fetchall())
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            sql = _RELATED_SQL.format(ids=", ".join(["%s"] * len(chunk)))
+            cursor.execute(sql, [MAX_POSTINGS, *chunk, SIMILARITY_FLOOR])
+            for pk, other, score in cursor.fetchall():
+                found.setdefault(pk, []).append((score, other))
+    rows = [
+        (pk, other, score)
+        for pk, scored in found.items()
+        for score, other in heapq.nlargest(MAX_RELATED, scored, key=lambda i: (i[0], -i[1]))
+    ]
     if not rows:
         return
     wanted = {pk for pk, _, _ in rows} | {other for _, other, _ in rows}
     vectors: dict[int, dict[int, float]] = {}
     labels: dict[int, str] = {}
-    topic_rows = ArticleTopic.objects.filter(article_id__in=wanted).values_list(
-        "article_id", "concept_id", "unit", "concept__label"
-    )
-    for article, concept, unit, label in topic_rows:
-        vectors.setdefault(article, {})[concept] = unit
-        labels[concept] = label
+    wanted_ids = sorted(wanted)
+    for start in range(0, len(wanted_ids), CHUNK):
+        topic_rows = ArticleTopic.objects.filter(
+            article_id__in=wanted_ids[start : start + CHUNK]
+        ).values_list("article_id", "concept_id", "unit", "concept__label")
+        for article, concept, unit, label in topic_rows:
+            vectors.setdefault(article, {})[concept] = unit
+            labels[concept] = label
     insert_values(
         RelatedArticle,
         _RELATED_FIELDS,
