@@ -299,3 +299,11 @@ def test_parse_params_reads_a_plain_dict():
         "letter",
         "This list is not split by letter.",
     )
+
+
+def test_ties_by_count_follow_the_id_as_text_on_both_databases(client, db):
+    authors = [make_author() for _ in range(12)]
+    for author in authors:
+        make_article(authors=[author])
+    expected = [f"/authors/{pk}/" for pk in sorted(str(a.pk) for a in authors)]
+    assert [href for href, _, _ in entries(client.get("/authors/?sort=count"))] == expected
