@@ -201,6 +201,35 @@ def test_year_histogram_bars_and_range_form(client, shelf):
     assert "5 results" in page
 
 
+def test_every_year_of_the_histograms_range_has_a_bar(client, db):
+    for year in (1998, 2001, 2001):
+        make_article(title=f"Sparse study {year}", year=year)
+    make_article(title="Sparse study undated", year=None)
+
+    page = page_of(client.get(SEARCH, {"q": "sparse"}))
+
+    bars = re.findall(r'<li class="histogram__bar([^"]*)">(.*?)</li>', page)
+    texts = [re.search(r'visually-hidden">([^<]*)<', bar).group(1) for _, bar in bars]
+    assert texts == [
+        "1998: 1 result",
+        "1999: no results",
+        "2000: no results",
+        "2001: 2 results",
+    ]
+    # Empty years are drawn, not links: they would lead to no results.
+    assert ["href" in bar for _, bar in bars] == [True, False, False, True]
+    assert [flags.strip() for flags, _ in bars] == [
+        "",
+        "histogram__bar--empty",
+        "histogram__bar--empty",
+        "",
+    ]
+    assert (
+        '<p class="histogram__axis" aria-hidden="true"><span>1998</span><span>2001</span></p>'
+        in page
+    )
+
+
 def test_pagination_keeps_the_state(client, shelf):
     response = client.get(SEARCH, {"q": "alliance", "sort": "oldest", "page": "2"})
 
