@@ -2,8 +2,9 @@
 
 Around the record: the way back to the result list it was opened from and its previous and
 next records (the list's state travels in the link, catalogue.search.trail), more records by
-its authors, the other records of its journal issue, and an Edit link for those who may
-change it. Each is a fixed number of queries, whatever the number of authors or records.
+its authors, the other records of its journal issue, its research topics and related records
+(catalogue.topics), the Select button, and an Edit link for those who may change it. Each is
+a fixed number of queries, whatever the number of authors or records (docs/record-page.md).
 """
 
 from dataclasses import dataclass
