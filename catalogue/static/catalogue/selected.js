@@ -24,6 +24,8 @@
   document.documentElement.classList.add("selected-js");
 
   var selected = null; // a Set of ids once known
+  var changes = 0; // changes answered so far (a state read before one is older)
+  var pending = {}; // id -> changes of it not yet answered
   var asked = null; // the /selected/ids/ request under way
   var liveRegion = null;
   var statusTimer = null;
@@ -66,10 +68,23 @@
   // POST a change: {add: [...], remove: [...], clear: bool}. Resolves with the server's JSON
   // (its "error" set when nothing was changed).
   function post(change) {
+    var ids = (change.add || []).concat(change.remove || []);
+    ids.forEach(function (id) {
+      pending[id] = (pending[id] || 0) + 1;
+    });
     var run = queue.then(function () {
       return send(change);
     });
-    queue = run.catch(function () {});
+    var settled = function () {
+      ids.forEach(function (id) {
+        pending[id] -= 1;
+        if (!pending[id]) {
+          delete pending[id];
+        }
+      });
+      markAll();
+    };
+    queue = run.then(settled, settled);
     return run;
   }
 
@@ -98,6 +113,7 @@
       })
       .then(function (data) {
         if (data.ids) {
+          changes += 1;
           selected = new Set(data.ids.map(String));
           showCount(data.count);
           markAll();
@@ -132,7 +148,10 @@
       return;
     }
     boxes().forEach(function (box) {
-      box.checked = selected.has(box.value);
+      // A box whose change is still on its way shows what the reader asked for.
+      if (!pending[box.value]) {
+        box.checked = selected.has(box.value);
+      }
     });
     lists().forEach(function (list) {
       var all = list.previousElementSibling && list.previousElementSibling.querySelector("[data-select-page]");
@@ -152,12 +171,16 @@
     if (asked) {
       return asked;
     }
+    var seen = changes;
     asked = window
       .fetch(config.selectedIdsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         return response.json();
       })
       .then(function (data) {
+        if (changes !== seen) {
+          return; // a change answered meanwhile: its state is newer than this one
+        }
         selected = new Set((data.ids || []).map(String));
         showCount(data.count);
         markAll();
@@ -246,12 +269,12 @@
 
   // search.js swaps the results in place: enhance and mark the new ones.
   if (typeof window.MutationObserver === "function") {
-    var pending = false;
+    var scheduled = false;
     new window.MutationObserver(function () {
-      if (!pending) {
-        pending = true;
+      if (!scheduled) {
+        scheduled = true;
         window.requestAnimationFrame(function () {
-          pending = false;
+          scheduled = false;
           enhanceLists();
         });
       }
