@@ -139,8 +139,8 @@ def test_every_page_has_the_content_security_policy(client, path):
     # Styles: the site's own files and the fixed <style> blocks by hash, nothing inline else.
     sources = policy["style-src"].split()
     assert sources[0] == "'self'"
-    # 500 page, import pages, summary pages, Swagger UI, the browsable API's Pygments styles.
-    assert len(sources) == 6
+    # 500 page, summary pages, Swagger UI, the browsable API's Pygments styles.
+    assert len(sources) == 5
     assert all(source.startswith("'sha256-") for source in sources[1:])
 
 
