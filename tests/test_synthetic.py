@@ -567,6 +567,16 @@ def test_command_shows_progress_on_a_terminal_only():
             ["--articles", "10", "--batch-size", "0"],
             "argument --batch-size: must be at least 1, not 0.",
         ),
+        (
+            ["--articles", "10", "--today", "2026-13-01"],
+            "argument --today: must be a day written YYYY-MM-DD, such as 2026-12-07, "
+            "not '2026-13-01'",
+        ),
+        (
+            ["--articles", "10", "--today", "yesterday"],
+            "argument --today: must be a day written YYYY-MM-DD, such as 2026-12-07, "
+            "not 'yesterday'",
+        ),
     ],
 )
 def test_command_rejects_bad_arguments_without_writing(args, message):
@@ -792,6 +802,16 @@ def test_no_record_is_dated_after_today():
     assert not dated.filter(year=2026, month=3, day__gt=15).exists()
     accessed = list(Article.objects.exclude(accessed="").values_list("accessed", flat=True))
     assert accessed and max(accessed) <= "2026-03-15"
+
+
+def test_the_command_dates_no_record_after_its_today():
+    run_command("--articles", "300", "--seed", "5", "--today", "2024-02-10")
+
+    dated = Article.objects.exclude(year=None)
+    assert not dated.filter(year__gt=2024).exists()
+    assert not dated.filter(year=2024, month__gt=2).exists()
+    assert not dated.filter(year=2024, month=2, day__gt=10).exists()
+    assert dated.filter(year=2024).exists()
 
 
 def test_today_changes_only_the_dates_after_it():

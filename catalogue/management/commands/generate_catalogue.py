@@ -1,6 +1,7 @@
 """`manage.py generate_catalogue --articles N`: fill the catalogue with synthetic records."""
 
 import argparse
+import datetime
 from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
@@ -38,6 +39,15 @@ def _argument(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def _day(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a day written YYYY-MM-DD, such as 2026-12-07, not {value!r}"
+        ) from None
+
+
 class Command(BaseCommand):
     help = (
         "Generate a synthetic catalogue of N articles with journals, authors, keywords and "
@@ -56,6 +66,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", default=synthetic.DEFAULT_BATCH_SIZE, type=_argument(1),
             help=f"articles written per batch (default {synthetic.DEFAULT_BATCH_SIZE:,})",
+        )  # fmt: skip
+        parser.add_argument(
+            "--today", default=None, type=_day,
+            help="no record is dated after this day, YYYY-MM-DD (default: today's local date); "
+            "with the seed it makes the records the same on any day",
         )  # fmt: skip
         parser.add_argument(
             "--skip-if-populated", action="store_true",
@@ -77,7 +92,11 @@ class Command(BaseCommand):
         progress = _TerminalProgress(self.stderr) if self.stderr.isatty() else None
         try:
             report = synthetic.generate_catalogue(
-                articles=articles, seed=seed, batch_size=batch_size, progress=progress
+                articles=articles,
+                seed=seed,
+                batch_size=batch_size,
+                progress=progress,
+                today=options["today"],
             )
         except synthetic.GenerationError as error:
             raise CommandError(str(error)) from None
