@@ -533,3 +533,14 @@ def test_the_list_shows_names_as_printed_then_how_many_more(client, db):
         "</p>\n"
         '<p class="result__source">Article</p>'
     ) in page
+
+
+def test_the_header_form_and_its_csrf_cookie_only_where_lists_have_select(client, db):
+    home = client.get("/")
+    assert 'id="selected-form"' not in home.content.decode()
+    assert "csrftoken" not in home.cookies
+    search = client.get("/search/?q=anything")
+    assert '<form id="selected-form" class="selected-form" method="post" action="/selected/"' in (
+        search.content.decode()
+    )
+    assert "csrftoken" in search.cookies
