@@ -1064,3 +1064,23 @@ def test_expiring_reads_no_stored_file(client, librarian):
     selects = [query["sql"] for query in queries if query["sql"].startswith("SELECT")]
     assert selects and all('"source"' not in sql for sql in selects)
     assert not ImportBatch.objects.filter(pk=batch.pk).exists()
+
+
+def test_an_upload_deletes_the_uploads_that_expired_as_the_pages_see_them(client, librarian):
+    from catalogue.models import ImportPreviewRow
+
+    expired_preview, _ = preview_of(client, BIB)
+    waiting, _ = preview_of(client, BIB)
+    old_import = completed_batch(entry(key="a", line=1, title="T"))
+    age(expired_preview, days=7)  # exactly a week: expired on its pages, so deleted too
+    age(waiting, days=6, hours=23)
+    age(old_import, days=30)
+
+    newest, _ = preview_of(client, BIB)
+
+    assert set(ImportBatch.objects.values_list("pk", flat=True)) == {
+        waiting.pk,
+        old_import.pk,
+        newest.pk,
+    }
+    assert not ImportPreviewRow.objects.filter(batch_id=expired_preview.pk).exists()

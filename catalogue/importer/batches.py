@@ -220,11 +220,11 @@ def prepare_import(
         status=ImportStatus.PENDING,
         kind=JobKind.PREVIEW,
     )
-    # Uploads never confirmed nor cancelled keep their bytes in the database: forget old ones.
-    ImportBatch.objects.filter(
-        status__in=AWAITING,
-        created__lt=timezone.now() - PENDING_LIFETIME,
-    ).delete()
+    # Uploads never confirmed nor cancelled keep their bytes in the database: forget old ones,
+    # as the pages see them (expired at PENDING_LIFETIME, inclusive), without reading them.
+    from catalogue.importer.expiry import expire_previews  # expiry imports this module
+
+    expire_previews()
     return batch
 
 
