@@ -428,6 +428,34 @@ def test_import_history_in_the_admin_is_read_only(client, seed):
     assert ImportBatch.objects.filter(pk=batch.pk).exists()
 
 
+def test_the_import_admin_shows_the_batchs_jobs_read_only(client, seed):
+    from catalogue.models import ImportJob, JobKind, JobState
+
+    admin_user = User.objects.create_superuser("boss", password="pw-for-tests-only")
+    batch = ImportBatch.objects.create(
+        filename="queued.bib", checksum="c" * 64, size=3, status="pending", source=b"x"
+    )
+    ImportJob.objects.create(
+        batch=batch,
+        kind=JobKind.PREVIEW,
+        state=JobState.FAILED,
+        stage="parsing",
+        done=12,
+        total=40,
+        worker="host-a:4242",
+        error="The job worker stopped <b>mid-way</b>.",
+    )
+    client.force_login(admin_user)
+
+    change = client.get(reverse("admin:catalogue_importbatch_change", args=[batch.pk]))
+
+    body = change.content.decode()
+    assert change.status_code == 200
+    assert "host-a:4242" in body
+    assert "The job worker stopped &lt;b&gt;mid-way&lt;/b&gt;." in body
+    assert 'name="jobs-0-state"' not in body  # shown, not editable
+
+
 # Permissions per model (issue 16, finding 9) ---------------------------------------------
 
 

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
-from catalogue.models import ImportBatch, ImportRecord
+from catalogue.models import ImportBatch, ImportJob, ImportRecord
 
 
 class ImportRecordInline(admin.TabularInline):
@@ -21,6 +21,38 @@ class ImportRecordInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("article", "similar_to")
+
+
+class ImportJobInline(admin.TabularInline):
+    """The batch's preview and import jobs: where each got to, on which worker, and why it
+    stopped (the import page shows the same to the librarian)."""
+
+    model = ImportJob
+    fields = [
+        "kind",
+        "state",
+        "attempt",
+        "stage",
+        "done",
+        "total",
+        "requested_by",
+        "enqueued",
+        "started",
+        "heartbeat",
+        "finished",
+        "worker",
+        "error",
+    ]
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("requested_by")
 
 
 @admin.register(ImportBatch)
@@ -46,7 +78,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
     search_fields = ["filename", "checksum"]
     list_select_related = ["user", "confirmed_by", "cancelled_by", "undone_by"]
     exclude = ["source"]
-    inlines = [ImportRecordInline]
+    inlines = [ImportJobInline, ImportRecordInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [field.name for field in self.model._meta.fields if field.name != "source"]
