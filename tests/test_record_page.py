@@ -458,7 +458,12 @@ def test_a_big_issue_shows_the_first_records_and_links_the_journal_year(client):
     record = make_article(journal=journal, volume="1", issue="1", first_page=1, year=2011)
     for n in range(articles.SAME_ISSUE_COUNT + 1):
         make_article(
-            title=f"Page {n + 2}", journal=journal, volume="1", issue="1", first_page=n + 2
+            title=f"Page {n + 2}",
+            journal=journal,
+            volume="1",
+            issue="1",
+            first_page=n + 2,
+            year=2011,
         )
 
     found = articles.same_issue(record)
@@ -471,6 +476,33 @@ def test_a_big_issue_shows_the_first_records_and_links_the_journal_year(client):
         == f"/search/?journal={journal.pk}&year_min=2011&year_max=2011&sort=oldest"
     )
     assert "The first 10 in page order;" in page
+
+
+def test_the_issue_is_read_within_a_year_of_the_record_and_undated_records_kept():
+    journal = make_journal()
+    record = make_article(title="Record", journal=journal, volume="9", issue="1", year=2020)
+    for title, year in (("Online first", 2019), ("Late", 2021), ("Undated", None), ("Far", 2017)):
+        make_article(title=title, journal=journal, volume="9", issue="1", year=year)
+
+    assert sorted(item.title for item in articles.same_issue(record).articles) == [
+        "Late",
+        "Online first",
+        "Undated",
+    ]
+
+
+def test_an_undated_record_reads_its_whole_issue_and_a_big_one_says_there_is_more(client):
+    journal = make_journal()
+    record = make_article(journal=journal, volume="2", issue="5", year=None)
+    for n in range(articles.SAME_ISSUE_COUNT + 1):
+        make_article(journal=journal, volume="2", issue="5", year=1990 + n, first_page=n + 1)
+
+    found = articles.same_issue(record)
+    page = html(client.get(record.get_absolute_url()))
+
+    assert len(found.articles) == articles.SAME_ISSUE_COUNT
+    assert found.has_more and found.see_all_url == ""
+    assert '<p class="record-more__all">The first 10 in page order.</p>' in page
 
 
 @pytest.mark.parametrize(

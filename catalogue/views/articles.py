@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,8 +34,11 @@ from catalogue.views.pages import get_or_404
 # MORE_BY_AUTHORS authors (a paper of 3,000 authors asks about its first ten, in one query).
 MORE_BY_COUNT = 5
 MORE_BY_AUTHORS = 10
-# "Also in this issue": at most this many other records of the issue, in page order.
+# "Also in this issue": at most this many other records of the issue, in page order, dated
+# at most ISSUE_YEARS from the record (an issue's records published online first carry the
+# year before the issue's).
 SAME_ISSUE_COUNT = 10
+ISSUE_YEARS = 1
 # The columns the short lists of records read (not the abstract, which can be long).
 _LISTED_FIELDS = (
     "pk",
@@ -312,30 +315,38 @@ class SameIssue:
     """The other records of a record's journal issue, in page order (the first few)."""
 
     articles: list[Article]
-    # More than SAME_ISSUE_COUNT: where the rest are (the journal's records of that year).
+    # More than SAME_ISSUE_COUNT, and where the rest are (the journal's records of that year).
     has_more: bool = False
     see_all_url: str = ""
 
 
 def same_issue(article: Article) -> SameIssue | None:
     """Return up to SAME_ISSUE_COUNT other records of the article's journal, volume and issue,
-    in page order (one query on the journal's index), or None when the issue is not known."""
+    in page order, or None when the issue is not known (one query on the journal and year
+    index: records of the issue dated within ISSUE_YEARS of the record's year, or undated)."""
     if not (article.journal_id and article.volume and article.issue):
         return None
+    issue = Article.objects.filter(
+        journal_id=article.journal_id, volume=article.volume, issue=article.issue
+    )
+    if article.year:
+        # A big journal holds tens of thousands of records at 1M: the (journal, year) index
+        # reads a few years of it instead of all of it.
+        issue = issue.filter(
+            Q(year__range=(article.year - ISSUE_YEARS, article.year + ISSUE_YEARS))
+            | Q(year__isnull=True)
+        )
     found = list(
         _listed(
-            Article.objects.filter(
-                journal_id=article.journal_id, volume=article.volume, issue=article.issue
+            issue.exclude(pk=article.pk).order_by(
+                F("first_page").asc(nulls_last=True), "article_number", "pk"
             )
-            .exclude(pk=article.pk)
-            .order_by(F("first_page").asc(nulls_last=True), "article_number", "pk")
         )[: SAME_ISSUE_COUNT + 1]
     )
     if not found:
         return None
-    has_more = len(found) > SAME_ISSUE_COUNT
     see_all = ""
-    if has_more and article.year:
+    if len(found) > SAME_ISSUE_COUNT and article.year:
         query = urlencode(
             [
                 ("journal", article.journal_id),
@@ -345,7 +356,11 @@ def same_issue(article: Article) -> SameIssue | None:
             ]
         )
         see_all = f"{reverse('catalogue:search')}?{query}"
-    return SameIssue(articles=found[:SAME_ISSUE_COUNT], has_more=bool(see_all), see_all_url=see_all)
+    return SameIssue(
+        articles=found[:SAME_ISSUE_COUNT],
+        has_more=len(found) > SAME_ISSUE_COUNT,
+        see_all_url=see_all,
+    )
 
 
 def _listed(articles: QuerySet[Article]) -> QuerySet[Article]:
