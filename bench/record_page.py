@@ -105,7 +105,7 @@ def bench_lists(sample: list[int]) -> None:
     print(f"  random records, same issue: {summary(issue)}")
     for label, pk in worst_cases().items():
         article = Article.objects.with_related().get(pk=pk)
-        authors = [a.author_id for a in article.ordered_authorships[: articles.MORE_BY_AUTHORS]]
+        authors = articles.more_by_author_ids(article)
         records = Authorship.objects.filter(author_id__in=authors).count()
         times = [timed(articles.more_by_authors, article)[0] for _ in range(7)]
         print(f"  {label} (record {pk}, its authors' records: {records:,}):")
@@ -113,41 +113,10 @@ def bench_lists(sample: list[int]) -> None:
         times = [timed(articles.same_issue, article)[0] for _ in range(7)]
         print(f"    same issue: median {statistics.median(times):.2f} ms")
         print("    plan of more by:")
-        print(explain(articles._listed(_more_by_queryset(article))))
-        if article.volume and article.issue:
+        print(explain(articles.more_by_queryset(article, authors)))
+        if article.journal_id and article.volume and article.issue:
             print("    plan of same issue:")
-            print(explain(articles._listed(_same_issue_queryset(article))))
-
-
-def _more_by_queryset(article):
-    from catalogue.models import Article, Authorship
-    from catalogue.views import articles
-
-    authors = [a.author_id for a in article.ordered_authorships[: articles.MORE_BY_AUTHORS]]
-    return (
-        Article.objects.filter(
-            pk__in=Authorship.objects.filter(author_id__in=authors).values("article_id")
-        )
-        .exclude(pk=article.pk)
-        .newest_first()[: articles.MORE_BY_COUNT]
-    )
-
-
-def _same_issue_queryset(article):
-    from django.db.models import F
-
-    from catalogue.models import Article
-    from catalogue.views import articles
-
-    return (
-        Article.objects.filter(
-            journal_id=article.journal_id, volume=article.volume, issue=article.issue
-        )
-        .exclude(pk=article.pk)
-        .order_by(F("first_page").asc(nulls_last=True), "article_number", "pk")[
-            : articles.SAME_ISSUE_COUNT + 1
-        ]
-    )
+            print(explain(articles.same_issue_queryset(article)[: articles.SAME_ISSUE_COUNT + 1]))
 
 
 def bench_trails() -> None:
@@ -246,6 +215,9 @@ def main() -> None:
     parser.add_argument("--database", default="bench_catalogue")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--sample", type=int, default=200)
+    parser.add_argument(
+        "--parts", default="lists,trails,page", help="which of lists, trails, page to run"
+    )
     options = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     open_catalogue(server=options.server, database=options.database)
@@ -263,9 +235,13 @@ def main() -> None:
     ]
     print(f"database: {connection.settings_dict['NAME']}, ids {low:,}-{high:,}")
     print(f"load average before: {load()}")
-    bench_lists(sample)
-    bench_trails()
-    bench_page(sample)
+    parts = set(options.parts.split(","))
+    if "lists" in parts:
+        bench_lists(sample)
+    if "trails" in parts:
+        bench_trails()
+    if "page" in parts:
+        bench_page(sample)
     print(f"\nload average after: {load()}")
 
 

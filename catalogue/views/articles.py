@@ -278,25 +278,34 @@ class MoreByAuthors:
     single_author: bool
 
 
-def more_by_authors(article: Article) -> MoreByAuthors | None:
-    """Return the newest other records by the article's first MORE_BY_AUTHORS authors (one
-    query, on the authorship (author, article) index), or None when it has no author."""
-    author_ids = list(
+def more_by_author_ids(article: Article) -> list[int]:
+    """Return the ids of the article's first MORE_BY_AUTHORS authors, each once (prefetched)."""
+    return list(
         dict.fromkeys(
             authorship.author_id for authorship in article.ordered_authorships[:MORE_BY_AUTHORS]
         )
     )
+
+
+def more_by_queryset(article: Article, author_ids: list[int]) -> QuerySet[Article]:
+    """Return the other records of `author_ids`, newest first, MORE_BY_COUNT of them: the
+    authorship (author, article) index gives their ids, the primary key their rows."""
+    return _listed(
+        Article.objects.filter(
+            pk__in=Authorship.objects.filter(author_id__in=author_ids).values("article_id")
+        )
+        .exclude(pk=article.pk)
+        .newest_first()
+    )[:MORE_BY_COUNT]
+
+
+def more_by_authors(article: Article) -> MoreByAuthors | None:
+    """Return the newest other records by the article's first MORE_BY_AUTHORS authors (one
+    query), or None when it has no author or they have nothing else."""
+    author_ids = more_by_author_ids(article)
     if not author_ids:
         return None
-    articles = list(
-        _listed(
-            Article.objects.filter(
-                pk__in=Authorship.objects.filter(author_id__in=author_ids).values("article_id")
-            )
-            .exclude(pk=article.pk)
-            .newest_first()
-        )[:MORE_BY_COUNT]
-    )
+    articles = list(more_by_queryset(article, author_ids))
     if not articles:
         return None
     if len(author_ids) == 1:
@@ -320,12 +329,9 @@ class SameIssue:
     see_all_url: str = ""
 
 
-def same_issue(article: Article) -> SameIssue | None:
-    """Return up to SAME_ISSUE_COUNT other records of the article's journal, volume and issue,
-    in page order, or None when the issue is not known (one query on the journal and year
-    index: records of the issue dated within ISSUE_YEARS of the record's year, or undated)."""
-    if not (article.journal_id and article.volume and article.issue):
-        return None
+def same_issue_queryset(article: Article) -> QuerySet[Article]:
+    """Return the other records of the article's journal, volume and issue in page order,
+    those dated within ISSUE_YEARS of the record's year or undated when it has a year."""
     issue = Article.objects.filter(
         journal_id=article.journal_id, volume=article.volume, issue=article.issue
     )
@@ -336,13 +342,20 @@ def same_issue(article: Article) -> SameIssue | None:
             Q(year__range=(article.year - ISSUE_YEARS, article.year + ISSUE_YEARS))
             | Q(year__isnull=True)
         )
-    found = list(
-        _listed(
-            issue.exclude(pk=article.pk).order_by(
-                F("first_page").asc(nulls_last=True), "article_number", "pk"
-            )
-        )[: SAME_ISSUE_COUNT + 1]
+    return _listed(
+        issue.exclude(pk=article.pk).order_by(
+            F("first_page").asc(nulls_last=True), "article_number", "pk"
+        )
     )
+
+
+def same_issue(article: Article) -> SameIssue | None:
+    """Return up to SAME_ISSUE_COUNT other records of the article's journal, volume and issue,
+    in page order, or None when the issue is not known (one query on the journal and year
+    index: records of the issue dated within ISSUE_YEARS of the record's year, or undated)."""
+    if not (article.journal_id and article.volume and article.issue):
+        return None
+    found = list(same_issue_queryset(article)[: SAME_ISSUE_COUNT + 1])
     if not found:
         return None
     see_all = ""
