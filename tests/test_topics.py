@@ -525,3 +525,21 @@ def test_wos_reader(tmp_path, monkeypatch):
     assert first.categories == ["Multidisciplinary Sciences"]
     assert (second.title, second.journal, second.keywords) == ("Second", "BMC PUBLIC HEALTH", [])
     assert second.categories == ["Public, Environmental & Occupational Health", "Nursing"]
+
+
+def test_an_import_fingerprints_its_records(catalogue):
+    from catalogue import importer
+
+    store.refresh()
+    data = (
+        b"@article{ruptures2024,\n  title = {Therapeutic alliance ruptures and dropout},\n"
+        b"  author = {Lovelace, Ada},\n  year = {2024},\n"
+        b"  abstract = {The therapeutic alliance predicts dropout from psychotherapy.},\n}\n"
+    )
+    batch = importer.run_import(data=data, filename="alliance.bib")
+    (article_id,) = batch.records.values_list("article_id", flat=True)
+    concepts = ArticleTopic.objects.filter(article_id=article_id).order_by("-weight")
+    keys = [topic.concept.key for topic in concepts.select_related("concept")]
+    assert set(keys[:2]) == {"therapeutic alliance", "dropout"}
+    related = RelatedArticle.objects.filter(article_id=article_id)
+    assert catalogue["a1"].pk in set(related.values_list("related_id", flat=True))
