@@ -15,6 +15,7 @@ from django.core.cache import caches
 from django.http import QueryDict
 
 from catalogue import conf
+from catalogue.search import views as search_views
 from catalogue.search.views import list_state
 from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
 
@@ -465,3 +466,25 @@ def test_an_entity_name_is_escaped_in_the_feed_title(client):
         'title="Newest articles of &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co (Atom feed)"'
         in page
     )
+
+
+def test_many_articles_count_the_own_facet_in_the_newest_ones(client, monkeypatch):
+    # Above SCOPE_FACET_ARTICLES articles, the co-authors are counted in the most recently
+    # added that many (by key), and the sidebar says so.
+    monkeypatch.setattr(search_views, "SCOPE_FACET_ARTICLES", 2)
+    person = make_author(family_name="Busy")
+    old, new = make_author(family_name="Old"), make_author(family_name="New")
+    make_article(title="First", authors=[person, old])
+    make_article(title="Second", authors=[person, old])
+    make_article(title="Third", authors=[person, new])
+    make_article(title="Fourth", authors=[person, new, old])
+
+    response = client.get(person.get_absolute_url())
+
+    _, values = facet_values(response, "author")
+    assert [(label, count) for label, _, count in values] == [
+        ("Ada New", "2"),
+        ("Ada Old", "1"),
+    ]
+    assert "Counted in the 2 most recently added of these articles." in page_of(response)
+    assert heading_text(response) == "4 articles"
