@@ -543,3 +543,11 @@ def test_an_import_fingerprints_its_records(catalogue):
     assert set(keys[:2]) == {"therapeutic alliance", "dropout"}
     related = RelatedArticle.objects.filter(article_id=article_id)
     assert catalogue["a1"].pk in set(related.values_list("related_id", flat=True))
+
+
+def test_refresh_of_an_empty_catalogue(db):
+    out = io.StringIO()
+    call_command("refresh_topics", stdout=out)
+    assert out.getvalue().startswith("Research topics refreshed: 0 records, 0 concepts, in ")
+    row = TopicStatistics.objects.get()
+    assert (row.articles, row.average_length, row.phase) == (0, 0.0, "")
