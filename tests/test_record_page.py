@@ -13,7 +13,7 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from catalogue import conf
+from catalogue import conf, search
 from catalogue.models import Article, ArticleTopic, RelatedArticle, TopicConcept
 from catalogue.search import trail
 from catalogue.topics.pages import SHOWN_CONCEPTS
@@ -733,3 +733,29 @@ def test_a_journal_page_is_a_list_the_record_walks_through(client, listed):
         "next": f"/articles/{listed[20].pk}/?back={journal_page}&pos=21",
     }
     assert f"/articles/{elsewhere.pk}/" not in record
+
+
+@pytest.mark.postgres
+def test_a_list_too_big_to_count_shows_the_search_pages_estimate(client, settings):
+    # Above the exact threshold PostgreSQL estimates a word's matches from a sample (about 1,200
+    # here): the record page says "about" and the same rounded figure as the search page.
+    settings.SEARCH_EXACT_THRESHOLD = 200
+    settings.SEARCH_EXACT_THRESHOLD_OTHER_VALUES = 200
+    journal = make_journal(title="Big Journal")
+    Article.objects.bulk_create(
+        (
+            Article(title=f"Sampled study {n}", journal=journal, year=1990 + n % 60)
+            for n in range(1200)
+        ),
+        batch_size=500,
+    )
+    back = "/search/?q=sampled&sort=newest"
+    filterset = articles._list_filterset(back)
+    result = search.search(params=filterset.search_params(), page=1, page_size=20)
+    first = result.articles[0]
+
+    page = html(open_from(client, first, back=back, position=1))
+
+    assert not result.total_exact
+    assert position_text(page) == f"Result 1 of about {result.total:,}"
+    assert list(step_links(page)) == ["next"]
