@@ -15,6 +15,7 @@ import datetime
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -33,10 +34,14 @@ from catalogue.search import (
     sqlite,
 )
 from catalogue.search.filters import ArticleFilterSet
+from catalogue.search.orm import filter_facet
+from catalogue.search.postgres.page import LABEL_TABLES
 from catalogue.search.statement import is_postgres
 
 # How many records a feed holds: the newest of the search.
 FEED_ENTRIES = 50
+# An entity with this many articles is read down the newest-first index (_walk_newest).
+WALK_MIN_ARTICLES = 5_000
 # Parameters that only say which slice or representation of the search a page shows.
 NOT_SEARCH = frozenset({"page", "page_size", "sort", "format", "style", "locale"})
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
@@ -83,8 +88,45 @@ def feed_url(data: Iterable[tuple[str, list[str]]]) -> str:
     return reverse("catalogue:search-feed") + (f"?{state}" if state else "")
 
 
+def _one_entity(params: SearchParams) -> tuple[str, int] | None:
+    """Return (facet, id) when the search is one journal, author, keyword or subject alone."""
+    if params.has_text or params.exclude or params.year_min or params.year_max:
+        return None
+    if len(params.include) != 1 or len(params.include[0][1]) != 1:
+        return None
+    facet, (value,) = params.include[0]
+    return (facet, int(value)) if facet in ID_FACETS else None
+
+
+def _walk_newest(facet: str, value: int) -> tuple[list[int], dict] | None:
+    """Return an entity's newest ids read down the newest-first index, when it has many.
+
+    PostgreSQL, one entity with at least WALK_MIN_ARTICLES articles: the results statement
+    sorts all of them by date (270 ms for a keyword of 150,000 articles at 1M), while reading
+    the articles newest first (migration 0022's index) and keeping the entity's stops after
+    about 50 x 1,000,000 / its count rows. A rare entity goes through the statement.
+    """
+    table, alias, label = LABEL_TABLES[facet]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT f.count, {label} FROM catalogue_search_facet f "  # noqa: S608
+            f"JOIN {table} {alias} ON {alias}.id = %s WHERE f.facet = %s AND f.value = %s",
+            [value, facet, str(value)],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] < WALK_MIN_ARTICLES:
+        return None
+    articles = filter_facet(Article.objects.all(), facet, [value]).newest_first()
+    ids = list(articles.values_list("pk", flat=True)[:FEED_ENTRIES])
+    return ids, {(facet, str(value)): row[1]}
+
+
 def _newest(params: SearchParams) -> tuple[list[int], dict[tuple[str, str], str | None]]:
     """Return the ids of the search's newest FEED_ENTRIES articles and the selections' labels."""
+    entity = _one_entity(params) if is_postgres() else None
+    walked = _walk_newest(*entity) if entity else None
+    if walked is not None:
+        return walked
     # The results statement without facets: the page's ranking and filters, nothing counted
     # but the total.
     if is_postgres():
