@@ -867,3 +867,44 @@ def test_shared_citation_cache_keeps_entries_and_misses_when_unusable(tmp_path, 
     unusable.set("a", {"text": "A"})
     assert unusable.get("a", "missing") == "missing"
     assert "Citation cache" in caplog.text
+
+
+def test_a_process_that_formatted_in_another_thread_exits_cleanly(tmp_path):
+    # Freeing V8 at exit after a thread (a threaded server's request) had formatted with it
+    # crashed the interpreter (exit 139) after every test had passed.
+    import textwrap
+
+    script = tmp_path / "format_in_a_thread.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, threading
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings")
+            import django
+            django.setup()
+            from catalogue.citations import engine, styles
+            item = {"id": "x", "type": "article-journal", "title": "T",
+                    "author": [{"family": "A", "given": "B"}], "issued": {"date-parts": [[2020]]}}
+            def use():
+                engine.format_each(styles.get_style("apa"), None, [item])
+            thread = threading.Thread(target=use)
+            thread.start()
+            thread.join()
+            print("formatted")
+            """
+        )
+    )
+    root = Path(__file__).resolve().parent.parent
+    results = [
+        subprocess.run(
+            [sys.executable, str(script)],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        for _ in range(3)
+    ]
+
+    assert [(result.returncode, result.stdout) for result in results] == [(0, "formatted\n")] * 3

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import ctypes
 import hashlib
 import html
 import json
@@ -143,6 +144,18 @@ class Runtime:
         """Free the V8 context (left to the garbage collector at interpreter exit, V8 hangs)."""
         if self.pid == os.getpid():
             self.context.close()
+
+    def abandon(self) -> None:
+        """Never free the V8 context: the process is exiting and its memory goes anyway."""
+        # Freed at exit, a context that formatted citations in another thread (a threaded
+        # server's request thread, as in the browser tests) crashes V8 inside
+        # mr_free_context; left to the garbage collector, freeing it hangs (mini-racer
+        # 0.14.1 joins its event loop thread during finalisation). So the context manager
+        # that would free it is kept alive for ever: one extra reference, never released.
+        maker = self.context._own_context_maker
+        self.context._own_context_maker = None
+        if maker is not None:
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(maker))
 
     def heap_used(self) -> int:
         """Return the bytes of V8 heap in use."""
@@ -305,9 +318,16 @@ def reset() -> None:
             previous.close()
 
 
-# Closed while the interpreter still runs: V8's context freed during finalisation can hang
-# (mini-racer 0.14.1 waits on its event loop thread, already gone).
-atexit.register(reset)
+def _abandon_at_exit() -> None:
+    global _runtime
+    # Not under _lock: a daemon thread stopped in the middle of a call may hold it.
+    runtime, _runtime = _runtime, None
+    if runtime is not None and runtime.pid == os.getpid():
+        runtime.abandon()
+
+
+# Disarmed while the interpreter still runs: see Runtime.abandon.
+atexit.register(_abandon_at_exit)
 
 
 def render_count() -> int:
