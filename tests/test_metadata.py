@@ -214,7 +214,7 @@ def test_a_failing_engine_leaves_bibtex_and_ris(client, db, monkeypatch):
 
 
 @pytest.mark.parametrize("warm", [False, True])
-def test_article_page_with_the_cite_box_makes_six_queries(
+def test_article_page_with_the_cite_box_makes_ten_queries(
     client, db, django_assert_num_queries, warm
 ):
     article = make_article(
@@ -224,9 +224,10 @@ def test_article_page_with_the_cite_box_makes_six_queries(
         client.get(article.get_absolute_url())
 
     # The article and journal, authorships, keywords, subject areas, contributors, citing
-    # summaries: the Cite box and metadata use what is loaded (and the citation cache), never
-    # the database.
-    with django_assert_num_queries(6):
+    # summaries, more by these authors, and the research topics (fingerprint, statistics,
+    # related records): the Cite box and metadata use what is loaded (and the citation
+    # cache), never the database.
+    with django_assert_num_queries(10):
         response = client.get(article.get_absolute_url())
 
     assert response.status_code == 200
@@ -290,9 +291,9 @@ def test_user_supplied_text_never_reaches_the_page_unescaped(client, evil_articl
     assert response.status_code == 200
     assert "<script>alert" not in page
     assert "alert(2)</script>" not in page
-    # Exactly the page's own scripts: the JSON-LD block and cite.js.
-    assert len(re.findall(r"<script\b", page)) == 2
-    assert page.count("</script>") == 2
+    # Exactly the page's own scripts: the JSON-LD block, selected.js and cite.js.
+    assert len(re.findall(r"<script\b", page)) == 3
+    assert page.count("</script>") == 3
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 

@@ -380,7 +380,7 @@ def test_listing_shows_authors_journal_and_date(client, seed):
         "Christoph Flückiger, A. C. Del Re, Bruce E. Wampold, Adam O. Horvath"
     )
     assert '<span class="result__journal">Psychotherapy</span>' in page
-    assert '<span class="result__date">2018</span>' in page
+    assert '<span class="result__date">Published - 2018</span>' in page
 
 
 def test_listing_shortens_long_author_lists(client, db):

@@ -323,11 +323,14 @@ def test_result_lists_show_the_date_as_written(client):
 
 def test_the_author_page_marks_the_printed_name_of_that_person(client):
     person = make_author(family_name="Nguyen", given_names="Patrick")
-    make_article(authors=[make_author(family_name="Other"), (person, {"given_names": "P."})])
+    other = make_author(family_name="Other")
+    make_article(authors=[other, (person, {"given_names": "P."})])
 
     page = html(client.get(person.get_absolute_url()))
 
-    assert "Ada Other, <strong>P. Nguyen</strong>" in page
+    # The co-author links to their page; the person's own name, as printed, is marked.
+    authors = re.search(r'<p class="result__authors">(.*?)</p>', page).group(1)
+    assert authors == f'<a href="/authors/{other.pk}/">Ada Other</a>, <strong>P. Nguyen</strong>'
     assert "<h1>Patrick Nguyen</h1>" in page
 
 
