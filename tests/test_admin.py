@@ -569,3 +569,21 @@ def test_the_article_pages_leave_out_the_navigation_sidebar_and_load_their_style
     # The other models keep the admin's sidebar.
     journals = librarian_client.get(reverse("admin:catalogue_journal_changelist"))
     assert 'id="nav-sidebar"' in journals.content.decode()
+
+
+def test_saving_a_record_in_the_admin_gives_it_research_topics(librarian_client, seed):
+    from catalogue.models import ArticleTopic
+
+    article = Article.objects.get(pk=1)
+    ArticleTopic.objects.filter(article=article).delete()
+    assert article.keywords.exists()
+    data = article_form_data(article, authorships=[{"id": 1, "position": 1, "author": 1}])
+
+    response = librarian_client.post(reverse("admin:catalogue_article_change", args=[1]), data)
+
+    assert response.status_code == 302
+    # Its keywords are among its concepts (the record's own vocabulary, always kept).
+    keys = set(
+        ArticleTopic.objects.filter(article=article).values_list("concept__label", flat=True)
+    )
+    assert {keyword.term for keyword in article.keywords.all()} <= keys

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from catalogue import identifiers
+from catalogue import identifiers, topics
 from catalogue.models import (
     Article,
     Authorship,
@@ -184,6 +184,9 @@ class ArticleAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # After the authorships: the generated key is made from the first author.
         assign_citation_key(article=form.instance)
+        # After the keywords and subjects too: the record's research topics and related
+        # records, against the stored catalogue statistics.
+        topics.update_articles([form.instance.pk])
 
     @admin.display(description="page numbers")
     def page_numbers(self, article: Article) -> str:
