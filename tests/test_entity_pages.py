@@ -286,7 +286,8 @@ def test_entity_bodies_are_cached_per_entity_and_state(client, django_assert_num
     assert result_titles(client.get(first.get_absolute_url())) == ["In the first"]
     # The same parameters on another entity's page are another body.
     assert result_titles(client.get(second.get_absolute_url())) == ["In the second"]
-    with django_assert_num_queries(2):  # the journal and the index generation
+    # The journal, its research topics (concepts, statistics) and the index generation.
+    with django_assert_num_queries(4):
         assert result_titles(client.get(first.get_absolute_url())) == ["In the first"]
 
 
@@ -488,3 +489,29 @@ def test_many_articles_count_the_own_facet_in_the_newest_ones(client, monkeypatc
     ]
     assert "Counted in the 2 most recently added of these articles." in page_of(response)
     assert heading_text(response) == "4 articles"
+
+
+def test_author_and_journal_pages_show_their_research_topics(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    journal = make_journal(title="Journal of Alliances")
+    person = make_author(family_name="Flückiger")
+    alliance = make_keyword(term="therapeutic alliance")
+    for n in range(3):
+        make_article(
+            title=f"The therapeutic alliance in study {n}",
+            journal=journal,
+            authors=[person],
+            keywords=[alliance],
+        )
+    make_article(title="Unrelated", keywords=[make_keyword(term="transistor")])
+    call_command("refresh_topics", stdout=StringIO(), stderr=StringIO())
+
+    for url in (person.get_absolute_url(), journal.get_absolute_url()):
+        page = client.get(url).content.decode()
+        topics = re.findall(r'<span class="topics__label">([^<]+)</span>', page)
+        assert "Research topics" in page, url
+        assert topics[0] == "therapeutic alliance", url
+        assert "transistor" not in topics, url

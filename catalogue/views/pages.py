@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import URLPattern, path, reverse
 
-from catalogue import identifiers
+from catalogue import identifiers, topics
 from catalogue.formats import exports, negotiation
 from catalogue.models import (
     Article,
@@ -159,6 +159,7 @@ ENTITY_LISTS: tuple[EntityList[Any], ...] = (
         queryset=Journal.objects.all(),
         missing="There is no journal with the id {}.",
         name=lambda journal: journal.title,
+        context=lambda journal: {"fingerprint": topics.journal_fingerprint(journal)},
         facet_label="Journal",
         empty_message="The catalogue has no articles from this journal yet.",
     ),
@@ -168,7 +169,10 @@ ENTITY_LISTS: tuple[EntityList[Any], ...] = (
         queryset=Author.objects.all(),
         missing="There is no author with the id {}.",
         name=lambda author: author.display_name,
-        context=lambda author: {"name_forms": name_forms(author)},
+        context=lambda author: {
+            "name_forms": name_forms(author),
+            "fingerprint": topics.person_fingerprint(author),
+        },
         facet_label="Co-authors",
         empty_message="The catalogue has no articles by this author yet.",
     ),
