@@ -788,3 +788,11 @@ def test_pages_have_landmarks_one_h1_and_ordered_headings(client, seed, url):
     assert all(after - before <= 1 for before, after in itertools.pairwise(levels))
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
+
+
+def test_the_header_links_to_browse_and_the_home_page_to_experts(client, db):
+    page = client.get(reverse("catalogue:home")).content.decode()
+
+    nav = re.search(r'<nav class="site-nav".*?</nav>', page, re.S).group(0)
+    assert f'<a href="{reverse("catalogue:journal-list")}">Browse</a>' in nav
+    assert f'<a href="{reverse("catalogue:expert-list")}">find experts</a>' in page
