@@ -4,6 +4,7 @@ import html as html_lib
 import re
 
 import pytest
+from django.urls import reverse
 
 from catalogue.views import browse
 from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
@@ -307,3 +308,18 @@ def test_ties_by_count_follow_the_id_as_text_on_both_databases(client, db):
         make_article(authors=[author])
     expected = [f"/authors/{pk}/" for pk in sorted(str(a.pk) for a in authors)]
     assert [href for href, _, _ in entries(client.get("/authors/?sort=count"))] == expected
+
+
+@pytest.mark.parametrize("name", ["journal-list", "author-list", "subject-list", "keyword-list"])
+def test_each_browse_list_links_the_others_and_marks_itself(client, name):
+    page = client.get(reverse(f"catalogue:{name}")).content.decode()
+
+    nav = re.search(r'<nav class="browse__nav" aria-label="Browse">(.*?)</nav>', page, re.S)
+    links = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav.group(1))
+    assert [(href, label) for href, _, label in links] == [
+        ("/journals/", "Journals"),
+        ("/authors/", "Authors"),
+        ("/subjects/", "Subject areas"),
+        ("/keywords/", "Keywords"),
+    ]
+    assert [href for href, current, _ in links if current] == [reverse(f"catalogue:{name}")]
