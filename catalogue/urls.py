@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from catalogue import feeds
-from catalogue.search import api
+from catalogue.search import api, facet_page
 from catalogue.search import views as search
 from catalogue.views import articles, browse, imports, pages, selected
 from catalogue.views import styles as style_views
@@ -15,7 +15,7 @@ from catalogue.views import topics as topic_views
 catalogue_patterns = [
     path("", pages.home, name="home"),
     path("search/", search.search_page, name="search"),
-    path("search/facets/<str:facet>/", search.facet_page, name="search-facet"),
+    path("search/facets/<str:facet>/", facet_page.facet_page, name="search-facet"),
     path("search/export/", search.export_results, name="search-export"),
     path("articles/<int:pk>/", articles.article_detail, name="article-detail"),
     path("articles/<int:pk>/cite/", style_views.article_citation, name="article-cite"),

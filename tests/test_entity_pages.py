@@ -1,6 +1,6 @@
 """Journal, author, keyword and subject pages as searches (issue 18, "Lists that are searches").
 
-Each entity page is the search page narrowed by the entity (search.views.Scope): the same
+Each entity page is the search page narrowed by the entity (search.scopes.Scope): the same
 sort, filters, year chart, export, cache and feed, with the entity's header above. A
 subject's page includes its narrower subjects' articles.
 """

@@ -97,7 +97,7 @@ def test_results_with_total_highlights_and_facets(client, shelf):
 
 @pytest.mark.parametrize("script_name", ["", "/catalogue"])
 def test_result_links_are_the_records_own_urls(client, db, script_name):
-    # The view puts each key into a URL reversed once (search.views.detail_url): the links
+    # The view puts each key into a URL reversed once (search.links.detail_url): the links
     # must stay what get_absolute_url() gives, under a script prefix too, for the ten
     # authors shown of a longer byline.
     authors = [make_author(family_name=f"Author{n:02d}") for n in range(12)]

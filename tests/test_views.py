@@ -464,7 +464,7 @@ def test_listing_pages_make_a_constant_number_of_queries(
     # journal/author/keyword: the row, the index generation, the search statement (total,
     # page and facets), the page's articles and their authorships; an author's, keyword's or
     # subject's page also its own facet's other values (co-authors, keywords used with it,
-    # other subjects: search.views.scope_facet_values); an author's page the forms of the
+    # other subjects: search.scopes.scope_facet_values); an author's page the forms of the
     # name they published under. subject: the row with its parent and its children first.
     # A journal's or author's page also its research topics (concepts, statistics: not cached).
     # A second visit is served from the body cache: the rows and the generation.

@@ -11,13 +11,10 @@ parameters add to them, and the body is cached per entity and state like the sea
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Model, Q, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -32,77 +29,32 @@ from django.utils.safestring import mark_safe
 from catalogue import conf, search
 from catalogue.formats import exports, negotiation
 from catalogue.formats.registry import EXPORT_FORMATS
-from catalogue.models import Article, Author, EvidenceSummary, Journal, Keyword, SubjectArea
+from catalogue.models import Article, EvidenceSummary
 from catalogue.search import FACETS, SORTS, SearchError, SearchParams, SearchResult
 from catalogue.search.cache import cached_body
 from catalogue.search.filters import ArticleFilterSet
-from catalogue.search.params import NUL_MESSAGE, has_nul, list_page, parse_page, plain_int
+from catalogue.search.links import (
+    count_text,
+    decorate_values,
+    detail_url,
+    feed_url,
+    hidden_inputs,
+    querystring,
+)
+from catalogue.search.params import list_page
+from catalogue.search.scopes import (
+    SCOPE_FACET_ARTICLES,
+    SCOPE_FACET_TOP,
+    WITHIN,
+    Scope,
+    scope_errors,
+    scope_facet_values,
+    scoped_state,
+)
 from catalogue.search.trail import result_link, without_page
 
 TEMPLATE = "catalogue/search_results.html"
 BODY_TEMPLATE = "catalogue/includes/_search_body.html"
-# Parameters that describe the result set (page and page size only say which slice).
-PAGING = ("page", "page_size")
-# The facet list parameter naming an entity page's scope ("author:12").
-WITHIN = "within"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """An entity page's fixed part of the search: its facet, its values and its page.
-
-    The journal, author, keyword and subject pages are the search page with the entity's
-    values of its facet fixed; the reader's own parameters narrow them further.
-    """
-
-    kind: str  # the entity's kind: "journal", "author", "keyword" or "subject"
-    pk: int  # the entity's key
-    facet: str  # the facet the entity is a value of
-    values: tuple[int, ...]  # the fixed values: the entity (a subject's narrower ones too)
-    path: str  # the entity page's path; its states are links to it
-    label: str  # the heading of the facet's other values there ("Co-authors")
-    value_url: Callable[[int], str]  # where another value of the facet links (its own page)
-    empty_message: str = "There are no articles here yet."
-
-    @property
-    def within(self) -> str:
-        """Return the scope as a facet list's `within` parameter ("author:12")."""
-        return f"{self.kind}:{self.pk}"
-
-    @property
-    def export_url(self) -> str:
-        """Return the entity's export URL (the page's path and "export/")."""
-        return f"{self.path}export/"
-
-
-def scoped_state(data: QueryDict, scope: Scope | None) -> QueryDict:
-    """Return a mutable copy of `data` with the scope's fixed facet values set."""
-    state = data.copy()
-    if scope is not None:
-        state.setlist(scope.facet, [str(value) for value in scope.values])
-    return state
-
-
-def scope_errors(data: QueryDict, scope: Scope | None) -> list[tuple[str, str]]:
-    """Return the error of a parameter that would widen an entity page beyond its entity."""
-    # A facet's values are alternatives (any of them), so a second journal or author on its
-    # page would add articles instead of narrowing them: the search page combines those.
-    if scope is None or not any(value for value in data.getlist(scope.facet)):
-        return []
-    noun = FACETS[scope.facet].noun
-    return [
-        (
-            scope.facet,
-            f"This page lists the articles of one {noun}, so it takes no other “{scope.facet}” "
-            f"parameter. To combine several, use the search page.",
-        )
-    ]
-
-
-def feed_url(state: QueryDict) -> str:
-    """Return the Atom feed URL of a list's state (its parameters without the page)."""
-    query = _querystring(state)
-    return reverse("catalogue:search-feed") + (query if query != "?" else "")
 
 
 def list_state(back: str) -> QueryDict | None:
@@ -144,133 +96,20 @@ def list_state(back: str) -> QueryDict | None:
     return scoped_state(data, scope)
 
 
-# An entity page's own facet (its co-authors, other keywords or subjects): how many values the
-# sidebar shows before "All ... values", as the engine's facets do.
-SCOPE_FACET_TOP = 10
-# Above this many articles the sidebar counts an entity page's own facet in the most recently
-# added this many of its list only (and says so): counting every article's keywords of a
-# 19,000-article keyword took 145-270 ms at 100,000 articles on PostgreSQL, and grows with it.
-SCOPE_FACET_ARTICLES = 5_000
-# How the other values of an entity page's own facet are read, labelled and filtered:
-# (model, fields ordering equal counts, fields a facet list's filter words look in).
-_SCOPE_FACET_MODELS: dict[str, tuple[type[Model], tuple[str, ...], tuple[str, ...]]] = {
-    "journal": (Journal, ("title",), ("title",)),
-    "author": (
-        Author,
-        ("family_name", "given_names", "corporate_name"),
-        ("family_name", "given_names", "corporate_name"),
-    ),
-    "keyword": (Keyword, ("term",), ("term",)),
-    "subject": (SubjectArea, ("name",), ("name",)),
-}
-
-
-def scope_facet_values(
-    articles: QuerySet[Article],
-    scope: Scope,
-    *,
-    sort: str = "count",
-    text: str = "",
-    offset: int = 0,
-    limit: int = SCOPE_FACET_TOP,
-    newest: int | None = None,
-) -> list[search.FacetValue]:
-    """Return the other values of an entity page's own facet among `articles` (its whole,
-    filtered list) with their counts, most frequent first (or A-Z), one query.
-
-    The engine counts a facet without its own selection (so that its values are
-    alternatives), which for the entity's facet would be the whole catalogue's: its
-    co-authors, the keywords used with it or the other subjects of its articles are counted
-    here instead, within the page's list (its `newest` most recently added articles only,
-    when given).
-    """
-    _, order, _ = _SCOPE_FACET_MODELS[scope.facet]
-    ordering = (*order, "pk") if sort == "az" else ("-results", *order, "pk")
-    ids = articles.order_by().values("pk")
-    if newest is not None:
-        ids = articles.order_by("-pk").values("pk")[:newest]
-    rows = _scope_facet_rows(ids, scope, text).order_by(*ordering)
-    return [
-        search.FacetValue(row.pk, _label_of(row), row.results)
-        for row in rows[offset : offset + limit]
-    ]
-
-
-def _scope_facet_rows(ids: QuerySet, scope: Scope, text: str) -> QuerySet:
-    """Return the other values of the scope's facet among the articles `ids` selects,
-    counted (`results`), those whose label holds `text` only."""
-    model, _, searched = _SCOPE_FACET_MODELS[scope.facet]
-    rows = model.objects.filter(articles__in=ids).exclude(pk__in=scope.values)
-    words = " ".join(text.split())[:100]
-    if words:
-        condition = Q()
-        for name in searched:
-            condition |= Q(**{f"{name}__icontains": words})
-        rows = rows.filter(condition)
-    # A person listed twice on one article counts it once; a keyword or subject is linked to
-    # an article once, and counting without DISTINCT is cheaper (the largest keyword of a
-    # 100,000-article catalogue, 19,000 articles: 290 ms with it, 145 ms without).
-    return rows.annotate(results=Count("articles", distinct=scope.facet == "author"))
-
-
-def _label_of(row: Model) -> str:
-    for attribute in ("display_name", "title", "term", "name"):
-        if hasattr(row, attribute):
-            return str(getattr(row, attribute))
-    return str(row)
-
-
-def _querystring(data: QueryDict | dict, **changes: Iterable[str] | str | None) -> str:
-    """Return "?..." for `data` with the given parameters replaced (None or [] removes them)."""
-    pairs: dict[str, list[str]] = {
-        name: list(values) for name, values in _lists(data) if name not in PAGING
-    }
-    for name, value in changes.items():
-        if value is None or value == []:
-            pairs.pop(name, None)
-        else:
-            pairs[name] = [value] if isinstance(value, str) else list(value)
-    encoded = "&".join(_pair(name, value) for name, values in pairs.items() for value in values)
-    return f"?{encoded}" if encoded else "?"
-
-
-@functools.lru_cache(maxsize=4096)
-def _pair(name: str, value: str) -> str:
-    # A results page links every facet value three ways: some 120 query strings, mostly
-    # the same pairs (about 3 ms a page encoded anew each time).
-    return urlencode([(name, value)])
-
-
-def _lists(data: QueryDict | dict) -> Iterable[tuple[str, list[str]]]:
-    if isinstance(data, QueryDict):
-        return data.lists()
-    return (
-        (name, values if isinstance(values, list) else [values]) for name, values in data.items()
-    )
-
-
-def hidden_inputs(data: QueryDict, *, skip: Iterable[str]) -> list[tuple[str, str]]:
-    """Return (name, value) pairs of the state to carry in a form's hidden inputs."""
-    skipped = set(skip) | set(PAGING)
-    return [
-        (name, value) for name, values in data.lists() if name not in skipped for value in values
-    ]
-
-
 def _decorate(
     result: SearchResult,
     data: QueryDict,
     scope: Scope | None = None,
     scoped_values: list[search.FacetValue] | None = None,
 ) -> None:
-    """Give every facet its "more" link and every value its links (see _decorate_values);
+    """Give every facet its "more" link and every value its links (see decorate_values);
     on an entity page, its own facet shows its other values (`scoped_values`, counted within
     the page's list, with the reader's exclusions) under the scope's label."""
     within = {WITHIN: scope.within} if scope is not None else {}
     for name, facet in result.facets.items():
         if FACETS[name].kind == "year":
             continue
-        facet.more_url = reverse("catalogue:search-facet", args=[name]) + _querystring(
+        facet.more_url = reverse("catalogue:search-facet", args=[name]) + querystring(
             data, **within
         )
         if scope is not None and name == scope.facet:
@@ -286,45 +125,7 @@ def _decorate(
             facet.values = [value for value in facet.values if value.excluded] + others[
                 :SCOPE_FACET_TOP
             ]
-        _decorate_values(facet.values, name, data, scope=scope)
-
-
-def _decorate_values(
-    values: Iterable[search.FacetValue],
-    name: str,
-    data: QueryDict,
-    *,
-    base: str = "",
-    scope: Scope | None = None,
-) -> None:
-    """Give each value of facet `name` its count text and links: select, exclude, or remove
-    the selection (relative to `base`), the same on the results page and a facet's list.
-
-    The entity page's own facet links each other value to that value's page instead: a
-    facet's values are alternatives, so selecting one there would widen the list."""
-    not_name = FACETS[name].not_name
-    included = [v for v in data.getlist(name) if v]
-    excluded = [v for v in data.getlist(not_name) if v]
-    own = scope is not None and name == scope.facet
-    for value in values:
-        param = value.param
-        value.count_text = count_text(value)
-        if own:
-            value.include_url = scope.value_url(value.id)
-        else:
-            value.include_url = base + _querystring(
-                data, **{name: [*included, param], not_name: [v for v in excluded if v != param]}
-            )
-        value.exclude_url = base + _querystring(
-            data, **{not_name: [*excluded, param], name: [v for v in included if v != param]}
-        )
-        value.remove_url = base + _querystring(
-            data,
-            **{
-                name: [v for v in included if v != param],
-                not_name: [v for v in excluded if v != param],
-            },
-        )
+        decorate_values(facet.values, name, data, scope=scope)
 
 
 def _chips(
@@ -344,7 +145,7 @@ def _chips(
                 "facet": "Year",
                 "label": text,
                 "negated": False,
-                "url": _querystring(data, year_min=None, year_max=None),
+                "url": querystring(data, year_min=None, year_max=None),
             }
         )
     for name in search.VALUE_FACETS:
@@ -360,7 +161,7 @@ def _chips(
                         "facet": FACETS[name].label,
                         "label": result.label(name, text),
                         "negated": negated,
-                        "url": _querystring(
+                        "url": querystring(
                             data,
                             **{parameter: [v for v in current if v.lower() != text.lower()]},
                         ),
@@ -390,17 +191,12 @@ def _years(result: SearchResult, data: QueryDict) -> list[dict]:
                 "height": max(4, round(100 * count / highest)) if count else 0,
                 "in_range": (low is None or year >= low) and (high is None or year <= high),
                 # An estimated chart's empty year may have a few: it stays a link then.
-                "url": _querystring(data, year_min=str(year), year_max=str(year))
+                "url": querystring(data, year_min=str(year), year_max=str(year))
                 if count or facet.approximate
                 else "",
             }
         )
     return bars
-
-
-def count_text(value: search.FacetValue) -> str:
-    """Return a facet count as shown: "1,234", or "about 1,200" for an estimate."""
-    return f"about {value.count:,}" if value.approximate else f"{value.count:,}"
 
 
 def _page_obj(result: SearchResult) -> Page:
@@ -504,7 +300,7 @@ def results_page(
     try:
         body = cached_body(kind, request, render_results)
     except SearchError as error:
-        first_page = _querystring(request.GET) if error.field == "page" else ""
+        first_page = querystring(request.GET) if error.field == "page" else ""
         return render(
             request,
             template,
@@ -560,27 +356,6 @@ def matching_summaries(*, params: SearchParams, page: int) -> list[EvidenceSumma
     return list(summaries.for_listing()[:5])
 
 
-# A placeholder primary key: reversed once, then replaced by each record's own key.
-_PK_PLACEHOLDER = 918273645546372819
-
-
-@functools.lru_cache(maxsize=32)
-def _detail_url_parts(name: str, script_prefix: str) -> tuple[str, str]:
-    head, _, tail = reverse(name, args=[_PK_PLACEHOLDER]).rpartition(str(_PK_PLACEHOLDER))
-    return head, tail
-
-
-def detail_url(name: str, pk: int) -> str:
-    """Return reverse(name, args=[pk]) for a URL whose only argument is an integer key.
-
-    A results page links every article and up to ten authors of each: some 120 reverse()
-    calls, about 60 µs each. The URL is the same text around the key, so reverse it once
-    (per script prefix) and put each key in place.
-    """
-    head, tail = _detail_url_parts(name, get_script_prefix())
-    return f"{head}{int(pk)}{tail}"
-
-
 def _link_articles(articles: Iterable[Article], *, back: str, start: int) -> None:
     """Give each result its `url` (with the list's trail: `back`, and its rank from `start`)
     and each author slot shown (the first ten) its `author_url`."""
@@ -623,13 +398,13 @@ def _results_context(
         year_approximate=result.facets["year"].approximate,
         chips=chips,
         filter_count=len(chips),
-        clear_url=_querystring(data, **_cleared(data)),
+        clear_url=querystring(data, **_cleared(data)),
         page_obj=_page_obj(result),
-        suggestion_url=_querystring(data, q=result.suggestion) if result.suggestion else "",
+        suggestion_url=querystring(data, q=result.suggestion) if result.suggestion else "",
         exports=[
             (
                 export.label,
-                export_url + _querystring(data, format=export.name, sort=data.get("sort")),
+                export_url + querystring(data, format=export.name, sort=data.get("sort")),
             )
             for export in EXPORT_FORMATS.values()
         ],
@@ -657,139 +432,6 @@ def _cleared(data: QueryDict) -> dict[str, None]:
     for name in search.VALUE_FACETS:
         names.update((name, FACETS[name].not_name))
     return {name: None for name in names if name in data}
-
-
-def facet_page(request: HttpRequest, facet: str) -> HttpResponse:
-    """Return the full list of a facet's values for the current search, sortable and filtered."""
-    if facet not in FACETS or FACETS[facet].kind == "year":
-        return render(
-            request,
-            "catalogue/search_facet.html",
-            {"errors": [("facet", f"There is no facet called “{facet[:50]}”.")]},
-            status=404,
-        )
-    state = request.GET.copy()
-    for name in ("values_sort", "values_filter", "values_page", WITHIN):
-        state.pop(name, None)
-    scope, errors = _within(request.GET.get(WITHIN, ""))
-    errors += scope_errors(state, scope)
-    filterset = ArticleFilterSet(scoped_state(state, scope))
-    if not filterset.is_valid():
-        errors += filterset.error_list()
-    values_page, values_filter, list_errors = _list_parameters(request.GET)
-    errors += list_errors
-    listing = None
-    if not errors and scope is not None and facet == scope.facet:
-        listing = _scope_facet_list(filterset, scope, request.GET, values_filter, values_page)
-        if listing is None:
-            errors = [("values_page", f"There is no page {values_page} of this list.")]
-    elif not errors:
-        try:
-            listing = search.facet_values(
-                params=filterset.search_params(),
-                facet=facet,
-                sort=request.GET.get("values_sort", "count"),
-                text=values_filter,
-                page=values_page,
-            )
-        except SearchError as error:
-            errors = [(error.field, error.message)]
-    base = scope.path if scope is not None else reverse("catalogue:search")
-    if listing is not None:
-        _decorate_values(listing.values, facet, state, base=base, scope=scope)
-    hidden = [(WITHIN, scope.within)] if scope is not None else []
-    context = {
-        "facet": FACETS[facet],
-        "facet_label": scope.label if scope is not None and facet == scope.facet else "",
-        "listing": listing,
-        "errors": errors,
-        "back_url": base + _querystring(state).rstrip("?"),
-        "state": hidden_inputs(state, skip=[]) + hidden,
-        "sort_urls": {
-            sort: _querystring(request.GET, values_sort=sort, values_page=None)
-            for sort in ("count", "az")
-        },
-        "values_sort": request.GET.get("values_sort", "count"),
-        "values_filter": request.GET.get("values_filter", ""),
-        "page_urls": {},
-    }
-    if listing is not None:
-        context["page_urls"] = {
-            "previous": _querystring(request.GET, values_page=str(listing.page - 1)),
-            "next": _querystring(request.GET, values_page=str(listing.page + 1)),
-        }
-    return render(request, "catalogue/search_facet.html", context, status=400 if errors else 200)
-
-
-def _scope_facet_list(
-    filterset: ArticleFilterSet, scope: Scope, data: QueryDict, text: str, page: int
-) -> search.FacetList | None:
-    """Return a page of an entity page's own facet's other values (scope_facet_values), or
-    None past the last page."""
-    sort = "az" if data.get("values_sort") == "az" else "count"
-    size = search.FACET_LIST_PAGE_SIZE
-    total = _scope_facet_rows(filterset.qs.order_by().values("pk"), scope, text).count()
-    if page > 1 and (page - 1) * size >= total:
-        return None
-    values = scope_facet_values(
-        filterset.qs, scope, sort=sort, text=text, offset=(page - 1) * size, limit=size
-    )
-    return search.FacetList(
-        facet=scope.facet,
-        label=scope.label,
-        values=values,
-        total_values=total,
-        page=page,
-        page_size=size,
-        sort=sort,
-        text=" ".join(text.split())[:100],
-    )
-
-
-def _within(value: str) -> tuple[Scope | None, list[tuple[str, str]]]:
-    """Return the entity page scope a facet list's `within` names ("author:12"), or the
-    error of one that names none."""
-    if not value:
-        return None, []
-    from catalogue.views import pages  # the entity pages import this module
-
-    kind, _, key = value.partition(":")
-    entity = pages.ENTITY_KINDS.get(kind)
-    number = plain_int(key)
-    if entity is None or number is None or has_nul(value):
-        shown = value.replace("\x00", "%00")[:50]
-        return None, [(WITHIN, f"“{shown}” names no journal, author, keyword or subject page.")]
-    try:
-        found = entity.get_by_pk(number)
-    except Http404 as error:
-        return None, [(WITHIN, str(error))]
-    return pages.entity_scope(entity, found), []
-
-
-# A facet list's filter is cut to this many characters; a longer one is no label's words.
-MAX_VALUES_FILTER = 1000
-
-
-def _list_parameters(data: QueryDict) -> tuple[int, str, list[tuple[str, str]]]:
-    """Return a facet list's page and filter words (`values_page`, `values_filter`), and the
-    errors of invalid ones: a page in plain ASCII digits up to MAX_PAGE, no NUL character."""
-    errors = []
-    raw_page = data.get("values_page", "").strip()
-    page = 1
-    if raw_page:
-        try:
-            page = parse_page(raw_page)
-        except ValueError as error:
-            errors.append(("values_page", str(error)))
-    text = data.get("values_filter", "")
-    if has_nul(text) or has_nul(data.get("values_sort", "")):
-        name = "values_filter" if has_nul(text) else "values_sort"
-        errors.append((name, NUL_MESSAGE))
-    elif len(text) > MAX_VALUES_FILTER:
-        errors.append(
-            ("values_filter", f"The filter is too long: at most {MAX_VALUES_FILTER} characters.")
-        )
-    return page, text, errors
 
 
 def export_results(

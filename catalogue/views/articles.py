@@ -22,10 +22,11 @@ from catalogue.models import Article, Authorship, ContributorRole
 from catalogue.search import ID_FACETS, SearchParams, postgres, postgres_settings, sqlite
 from catalogue.search.cache import lookup, results_key
 from catalogue.search.filters import ArticleFilterSet
+from catalogue.search.links import detail_url
 from catalogue.search.results import Raw
 from catalogue.search.statement import is_postgres
 from catalogue.search.trail import Trail, parse_trail
-from catalogue.search.views import detail_url, list_state
+from catalogue.search.views import list_state
 from catalogue.summaries import summaries_citing
 from catalogue.views import styles
 from catalogue.views.pages import get_or_404

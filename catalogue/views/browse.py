@@ -23,10 +23,10 @@ from django.urls import URLPattern, path, reverse
 
 from catalogue.models import Keyword, SubjectArea, fold
 from catalogue.search import FACETS, SearchParams, sqlite
+from catalogue.search.links import detail_url
 from catalogue.search.params import NUL_MESSAGE, has_nul, parse_page
 from catalogue.search.postgres.page import LABEL_TABLES
 from catalogue.search.statement import is_postgres
-from catalogue.search.views import detail_url
 
 # Entries on one page of a browse list.
 BROWSE_PAGE_SIZE = 100

@@ -27,6 +27,7 @@ from catalogue.models import (
     Keyword,
     SubjectArea,
 )
+from catalogue.search import links, scopes
 from catalogue.search import views as search_views
 
 M = TypeVar("M", bound=Model)
@@ -132,7 +133,7 @@ class EntityList(Generic[M]):
     missing: str  # the 404's reason; "{}" is the value looked up
     name: Callable[[M], str]  # the page's title and the export file name's words
     context: Callable[[M], dict[str, Any]] = _no_context  # what the page shows besides
-    # Its list is the search with these values of this facet fixed (search.views.Scope).
+    # Its list is the search with these values of this facet fixed (search.scopes.Scope).
     facet_label: str = ""  # the heading of the facet's other values on the page
     facet_values: Callable[[M, dict[str, Any]], tuple[int, ...]] = _itself
     value_url: Callable[[int], str] | None = None  # another value's page (default: its detail)
@@ -149,7 +150,7 @@ class EntityList(Generic[M]):
 
     def detail_url(self, pk: int) -> str:
         """Return the page of the entity with key `pk` (a facet value's link)."""
-        return search_views.detail_url(f"catalogue:{self.kind}-detail", pk)
+        return links.detail_url(f"catalogue:{self.kind}-detail", pk)
 
 
 ENTITY_LISTS: tuple[EntityList[Any], ...] = (
@@ -203,12 +204,12 @@ ENTITY_KINDS: dict[str, EntityList[Any]] = {entity.kind: entity for entity in EN
 
 def entity_scope(
     entity: EntityList[Any], found: Model, context: dict[str, Any] | None = None
-) -> search_views.Scope:
+) -> scopes.Scope:
     """Return the search scope of an entity's page: its facet with its values fixed."""
     if context is None:
         # Only a subject's values need its page's context (its narrower subjects).
         context = entity.context(found) if entity.facet_values is not _itself else {}
-    return search_views.Scope(
+    return scopes.Scope(
         kind=entity.kind,
         pk=found.pk,
         facet=entity.kind,
