@@ -24,6 +24,7 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loaddata seed evidence_summaries
 	$(BIN)/python manage.py generate_catalogue --articles $(DEMO_ARTICLES) --seed 1 --skip-if-populated
+	$(BIN)/python manage.py refresh_topics --skip-if-current
 	@# The job worker (imports) runs beside the server and stops with it (Ctrl+C).
 	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \

@@ -478,6 +478,24 @@ def test_refresh_topics_command_reports_and_restarts(catalogue):
     assert ArticleTopic.objects.filter(article=catalogue["a1"]).count() > 0
 
 
+def test_refresh_topics_skips_when_current_and_not_after_a_change(catalogue):
+    def run(*args):
+        out = io.StringIO()
+        call_command("refresh_topics", *args, stdout=out)
+        return out.getvalue()
+
+    skipped = "Research topics are current: nothing to refresh.\n"
+    assert run("--skip-if-current").startswith("Research topics refreshed: 6 records, ")
+    assert run("--skip-if-current") == skipped
+    make_article(title="A seventh record on the therapeutic alliance")
+    assert run("--skip-if-current").startswith("Research topics refreshed: 7 records, ")
+    assert run("--skip-if-current") == skipped
+    catalogue["a1"].save()  # changed in the admin, say
+    assert run("--skip-if-current").startswith("Research topics refreshed: 7 records, ")
+    catalogue["a1"].delete()
+    assert run("--skip-if-current").startswith("Research topics refreshed: 6 records, ")
+
+
 # --- the WoS reader of bench/topics_eval.py ------------------------------------------------
 
 WOS = """\ufeffFN Clarivate Analytics Web of Science

@@ -446,6 +446,18 @@ def _analyze(*models) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
+def is_current() -> bool:
+    """Return whether a finished refresh covers the catalogue as it is now: no record
+    added, changed or removed since its statistics were computed."""
+    row = TopicStatistics.objects.order_by("pk").first()
+    if row is None or row.computed_at is None or row.phase:
+        return False
+    articles = Article.objects.all()
+    return articles.count() == row.articles and not (
+        articles.filter(updated__gt=row.computed_at).exists()
+    )
+
+
 def refresh(*, restart: bool = False, progress: Progress = _quiet) -> TopicStatistics:
     """Recompute the statistics and every fingerprint, resuming an interrupted refresh."""
     row = statistics_row()

@@ -5,8 +5,9 @@
     .venv/bin/python docs/screenshots/take.py --articles 2000 --full-page --keep
 
 It builds a scratch demo catalogue in a temporary SQLite file (`manage.py migrate`, the seed
-and evidence summary fixtures, `generate_catalogue --articles 500 --seed 1`, a librarian
-account and one import preview), starts `manage.py runserver` on it, and drives Debian's
+and evidence summary fixtures, `generate_catalogue --articles 500 --seed 1`,
+`refresh_topics`, a librarian account and one import preview), starts `manage.py runserver`
+on it, and drives Debian's
 Chromium (/usr/bin/chromium) with Playwright: one PNG per page and width, named
 `<page>-<width>.png`, the first screen of each page (the whole page with --full-page). The
 catalogue is the same on every run (a fixed seed and a fixed "today"), so the pictures change
@@ -173,7 +174,7 @@ SHOTS = [
     Shot("browse-authors", "/authors/"),
     Shot("browse-subjects", "/subjects/"),
     Shot("browse-keywords", "/keywords/"),
-    Shot("experts", "/experts/"),
+    Shot("experts", "/experts/?q={keyword_term}"),
     Shot("summaries", "/summaries/"),
     Shot("styles", "/styles/"),
     Shot("not-found", "/doi/10.9999/no-such-record", status=404),
@@ -211,6 +212,7 @@ def build_catalogue(env: dict[str, str], articles: int) -> dict:
     run(["migrate", "--noinput"], env)
     run(["loaddata", "seed", "evidence_summaries"], env)
     run(["shell", "-c", GENERATE], {**env, "SCREENSHOT_ARTICLES": str(articles)})
+    run(["refresh_topics"], env)  # research topics, related records, experts
     run(["shell", "-c", MAKE_LIBRARIAN_AND_PREVIEW], env, stdin=PREVIEW_BIB.encode())
     run(["db_worker", "--batch", "--no-reload", "--no-startup-delay"], env)  # the preview job
     # The shell may print other lines first (e.g. how many objects it imported).

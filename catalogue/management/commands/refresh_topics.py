@@ -49,8 +49,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Start again from counting the catalogue instead of resuming.",
         )
+        parser.add_argument(
+            "--skip-if-current",
+            action="store_true",
+            help="Do nothing when a finished refresh covers the catalogue as it is (no record "
+            "added, changed or removed since); for `make run`.",
+        )
 
     def handle(self, *args: Any, restart: bool = False, **options: Any) -> None:
+        if options.get("skip_if_current") and not restart and store.is_current():
+            self.stdout.write("Research topics are current: nothing to refresh.")
+            return
         bar = _Bar(self.stderr) if self.stderr.isatty() else None
         started = time.perf_counter()
         try:
