@@ -543,3 +543,12 @@ def test_an_empty_bibliography_is_an_empty_download(client, listed):
 
     assert response.status_code == 200
     assert body(response) == ""
+
+
+@pytest.mark.parametrize("page", LIST_PAGES)
+def test_an_entity_exports_bad_filter_is_a_short_plain_400(client, listed, page):
+    response = client.get(listed[page] + "?format=ris&year_min=soon")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert body(response) == "The year must be a whole number such as 2010.\n"

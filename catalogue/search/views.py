@@ -439,7 +439,21 @@ def export_results(
 ) -> HttpResponse:
     """Stream the current result set (up to SEARCH_EXPORT_MAX articles) in any export format
     or as a formatted bibliography in any style and locale (`format=text&style=ieee&locale=de`);
-    an entity's export is the same, narrowed by its `scope`."""
+    an entity's export is the same, narrowed by its `scope`.
+
+    A bad request answers the search's export with the search page and its messages; an
+    entity's export (a download link of its page) with short plain text, as the record's.
+    """
+
+    def refuse(errors: list[tuple[str, str]], status: int) -> HttpResponse:
+        if scope is not None:
+            text = "".join(f"{message}\n" for _, message in errors)
+            response = negotiation.plain_response(text, status=status)
+            if status == 503:
+                response["Retry-After"] = "60"
+            return response
+        return render(request, TEMPLATE, _context(request, errors=errors), status=status)
+
     state = scoped_state(request.GET, scope)
     export_format = state.pop("format", [None])[-1]
     style = state.pop("style", [None])[-1]
@@ -449,9 +463,15 @@ def export_results(
     if not filterset.is_valid():
         errors += filterset.error_list()
     if errors:
-        return render(request, TEMPLATE, _context(request, errors=errors), status=400)
+        return refuse(errors, 400)
     limit = conf.get("SEARCH_EXPORT_MAX")
-    if (export_format or "").strip().lower() == negotiation.TEXT_FORMAT:
+    if (export_format or "").strip().lower() != negotiation.TEXT_FORMAT:
+        articles = filterset.qs[:limit]
+    elif scope is not None:
+        # The entity's whole list: export_response counts it and refuses a bibliography
+        # longer than bibliography_max() saying how long it is.
+        articles = filterset.qs
+    else:
         # A bibliography is sorted by the style: it takes the matching set, not the ranked
         # slice; one more id than allowed lets export_response refuse an oversized list.
         allowed = min(limit, exports.bibliography_max() + 1)
@@ -462,16 +482,11 @@ def export_results(
                 "most a formatted bibliography can have. Narrow the search, or export BibTeX, "
                 "RIS or CSL-JSON and format them in a reference manager."
             )
-            return render(
-                request, TEMPLATE, _context(request, errors=[("format", message)]), status=400
-            )
+            return refuse([("format", message)], 400)
         articles = Article.objects.filter(pk__in=ids)
-    else:
-        articles = filterset.qs[:limit]
     try:
         return exports.export_response(
             articles, format=export_format, style=style, locale=locale, basename=basename
         )
     except exports.ExportRequestError as error:
-        errors = [(error.field, str(error))]
-        return render(request, TEMPLATE, _context(request, errors=errors), status=error.status)
+        return refuse([(error.field, str(error))], error.status)
