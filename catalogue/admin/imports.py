@@ -8,22 +8,31 @@ from django.urls import reverse
 from catalogue.models import ImportBatch, ImportJob, ImportRecord
 
 
-class ImportRecordInline(admin.TabularInline):
-    model = ImportRecord
-    fields = ["line", "key", "action", "article", "similar_to", "title", "et_al", "note"]
-    readonly_fields = fields
+class _ReadOnlyInline(admin.TabularInline):
+    """An inline that only shows its rows: nothing added, changed or deleted here."""
+
     can_delete = False
     extra = 0
     show_change_link = False
+    related: tuple[str, ...] = ()  # what each row shows of its foreign keys
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return list(self.fields)
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("article", "similar_to")
+        return super().get_queryset(request).select_related(*self.related)
 
 
-class ImportJobInline(admin.TabularInline):
+class ImportRecordInline(_ReadOnlyInline):
+    model = ImportRecord
+    fields = ["line", "key", "action", "article", "similar_to", "title", "et_al", "note"]
+    related = ("article", "similar_to")
+
+
+class ImportJobInline(_ReadOnlyInline):
     """The batch's preview and import jobs: where each got to, on which worker, and why it
     stopped (the import page shows the same to the librarian)."""
 
@@ -43,16 +52,7 @@ class ImportJobInline(admin.TabularInline):
         "worker",
         "error",
     ]
-    readonly_fields = fields
-    can_delete = False
-    extra = 0
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("requested_by")
+    related = ("requested_by",)
 
 
 @admin.register(ImportBatch)

@@ -131,34 +131,32 @@ def _fingerprint(owner: str, rows, *, per_record: bool, limit: int) -> Fingerpri
     return Fingerprint(owner, concepts, _group(concepts, subjects), computed_at, articles)
 
 
-def record_fingerprint(article: Article, *, limit: int = SHOWN_CONCEPTS) -> Fingerprint:
-    """Return a record's fingerprint for its page (two queries)."""
+def _top_rows(model: type, limit: int, **owner: int) -> list:
+    """Return an owner's strongest concept rows (with concept and subject, one query)."""
     rows = (
-        ArticleTopic.objects.filter(article_id=article.pk)
+        model.objects.filter(**owner)
         .select_related("concept", "concept__main_subject")
         .order_by("-weight", "concept__key")
     )
-    return _fingerprint("record", list(rows[:limit]), per_record=True, limit=limit)
+    return list(rows[:limit])
+
+
+def record_fingerprint(article: Article, *, limit: int = SHOWN_CONCEPTS) -> Fingerprint:
+    """Return a record's fingerprint for its page (two queries)."""
+    rows = _top_rows(ArticleTopic, limit, article_id=article.pk)
+    return _fingerprint("record", rows, per_record=True, limit=limit)
 
 
 def person_fingerprint(author: Author, *, limit: int = SHOWN_CONCEPTS) -> Fingerprint:
     """Return a person's fingerprint: their records' concepts, recent ones counting more."""
-    rows = (
-        AuthorTopic.objects.filter(author_id=author.pk)
-        .select_related("concept", "concept__main_subject")
-        .order_by("-weight", "concept__key")
-    )
-    return _fingerprint("person", list(rows[:limit]), per_record=False, limit=limit)
+    rows = _top_rows(AuthorTopic, limit, author_id=author.pk)
+    return _fingerprint("person", rows, per_record=False, limit=limit)
 
 
 def journal_fingerprint(journal: Journal, *, limit: int = SHOWN_CONCEPTS) -> Fingerprint:
     """Return a journal's fingerprint, made like a person's."""
-    rows = (
-        JournalTopic.objects.filter(journal_id=journal.pk)
-        .select_related("concept", "concept__main_subject")
-        .order_by("-weight", "concept__key")
-    )
-    return _fingerprint("journal", list(rows[:limit]), per_record=False, limit=limit)
+    rows = _top_rows(JournalTopic, limit, journal_id=journal.pk)
+    return _fingerprint("journal", rows, per_record=False, limit=limit)
 
 
 def related_records(article: Article) -> list[Related]:
