@@ -796,9 +796,10 @@ def test_the_article_page_query_count_does_not_grow_with_summaries(
     for _ in range(summary_count):
         make_summary(literature=(article,))
 
-    # The article, its authorships, contributors, keywords, subject areas, and the summaries
-    # citing it.
-    with django_assert_num_queries(6):
+    # The article, its authorships, contributors, keywords, subject areas, the summaries
+    # citing it, more by its authors, and its research topics (fingerprint, statistics,
+    # related records).
+    with django_assert_num_queries(10):
         response = client.get(article.get_absolute_url())
 
     assert page_html(response).count(f"{article.pk}") >= 1
