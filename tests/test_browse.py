@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from catalogue.models import Journal
 from catalogue.views import browse
 from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
 
@@ -118,14 +119,20 @@ def test_pages_of_one_hundred_with_previous_and_next(client, db, monkeypatch):
     monkeypatch.setattr(browse, "BROWSE_PAGE_SIZE", 2)
     for title in ("E", "D", "C", "B", "A"):
         make_article(journal=make_journal(title=f"Journal {title}"))
+    by_title = {journal.title: journal.pk for journal in Journal.objects.all()}
     first = client.get("/journals/")
     assert [n for _, n, _ in entries(first)] == ["Journal A", "Journal B"]
     page = first.content.decode()
-    assert '<a href="?page=2" rel="next">' in page and 'rel="prev"' not in page
+    # The next A-Z page is read after this page's last entry, not counted from the start.
+    assert f'<a href="?page=2&amp;after={by_title["Journal B"]}" rel="next">' in page
+    assert 'rel="prev"' not in page
     third = client.get("/journals/?page=3&filter=journal")
     assert [n for _, n, _ in entries(third)] == ["Journal E"]
     page = third.content.decode()
-    assert '<a href="?filter=journal&amp;page=2" rel="prev">' in page
+    assert (
+        f'<a href="?filter=journal&amp;page=2&amp;before={by_title["Journal E"]}" rel="prev">'
+        in page
+    )
     assert '<a href="?filter=journal">First page</a>' in page
     assert 'rel="next"' not in page
     assert '<ol class="browse__entries" start="5">' in page
@@ -323,3 +330,68 @@ def test_each_browse_list_links_the_others_and_marks_itself(client, name):
         ("/keywords/", "Keywords"),
     ]
     assert [href for href, current, _ in links if current] == [reverse(f"catalogue:{name}")]
+
+
+def next_and_previous(response) -> tuple[str, str]:
+    """Return the page's Next and Previous links ("" when absent)."""
+    page = html_lib.unescape(response.content.decode())
+    found = {rel: href for href, rel in re.findall(r'<a href="([^"]+)" rel="(next|prev)">', page)}
+    return found.get("next", ""), found.get("prev", "")
+
+
+@pytest.mark.parametrize("query", ["", "letter=S&", "filter=an&"])
+def test_a_z_pages_followed_by_next_and_previous_are_the_counted_pages(client, monkeypatch, query):
+    # Names that tie after folding ("Sanchez" and "Sánchez") are ordered by id, as the
+    # counted pages are: walking by neighbours lists each author once, in the same order.
+    monkeypatch.setattr(browse, "BROWSE_PAGE_SIZE", 3)
+    for family in ("Sánchez", "Sanchez", "Smith", "Stan", "Andersen", "Sanchez", "Svan", "Sand"):
+        make_article(authors=[make_author(family_name=family, given_names="")])
+    counted, page = [], 1
+    while (response := client.get(f"/authors/?{query}page={page}")).status_code == 200:
+        counted.append(entries(response))
+        page += 1
+    assert len(counted) >= 2
+
+    walked, response = [entries(client.get(f"/authors/?{query}"))], None
+    url = next_and_previous(client.get(f"/authors/?{query}"))[0]
+    while url:
+        response = client.get("/authors/" + url)
+        assert response.status_code == 200
+        walked.append(entries(response))
+        url = next_and_previous(response)[0]
+    assert walked == counted
+    back = []
+    url = next_and_previous(response)[1]
+    while url:
+        response = client.get("/authors/" + url)
+        back.append(entries(response))
+        url = next_and_previous(response)[1]
+    assert back == counted[-2::-1]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("after=two", 400, "after: “two” is not an entry id: ids are whole numbers."),
+        ("before=%EF%BC%92", 400, "before: “２” is not an entry id: ids are whole numbers."),
+        ("after=0", 400, "after: “0” is not an entry id: ids are whole numbers."),
+        (
+            "after=1&before=2",
+            400,
+            "before: A page is read after one entry or before one, not both.",
+        ),
+        (
+            "sort=count&after=1",
+            400,
+            "after: “after” pages the A–Z order only; this list is by count.",
+        ),
+        ("page=2&after=999999", 404, "page: There is no page 2 of this list."),
+    ],
+)
+def test_bad_neighbours_are_clear_errors(client, query, status, message):
+    make_article(authors=[make_author(family_name="Smith")])
+
+    response = client.get(f"/authors/?{query}")
+
+    assert response.status_code == status
+    assert errors(response) == [message]

@@ -12,7 +12,7 @@ alike, so the same catalogue lists the same pages on both.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -24,7 +24,7 @@ from django.urls import URLPattern, path, reverse
 from catalogue.models import Keyword, SubjectArea, fold
 from catalogue.search import FACETS, SearchParams, sqlite
 from catalogue.search.links import detail_url
-from catalogue.search.params import NUL_MESSAGE, has_nul, parse_page
+from catalogue.search.params import NUL_MESSAGE, has_nul, parse_page, plain_int
 from catalogue.search.postgres.page import LABEL_TABLES
 from catalogue.search.statement import is_postgres
 
@@ -93,6 +93,12 @@ class BrowseParams:
     letter: str = ""
     text: str = ""
     page: int = 1
+    # A-Z pages after the first are read from a neighbour, not counted from the start
+    # (`after=<id>`: the entries after that one; `before=<id>`: those before it): an offset
+    # deep into 400,000 authors walked them all (page 2,000: 741 ms at 1,000,000 articles).
+    # `page` then only numbers the page.
+    after: int | None = None
+    before: int | None = None
 
 
 @dataclass
@@ -118,7 +124,7 @@ def parse_params(
     MAX_FILTER characters, `page` plain ASCII digits from 1; none may hold a NUL character.
     """
     get = data.get  # a QueryDict's get() is its last value
-    for name in ("sort", "letter", "filter", "page"):
+    for name in ("sort", "letter", "filter", "page", "after", "before"):
         if has_nul(get(name) or ""):
             raise BrowseError(name, NUL_MESSAGE)
     sort = (get("sort") or "az").strip()
@@ -142,7 +148,25 @@ def parse_params(
             page = parse_page(raw_page)
         except ValueError as error:
             raise BrowseError("page", str(error)) from None
-    return BrowseParams(sort=sort, letter=letter.lower(), text=text, page=page)
+    after, before = _cursor(get, "after", sort), _cursor(get, "before", sort)
+    if after is not None and before is not None:
+        raise BrowseError("before", "A page is read after one entry or before one, not both.")
+    return BrowseParams(
+        sort=sort, letter=letter.lower(), text=text, page=page, after=after, before=before
+    )
+
+
+def _cursor(get: Callable[[str], str | None], name: str, sort: str) -> int | None:
+    """Return the entry id `name` (after=, before=) names, None when absent."""
+    raw = (get(name) or "").strip()
+    if not raw:
+        return None
+    if sort != "az":
+        raise BrowseError(name, f"“{name}” pages the A–Z order only; this list is by count.")
+    value = plain_int(raw)
+    if value is None or value < 1:
+        raise BrowseError(name, f"“{raw[:50]}” is not an entry id: ids are whole numbers.")
+    return value
 
 
 # --- Reading a list ----------------------------------------------------------------------------
@@ -179,8 +203,20 @@ def _pg_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> list[
             # after the page: a letter's 35,000 authors are not all joined and sorted.
             order, join = "f.count DESC, f.value", f"{alias}.id = f.value::bigint"
         else:
-            # Walk the names' sort-key index and look each count up by its primary key.
+            # Walk the names' sort-key index and look each count up by its primary key; from
+            # a neighbour's key on when paging by after= or before= (backwards for before=).
             order, join = f"{key}, {alias}.id", f"f.value = {alias}.id::text"
+            neighbour = params.after or params.before
+            if neighbour is not None:
+                sign = ">" if params.after else "<"
+                here = f"(SELECT {key} FROM {table} {alias} WHERE {alias}.id = %s)"  # noqa: S608
+                # Spelt out rather than as a row comparison, so the key's index bounds it.
+                where += (
+                    f" AND {key} {sign}= {here} AND ({key} {sign} {here} OR {alias}.id {sign} %s)"
+                )
+                values += [neighbour, neighbour, neighbour]
+                if params.before:
+                    order = f"{key} DESC, {alias}.id DESC"
         sql = (
             f"SELECT {alias}.id, f.count, {label} FROM {table} {alias} "  # noqa: S608
             f"JOIN catalogue_search_facet f ON f.facet = %s AND {join} AND f.count > 0 "
@@ -188,7 +224,8 @@ def _pg_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> list[
         )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    return rows[::-1] if params.before and params.sort == "az" else rows
 
 
 def _sqlite_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> list[tuple]:
@@ -210,19 +247,33 @@ def _sqlite_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> l
         kept.sort(key=lambda row: (-row[1], row[4]))
     else:
         kept.sort(key=lambda row: (row[3], row[0]))
+        neighbour = params.after or params.before
+        if neighbour is not None:
+            at = next((i for i, row in enumerate(kept) if row[0] == neighbour), None)
+            if at is None:
+                return []
+            kept = kept[at + 1 :] if params.after else kept[max(0, at - limit) : at]
     return [row[:3] for row in kept[offset : offset + limit]]
 
 
 def browse_entries(kind: str, params: BrowseParams) -> tuple[list[Entry], bool]:
     """Return the page's entries and whether a next page exists (one or two queries)."""
     facet = KINDS[kind].facet
-    offset = (params.page - 1) * BROWSE_PAGE_SIZE
+    paged_by_neighbour = params.sort == "az" and (params.after or params.before)
+    offset = 0 if paged_by_neighbour else (params.page - 1) * BROWSE_PAGE_SIZE
     # One row more than a page says whether there is a next one, without counting them all.
     read = _pg_rows if is_postgres() else _sqlite_rows
     rows = read(facet, params, offset, BROWSE_PAGE_SIZE + 1)
     entries = [Entry(id=int(pk), name=name, count=int(count)) for pk, count, name in rows]
+    if params.before and paged_by_neighbour:
+        # Read backwards: the extra row is the one before the page, and a next page exists.
+        return _linked(kind, entries[-BROWSE_PAGE_SIZE:]), True
     has_next = len(entries) > BROWSE_PAGE_SIZE
-    entries = entries[:BROWSE_PAGE_SIZE]
+    return _linked(kind, entries[:BROWSE_PAGE_SIZE]), has_next
+
+
+def _linked(kind: str, entries: list[Entry]) -> list[Entry]:
+    """Return the entries with their pages' URLs set (keywords' slugs in one query)."""
     if kind == "keyword":
         slugs = dict(
             Keyword.objects.filter(pk__in=[e.id for e in entries]).values_list("pk", "slug")
@@ -232,7 +283,7 @@ def browse_entries(kind: str, params: BrowseParams) -> tuple[list[Entry], bool]:
     else:
         for entry in entries:
             entry.url = detail_url(f"catalogue:{kind}-detail", entry.id)
-    return entries, has_next
+    return entries
 
 
 # --- Pages -------------------------------------------------------------------------------------
@@ -284,12 +335,29 @@ def browse_list(request: HttpRequest, kind: str) -> HttpResponse:
         "all_letters_url": _query(params, letter=None, page=None),
         "first_url": _query(params, page=None),
         "clear_url": _query(params, filter=None, page=None),
-        "previous_url": _query(params, page=params.page - 1) if params.page > 1 else "",
-        "next_url": _query(params, page=params.page + 1) if has_next else "",
+        "previous_url": _previous_url(params, entries),
+        "next_url": _next_url(params, entries) if has_next else "",
         "sort_value": "" if params.sort == "az" else params.sort,
         "first_number": (params.page - 1) * BROWSE_PAGE_SIZE + 1,
     }
     return render(request, spec.template, context, status=status)
+
+
+def _next_url(params: BrowseParams, entries: list[Entry]) -> str:
+    """Return the next page's link: after this page's last entry in the A-Z order."""
+    if params.sort == "az" and entries:
+        return _query(params, page=params.page + 1, after=entries[-1].id)
+    return _query(params, page=params.page + 1)
+
+
+def _previous_url(params: BrowseParams, entries: list[Entry]) -> str:
+    """Return the previous page's link ("" on the first): before this page's first entry
+    in the A-Z order, the first page itself plainly."""
+    if params.page <= 1:
+        return ""
+    if params.page == 2 or params.sort != "az" or not entries:
+        return _query(params, page=params.page - 1 if params.page > 2 else None)
+    return _query(params, page=params.page - 1, before=entries[0].id)
 
 
 def _subject_tree(params: BrowseParams) -> list[dict]:
