@@ -511,6 +511,11 @@ def test_unknown_ids_are_refused(catalogue):
     )
     with pytest.raises(SearchError, match=r"^There is no journal with the id 5555\.$"):
         run("", not_journal=[5555])
+    # An author's label is built from name parts: on PostgreSQL a missing row gave "", not NULL.
+    with pytest.raises(SearchError, match=r"^There is no author with the id 99999\.$"):
+        run("", author=[99999])
+    with pytest.raises(SearchError, match=r"^There is no author with the id 99998\.$"):
+        run("", not_author=[99998])
 
 
 def test_only_the_top_values_are_listed_with_more(db):

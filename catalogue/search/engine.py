@@ -171,7 +171,8 @@ def search(
 def _check_known(params: SearchParams, labels: dict[tuple[str, str], str | None]) -> None:
     for facet in ID_FACETS:
         for value in (*params.included(facet), *params.excluded(facet)):
-            if labels.get((facet, str(value))) is None:
+            # No row: NULL, or on PostgreSQL an author's name built from NULL parts, "".
+            if not labels.get((facet, str(value))):
                 noun = FACETS[facet].noun
                 raise SearchError(f"There is no {noun} with the id {value}.", field=facet)
 
