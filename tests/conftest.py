@@ -22,6 +22,23 @@ def seed(db, django_db_setup):
     call_command("loaddata", "seed", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def empty_search_cache():
+    """Start and end every test with an empty search results cache.
+
+    Result bodies are cached per search index generation, and a test rolled back leaves the
+    generation where the next test may find it again, with other records behind it.
+    """
+    from django.core.cache import caches
+
+    from catalogue import conf
+
+    cache = caches[conf.get("SEARCH_CACHE_ALIAS")]
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
 @pytest.fixture
 def empty_citation_cache():
     """Empty the formatted-citation cache before and after the test."""

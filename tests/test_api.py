@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import caches
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
@@ -15,11 +14,6 @@ from catalogue.search.api import AuthorSerializer, PersonSerializer
 from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    caches["default"].clear()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ contributors, citation keys, pages as printed and the fields of non-article reco
 import json
 
 import pytest
-from django.core.cache import caches
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
@@ -32,11 +31,6 @@ NEW_FIELDS = {
     "date_text": "1978/79",
     "citation_key": "nguyen1978handbook",
 }
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    caches["default"].clear()
 
 
 @pytest.fixture

@@ -11,21 +11,13 @@ import html as html_lib
 import re
 
 import pytest
-from django.core.cache import caches
 from django.http import QueryDict
 
-from catalogue import conf
 from catalogue.search import views as search_views
 from catalogue.search.views import list_state
 from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_search_cache():
-    # Bodies are cached per index generation, which a rolled-back test can reuse.
-    caches[conf.get("SEARCH_CACHE_ALIAS")].clear()
 
 
 def page_of(response) -> str:

@@ -2,7 +2,6 @@
 exports."""
 
 import pytest
-from django.core.cache import caches
 from django.http import QueryDict
 
 from catalogue import search
@@ -12,11 +11,6 @@ from catalogue.search.filters import ArticleFilterSet
 from tests.factories import make_article, make_author, make_journal, make_keyword
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    caches["default"].clear()
 
 
 def filterset(query: str) -> ArticleFilterSet:

@@ -8,12 +8,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
-from django.core.cache import caches
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from catalogue import conf, search
+from catalogue import search
 from catalogue.models import Article, ArticleTopic, RelatedArticle, TopicConcept
 from catalogue.search import trail
 from catalogue.topics.pages import SHOWN_CONCEPTS
@@ -47,15 +46,6 @@ def make_user(*, username: str, staff: bool = False, codenames: tuple[str, ...] 
         Permission.objects.filter(content_type__app_label="catalogue", codename__in=codenames)
     )
     return user
-
-
-@pytest.fixture(autouse=True)
-def empty_search_cache():
-    """Results are cached per index generation; each test starts from an empty cache."""
-    cache = caches[conf.get("SEARCH_CACHE_ALIAS")]
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def nav(page: str) -> str:

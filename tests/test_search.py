@@ -5,7 +5,6 @@ catalogues give the same results on both.
 """
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 
 from catalogue import search
@@ -23,11 +22,6 @@ from catalogue.search import (
 from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    caches["default"].clear()
 
 
 def run(q: str = "", *, page: int = 1, page_size: int = 20, **selections) -> search.SearchResult:
