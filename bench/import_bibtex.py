@@ -7,7 +7,8 @@ holds it (every entry a duplicate). For each run prints entries per second, seco
 
 Options: --file PATH (default: the shared 16k-entry corpus file), --server URL (default
 postgres://postgres@127.0.0.1:5432), --database NAME (default bench_import), --on-duplicate
-skip|update for the second run.
+skip|update for the second run, --without-topics to import without fingerprinting the records
+(what research topics add to an import, issue 19).
 
 Big uploads (issue 16, finding 3): `--size-mb 49` builds a file of that many MiB from the
 corpus file (copies with distinct keys, DOIs and titles, so that they are new records, in a
@@ -47,7 +48,7 @@ def recreate_database(server: str, database: str) -> None:
     connection.close()
 
 
-def child(path: Path, on_duplicate: str) -> None:
+def child(path: Path, on_duplicate: str, *, topics: bool = True) -> None:
     """Import `path` once in this process and print the figures as one JSON line."""
     import django
 
@@ -57,6 +58,13 @@ def child(path: Path, on_duplicate: str) -> None:
     from django.conf import settings
 
     from catalogue import conf, importer
+
+    if not topics:
+        # What the research topics add to an import (issue 19: at most 20%): the same
+        # import without fingerprinting its records.
+        import catalogue.topics
+
+        catalogue.topics.update_articles = lambda ids: 0
 
     settings.CATALOGUE_IMPORT_MAX_BYTES = max(
         conf.get("CATALOGUE_IMPORT_MAX_BYTES"), path.stat().st_size
@@ -261,6 +269,11 @@ def main() -> None:
     parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--on-duplicate", default="skip", choices=["skip", "update"])
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--without-topics",
+        action="store_true",
+        help="import without fingerprinting the records (to measure what topics add)",
+    )
     args = parser.parse_args()
     # As a production server runs: DEBUG off, so Django keeps no log of the queries.
     env = {
@@ -270,7 +283,7 @@ def main() -> None:
         "SECRET_KEY": SECRET_KEY,
     }
     if args.child:
-        child(args.file, args.on_duplicate)
+        child(args.file, args.on_duplicate, topics=not args.without_topics)
         return
     if args.big_child:
         big_child(args.file, args.big_child)
@@ -298,6 +311,7 @@ def main() -> None:
                 str(args.file),
                 "--on-duplicate",
                 on_duplicate,
+                *(["--without-topics"] if args.without_topics else []),
             ],
             cwd=ROOT,
             env=env,
