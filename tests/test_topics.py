@@ -569,3 +569,27 @@ def test_refresh_of_an_empty_catalogue(db):
     assert out.getvalue().startswith("Research topics refreshed: 0 records, 0 concepts, in ")
     row = TopicStatistics.objects.get()
     assert (row.articles, row.average_length, row.phase) == (0, 0.0, "")
+
+
+def test_a_records_terms_are_found_once_for_its_keys_and_its_weights(monkeypatch):
+    from catalogue.topics import weighting
+
+    calls = []
+    real = weighting.candidates
+
+    def counted(text):
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(weighting, "candidates", counted)
+    record = weighting.RecordText(
+        title="The therapeutic alliance", abstract="Alliance ruptures and their repair."
+    )
+
+    keys, _ = weighting.record_keys(record)
+    weights = weighting.fingerprint(
+        record, frequencies=dict.fromkeys(keys, 2), articles=10, average_length=8.0
+    )
+
+    assert calls == ["The therapeutic alliance", "Alliance ruptures and their repair."]
+    assert {item.key for item in weights} <= keys

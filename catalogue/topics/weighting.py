@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalogue.topics.text import Candidate, candidates, normalise
 
@@ -37,6 +37,10 @@ class RecordText:
     abstract: str = ""
     keywords: Sequence[str] = ()
     subjects: Sequence[str] = ()
+    # Its candidate concepts once found (mentions()): counting a record's keys and weighing it
+    # read them both, and finding them is most of the work. A record's text is not changed
+    # once read.
+    found: Mentions | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -70,7 +74,13 @@ class Mentions:
 
 
 def mentions(record: RecordText) -> Mentions:
-    """Return a record's candidate concepts."""
+    """Return a record's candidate concepts (found once per record)."""
+    if record.found is None:
+        record.found = _mentions(record)
+    return record.found
+
+
+def _mentions(record: RecordText) -> Mentions:
     title, abstract = candidates(record.title), candidates(record.abstract)
     given: dict[str, tuple[str, str]] = {}
     for name, values in (("subject", record.subjects), ("keyword", record.keywords)):
