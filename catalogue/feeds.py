@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Iterable
-from urllib.parse import urlencode
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -33,7 +31,9 @@ from catalogue.search import (
     postgres_settings,
     sqlite,
 )
+from catalogue.search.engine import unknown_ids
 from catalogue.search.filters import ArticleFilterSet
+from catalogue.search.links import feed_url, search_state
 from catalogue.search.orm import filter_facet
 from catalogue.search.postgres.page import LABEL_TABLES
 from catalogue.search.statement import is_postgres
@@ -42,8 +42,6 @@ from catalogue.search.statement import is_postgres
 FEED_ENTRIES = 50
 # An entity with this many articles is read down the newest-first index (_walk_newest).
 WALK_MIN_ARTICLES = 5_000
-# Parameters that only say which slice or representation of the search a page shows.
-NOT_SEARCH = frozenset({"page", "page_size", "sort", "format", "style", "locale"})
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 SITE_TITLE = "Research catalogue"
 
@@ -73,19 +71,6 @@ class CatalogueAtomFeed(Atom1Feed):
             handler.addQuickElement("summary", item["description"], {"type": "text"})
         for category in item["categories"]:
             handler.addQuickElement("category", "", {"term": category})
-
-
-def search_state(data: Iterable[tuple[str, list[str]]]) -> str:
-    """Return the urlencoded search parameters of a query string (no page, sort or format)."""
-    return urlencode(
-        [(name, value) for name, values in data if name not in NOT_SEARCH for value in values]
-    )
-
-
-def feed_url(data: Iterable[tuple[str, list[str]]]) -> str:
-    """Return the path of the feed of the search in `data` (a QueryDict's lists())."""
-    state = search_state(data)
-    return reverse("catalogue:search-feed") + (f"?{state}" if state else "")
 
 
 def _one_entity(params: SearchParams) -> tuple[str, int] | None:
@@ -146,9 +131,7 @@ def _unknown_ids(params: SearchParams, labels: dict[tuple[str, str], str | None]
     """Return a message for every selected id that names no row (as the search page says)."""
     return [
         f"There is no {FACETS[facet].noun} with the id {value}."
-        for facet in ID_FACETS
-        for value in (*params.included(facet), *params.excluded(facet))
-        if labels.get((facet, str(value))) is None
+        for facet, value in unknown_ids(params, labels)
     ]
 
 
@@ -157,16 +140,13 @@ def feed_title(params: SearchParams, labels: dict[tuple[str, str], str | None]) 
     parts = []
     if params.has_text:
         parts.append(f"“{params.query}”")
-    for facet, values in params.include:
-        for value in values:
-            text = str(value).lower() if isinstance(value, bool) else str(value)
-            label = labels.get((facet, text)) if FACETS[facet].kind == "ids" else None
-            parts.append(f"{FACETS[facet].label}: {label or FACETS[facet].choice_label(text)}")
-    for facet, values in params.exclude:
-        for value in values:
-            text = str(value).lower() if isinstance(value, bool) else str(value)
-            label = labels.get((facet, text)) if FACETS[facet].kind == "ids" else None
-            parts.append(f"not {FACETS[facet].label}: {label or FACETS[facet].choice_label(text)}")
+    for prefix, selections in (("", params.include), ("not ", params.exclude)):
+        for facet, values in selections:
+            for value in values:
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+                label = labels.get((facet, text)) if FACETS[facet].kind == "ids" else None
+                name = label or FACETS[facet].choice_label(text)
+                parts.append(f"{prefix}{FACETS[facet].label}: {name}")
     if params.year_min is not None or params.year_max is not None:
         parts.append(f"years {params.year_min or '…'}–{params.year_max or '…'}")
     if not parts:

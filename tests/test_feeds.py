@@ -157,6 +157,7 @@ def test_hostile_titles_and_abstracts_stay_text(client, db):
         ("page=0", 400, ["page: Pages are numbered from 1."]),
         ("q=a%00b", 400, ["q: Null characters are not allowed."]),
         ("journal=987654", 404, ["There is no journal with the id 987654."]),
+        ("author=987654", 404, ["There is no author with the id 987654."]),
         (
             "q=10.1037/0003-066X.59.1.29",
             400,

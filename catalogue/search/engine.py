@@ -168,13 +168,23 @@ def search(
     return result
 
 
+def unknown_ids(
+    params: SearchParams, labels: dict[tuple[str, str], str | None]
+) -> list[tuple[str, object]]:
+    """Return (facet, id) of every selected id that names no row, in the facets' order."""
+    return [
+        (facet, value)
+        for facet in ID_FACETS
+        for value in (*params.included(facet), *params.excluded(facet))
+        # No row: NULL, or on PostgreSQL an author's name built from NULL parts, "".
+        if not labels.get((facet, str(value)))
+    ]
+
+
 def _check_known(params: SearchParams, labels: dict[tuple[str, str], str | None]) -> None:
-    for facet in ID_FACETS:
-        for value in (*params.included(facet), *params.excluded(facet)):
-            # No row: NULL, or on PostgreSQL an author's name built from NULL parts, "".
-            if not labels.get((facet, str(value))):
-                noun = FACETS[facet].noun
-                raise SearchError(f"There is no {noun} with the id {value}.", field=facet)
+    for facet, value in unknown_ids(params, labels)[:1]:
+        noun = FACETS[facet].noun
+        raise SearchError(f"There is no {noun} with the id {value}.", field=facet)
 
 
 def _label(facet: str, value: str, labels: dict[tuple[str, str], str | None]) -> str:

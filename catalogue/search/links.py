@@ -21,10 +21,22 @@ from catalogue.search.scopes import Scope
 PAGING = ("page", "page_size")
 
 
-def feed_url(state: QueryDict) -> str:
-    """Return the Atom feed URL of a list's state (its parameters without the page)."""
-    query = querystring(state)
-    return reverse("catalogue:search-feed") + (query if query != "?" else "")
+# Parameters that only say which slice or representation of a search a page shows: a feed
+# of the search is the same without them (it is always its newest records).
+NOT_SEARCH = frozenset({"page", "page_size", "sort", "format", "style", "locale"})
+
+
+def search_state(data: Iterable[tuple[str, list[str]]]) -> str:
+    """Return the urlencoded search parameters of a query string (no page, sort or format)."""
+    return urlencode(
+        [(name, value) for name, values in data if name not in NOT_SEARCH for value in values]
+    )
+
+
+def feed_url(data: Iterable[tuple[str, list[str]]]) -> str:
+    """Return the path of the feed of the search in `data` (a QueryDict's lists())."""
+    state = search_state(data)
+    return reverse("catalogue:search-feed") + (f"?{state}" if state else "")
 
 
 def querystring(data: QueryDict | dict, **changes: Iterable[str] | str | None) -> str:

@@ -241,7 +241,7 @@ def results_page(
     lenient `page` (see _scoped_page) and the catalogue's list page size.
     """
     state = scoped_state(request.GET, scope)
-    extra.update(scope=scope, feed_url=feed_url(state))
+    extra.update(scope=scope, feed_url=feed_url(state.lists()))
     if scope is not None:
         extra["list_url"] = scope.path
         page_value = state.pop("page", [""])[-1]
