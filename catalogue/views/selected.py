@@ -13,7 +13,6 @@ and says why (400, 404, 409).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from html import escape as escape_html
 
 from django.contrib import messages
@@ -21,7 +20,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -36,6 +34,8 @@ from catalogue.formats import exports
 from catalogue.formats.negotiation import TEXT_FORMAT
 from catalogue.formats.registry import EXPORT_FORMATS
 from catalogue.models import Article
+from catalogue.search.links import detail_url
+from catalogue.search.trail import is_local_path
 from catalogue.selected import (
     SELECTED_MAX,
     ListedRecord,
@@ -63,13 +63,7 @@ def _split(values: list[str]) -> list[str]:
 def _back(request: HttpRequest) -> str:
     """Return the local path to go back to after a form's change (the list by default)."""
     target = request.POST.get("next", "")
-    if (
-        target.startswith("/")
-        and not target.startswith("//")
-        and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
+    if is_local_path(target):
         return target
     return reverse("catalogue:selected")
 
@@ -113,12 +107,11 @@ def _render_list(request: HttpRequest, *, error: str = "", status: int = 200) ->
     """Render the list of the selected records (three queries: session, articles, authors)."""
     ids = selected_ids(request.session)
     articles = listed_records(ids)
-    url = detail_url_maker("catalogue:article-detail")
     styles = available_styles()
     context = {
         "articles": articles,
         # Each part escaped in _row.
-        "rows": mark_safe("".join(_row(record, url(record.pk)) for record in articles)),  # noqa: S308
+        "rows": mark_safe("".join(_row(record, _record_url(record.pk)) for record in articles)),  # noqa: S308
         "count": len(ids),
         "limit": SELECTED_MAX,
         "error": error,
@@ -174,11 +167,8 @@ def _row(record: ListedRecord, url: str) -> str:
     )
 
 
-def detail_url_maker(name: str) -> Callable[[int], str]:
-    """Return a function making reverse(name, args=[pk]) by putting pk into one reversed URL."""
-    marker = 918273645546372819
-    head, _, tail = reverse(name, args=[marker]).rpartition(str(marker))
-    return lambda pk: f"{head}{int(pk)}{tail}"
+def _record_url(pk: int) -> str:
+    return detail_url("catalogue:article-detail", pk)
 
 
 def _bibliography_html(ids: list[int], *, style: str | None, locale: str | None) -> HttpResponse:
