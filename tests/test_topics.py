@@ -593,3 +593,162 @@ def test_a_records_terms_are_found_once_for_its_keys_and_its_weights(monkeypatch
 
     assert calls == ["The therapeutic alliance", "Alliance ruptures and their repair."]
     assert {item.key for item in weights} <= keys
+
+
+# --- related records over the whole catalogue: the sparse matrix against brute force -------
+
+
+def _random_vectors(seed: int, records: int, concepts: int) -> dict[int, dict[int, float]]:
+    """Random unit-length fingerprints: 1-20 concepts each, common concepts more likely (so
+    some exceed a small postings bound), a few records sharing an identical fingerprint (ties)."""
+    import random
+
+    rng = random.Random(seed)
+    vectors: dict[int, dict[int, float]] = {}
+    for pk in range(1, records + 1):
+        if pk % 25 == 0:  # an exact copy of the previous record: equal cosines, tie order
+            vectors[pk] = dict(vectors[pk - 1])
+            continue
+        chosen = {1 + int(rng.paretovariate(0.8)) % concepts for _ in range(rng.randint(1, 20))}
+        raw = {concept: rng.random() + 0.01 for concept in chosen}
+        length = math.sqrt(sum(value * value for value in raw.values()))
+        vectors[pk] = {concept: value / length for concept, value in raw.items()}
+    return vectors
+
+
+def _brute_force(vectors, *, max_postings: int, floor: float, limit: int):
+    """Every pair's cosine over the concepts in at most `max_postings` records, the record's
+    `limit` best at or above `floor`, ties by the smaller id; and their shared concepts."""
+    postings: dict[int, int] = {}
+    for vector in vectors.values():
+        for concept in vector:
+            postings[concept] = postings.get(concept, 0) + 1
+    related, shared = {}, {}
+    for pk, left in vectors.items():
+        scored = []
+        for other, right in vectors.items():
+            if other == pk:
+                continue
+            common = [c for c in left if c in right and postings[c] <= max_postings]
+            score = math.fsum(left[c] * right[c] for c in common)
+            if common and score >= floor:
+                scored.append((-score, other))
+        scored.sort()
+        related[pk] = [(other, -score) for score, other in scored[:limit]]
+        for other, _ in related[pk]:
+            both = sorted(set(left) & set(right := vectors[other]))
+            ranked = sorted(both, key=lambda c: (-left[c] * right[c], c))
+            shared[pk, other] = ranked[:3]
+    return related, shared
+
+
+def _matrix(vectors):
+    import numpy as np
+
+    from catalogue.topics.related import matrix_from_rows
+
+    rows = [(pk, c, u) for pk in sorted(vectors) for c, u in sorted(vectors[pk].items())]
+    array = np.array(rows, dtype=np.float64)
+    # In uneven chunks, a record's rows split across two of them.
+    return matrix_from_rows([array[:7], array[7:500], array[500:]], entries=10)
+
+
+@pytest.mark.parametrize(
+    ("max_postings", "floor", "work"), [(40, 0.12, 2_000_000), (1000, 0.05, 50)]
+)
+def test_matrix_index_equals_brute_force_cosines(max_postings, floor, work):
+    from catalogue.topics.related import MatrixIndex
+
+    vectors = _random_vectors(seed=19, records=400, concepts=300)
+    expected, expected_shared = _brute_force(
+        vectors, max_postings=max_postings, floor=floor, limit=10
+    )
+    ids, matrix = _matrix(vectors)
+    assert ids.tolist() == sorted(vectors)
+    index = MatrixIndex(ids, matrix, max_postings=max_postings)
+    assert index.common.any() == (max_postings < 400)  # the bound is exercised, or not
+    found: dict[int, list] = {pk: [] for pk in vectors}
+    pairs = []
+    for start in range(0, len(ids), 64):  # batches, a chunk of `work` at a time
+        rows, others, scores = index.related(
+            start, min(start + 64, len(ids)), floor=floor, work=work
+        )
+        shared = index.shared(rows, others)
+        for row, other, score, concepts in zip(rows, others, scores, shared, strict=True):
+            found[int(ids[row])].append((int(ids[other]), float(score)))
+            pairs.append(((int(ids[row]), int(ids[other])), concepts))
+    assert sum(len(items) for items in expected.values()) > 1000
+    for pk, items in expected.items():
+        assert [other for other, _ in found[pk]] == [other for other, _ in items], pk
+        assert [s for _, s in found[pk]] == pytest.approx([s for _, s in items], abs=1e-12)
+    assert dict(pairs) == expected_shared
+    # Ties (a record and its identical copy, equal cosines) are listed smaller id first, and
+    # the lists above have some.
+    ties = [
+        (items[i][0], items[i + 1][0])
+        for items in found.values()
+        for i in range(len(items) - 1)
+        if items[i][1] == items[i + 1][1]
+    ]
+    assert ties and all(first < second for first, second in ties)
+
+
+def test_matrix_index_of_nothing_and_of_records_sharing_nothing():
+    import numpy as np
+
+    from catalogue.topics.related import MatrixIndex, matrix_from_rows
+
+    ids, matrix = matrix_from_rows([])
+    assert ids.tolist() == [] and matrix.shape[0] == 0
+    ids, matrix = matrix_from_rows([np.array([[5, 1, 1.0], [9, 2, 1.0]])])
+    index = MatrixIndex(ids, matrix)
+    rows, others, scores = index.related(0, 2)
+    assert (rows.tolist(), others.tolist(), scores.tolist()) == ([], [], [])
+    assert index.shared(rows, others) == []
+
+
+def test_relate_catalogue_stores_the_brute_force_lists_in_resumable_batches(db, monkeypatch):
+    vectors = _random_vectors(seed=7, records=90, concepts=120)
+    articles = {pk: make_article(title=f"Record {pk}", journal=None) for pk in vectors}
+    concepts = {
+        c: TopicConcept.objects.create(key=f"concept {c}", label=f"Concept {c}", kind="term")
+        for c in sorted({c for vector in vectors.values() for c in vector})
+    }
+    ArticleTopic.objects.bulk_create(
+        ArticleTopic(
+            article=articles[pk],
+            concept=concepts[c],
+            weight=100 * unit,
+            unit=unit,
+            fields="title",
+            occurrences=1,
+        )
+        for pk, vector in vectors.items()
+        for c, unit in vector.items()
+    )
+    expected, expected_shared = _brute_force(vectors, max_postings=30, floor=0.12, limit=10)
+    monkeypatch.setattr(store, "MAX_POSTINGS", 30)
+    monkeypatch.setattr(store, "BATCH_SIZE", 20)
+    row = store.statistics_row()
+    row.phase = "related"
+    # Stopped after the batch ending at the 40th record: the rerun does only the rest.
+    row.resume_after = articles[40].pk
+    row.save()
+    stale = make_article(title="Fingerprint removed since", journal=None)
+    RelatedArticle.objects.create(article=stale, related=articles[1], similarity=0.5, shared="x")
+    calls = []
+    store.refresh(progress=lambda phase, done, total: calls.append((phase, done, total)))
+    assert calls[:3] == [("related", 60, 90), ("related", 80, 90), ("related", 90, 90)]
+    stored = RelatedArticle.objects.order_by("article_id", "-similarity", "related_id")
+    by_record: dict[int, list] = {}
+    for item in stored:
+        by_record.setdefault(item.article_id, []).append(item)
+    back = {article.pk: pk for pk, article in articles.items()}
+    assert set(by_record) == {articles[pk].pk for pk in expected if pk > 40 and expected[pk]}
+    for pk in range(41, 91):
+        items = by_record.get(articles[pk].pk, [])
+        assert [back[i.related_id] for i in items] == [o for o, _ in expected[pk]]
+        assert [i.similarity for i in items] == [round(s, 4) for _, s in expected[pk]]
+        for item in items:
+            labels = [f"Concept {c}" for c in expected_shared[pk, back[item.related_id]]]
+            assert item.shared == "; ".join(labels)

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -30,7 +31,8 @@ from catalogue.topics.related import (
     MAX_POSTINGS,
     MAX_RELATED,
     SIMILARITY_FLOOR,
-    Postings,
+    MatrixIndex,
+    matrix_from_rows,
     shared_concepts,
 )
 from catalogue.topics.text import normalise
@@ -48,6 +50,8 @@ HALF_WEIGHT_YEARS = 10
 # forgotten (lossy counting: a term first seen late in a huge catalogue may be undercounted by
 # one; it bounds memory at 1M records).
 PRUNE_ABOVE = 3_000_000
+# Rows fetched at a time when streaming every fingerprint.
+STREAM_ROWS = 50_000
 # Rows per INSERT/IN list: below SQLite's bound on variables.
 CHUNK = 900
 
@@ -313,46 +317,69 @@ def fingerprint_catalogue(progress: Progress = _quiet) -> TopicStatistics:
     return row
 
 
-def _vectors() -> tuple[dict[int, dict[int, float]], dict[int, str]]:
-    """Return every stored fingerprint as unit weights by concept id, and concept labels."""
-    vectors: dict[int, dict[int, float]] = {}
-    rows = ArticleTopic.objects.order_by().values_list("article_id", "concept_id", "unit")
-    for article, concept, unit in rows.iterator(chunk_size=20000):
-        vectors.setdefault(article, {})[concept] = unit
-    labels = dict(
-        TopicConcept.objects.filter(articles__isnull=False).distinct().values_list("pk", "label")
-    )
-    return vectors, labels
+def _fingerprint_matrix() -> MatrixIndex:
+    """Return every stored fingerprint as one sparse matrix, streamed from the database in
+    article order (a server-side cursor on PostgreSQL: nothing holds all rows as objects)."""
+    entries = ArticleTopic.objects.count()
+
+    def chunks() -> Iterator[np.ndarray]:
+        with transaction.atomic(), connection.chunked_cursor() as cursor:
+            cursor.execute(
+                "SELECT article_id, concept_id, unit FROM catalogue_articletopic "
+                "ORDER BY article_id, concept_id"
+            )
+            while rows := cursor.fetchmany(STREAM_ROWS):
+                yield np.array(rows, dtype=np.float64)
+
+    ids, matrix = matrix_from_rows(chunks(), entries=entries)
+    return MatrixIndex(ids, matrix, max_postings=MAX_POSTINGS)
+
+
+def _labels(concepts: Iterable[int]) -> dict[int, str]:
+    """Return the labels of these concepts (a query per CHUNK of them)."""
+    wanted = sorted(set(concepts))
+    labels: dict[int, str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        labels.update(
+            TopicConcept.objects.filter(pk__in=wanted[start : start + CHUNK]).values_list(
+                "pk", "label"
+            )
+        )
+    return labels
 
 
 def relate_catalogue(progress: Progress = _quiet) -> TopicStatistics:
     """Store every record's related records, in batches, resuming after the last one."""
     row = statistics_row()
-    vectors, labels = _vectors()
-    index = Postings()
-    for article, vector in vectors.items():
-        index.add(article, vector)
-    ids = sorted(pk for pk in vectors if pk > row.resume_after)
-    total, done = len(vectors), len(vectors) - len(ids)
-    for start in range(0, len(ids), BATCH_SIZE):
-        batch = ids[start : start + BATCH_SIZE]
+    index = _fingerprint_matrix()
+    ids = index.ids
+    first = int(np.searchsorted(ids, row.resume_after, "right"))
+    total, done = len(ids), first
+    for start in range(first, len(ids), BATCH_SIZE):
+        stop = min(start + BATCH_SIZE, len(ids))
+        pairs, others, scores = index.related(start, stop)
+        shared = index.shared(pairs, others)
+        labels = _labels(concept for concepts in shared for concept in concepts)
         rows = [
             (
-                pk,
-                other,
-                round(score, 4),
-                "; ".join(shared_concepts(vectors[pk], vectors[other], labels)),
+                int(ids[pair]),
+                int(ids[other]),
+                round(float(score), 4),
+                "; ".join(labels.get(concept, str(concept)) for concept in concepts),
             )
-            for pk in batch
-            for other, score in index.related(pk, vectors[pk])
+            for pair, other, score, concepts in zip(
+                pairs.tolist(), others.tolist(), scores.tolist(), shared, strict=True
+            )
         ]
+        batch = ids[start:stop].tolist()
         with transaction.atomic():
-            RelatedArticle.objects.filter(article_id__in=batch).delete()
+            _delete_related(batch)
             insert_values(RelatedArticle, _RELATED_FIELDS, rows)
             row.resume_after = batch[-1]
             row.save(update_fields=["resume_after"])
         done += len(batch)
         progress("related", done, total)
+    del index
     with transaction.atomic():
         # Records without a fingerprint any more keep no related list.
         RelatedArticle.objects.exclude(
@@ -361,6 +388,11 @@ def relate_catalogue(progress: Progress = _quiet) -> TopicStatistics:
         row.phase, row.resume_after = "people", 0
         row.save(update_fields=["phase", "resume_after"])
     return row
+
+
+def _delete_related(ids: list[int]) -> None:
+    """Delete the related lists of these records (by id range: one indexed statement)."""
+    RelatedArticle.objects.filter(article_id__gte=ids[0], article_id__lte=ids[-1]).delete()
 
 
 def aggregate_people(progress: Progress = _quiet) -> TopicStatistics:
@@ -458,20 +490,32 @@ def is_current() -> bool:
     )
 
 
-def refresh(*, restart: bool = False, progress: Progress = _quiet) -> TopicStatistics:
-    """Recompute the statistics and every fingerprint, resuming an interrupted refresh."""
+def refresh(
+    *,
+    restart: bool = False,
+    progress: Progress = _quiet,
+    on_phase: Callable[[str], None] | None = None,
+) -> TopicStatistics:
+    """Recompute the statistics and every fingerprint, resuming an interrupted refresh;
+    `on_phase` is told each phase as it starts, and "" at the end."""
+    started = on_phase or (lambda phase: None)
     row = statistics_row()
     if restart or row.phase not in ("fingerprints", "related", "people"):
+        started("statistics")
         row = count_catalogue(progress)
     if row.phase == "fingerprints":
+        started("fingerprints")
         row = fingerprint_catalogue(progress)
         _analyze(TopicConcept, ArticleTopic)
     if row.phase == "related":
+        started("related")
         row = relate_catalogue(progress)
         _analyze(RelatedArticle)
     if row.phase == "people":
+        started("people")
         row = aggregate_people(progress)
         _analyze(AuthorTopic, JournalTopic, TopicConcept)
+    started("")
     return row
 
 

@@ -10,6 +10,7 @@ A progress bar on stderr when it is a terminal; then a summary line on stdout.
 
 from __future__ import annotations
 
+import resource
 import time
 from typing import Any
 
@@ -40,6 +41,24 @@ class _Bar:
         self.stream.write("\r\033[K", ending="", style_func=str)
 
 
+class _Timings:
+    """Each phase's wall and CPU seconds and the process's peak memory, printed as it ends."""
+
+    def __init__(self, stream: OutputWrapper) -> None:
+        self.stream = stream
+        self.phase, self.started, self.cpu = "", time.perf_counter(), time.process_time()
+
+    def __call__(self, phase: str) -> None:
+        if self.phase:
+            # ru_maxrss is in kilobytes on Linux: the process's peak so far.
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            self.stream.write(
+                f"{self.phase}: {time.perf_counter() - self.started:.1f} s wall, "
+                f"{time.process_time() - self.cpu:.1f} s CPU, peak RSS so far {peak:,.0f} MB"
+            )
+        self.phase, self.started, self.cpu = phase, time.perf_counter(), time.process_time()
+
+
 class Command(BaseCommand):
     help = "Recompute research topics (statistics, fingerprints, related records, people)."
 
@@ -55,15 +74,21 @@ class Command(BaseCommand):
             help="Do nothing when a finished refresh covers the catalogue as it is (no record "
             "added, changed or removed since); for `make run`.",
         )
+        parser.add_argument(
+            "--timings",
+            action="store_true",
+            help="Print each phase's wall and CPU time and the process's peak memory.",
+        )
 
     def handle(self, *args: Any, restart: bool = False, **options: Any) -> None:
         if options.get("skip_if_current") and not restart and store.is_current():
             self.stdout.write("Research topics are current: nothing to refresh.")
             return
         bar = _Bar(self.stderr) if self.stderr.isatty() else None
+        timings = _Timings(self.stdout) if options.get("timings") else None
         started = time.perf_counter()
         try:
-            row = store.refresh(restart=restart, progress=bar or store._quiet)
+            row = store.refresh(restart=restart, progress=bar or store._quiet, on_phase=timings)
         finally:
             if bar:
                 bar.close()
