@@ -707,11 +707,16 @@ def test_matrix_index_of_nothing_and_of_records_sharing_nothing():
     assert index.shared(rows, others) == []
 
 
-def test_relate_catalogue_stores_the_brute_force_lists_in_resumable_batches(db, monkeypatch):
-    vectors = _random_vectors(seed=7, records=90, concepts=120)
+def _store_vectors(vectors, document_frequency=10**6):
+    """Store these fingerprints as records' topics; return the articles by vector key."""
     articles = {pk: make_article(title=f"Record {pk}", journal=None) for pk in vectors}
     concepts = {
-        c: TopicConcept.objects.create(key=f"concept {c}", label=f"Concept {c}", kind="term")
+        c: TopicConcept.objects.create(
+            key=f"concept {c}",
+            label=f"Concept {c}",
+            kind="term",
+            document_frequency=document_frequency,
+        )
         for c in sorted({c for vector in vectors.values() for c in vector})
     }
     ArticleTopic.objects.bulk_create(
@@ -726,6 +731,12 @@ def test_relate_catalogue_stores_the_brute_force_lists_in_resumable_batches(db, 
         for pk, vector in vectors.items()
         for c, unit in vector.items()
     )
+    return articles
+
+
+def test_relate_catalogue_stores_the_brute_force_lists_in_resumable_batches(db, monkeypatch):
+    vectors = _random_vectors(seed=7, records=90, concepts=120)
+    articles = _store_vectors(vectors)
     expected, expected_shared = _brute_force(vectors, max_postings=30, floor=0.12, limit=10)
     monkeypatch.setattr(store, "MAX_POSTINGS", 30)
     monkeypatch.setattr(store, "BATCH_SIZE", 20)
@@ -752,3 +763,59 @@ def test_relate_catalogue_stores_the_brute_force_lists_in_resumable_batches(db, 
         for item in items:
             labels = [f"Concept {c}" for c in expected_shared[pk, back[item.related_id]]]
             assert item.shared == "; ".join(labels)
+
+
+@pytest.mark.parametrize("document_frequency", [1, 10**6])
+def test_update_path_reading_every_posting_equals_brute_force(db, monkeypatch, document_frequency):
+    vectors = _random_vectors(seed=11, records=80, concepts=100)
+    # Concepts' text frequencies above the bound: their postings are counted (bounded).
+    articles = _store_vectors(vectors, document_frequency=document_frequency)
+    expected, expected_shared = _brute_force(vectors, max_postings=25, floor=0.12, limit=10)
+    monkeypatch.setattr(store, "MAX_POSTINGS", 25)
+    monkeypatch.setattr(store, "INDEX_POSTINGS", 1000)
+    monkeypatch.setattr(store, "CANDIDATES", 1000)
+    store._relate_from_index([article.pk for article in articles.values()])
+    back = {article.pk: pk for pk, article in articles.items()}
+    for pk, article in articles.items():
+        items = RelatedArticle.objects.filter(article=article).order_by("-similarity", "related_id")
+        got = [(back[i.related_id], i.similarity, i.shared) for i in items]
+        want = [
+            (o, round(score, 4), "; ".join(f"Concept {c}" for c in expected_shared[pk, o]))
+            for o, score in expected[pk]
+        ]
+        if document_frequency == 1:
+            # Text frequencies under the bound: every concept is searched (the bound unused).
+            continue
+        assert got == want, pk
+    if document_frequency == 1:
+        unbounded, _ = _brute_force(vectors, max_postings=10**6, floor=0.12, limit=10)
+        for pk, article in articles.items():
+            items = RelatedArticle.objects.filter(article=article)
+            got = list(
+                items.order_by("-similarity", "related_id").values_list("related_id", flat=True)
+            )
+            assert [back[i] for i in got] == [o for o, _ in unbounded[pk]], pk
+
+
+def test_update_path_with_few_postings_lists_exact_cosines_best_first(db, monkeypatch):
+    vectors = _random_vectors(seed=5, records=80, concepts=60)
+    articles = _store_vectors(vectors)
+    every, _ = _brute_force(vectors, max_postings=10**6, floor=0.0, limit=10**6)
+    expected, _ = _brute_force(vectors, max_postings=10**6, floor=0.12, limit=10)
+    monkeypatch.setattr(store, "INDEX_POSTINGS", 3)
+    monkeypatch.setattr(store, "CANDIDATES", 5)
+    store._relate_from_index([article.pk for article in articles.values()])
+    back = {article.pk: pk for pk, article in articles.items()}
+    found = agreed = 0
+    for pk, article in articles.items():
+        items = RelatedArticle.objects.filter(article=article).order_by("-similarity", "related_id")
+        got = [(back[i.related_id], i.similarity) for i in items]
+        exact = dict(every[pk])
+        assert len(got) <= 5
+        assert all(score == round(exact[o], 4) and score >= 0.12 for o, score in got)
+        assert [s for _, s in got] == sorted((s for _, s in got), reverse=True)
+        found += len(got)
+        agreed += len({o for o, _ in got} & {o for o, _ in expected[pk]})
+    # Three postings per concept find some of the best related records, not all.
+    assert 0 < agreed < sum(len(items) for items in expected.values())
+    assert agreed <= found

@@ -50,6 +50,12 @@ HALF_WEIGHT_YEARS = 10
 # forgotten (lossy counting: a term first seen late in a huge catalogue may be undercounted by
 # one; it bounds memory at 1M records).
 PRUNE_ABOVE = 3_000_000
+# A few records' related records (import, admin): the strongest postings read per concept, and
+# the records best on those scored exactly (docs/topics.md: agreement with a refresh).
+INDEX_POSTINGS = 200
+CANDIDATES = 50
+# Concepts per UNION ALL statement (SQLite allows 500 terms).
+UNION_SIZE = 100
 # Rows fetched at a time when streaming every fingerprint.
 STREAM_ROWS = 50_000
 # Rows per INSERT/IN list: below SQLite's bound on variables.
@@ -543,64 +549,109 @@ def update_articles(ids: Iterable[int]) -> int:
     return count
 
 
-_RELATED_SQL = """
-SELECT a.article_id, b.article_id, SUM(a.unit * b.unit) AS similarity
-FROM catalogue_articletopic a
-JOIN catalogue_topicconcept c ON c.id = a.concept_id AND c.document_frequency <= %s
-JOIN catalogue_articletopic b ON b.concept_id = a.concept_id AND b.article_id <> a.article_id
-WHERE a.article_id IN ({ids})
-GROUP BY a.article_id, b.article_id
-HAVING SUM(a.unit * b.unit) >= %s
-"""
-
-
 def _relate_from_index(ids: list[int]) -> None:
-    """Store related records of these records from the database's inverted index (one
-    statement per chunk of records)."""
+    """Store related records of these records from the database's inverted index, at a cost
+    per record bounded whatever the catalogue's size.
+
+    For each concept of the records (those in at most MAX_POSTINGS records, as a refresh
+    counts them), only its INDEX_POSTINGS strongest postings are read; the CANDIDATES records
+    scoring best on those are then scored exactly on their whole fingerprints. A record related
+    only through weak postings of each concept it shares can be missed (docs/topics.md gives
+    the agreement with a refresh); the cosines listed are exact.
+    """
     RelatedArticle.objects.filter(article_id__in=ids).delete()
-    found: dict[int, list[tuple[float, int]]] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            sql = _RELATED_SQL.format(ids=", ".join(["%s"] * len(chunk)))
-            cursor.execute(sql, [MAX_POSTINGS, *chunk, SIMILARITY_FLOOR])
-            for pk, other, score in cursor.fetchall():
-                found.setdefault(pk, []).append((score, other))
-    rows = [
-        (pk, other, score)
-        for pk, scored in found.items()
-        for score, other in heapq.nlargest(MAX_RELATED, scored, key=lambda i: (i[0], -i[1]))
-    ]
-    if not rows:
-        return
-    wanted = {pk for pk, _, _ in rows} | {other for _, other, _ in rows}
-    vectors: dict[int, dict[int, float]] = {}
-    labels: dict[int, str] = {}
-    wanted_ids = sorted(wanted)
-    for start in range(0, len(wanted_ids), CHUNK):
-        # No join for the labels: PostgreSQL planned it as minutes of nested loops.
-        topic_rows = ArticleTopic.objects.filter(
-            article_id__in=wanted_ids[start : start + CHUNK]
-        ).values_list("article_id", "concept_id", "unit")
-        for article, concept, unit in topic_rows:
-            vectors.setdefault(article, {})[concept] = unit
-    shared = sorted({concept for pk in found for concept in vectors.get(pk, {})})
-    for start in range(0, len(shared), CHUNK):
-        labels.update(
-            TopicConcept.objects.filter(pk__in=shared[start : start + CHUNK]).values_list(
-                "pk", "label"
+    vectors = _stored_vectors(ids)
+    searched = _searched_concepts({c for vector in vectors.values() for c in vector})
+    postings = _strongest_postings(sorted(searched))
+    candidates: dict[int, list[int]] = {}
+    for pk, vector in vectors.items():
+        partial: dict[int, float] = {}
+        for concept, unit in vector.items():
+            for other, weight in postings.get(concept, ()):
+                if other != pk:
+                    partial[other] = partial.get(other, 0.0) + unit * weight
+        best = heapq.nlargest(CANDIDATES, partial.items(), key=lambda item: (item[1], -item[0]))
+        candidates[pk] = [other for other, _ in best]
+    wanted = {other for others in candidates.values() for other in others} - set(vectors)
+    vectors.update(_stored_vectors(sorted(wanted)))
+    rows: list[tuple[int, int, float, list[int]]] = []
+    for pk, others in candidates.items():
+        vector = vectors[pk]
+        scored = []
+        for other in others:
+            theirs = vectors.get(other, {})
+            score = sum(
+                unit * theirs[concept]
+                for concept, unit in vector.items()
+                if concept in searched and concept in theirs
             )
-        )
+            scored.append((score, other))
+        for score, other in heapq.nlargest(MAX_RELATED, scored, key=lambda i: (i[0], -i[1])):
+            if score >= SIMILARITY_FLOOR:
+                rows.append((pk, other, score, shared_concepts(vector, vectors[other], {})))
+    labels = _labels(concept for *_, concepts in rows for concept in concepts)
     insert_values(
         RelatedArticle,
         _RELATED_FIELDS,
         [
-            (
-                pk,
-                other,
-                round(score, 4),
-                "; ".join(shared_concepts(vectors[pk], vectors.get(other, {}), labels)),
-            )
-            for pk, other, score in rows
+            (pk, other, round(score, 4), "; ".join(labels.get(c, str(c)) for c in concepts))
+            for pk, other, score, concepts in rows
         ],
     )
+
+
+def _stored_vectors(ids: Sequence[int]) -> dict[int, dict[int, float]]:
+    """Return these records' stored fingerprints as unit weights by concept id."""
+    vectors: dict[int, dict[int, float]] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = ArticleTopic.objects.filter(article_id__in=ids[start : start + CHUNK])
+        for article, concept, unit in rows.order_by().values_list(
+            "article_id", "concept_id", "unit"
+        ):
+            vectors.setdefault(article, {})[concept] = unit
+    return vectors
+
+
+def _searched_concepts(concepts: set[int]) -> set[int]:
+    """Return those of `concepts` in at most MAX_POSTINGS stored fingerprints (the refresh's
+    rule), counting at most MAX_POSTINGS + 1 postings of each: a bounded index-only scan."""
+    wanted = sorted(concepts)
+    maybe_common: list[int] = []
+    for start in range(0, len(wanted), CHUNK):
+        # A concept in fewer records' texts than the bound is in fewer fingerprints too.
+        maybe_common.extend(
+            TopicConcept.objects.filter(
+                pk__in=wanted[start : start + CHUNK], document_frequency__gt=MAX_POSTINGS
+            ).values_list("pk", flat=True)
+        )
+    common = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(maybe_common), UNION_SIZE):
+            chunk = maybe_common[start : start + UNION_SIZE]
+            sql = " UNION ALL ".join(
+                "SELECT %s, (SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_articletopic "  # noqa: S608
+                f"WHERE concept_id = %s LIMIT %s) AS p{i})"
+                for i in range(len(chunk))
+            )
+            cursor.execute(sql, [v for c in chunk for v in (c, c, MAX_POSTINGS + 1)])
+            common.update(c for c, n in cursor.fetchall() if n > MAX_POSTINGS)
+    return concepts - common
+
+
+def _strongest_postings(concepts: list[int]) -> dict[int, list[tuple[int, float]]]:
+    """Return each concept's INDEX_POSTINGS strongest postings (article id, unit), read from
+    the (concept, -unit) index: a bounded range scan per concept."""
+    postings: dict[int, list[tuple[int, float]]] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(concepts), UNION_SIZE):
+            chunk = concepts[start : start + UNION_SIZE]
+            # One bounded range scan of the (concept, -unit) index per concept.
+            sql = " UNION ALL ".join(
+                "SELECT * FROM (SELECT concept_id, article_id, unit FROM catalogue_articletopic "  # noqa: S608
+                f"WHERE concept_id = %s ORDER BY unit DESC, article_id LIMIT %s) AS p{i}"
+                for i in range(len(chunk))
+            )
+            cursor.execute(sql, [v for c in chunk for v in (c, INDEX_POSTINGS)])
+            for concept, article, unit in cursor.fetchall():
+                postings.setdefault(concept, []).append((article, unit))
+    return postings
