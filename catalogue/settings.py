@@ -7,6 +7,7 @@ docs/deployment.md lists them).
 
 import hashlib
 import ipaddress
+import math
 import os
 import re
 import sys
@@ -101,6 +102,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: it sees their writes, and pins a client that wrote to the primary.
+    "catalogue.routers.ReadRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,6 +155,59 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+
+# Read replicas (docs/scaling.md): DATABASE_REPLICA_URLS, comma-separated PostgreSQL streaming
+# replicas of DATABASE_URL, each an alias replica1, replica2, ... Reads go there through
+# catalogue/routers.py; writes, migrations, transactions and a client's reads for
+# DATABASE_PRIMARY_PIN_SECONDS after it wrote go to the primary. A replica whose replay lag is over
+# DATABASE_REPLICA_MAX_LAG seconds (measured per process at most every
+# DATABASE_REPLICA_CHECK_SECONDS) is not read from. None set: one database, as before.
+DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG") or 5)
+DATABASE_REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS") or 2)
+# A replica read at time t was measured at most CHECK seconds before within the bound, so it
+# holds every write older than MAX_LAG + CHECK seconds: the pin must last at least that long.
+DATABASE_PRIMARY_PIN_SECONDS = int(
+    os.environ.get("DATABASE_PRIMARY_PIN_SECONDS")
+    or math.ceil(2 * (DATABASE_REPLICA_MAX_LAG + DATABASE_REPLICA_CHECK_SECONDS))
+)
+if DATABASE_PRIMARY_PIN_SECONDS < DATABASE_REPLICA_MAX_LAG + DATABASE_REPLICA_CHECK_SECONDS:
+    raise ImproperlyConfigured(
+        f"DATABASE_PRIMARY_PIN_SECONDS={DATABASE_PRIMARY_PIN_SECONDS} is shorter than "
+        f"DATABASE_REPLICA_MAX_LAG + DATABASE_REPLICA_CHECK_SECONDS "
+        f"({DATABASE_REPLICA_MAX_LAG:g} + {DATABASE_REPLICA_CHECK_SECONDS:g}): a client could "
+        "read a replica that has not yet replayed its own write."
+    )
+# The librarians' pages read the primary: the admin, login and logout, imports.
+DATABASE_PRIMARY_PATHS = ["/admin/", "/accounts/", "/import/"]
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(
+    (url.strip() for url in os.environ.get("DATABASE_REPLICA_URLS", "").split(",")), start=1
+):
+    if not _url:
+        continue
+    _replica = dj_database_url.parse(
+        _url,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    if (
+        _replica["ENGINE"] != "django.db.backends.postgresql"
+        or DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS lists PostgreSQL streaming replicas of a PostgreSQL "
+            "DATABASE_URL (postgres://...); replica "
+            f"{_number} is {_replica['ENGINE'].rsplit('.', 1)[-1]}, the primary "
+            f"{DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}."
+        )
+    # A replica that does not answer is skipped after this, not waited for.
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests run against the primary's test database; a "replica" that is the primary itself
+    # is never read from (catalogue/routers.py checks pg_is_in_recovery()).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica{_number}")
+DATABASE_ROUTERS = ["catalogue.routers.ReplicaRouter"]
 
 # Background jobs: the queue is a table of the catalogue's database (django-tasks-db).
 TASKS = {
@@ -251,6 +307,8 @@ if not DEBUG:
     HTTPS = env_bool("HTTPS", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers probe the health endpoint over plain HTTP on the node itself.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     if HTTPS:
         SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
         SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -389,6 +447,25 @@ CACHES = {
         }
     ),
 }
+
+# CACHE_URL (redis://host:6379/N): the default cache in Redis, shared by every process and web
+# node (search results, and sessions read from it before the database); unset, each process
+# keeps its own in memory. A cache that does not answer fails requests quickly (timeouts of 2 s)
+# and /health/ reports it.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            "CACHE_URL must be a Redis URL (redis://host:6379/0, rediss:// or unix://)."
+        )
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "catalogue"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+    # Written to both, read from the cache first: no session query on most requests.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from catalogue import feeds
+from catalogue import feeds, health
 from catalogue.search import api, facet_page
 from catalogue.search import views as search
 from catalogue.views import articles, browse, imports, pages, selected
@@ -43,6 +43,8 @@ catalogue_patterns = [
     path("api/articles/<int:pk>/", api.ArticleDetailView.as_view(), name="api-article-detail"),
     path("api/schema/", api.SchemaView.as_view(), name="api-schema"),
     path("api/docs/", api.DocsView.as_view(url_name="catalogue:api-schema"), name="api-docs"),
+    # For load balancers and monitoring: the node, the database it reads, replica lag, cache.
+    path("health/", health.health, name="health"),
 ]
 
 urlpatterns = [
