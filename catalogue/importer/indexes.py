@@ -26,6 +26,7 @@ from typing import Any
 from django.utils.text import slugify
 
 from catalogue import identifiers
+from catalogue.importer import matchkeys
 from catalogue.importer.cleaning import CleanEntry, PersonName
 from catalogue.importer.common import chunks
 from catalogue.importer.normalise import (
@@ -132,10 +133,12 @@ class AuthorIndex:
     """The catalogue's and this import's people (Author rows), found by ORCID or whole name.
 
     Besides each person's own form, the printed forms of the authorships a librarian merged into
-    them name them too.
+    them name them too. Only the people the import's `names` can link to or resemble are read
+    (by their stored name keys and ORCIDs): every person with one of the names' ORCIDs, family
+    keys and first initials, which is every person `resolve` can return or note for them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, names: Iterable[PersonName] = ()) -> None:
         self.by_orcid: dict[str, Any] = {}
         self.by_corporate: dict[str, Any] = {}
         self.by_full: dict[tuple[str, tuple[str, ...], str], Any] = {}
@@ -145,10 +148,7 @@ class AuthorIndex:
         )
         self.doubts: dict[tuple[str, tuple[str, ...], str], list[tuple[int, str]]] = {}
         self.new: list[NewRow] = []
-        rows = Author.objects.order_by("pk").values_list(
-            "pk", "family_name", "given_names", "particle", "suffix", "corporate_name", "orcid"
-        )
-        for pk, family, given, particle, suffix, corporate, orcid in rows:
+        for pk, family, given, particle, suffix, corporate, orcid in _people_named(names):
             name = PersonName(
                 family=family,
                 given=given,
@@ -263,6 +263,39 @@ def _full_key(name: PersonName) -> tuple[str, tuple[str, ...], str]:
         given_tokens(name.given),
         compact(name.suffix),
     )
+
+
+def _people_named(names: Iterable[PersonName]) -> list[tuple[Any, ...]]:
+    """Return the people (id, name parts, ORCID) that `names` can link to or resemble, by id.
+
+    Those with one of the names' ORCIDs, and those with a name's family key and first initial
+    (the same whole name, or one that resembles it by initials).
+    """
+    keys: set[str] = set()
+    orcids: set[str] = set()
+    for name in names:
+        keys.add(
+            matchkeys.author_name_key(
+                family=name.family,
+                given=name.given,
+                particle=name.particle,
+                corporate=name.corporate,
+            )
+        )
+        if name.orcid:
+            orcids.add(name.orcid)
+    people = {row[0]: row for row in matchkeys.authors_by_name(keys)}
+    for chunk in chunks(sorted(orcids)):
+        people.update(
+            (row[0], row)
+            for row in Author.objects.filter(orcid__in=chunk)
+            .order_by()
+            .values_list(
+                "pk", "family_name", "given_names", "particle", "suffix", "corporate_name", "orcid"
+            )
+        )
+    # In id order, as the whole table was read: the first person with a form is the one it names.
+    return [people[pk] for pk in sorted(people)]
 
 
 def _display_name(name: PersonName) -> str:
@@ -389,13 +422,9 @@ def existing_by_title(
     The key is (normalised title, year, first author's printed family name key); each
     candidate knows the citation keys of the entries it was imported from.
     """
-    years = sorted({year for _, year in keys if year is not None})
-    columns = ("pk", "title", "year", "doi", "journal_id", "citation_key")
-    rows: list[tuple[int, str, int | None, str, int | None, str]] = []
-    for chunk in chunks(years):
-        rows.extend(Article.objects.filter(year__in=chunk).order_by().values_list(*columns))
-    if any(year is None for _, year in keys):
-        rows.extend(Article.objects.filter(year__isnull=True).order_by().values_list(*columns))
+    # The stored title keys find every article with one of the titles (and a few others, which
+    # the exact comparison below drops), at any catalogue size.
+    rows = matchkeys.articles_by_title(title for title, _ in keys)
     matching = [
         (pk, normalise_title(title), year, doi, journal_id, citation_key)
         for pk, title, year, doi, journal_id, citation_key in rows

@@ -24,6 +24,10 @@ earlier one, or the same title, year, first author and key, is reported as a dup
 one with only the same title, year and first author as a probable duplicate.
 
 How journals, authors and keywords are reused: see `catalogue.importer.indexes`.
+
+Nothing is loaded by catalogue size: the articles with one of the entries' DOIs, and those with
+one of their normalised titles (by the stored title keys, `catalogue.importer.matchkeys`), are
+looked up by index, then compared here exactly; people likewise by their stored name keys.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from catalogue.formats import bibtex
+from catalogue.importer import matchkeys
 from catalogue.importer.cleaning import CleanEntry, PersonName, clean_entry
 from catalogue.importer.common import Progress, check_on_duplicate, gc_paused
 from catalogue.importer.history import article_snapshots
@@ -108,7 +113,10 @@ def _plan(
         problems=problems,
         source_entry_count=sum(result.source_entry_count for result in results),
     )
-    journals, authors, keywords = JournalIndex(), AuthorIndex(), KeywordIndex()
+    # The stored keys first take in the records written since the last import (any writer).
+    matchkeys.ensure_current()
+    journals, keywords = JournalIndex(), KeywordIndex()
+    authors = AuthorIndex(name for _, _, clean in pairs for name in clean.authors)
     by_doi = existing_by_doi([clean.fields["doi"] for _, _, clean in pairs if clean.fields["doi"]])
     title_keys = {
         (normalise_title(clean.fields["title"]), clean.fields["year"]) for _, _, clean in pairs

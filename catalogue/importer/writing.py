@@ -12,6 +12,7 @@ from django.db.models import NOT_PROVIDED, Value
 from django.utils import timezone
 
 from catalogue import db, topics
+from catalogue.importer import matchkeys
 from catalogue.importer.cleaning import PRINTED_COLUMNS
 from catalogue.importer.common import BULK_BATCH_SIZE, Progress, chunks, pk_of
 from catalogue.importer.plan import ImportPlan, NewRow, PlanItem
@@ -137,6 +138,9 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
         "author": [author.pk for author in plan.new_authors],
         "keyword": [keyword.pk for keyword in plan.new_keywords],
     }
+    # The match keys of the records just written (queued by the tables' triggers), so that the
+    # next import does not pay for them.
+    matchkeys.refresh()
     # Research topics of the new and updated records, against the stored catalogue statistics
     # (refresh_topics recounts the catalogue and other records' related lists).
     topics.update_articles(item.article_id for item in itertools.chain(created, updated))
