@@ -1,0 +1,529 @@
+"""The reference for the search benchmark: Tantivy over the catalogue's own articles.
+
+    from tantivy_peer import PeerQuery, open_peer
+    peer = open_peer(directory=None)        # built once per catalogue, cached under /tmp
+    answer = peer.answer(PeerQuery(words=("alliance",), include={"type": ("article",)}))
+    answer.total, answer.top, answer.facets["journal"]  # exact count, top 20 ids, exact counts
+
+Needs Django set up on the catalogue (bench/databases.open_catalogue, or the test database): the
+articles are read with plain SQL that both backends run. The index lives in
+/tmp/catalogue-tantivy/<fingerprint>/, the fingerprint naming the database, its index
+generation (any change to the catalogue takes a new one), its article count and this file's
+SCHEMA_VERSION: a changed catalogue is indexed afresh, an unchanged one opened in a second.
+
+What is indexed, as the catalogue's search index builds its document
+(catalogue/search/sql/postgres/catalogue_search_source.v2.sql):
+
+- four text fields, searched together: `title` (HTML tags dropped, as PostgreSQL's parser
+  skips them), `keywords` (each term a value), `abstract`, and `names` (each authorship's
+  name as printed, then its person's name when that differs, one value per authorship, in
+  authorship order; then the citation key). Relevance is BM25 with the fields boosted
+  1.0 / 0.5 / 0.2 / 0.2, the catalogue's ts_rank weights for A / B / C / D.
+- one analyzer for all four: Tantivy's simple tokenizer (runs of letters and digits), lower
+  case, ASCII folding (PostgreSQL: unaccent), PostgreSQL's English stop words (the catalogue's
+  STOP_WORDS, the list of tsearch_data/english.stop), then the Snowball English stemmer (the
+  same algorithm as PostgreSQL's english_stem).
+- fast fields for every facet: `year`, `output_type`, `language` (absent when blank),
+  `peer_reviewed`, `journal_id` (absent when none), the multi-valued `keyword_ids`,
+  `author_ids` and `subject_ids`; `date_key` (yyyymmdd, 0 for an unknown month or day) for
+  the newest-first order, and `article_id`.
+
+Known differences from PostgreSQL's text search (they change counts only where a document has
+such a token; the benchmark reports each disagreement with its words' lexemes on both sides):
+
+- PostgreSQL's parser keeps "40.5", "covid-19", e-mail addresses, hosts and paths as tokens of
+  their own (plus, for hyphenated words, their parts); the simple tokenizer splits them at
+  every character that is no letter or digit. A query of plain words matches the same
+  documents either way; a query for "40.5" would not (the benchmark draws words of letters).
+- A phrase may run across two fields in PostgreSQL (the end of the title and the start of the
+  keywords, ...) and across two keywords or two names: the document is one tsvector, the
+  fields' vectors concatenated with positions continuing, and the keywords one string (in no
+  set order: `string_agg` without ORDER BY). Here a phrase lies within one title, keyword,
+  abstract, name or key (Tantivy leaves one position between two values of a field, so a
+  phrase with a stop word inside, `a <2> b`, could still span two values).
+- The stemmers' versions may differ on rare words (PostgreSQL 15 ships Snowball 2.x).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tantivy
+
+SCHEMA_VERSION = 2
+CACHE_ROOT = Path("/tmp/catalogue-tantivy")  # noqa: S108 -- a benchmark's scratch index
+TEXT_FIELDS = {"title": 1.0, "keywords": 0.5, "abstract": 0.2, "names": 0.2}
+ANALYZER = "catalogue"
+# The facets as the catalogue names its parameters (catalogue/search/facets.py) -> field.
+FACET_FIELDS = {
+    "year": "year",
+    "type": "output_type",
+    "journal": "journal_id",
+    "author": "author_ids",
+    "keyword": "keyword_ids",
+    "subject": "subject_ids",
+    "language": "language",
+    "peer_reviewed": "peer_reviewed",
+}
+TEXT_FACETS = {"type", "language"}
+# Buckets asked of a terms aggregation; more values than this are counted by a query each.
+FACET_SIZE = {"year": 1000, "type": 50, "language": 50, "peer_reviewed": 2}
+DEFAULT_FACET_SIZE = 50
+TAG = re.compile(r"<[^>]*>")
+CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class PeerQuery:
+    """A search as the peer answers it: every word and phrase must match, no excluded one."""
+
+    words: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    include: dict[str, tuple] = field(default_factory=dict)
+    exclude: dict[str, tuple] = field(default_factory=dict)
+    year_min: int | None = None
+    year_max: int | None = None
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.words or self.phrases)
+
+    def without(self, facet: str) -> PeerQuery:
+        """Return the query without `facet`'s selections (the context its counts are over)."""
+        if facet == "year":
+            return PeerQuery(self.words, self.phrases, self.excluded, self.include, self.exclude)
+        return PeerQuery(
+            self.words,
+            self.phrases,
+            self.excluded,
+            {k: v for k, v in self.include.items() if k != facet},
+            {k: v for k, v in self.exclude.items() if k != facet},
+            self.year_min,
+            self.year_max,
+        )
+
+    @property
+    def is_everything(self) -> bool:
+        """Whether nothing narrows the search: the whole catalogue."""
+        return not self.has_text and not self.excluded and not self.selected
+
+    @property
+    def selected(self) -> set[str]:
+        names = set(self.include) | set(self.exclude)
+        if self.year_min is not None or self.year_max is not None:
+            names.add("year")
+        return names
+
+
+@dataclass
+class PeerAnswer:
+    """The exact total, the top ids (relevance, or newest without words) and facet counts."""
+
+    total: int
+    top: list[int]
+    # facet -> {value: count}: every value a terms aggregation returned (its top values).
+    facets: dict[str, dict]
+    # facet -> the query its counts are over (the search without the facet's own selection).
+    contexts: dict[str, object]
+    seconds: float
+
+
+def analyzer() -> tantivy.TextAnalyzer:
+    """Return the text analyzer closest to the catalogue's PostgreSQL configuration."""
+    from catalogue.search.query import STOP_WORDS
+
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(255))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.custom_stopword(sorted(STOP_WORDS)))
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="position")
+    builder.add_unsigned_field("article_id", fast=True, indexed=True)
+    builder.add_unsigned_field("date_key", fast=True)
+    builder.add_unsigned_field("year", fast=True, indexed=True)
+    builder.add_text_field("output_type", fast=True, tokenizer_name="raw")
+    builder.add_text_field("language", fast=True, tokenizer_name="raw")
+    builder.add_boolean_field("peer_reviewed", fast=True, indexed=True)
+    for name in ("journal_id", "keyword_ids", "author_ids", "subject_ids"):
+        builder.add_unsigned_field(name, fast=True, indexed=True)
+    return builder.build()
+
+
+# --- Reading the catalogue -----------------------------------------------------------------------
+
+
+def fingerprint(connection) -> str:
+    """Return a key naming this catalogue's current contents (and this peer's schema)."""
+    from catalogue.search import search_generation
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), max(id) FROM catalogue_article")
+        count, top = cursor.fetchone()
+    text = repr((SCHEMA_VERSION, connection.settings_dict["NAME"], search_generation(), count, top))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _name(parts: tuple) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def read_articles(connection):
+    """Yield (article row, [(keyword id, term)], [name], {author id}, {subject id}) by id.
+
+    Plain SQL both backends run, in id ranges, so a million articles stream.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id) FROM catalogue_article")
+        low, high = cursor.fetchone()
+    if low is None:
+        return
+    for start in range(low, high + 1, CHUNK):
+        end = start + CHUNK - 1
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, title, abstract, citation_key, year, month, day, output_type, "
+                "language, peer_reviewed, journal_id FROM catalogue_article "
+                "WHERE id BETWEEN %s AND %s ORDER BY id",
+                [start, end],
+            )
+            articles = cursor.fetchall()
+            cursor.execute(
+                "SELECT ak.article_id, ak.keyword_id, k.term FROM catalogue_article_keywords ak "
+                "JOIN catalogue_keyword k ON k.id = ak.keyword_id "
+                "WHERE ak.article_id BETWEEN %s AND %s ORDER BY ak.article_id, ak.keyword_id",
+                [start, end],
+            )
+            keywords: dict[int, list] = {}
+            for article_id, keyword_id, term in cursor.fetchall():
+                keywords.setdefault(article_id, []).append((keyword_id, term))
+            cursor.execute(
+                "SELECT au.article_id, au.author_id, au.given_names, au.particle, "
+                "au.family_name, au.suffix, au.corporate_name, p.given_names, p.particle, "
+                "p.family_name, p.suffix, p.corporate_name FROM catalogue_authorship au "
+                "JOIN catalogue_author p ON p.id = au.author_id "
+                "WHERE au.article_id BETWEEN %s AND %s ORDER BY au.article_id, au.position, au.id",
+                [start, end],
+            )
+            names: dict[int, list] = {}
+            authors: dict[int, set] = {}
+            for row in cursor.fetchall():
+                printed, person = tuple(row[2:7]), tuple(row[7:12])
+                text = _name(printed)
+                if printed != person:
+                    text = f"{text} {_name(person)}"
+                names.setdefault(row[0], []).append(text)
+                authors.setdefault(row[0], set()).add(row[1])
+            cursor.execute(
+                "SELECT article_id, subjectarea_id FROM catalogue_article_subject_areas "
+                "WHERE article_id BETWEEN %s AND %s",
+                [start, end],
+            )
+            subjects: dict[int, set] = {}
+            for article_id, subject_id in cursor.fetchall():
+                subjects.setdefault(article_id, set()).add(subject_id)
+        for row in articles:
+            article_id = row[0]
+            yield (
+                row,
+                keywords.get(article_id, []),
+                names.get(article_id, []),
+                authors.get(article_id, set()),
+                subjects.get(article_id, set()),
+            )
+
+
+def _document(row, keywords, names, authors, subjects) -> tantivy.Document:
+    (article_id, title, abstract, key, year, month, day, output_type, language, peer, journal) = row
+    doc = tantivy.Document()
+    doc.add_unsigned("article_id", article_id)
+    doc.add_text("title", TAG.sub(" ", title or ""))
+    # A keyword, a name, the citation key: each a value of its own, so that a phrase lies
+    # within one of them (Tantivy leaves a position between values).
+    for _, term in keywords:
+        doc.add_text("keywords", term)
+    doc.add_text("abstract", abstract or "")
+    for name in names:
+        doc.add_text("names", name)
+    if key:
+        doc.add_text("names", key)
+    if year is not None:
+        doc.add_unsigned("year", year)
+        doc.add_unsigned("date_key", year * 10000 + (month or 0) * 100 + (day or 0))
+    else:
+        doc.add_unsigned("date_key", 0)
+    doc.add_text("output_type", output_type or "")
+    if language:
+        doc.add_text("language", language)
+    doc.add_boolean("peer_reviewed", bool(peer))
+    if journal is not None:
+        doc.add_unsigned("journal_id", journal)
+    for keyword_id, _ in keywords:
+        doc.add_unsigned("keyword_ids", keyword_id)
+    for author_id in sorted(authors):
+        doc.add_unsigned("author_ids", author_id)
+    for subject_id in sorted(subjects):
+        doc.add_unsigned("subject_ids", subject_id)
+    return doc
+
+
+def build_index(connection, directory: Path, *, log=print) -> int:
+    """Index every article of the catalogue into `directory` (emptied first); return count."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    schema = build_schema()
+    index = tantivy.Index(schema, path=str(directory))
+    index.register_tokenizer(ANALYZER, analyzer())
+    # One thread and a large heap: few segments, so that a terms aggregation's top values are
+    # exact (doc_count_error_upper_bound is checked on every answer anyway).
+    writer = index.writer(heap_size=1_500_000_000, num_threads=1)
+    started, count = time.perf_counter(), 0
+    for parts in read_articles(connection):
+        writer.add_document(_document(*parts))
+        count += 1
+        if count % 200_000 == 0:
+            log(f"  tantivy: {count:,} articles indexed ({time.perf_counter() - started:.0f} s)")
+    writer.commit()
+    writer.wait_merging_threads()
+    (directory / "DONE").write_text(str(count))
+    log(f"  tantivy: {count:,} articles indexed in {time.perf_counter() - started:.0f} s")
+    return count
+
+
+def open_peer(*, directory: Path | None = None, connection=None, log=print) -> Peer:
+    """Return the peer over the current catalogue, indexing it first unless cached."""
+    if connection is None:
+        from django.db import connection
+    if directory is None:
+        directory = CACHE_ROOT / fingerprint(connection)
+    built = False
+    if not (directory / "DONE").exists():
+        build_index(connection, directory, log=log)
+        built = True
+    index = tantivy.Index.open(str(directory))
+    index.register_tokenizer(ANALYZER, analyzer())
+    index.reload()
+    return Peer(index, directory=directory, built=built)
+
+
+# --- Answering -----------------------------------------------------------------------------------
+
+
+class Peer:
+    """Answers PeerQuery: exact total, the top 20, every facet's exact counts."""
+
+    def __init__(self, index: tantivy.Index, *, directory: Path, built: bool) -> None:
+        self.index = index
+        self.schema = index.schema
+        self.searcher = index.searcher()
+        self.analyzer = analyzer()
+        self.directory = directory
+        self.built = built
+        self._everything: dict[str, dict] | None = None
+
+    def tokens(self, text: str) -> list[str]:
+        """Return the index terms of `text` (lower case, folded, stop words out, stemmed)."""
+        return self.analyzer.analyze(text)
+
+    def _any_field(self, query_for_field) -> tantivy.Query:
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Should, tantivy.Query.boost_query(query_for_field(name), boost))
+                for name, boost in TEXT_FIELDS.items()
+            ]
+        )
+
+    def _word(self, word: str) -> tantivy.Query | None:
+        tokens = self.tokens(word)
+        if not tokens:
+            return None
+        clauses = [
+            (
+                tantivy.Occur.Must,
+                self._any_field(
+                    lambda name, token=token: tantivy.Query.term_query(self.schema, name, token)
+                ),
+            )
+            for token in tokens
+        ]
+        return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
+
+    def _phrase(self, phrase: str) -> tantivy.Query | None:
+        # Each word's position in the phrase: a stop word leaves a gap, as in PostgreSQL's
+        # phraseto_tsquery (<2>), and Tantivy keeps the position of every token.
+        terms: list[tuple[int, str]] = []
+        position = 0
+        for word in phrase.split():
+            for token in self.tokens(word):
+                terms.append((position, token))
+                position += 1
+            if not self.tokens(word):
+                position += 1
+        if not terms:
+            return None
+        if len(terms) == 1:
+            return self._word(terms[0][1])
+        return self._any_field(lambda name: tantivy.Query.phrase_query(self.schema, name, terms))
+
+    def _selection(self, facet: str, values) -> tantivy.Query:
+        name = FACET_FIELDS[facet]
+        if facet == "peer_reviewed":
+            wanted = {value in (True, "true") for value in values}
+            queries = [tantivy.Query.term_query(self.schema, name, flag) for flag in wanted]
+            if len(queries) == 1:
+                return queries[0]
+            return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+        if facet in TEXT_FACETS:
+            return tantivy.Query.term_set_query(self.schema, name, [str(v) for v in values])
+        return tantivy.Query.term_set_query(self.schema, name, [int(v) for v in values])
+
+    def query(self, search: PeerQuery) -> tantivy.Query:
+        """Return the Tantivy query of `search`: words scored, selections as filters."""
+        clauses: list[tuple] = []
+        for word in search.words:
+            query = self._word(word)
+            if query is not None:
+                clauses.append((tantivy.Occur.Must, query))
+        for phrase in search.phrases:
+            query = self._phrase(phrase)
+            if query is not None:
+                clauses.append((tantivy.Occur.Must, query))
+        for word in search.excluded:
+            query = self._phrase(word) if " " in word else self._word(word)
+            if query is not None:
+                clauses.append((tantivy.Occur.MustNot, query))
+        filters = []
+        for facet, values in search.include.items():
+            filters.append((tantivy.Occur.Must, self._selection(facet, values)))
+        for facet, values in search.exclude.items():
+            filters.append((tantivy.Occur.MustNot, self._selection(facet, values)))
+        if search.year_min is not None or search.year_max is not None:
+            filters.append(
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.range_query(
+                        self.schema,
+                        "year",
+                        tantivy.FieldType.Unsigned,
+                        search.year_min if search.year_min is not None else 0,
+                        search.year_max if search.year_max is not None else 9999,
+                    ),
+                )
+            )
+        filters = [(occur, tantivy.Query.const_score_query(query, 0.0)) for occur, query in filters]
+        if not any(occur == tantivy.Occur.Must for occur, _ in clauses + filters):
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(clauses + filters)
+
+    def _aggregation(self, facets: list[str]) -> dict:
+        return {
+            facet: {
+                "terms": {
+                    "field": FACET_FIELDS[facet],
+                    "size": FACET_SIZE.get(facet, DEFAULT_FACET_SIZE),
+                    # Every value of every segment is a candidate: the top values are exact.
+                    "segment_size": 1_000_000,
+                }
+            }
+            for facet in facets
+        }
+
+    def answer(self, search: PeerQuery, *, limit: int = 20, offset: int = 0) -> PeerAnswer:
+        """Return the exact total, `limit` ids from `offset` and every facet's counts.
+
+        By relevance with words, else newest first (as the catalogue sorts by default).
+        """
+        started = time.perf_counter()
+        query = self.query(search)
+        if search.has_text:
+            result = self.searcher.search(query, limit, count=True, offset=offset)
+        else:
+            result = self.searcher.search(
+                query,
+                limit,
+                count=True,
+                order_by_field="date_key",
+                order=tantivy.Order.Desc,
+                offset=offset,
+            )
+        addresses = [address for _, address in result.hits]
+        top = self.searcher.fast_field_values("article_id", addresses) if addresses else []
+        selected = search.selected
+        contexts: dict[str, object] = {}
+        facets: dict[str, dict] = {}
+        plain = [facet for facet in FACET_FIELDS if facet not in selected]
+        jobs = [(plain, search, query)] if plain else []
+        for facet in FACET_FIELDS:
+            if facet in selected:
+                context = search.without(facet)
+                jobs.append(([facet], context, self.query(context)))
+        for names, context, context_query in jobs:
+            if context.is_everything:
+                counted = self.everything()
+            else:
+                counted = self._counts(context_query, names)
+            for name in names:
+                facets[name] = counted[name]
+                contexts[name] = context
+        return PeerAnswer(
+            total=result.count,
+            top=[int(value) for value in top],
+            facets=facets,
+            contexts=contexts,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _counts(self, query: tantivy.Query, names: list[str]) -> dict[str, dict]:
+        aggregated = self.searcher.aggregate(query, self._aggregation(names))
+        counts = {}
+        for name in names:
+            buckets = aggregated[name]
+            if buckets.get("doc_count_error_upper_bound", 0):
+                raise RuntimeError(f"{name}: counts not exact ({buckets})")
+            counts[name] = {
+                _key(name, bucket["key"]): bucket["doc_count"] for bucket in buckets["buckets"]
+            }
+        return counts
+
+    def everything(self) -> dict[str, dict]:
+        """Return the whole catalogue's facet counts, counted once and kept.
+
+        The catalogue keeps the same counts in a table (catalogue_search_facet, maintained by
+        its triggers) for browsing and for a selected facet's other values with nothing else
+        selected; an index that never changes between queries may keep them as well.
+        """
+        if self._everything is None:
+            self._everything = self._counts(tantivy.Query.all_query(), list(FACET_FIELDS))
+        return self._everything
+
+    def count_value(self, context: PeerQuery, facet: str, value) -> int:
+        """Return the exact number of matches of `context` with `facet` = `value`."""
+        query = self.query(context)
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, query), (tantivy.Occur.Must, self._selection(facet, [value]))]
+        )
+        return self.searcher.search(query, 1, count=True).count
+
+
+def _key(facet: str, key):
+    """Return an aggregation bucket's key as the catalogue's API gives the value's id."""
+    if facet == "peer_reviewed":
+        return bool(key)
+    if facet in TEXT_FACETS:
+        return str(key)
+    return int(key)
