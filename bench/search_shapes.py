@@ -746,9 +746,11 @@ def main() -> None:
 
     started = time.perf_counter()
     peer = tantivy_peer.open_peer(log=lambda text: print(text, file=sys.stderr))
+    size = sum(path.stat().st_size for path in peer.directory.iterdir() if path.is_file())
     print(
-        f"Tantivy index {peer.directory} ({'built' if peer.built else 'reused'}, "
-        f"{time.perf_counter() - started:.0f} s)."
+        f"Tantivy index {peer.directory} ({'built' if peer.built else 'reused'} in "
+        f"{time.perf_counter() - started:.0f} s; {size / 2**20:,.0f} MiB, "
+        f"{peer.searcher.num_segments} segment(s))."
     )
     rng = random.Random(seed)
     threshold = conf.get("SEARCH_EXACT_THRESHOLD")

@@ -76,6 +76,10 @@ FACET_SIZE = {"year": 1000, "type": 50, "language": 50, "peer_reviewed": 2}
 DEFAULT_FACET_SIZE = 50
 TAG = re.compile(r"<[^>]*>")
 CHUNK = 50_000
+HEAP = 3_900_000_000
+# Candidates each segment returns to a terms aggregation: its top values are exact when no
+# segment cut off a value that could be among them (checked: doc_count_error_upper_bound).
+SEGMENT_SIZE = 1_000
 
 
 @dataclass(frozen=True)
@@ -289,9 +293,10 @@ def build_index(connection, directory: Path, *, log=print) -> int:
     schema = build_schema()
     index = tantivy.Index(schema, path=str(directory))
     index.register_tokenizer(ANALYZER, analyzer())
-    # One thread and a large heap: few segments, so that a terms aggregation's top values are
-    # exact (doc_count_error_upper_bound is checked on every answer anyway).
-    writer = index.writer(heap_size=1_500_000_000, num_threads=1)
+    # One thread and the largest heap Tantivy takes: few segments (one up to about a million
+    # articles), so that a terms aggregation's top values are exact from each segment's top
+    # values (doc_count_error_upper_bound is checked on every answer).
+    writer = index.writer(heap_size=HEAP, num_threads=1)
     started, count = time.perf_counter(), 0
     for parts in read_articles(connection):
         writer.add_document(_document(*parts))
@@ -430,14 +435,13 @@ class Peer:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
         return tantivy.Query.boolean_query(clauses + filters)
 
-    def _aggregation(self, facets: list[str]) -> dict:
+    def _aggregation(self, facets: list[str], *, segment_size: int = SEGMENT_SIZE) -> dict:
         return {
             facet: {
                 "terms": {
                     "field": FACET_FIELDS[facet],
                     "size": FACET_SIZE.get(facet, DEFAULT_FACET_SIZE),
-                    # Every value of every segment is a candidate: the top values are exact.
-                    "segment_size": 1_000_000,
+                    "segment_size": segment_size,
                 }
             }
             for facet in facets
@@ -490,6 +494,12 @@ class Peer:
 
     def _counts(self, query: tantivy.Query, names: list[str]) -> dict[str, dict]:
         aggregated = self.searcher.aggregate(query, self._aggregation(names))
+        inexact = [n for n in names if aggregated[n].get("doc_count_error_upper_bound", 0)]
+        if inexact:
+            # A segment cut off candidates: count again with every value of every segment.
+            aggregated.update(
+                self.searcher.aggregate(query, self._aggregation(inexact, segment_size=10**7))
+            )
         counts = {}
         for name in names:
             buckets = aggregated[name]
