@@ -212,3 +212,110 @@ def test_an_unknown_app_setting_is_an_error():
 
     with pytest.raises(KeyError):
         conf.get("SEARCH_NO_SUCH_SETTING")
+
+
+REPLICA_SETTINGS = (
+    "import json; from django.conf import settings as s; print(json.dumps({"
+    "'aliases': sorted(s.DATABASES), 'replicas': s.DATABASE_REPLICAS, "
+    "'routers': s.DATABASE_ROUTERS, 'pin': s.DATABASE_PRIMARY_PIN_SECONDS, "
+    "'lag': s.DATABASE_REPLICA_MAX_LAG, 'check': s.DATABASE_REPLICA_CHECK_SECONDS, "
+    "'replica1': {k: s.DATABASES['replica1'][k] for k in ('HOST', 'PORT', 'NAME', 'OPTIONS', "
+    "'TEST')} if 'replica1' in s.DATABASES else None}))"
+)
+PRIMARY_URL = "postgres://u@primary.invalid:5432/catalogue"
+
+
+def test_replica_urls_become_replica_aliases_of_a_postgresql_primary():
+    env = {
+        "DATABASE_URL": PRIMARY_URL,
+        "DATABASE_REPLICA_URLS": " postgres://u@r1.invalid:5433/catalogue ,"
+        "postgres://u@r2.invalid/catalogue?connect_timeout=7,",
+    }
+    result = manage("shell", "--no-imports", "-c", REPLICA_SETTINGS, env=env)
+    assert result.returncode == 0, result.stderr
+    configured = json.loads(result.stdout)
+    assert configured["aliases"] == ["default", "replica1", "replica2"]
+    assert configured["replicas"] == ["replica1", "replica2"]
+    assert configured["routers"] == ["catalogue.routers.ReplicaRouter"]
+    assert configured["replica1"]["HOST"] == "r1.invalid"
+    assert configured["replica1"]["PORT"] == 5433
+    assert configured["replica1"]["NAME"] == "catalogue"
+    assert configured["replica1"]["OPTIONS"] == {"connect_timeout": 2}
+    assert configured["replica1"]["TEST"]["MIRROR"] == "default"
+    # The lag bound, its check interval, and the pin: twice their sum by default.
+    assert (configured["lag"], configured["check"], configured["pin"]) == (5.0, 2.0, 14)
+
+
+def test_without_replica_urls_there_is_one_database():
+    result = manage(
+        "shell", "--no-imports", "-c", REPLICA_SETTINGS, env={"DATABASE_REPLICA_URLS": ""}
+    )
+    configured = json.loads(result.stdout)
+    assert configured["aliases"] == ["default"]
+    assert configured["replicas"] == []
+    assert configured["replica1"] is None
+
+
+@pytest.mark.parametrize(
+    ("primary", "replica", "engines"),
+    [
+        ("", "postgres://u@r1.invalid/catalogue", "postgresql, the primary sqlite3"),
+        (PRIMARY_URL, "sqlite:///other.sqlite3", "sqlite3, the primary postgresql"),
+    ],
+    ids=["sqlite-primary", "sqlite-replica"],
+)
+def test_replicas_need_postgresql_on_both_sides(primary, replica, engines):
+    result = manage("check", env={"DATABASE_URL": primary, "DATABASE_REPLICA_URLS": replica})
+    assert result.returncode != 0
+    assert (
+        "DATABASE_REPLICA_URLS lists PostgreSQL streaming replicas of a PostgreSQL DATABASE_URL "
+        f"(postgres://...); replica 1 is {engines}."
+    ) in result.stderr
+
+
+def test_a_pin_shorter_than_the_lag_bound_and_check_is_refused():
+    env = {"DATABASE_REPLICA_MAX_LAG": "10", "DATABASE_PRIMARY_PIN_SECONDS": "11"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert (
+        "DATABASE_PRIMARY_PIN_SECONDS=11 is shorter than DATABASE_REPLICA_MAX_LAG + "
+        "DATABASE_REPLICA_CHECK_SECONDS (10 + 2)"
+    ) in result.stderr
+    accepted = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        REPLICA_SETTINGS,
+        env={**env, "DATABASE_PRIMARY_PIN_SECONDS": "12"},
+    )
+    assert json.loads(accepted.stdout)["pin"] == 12
+
+
+def test_cache_url_must_be_redis():
+    result = manage("check", env={"CACHE_URL": "memcached://127.0.0.1:11211"})
+    assert result.returncode != 0
+    assert "CACHE_URL must be a Redis URL (redis://host:6379/0, rediss:// or unix://)." in (
+        result.stderr
+    )
+
+
+def test_cache_url_selects_redis_with_short_timeouts():
+    script = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps([s.CACHES['default'], s.SESSION_ENGINE]))"
+    )
+    result = manage(
+        "shell", "--no-imports", "-c", script, env={"CACHE_URL": "redis://r.invalid:6379/3"}
+    )
+    cache, sessions = json.loads(result.stdout)
+    assert cache == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://r.invalid:6379/3",
+        "KEY_PREFIX": "catalogue",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+    assert sessions == "django.contrib.sessions.backends.cached_db"
+    default = manage("shell", "--no-imports", "-c", script, env={"CACHE_URL": ""})
+    cache, sessions = json.loads(default.stdout)
+    assert cache == {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    assert sessions == "django.contrib.sessions.backends.db"
