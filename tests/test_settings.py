@@ -19,6 +19,9 @@ PRODUCTION_ENV = {
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     base = {key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV}
     base.pop("DJANGO_SETTINGS_MODULE", None)
+    # A deployment's replicas and cache are not the subject of these checks (tests set them).
+    base.pop("DATABASE_REPLICA_URLS", None)
+    base.pop("CACHE_URL", None)
     # Set by the browser tests' Playwright fixture for this process only, not a deployment's.
     base.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
@@ -281,13 +284,8 @@ def test_a_pin_shorter_than_the_lag_bound_and_check_is_refused():
         "DATABASE_PRIMARY_PIN_SECONDS=11 is shorter than DATABASE_REPLICA_MAX_LAG + "
         "DATABASE_REPLICA_CHECK_SECONDS (10 + 2)"
     ) in result.stderr
-    accepted = manage(
-        "shell",
-        "--no-imports",
-        "-c",
-        REPLICA_SETTINGS,
-        env={**env, "DATABASE_PRIMARY_PIN_SECONDS": "12"},
-    )
+    env["DATABASE_PRIMARY_PIN_SECONDS"] = "12"
+    accepted = manage("shell", "--no-imports", "-c", REPLICA_SETTINGS, env=env)
     assert json.loads(accepted.stdout)["pin"] == 12
 
 
