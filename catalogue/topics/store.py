@@ -442,34 +442,52 @@ def _aggregate(model, owner: str, link: str | None, link_article: str | None, ne
         )
         owner_column = f"a.{owner}"
     with connection.cursor() as cursor:
+        _roomy(cursor)
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        # One pass: sum per owner and concept, rank each owner's concepts and keep the top
+        # ones scaled to the strongest (window functions: no second pass over the table).
         cursor.execute(
-            f"INSERT INTO {table} ({owner}, concept_id, score, weight, records) "
-            f"SELECT {owner_column}, t.concept_id, "
-            f"SUM(t.weight / (1.0 + {age} * 1.0 / {HALF_WEIGHT_YEARS})), 0, COUNT(*) "
-            f"{source} GROUP BY {owner_column}, t.concept_id"
+            f"INSERT INTO {table} ({owner}, concept_id, score, weight, records) "  # noqa: S608
+            f"SELECT owner, concept_id, score, 100.0 * score / strongest, records FROM ("
+            f"SELECT owner, concept_id, score, records, "
+            f"ROW_NUMBER() OVER (PARTITION BY owner ORDER BY score DESC, concept_id) AS rank, "
+            f"MAX(score) OVER (PARTITION BY owner) AS strongest FROM ("
+            f"SELECT {owner_column} AS owner, t.concept_id, "
+            f"SUM(t.weight / (1.0 + {age} * 1.0 / {HALF_WEIGHT_YEARS})) AS score, "
+            f"COUNT(*) AS records {source} GROUP BY {owner_column}, t.concept_id) sums) ranked "
+            f"WHERE rank <= {MAX_PERSON_CONCEPTS}"
         )
-        cursor.execute(
-            f"DELETE FROM {table} WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER "  # noqa: S608
-            f"(PARTITION BY {owner} ORDER BY score DESC, concept_id) AS rank FROM {table}) r "
-            f"WHERE r.rank > {MAX_PERSON_CONCEPTS})"
-        )
-        cursor.execute(
-            f"UPDATE {table} SET weight = 100.0 * score / (SELECT MAX(m.score) FROM {table} m "  # noqa: S608
-            f"WHERE m.{owner} = {table}.{owner})"
-        )
+
+
+def _roomy(cursor) -> None:
+    """Let PostgreSQL sort and hash a whole catalogue's aggregates in memory for this
+    transaction (the default 4 MB spills tens of millions of rows to disk)."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL work_mem = '256MB'")
 
 
 def _main_subjects() -> None:
-    """Set each concept's subject group: the subject area its records most often have."""
+    """Set each concept's subject group: the subject area its records most often have (ties:
+    the smaller id); one set-based pass, writing only the concepts whose group changes."""
+    chosen = (
+        "SELECT concept_id, subjectarea_id FROM (SELECT t.concept_id, s.subjectarea_id, "
+        "ROW_NUMBER() OVER (PARTITION BY t.concept_id ORDER BY COUNT(*) DESC, "
+        "s.subjectarea_id) AS rank FROM catalogue_articletopic t "
+        "JOIN catalogue_article_subject_areas s ON s.article_id = t.article_id "
+        "GROUP BY t.concept_id, s.subjectarea_id) ranked WHERE rank = 1"
+    )
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE catalogue_topicconcept SET main_subject_id = NULL")
+        _roomy(cursor)
         cursor.execute(
-            "UPDATE catalogue_topicconcept SET main_subject_id = (SELECT s.subjectarea_id "
+            f"UPDATE catalogue_topicconcept SET main_subject_id = m.subjectarea_id "  # noqa: S608
+            f"FROM ({chosen}) m WHERE catalogue_topicconcept.id = m.concept_id "
+            f"AND catalogue_topicconcept.main_subject_id IS DISTINCT FROM m.subjectarea_id"
+        )
+        cursor.execute(
+            "UPDATE catalogue_topicconcept SET main_subject_id = NULL "
+            "WHERE main_subject_id IS NOT NULL AND NOT EXISTS (SELECT 1 "
             "FROM catalogue_articletopic t JOIN catalogue_article_subject_areas s "
-            "ON s.article_id = t.article_id WHERE t.concept_id = catalogue_topicconcept.id "
-            "GROUP BY s.subjectarea_id ORDER BY COUNT(*) DESC, s.subjectarea_id LIMIT 1) "
-            "WHERE id IN (SELECT DISTINCT concept_id FROM catalogue_articletopic)"
+            "ON s.article_id = t.article_id WHERE t.concept_id = catalogue_topicconcept.id)"
         )
 
 
