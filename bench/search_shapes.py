@@ -1,7 +1,7 @@
 """Benchmark search at every query shape, side by side with Tantivy over the same articles.
 
     .venv/bin/python bench/search_shapes.py --database cat_1m [--runs 30] [--seed S]
-    .venv/bin/python bench/search_shapes.py --database h5_50k --small --runs 10 --only "rare word"
+    .venv/bin/python bench/search_shapes.py --database h5_50k --small --runs 10 --only broad
 
 Each shape's queries are drawn at random per run from the catalogue's own statistics (seed
 printed first; `--seed` repeats a run): words by their number of matching articles (lexeme
@@ -723,7 +723,12 @@ def main() -> None:
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--runs", type=int, default=30, help="queries per shape")
     parser.add_argument("--seed", type=int, default=None, help="default: random, printed")
-    parser.add_argument("--only", default="", help="comma-separated shapes")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="shapes whose name contains this text (repeatable): --only broad --only phrase",
+    )
     parser.add_argument("--peer-dir", type=Path, default=None, help="Tantivy index directory")
     parser.add_argument("--small", action="store_true", help="allow under 100,000 articles")
     options = parser.parse_args()
@@ -762,10 +767,11 @@ def main() -> None:
         + "; ".join(f"{shape} {len(words)}" for shape, words in sorted(bins.items()))
         + f" ({time.perf_counter() - started:.0f} s)"
     )
-    shapes = [s.strip() for s in options.only.split(",") if s.strip()] or list(SHAPES)
-    unknown = set(shapes) - set(SHAPES)
-    if unknown:
-        raise SystemExit(f"unknown shapes: {sorted(unknown)}; known: {SHAPES}")
+    shapes = [shape for shape in SHAPES if any(text in shape for text in options.only)]
+    if not options.only:
+        shapes = list(SHAPES)
+    elif not shapes:
+        raise SystemExit(f"no shape contains {options.only}; the shapes: {SHAPES}")
     plans = {shape: catalogue.draw(shape, options.runs + 1) for shape in shapes}
     print(prewarm(connection))
     from catalogue.wsgi import tune_garbage_collection
