@@ -608,6 +608,46 @@ PHRASE_IN_ONE_FIELD = """
 """
 
 
+def stemming_audit(connection, peer) -> str:
+    """Return how the catalogue's vocabulary is stemmed on both sides: words whose terms
+    differ in spelling, and words that one side groups with others and the other does not
+    (those alone can change a count)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word, plainto_tsquery('catalogue', word)::text FROM catalogue_search_word"
+        )
+        rows = cursor.fetchall()
+    here_of, there_of = {}, {}
+    for word, lexemes in rows:
+        here_of[word] = tuple(part.strip(" '") for part in lexemes.split("&")) if lexemes else ()
+        there_of[word] = tuple(peer.tokens(word))
+    spelled = [word for word in here_of if here_of[word] != there_of[word]]
+    here_groups: dict[tuple, set] = {}
+    there_groups: dict[tuple, set] = {}
+    for word in here_of:
+        here_groups.setdefault(here_of[word], set()).add(word)
+        there_groups.setdefault(there_of[word], set()).add(word)
+    grouped = sorted(
+        word
+        for word in here_of
+        if here_of[word] and here_groups[here_of[word]] != there_groups[there_of[word]]
+    )
+    examples = "; ".join(
+        f"`{word}`: PostgreSQL {sorted(here_groups[here_of[word]])[:4]}, Tantivy "
+        f"{sorted(there_groups[there_of[word]])[:4]}"
+        for word in grouped[:6]
+    )
+    spelled_examples = ", ".join(
+        f"`{word}` {here_of[word]} / {there_of[word]}" for word in sorted(spelled)[:6]
+    )
+    return (
+        f"Stemming of the catalogue's {len(rows):,} vocabulary words (titles, keywords, names; "
+        f"PostgreSQL's plainto_tsquery against Tantivy's analyzer): {len(spelled):,} give "
+        f"different terms ({spelled_examples or 'none'}); {len(grouped):,} are grouped with "
+        f"other words differently, which alone can change a count ({examples or 'none'})."
+    )
+
+
 # --- Reporting -----------------------------------------------------------------------------------
 
 
@@ -789,6 +829,7 @@ def main() -> None:
     print(f"Load at end: {uptime()}")
     print(report(rows))
     disagreements = [line for row in rows for line in explain(connection, peer, row)]
+    print("\n" + stemming_audit(connection, peer))
     print("\nDisagreements:" if disagreements else "\nNo disagreements.")
     print("\n".join(disagreements[:200]))
 
