@@ -10,7 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import NOT_PROVIDED, Count, F
 from django.db.models.functions import Lower
 
@@ -184,7 +184,11 @@ def test_progress_is_reported_per_stage():
         ("articles", 120, 120),
     ]
     assert calls[0] == ("authors", 50, 50)
-    assert calls[-1] == ("checking references", 0, 0)
+    # PostgreSQL indexes the articles for search after their commit; SQLite as it writes.
+    if connection.vendor == "postgresql":
+        assert calls[-2:] == [("checking references", 0, 0), ("search index", 120, 120)]
+    else:
+        assert calls[-1] == ("checking references", 0, 0)
 
 
 def test_ids_and_sequences_continue_after_generation():
@@ -698,8 +702,6 @@ def test_a_reference_to_a_missing_row_leaves_the_catalogue_as_it_was(seed, monke
 
 
 def foreign_keys():
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
@@ -710,27 +712,215 @@ def foreign_keys():
 
 
 @pytest.mark.postgres
-def test_bulk_load_drops_and_restores_the_foreign_keys(monkeypatch):
-    monkeypatch.setattr(writers, "BULK_LOAD_ARTICLES", 100)
+def test_a_load_keeps_the_foreign_keys_and_never_locks_readers_out():
     constraints = foreign_keys()
+    readers = []
 
-    make_catalogue(articles=200)
+    def read_meanwhile(stage, done, total):
+        # Another session reads the tables being written while the run's transaction holds
+        # its locks: it must not wait (lock_timeout makes waiting an error).
+        if stage == "articles" and not readers:
+            readers.append(read_from_another_session())
+
+    make_catalogue(articles=200, batch_size=50, progress=read_meanwhile)
 
     assert foreign_keys() == constraints
     assert len(constraints) >= 8
+    assert readers == [(0, 0)]  # it sees the catalogue as it was before the commit
     assert Article.objects.count() == 200
 
 
+def read_from_another_session():
+    """Return (articles, search rows) as a new session sees them, failing if it has to wait."""
+    import psycopg2
+
+    settings = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+    )
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+            cursor.execute("SELECT count(*) FROM catalogue_article")
+            articles = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM catalogue_search")
+            return articles, cursor.fetchone()[0]
+    finally:
+        other.close()
+
+
 @pytest.mark.postgres
-def test_bulk_load_with_a_missing_reference_is_rolled_back_constraints_included(monkeypatch):
-    monkeypatch.setattr(writers, "BULK_LOAD_ARTICLES", 100)
+@pytest.mark.parametrize("replica", [True, False], ids=["checked-by-the-run", "checked-per-row"])
+def test_a_missing_reference_is_rolled_back_with_the_foreign_keys_in_place(replica, monkeypatch):
+    if not replica:  # as a run that may not switch the reference checks off (no superuser)
+        real = writers.triggers_to_switch_off
+        monkeypatch.setattr(
+            writers,
+            "triggers_to_switch_off",
+            lambda cursor, references: real(cursor, references=False),
+        )
     break_one_authorship(monkeypatch, number=150)
     constraints = foreign_keys()
 
-    with pytest.raises(IntegrityError, match="catalogue_authorship"):
+    with pytest.raises(IntegrityError, match="catalogue_authorship") as error:
         make_catalogue(articles=200, batch_size=50)
     assert foreign_keys() == constraints
     assert table_counts() == dict.fromkeys(table_counts(), 0)
+    assert search_rows() == 0
+    if replica:  # the generator's own check words it as PostgreSQL does
+        assert str(error.value) == (
+            'insert or update on table "catalogue_authorship" violates foreign key constraint '
+            f'"{authorship_author_constraint()}"\nDETAIL:  Key (author_id)=(1000000000) is not '
+            'present in table "catalogue_author".'
+        )
+
+
+def authorship_author_constraint():
+    return next(
+        name
+        for table, name, definition in foreign_keys()
+        if table == "catalogue_authorship" and "(author_id)" in definition
+    )
+
+
+# --- the search index (PostgreSQL: built after the data commit, in batches) ----------------
+
+
+def search_rows():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM catalogue_search")
+        return cursor.fetchone()[0]
+
+
+def facet_counts():
+    """Return the search index's stored facet counts, and a recount of them from its rows."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT facet, value, count FROM catalogue_search_facet WHERE count <> 0")
+        stored = set(cursor.fetchall())
+        cursor.execute(
+            "SELECT v.facet, v.value, count(*) FROM catalogue_search s "
+            "CROSS JOIN LATERAL catalogue_search_facet_values(s) v GROUP BY 1, 2"
+        )
+        return stored, set(cursor.fetchall())
+
+
+def search_titles(text):
+    from catalogue import search
+
+    params = search.SearchParams.build(query=search.parse_query(text))
+    return [article.title for article in search.search(params=params, page_size=100).articles]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("replica", [True, False], ids=["checked-by-the-run", "checked-per-row"])
+def test_the_search_index_is_built_in_batches_after_the_data_commit(replica, monkeypatch):
+    if not replica:
+        real = writers.triggers_to_switch_off
+        monkeypatch.setattr(
+            writers,
+            "triggers_to_switch_off",
+            lambda cursor, references: real(cursor, references=False),
+        )
+    monkeypatch.setattr(synthetic.indexing, "SEARCH_BATCH", 70)
+    calls = []
+
+    report = make_catalogue(articles=200, batch_size=50, progress=lambda *c: calls.append(c))
+
+    assert [c for c in calls if c[0] == "search index"] == [
+        ("search index", 70, 200),
+        ("search index", 140, 200),
+        ("search index", 200, 200),
+    ]
+    assert calls.index(("checking references", 0, 0)) < calls.index(("search index", 70, 200))
+    assert report.indexed == 200
+    assert search_rows() == 200
+    stored, recounted = facet_counts()
+    assert stored == recounted
+    assert ("type", "article", Article.objects.filter(output_type="article").count()) in stored
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM catalogue_search_pending")
+        assert cursor.fetchone()[0] == 0  # nothing left for a COMMIT to index
+    article = Article.objects.get(doi="10.5555/syn1.123")
+    assert article.title in search_titles(f'"{article.title}"')
+    assert list(report.phases) == ["pools", "articles", "checks", "commit", "search index"]
+    assert report.longest_statement[0] > 0
+    assert report.longest_commit >= 0
+
+
+@pytest.mark.postgres
+def test_an_interrupted_index_keeps_the_records_and_the_same_seed_finishes_it(monkeypatch):
+    expected = snapshot_of_a_run(articles=200, seed=3)
+    monkeypatch.setattr(synthetic.indexing, "SEARCH_BATCH", 50)
+    original = synthetic.indexing.refresh_search_index
+    calls = []
+
+    def failing_refresh(ids):
+        calls.append(len(ids))
+        if len(calls) == 3:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 / 0")  # a database error in the third batch
+        return original(ids)
+
+    monkeypatch.setattr(synthetic.indexing, "refresh_search_index", failing_refresh)
+
+    with pytest.raises(synthetic.GenerationError) as error:
+        make_catalogue(articles=200, seed=3)
+
+    assert str(error.value).startswith(
+        "The 200 articles of seed 3 are written, but indexing them for search failed ("
+    )
+    assert str(error.value).endswith(
+        "Run the generator again with the same seed to finish the index."
+    )
+    assert snapshot() == expected  # the records are all there
+    assert search_rows() == 100  # two batches of 50 indexed, the third rolled back
+    assert len(synthetic.unindexed_articles()) == 100
+
+    monkeypatch.setattr(synthetic.indexing, "refresh_search_index", original)
+    report = make_catalogue(articles=200, seed=3)
+
+    assert report.resumed
+    assert report.articles == 0
+    assert report.indexed == 100
+    assert search_rows() == 200
+    assert synthetic.unindexed_articles() == []
+    stored, recounted = facet_counts()
+    assert stored == recounted
+    assert snapshot() == expected
+    with pytest.raises(synthetic.GenerationError, match="already holds the articles of seed 3"):
+        make_catalogue(articles=200, seed=3)
+
+
+@pytest.mark.postgres
+def test_only_the_search_and_reference_checks_are_switched_off_and_back_on():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE h2_audit (article_id bigint);"
+            "CREATE FUNCTION h2_audit() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN INSERT INTO h2_audit SELECT id FROM new_rows; RETURN NULL; END $$;"
+            "CREATE TRIGGER h2_audit AFTER INSERT ON catalogue_article "
+            "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION h2_audit()"
+        )
+        switched = writers.triggers_to_switch_off(cursor, references=True)
+        assert writers.triggers_to_switch_off(cursor, references=False) != switched
+        cursor.execute("SELECT tgname, tgenabled FROM pg_trigger ORDER BY 1")
+        before = cursor.fetchall()
+
+    make_catalogue(articles=60)
+
+    names = {name for _, name in switched}
+    assert {"catalogue_article_search_insert", "catalogue_authorship_search_insert"} <= names
+    assert "h2_audit" not in names
+    assert {name.startswith("RI_ConstraintTrigger_c_") for name in names} == {True, False}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM h2_audit")
+        assert cursor.fetchone()[0] == 60  # another trigger still ran for every row
+        cursor.execute("SELECT tgname, tgenabled FROM pg_trigger ORDER BY 1")
+        assert cursor.fetchall() == before  # every trigger is on again
 
 
 def test_the_command_reports_a_database_failure_as_nothing_written(monkeypatch):

@@ -8,16 +8,18 @@ follow a Zipf law, so both rare and broad search terms exist (see
 docs/performance.md for measured examples).
 
 Rows are written batch by batch inside one transaction: COPY on PostgreSQL,
-`bulk_create` elsewhere. Keywords and subject areas are shared (terms and codes
-are unique), so a second seed reuses them; journals, authors and articles are
-new for every seed, and every DOI carries the seed (10.5555/syn<seed>.<n>).
+`bulk_create` elsewhere. On PostgreSQL the search index is built for the new articles
+after that commit, a batch per transaction (`indexing`), so that no COMMIT builds it all
+at once. Keywords and subject areas are shared (terms and codes are unique), so a second
+seed reuses them; journals, authors and articles are new for every seed, and every DOI
+carries the seed (10.5555/syn<seed>.<n>).
 
 Modules: `generator` runs it all; `writers` puts rows into the database (every article
-goes through `writers.write_articles`); `subjects`, `keywords`, `journals`, `authors`
-and `articles` make the rows, `containers` what a book, chapter, report, thesis or e-print
-says beyond a journal article (and contributors, "and others", citation keys);
-`vocabulary` is the word lists and sentence templates; `sampling` the seeded Zipf and
-weighted draws.
+goes through `writers.write_articles`); `indexing` indexes them for search; `subjects`,
+`keywords`, `journals`, `authors` and `articles` make the rows, `containers` what a book,
+chapter, report, thesis or e-print says beyond a journal article (and contributors, "and
+others", citation keys); `vocabulary` is the word lists and sentence templates; `sampling`
+the seeded Zipf and weighted draws.
 """
 
 from catalogue.synthetic.articles import DOI_PREFIX, FIRST_YEAR, LAST_YEAR, doi_for
@@ -33,6 +35,7 @@ from catalogue.synthetic.generator import (
     pool_sizes,
     seed_is_loaded,
 )
+from catalogue.synthetic.indexing import SEARCH_BATCH, index_articles, unindexed_articles
 from catalogue.synthetic.journals import abbreviate_title
 from catalogue.synthetic.keywords import keyword_terms
 from catalogue.synthetic.subjects import SUBJECT_AREAS
@@ -45,7 +48,6 @@ from catalogue.synthetic.writers import (
     CONTRIBUTOR_FIELDS,
 )
 
-# BULK_LOAD_ARTICLES is deliberately not re-exported: it is read in `writers`, so set it there.
 __all__ = [
     "ADJECTIVES",
     "ARTICLE_FIELDS",
@@ -60,6 +62,7 @@ __all__ = [
     "LAST_YEAR",
     "MAX_BATCH_SIZE",
     "NOUNS",
+    "SEARCH_BATCH",
     "SUBJECT_AREAS",
     "GenerationError",
     "GenerationReport",
@@ -68,7 +71,9 @@ __all__ = [
     "abbreviate_title",
     "doi_for",
     "generate_catalogue",
+    "index_articles",
     "keyword_terms",
     "pool_sizes",
     "seed_is_loaded",
+    "unindexed_articles",
 ]

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from catalogue.models import Article
 from catalogue.synthetic.articles import ArticleStream, doi_for
 from catalogue.synthetic.authors import write_authors
+from catalogue.synthetic.indexing import index_articles, unindexed_articles
 from catalogue.synthetic.journals import write_journals
 from catalogue.synthetic.keywords import ensure_keywords
 from catalogue.synthetic.subjects import ensure_subject_areas
@@ -30,18 +31,37 @@ Progress = Callable[[str, int, int], None]
 
 
 class GenerationError(Exception):
-    """A generation request refused before anything was written; the message says why."""
+    """A generation request refused before anything was written, or (PostgreSQL) articles
+    written and committed but not all indexed for search; the message says which and why."""
 
 
 @dataclass
 class GenerationReport:
-    """What one run wrote: rows per table and how long it took."""
+    """What one run wrote: rows per table, how long it took, and where the time went."""
 
     articles: int
     seed: int
     vendor: str
     seconds: float
     rows: dict[str, int] = field(default_factory=dict)
+    # Seconds per phase, in order: pools, articles, checks, commit, search index.
+    phases: dict[str, float] = field(default_factory=dict)
+    # The longest single statement (a COPY, a check, a batch of the search index) and COMMIT.
+    longest_statement: tuple[float, str] = (0.0, "")
+    longest_commit: float = 0.0
+    # Articles indexed for search after the data commit (PostgreSQL), and whether this run
+    # only finished indexing an earlier, interrupted run of the same seed.
+    indexed: int = 0
+    resumed: bool = False
+
+    def statement(self, seconds: float, what: str) -> None:
+        """Note a statement's duration."""
+        if seconds > self.longest_statement[0]:
+            self.longest_statement = (seconds, what)
+
+    def commit(self, seconds: float) -> None:
+        """Note a COMMIT's duration."""
+        self.longest_commit = max(self.longest_commit, seconds)
 
     @property
     def total_rows(self) -> int:
@@ -90,16 +110,35 @@ def generate_catalogue(
     """Write `articles` synthetic articles with their journals, authors, keywords and subjects.
 
     No record is dated after `today` (the local date by default; pass one to make the records
-    independent of the day they are generated). Return a report of the rows written. All or
-    nothing: one transaction.
-    Raises GenerationError for bad arguments or a seed already loaded.
+    independent of the day they are generated). Return a report of the rows written. The
+    records are all or nothing: one transaction. On PostgreSQL the search index is then built
+    for them in batches of their own (indexing.py); if that is interrupted, the records stay
+    and running again with the same seed finishes the index (the report says `resumed`).
+    Raises GenerationError for bad arguments or a seed already loaded, or when indexing the
+    committed records failed.
     """
     _check_count("articles", articles, minimum=1)
     _check_count("seed", seed, minimum=0)
     _check_count("batch size", batch_size, minimum=1, maximum=MAX_BATCH_SIZE)
     started = time.perf_counter()
     sizes = pool_sizes(articles=articles)
-    writer = writer_for_connection(articles=articles)
+    writer = writer_for_connection()
+    report = GenerationReport(articles=0, seed=seed, vendor=connection.vendor, seconds=0.0)
+    if writer.indexes_after_commit and seed_is_loaded(seed=seed):
+        left = unindexed_articles()
+        if left:  # an interrupted run of this seed: finish its search index
+            report.resumed = True
+            _index(report, left, articles=len(left), progress=progress)
+            report.seconds = time.perf_counter() - started
+            return report
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        report.phases[name] = now - mark
+        mark = now
+
     with transaction.atomic():
         writer.begin()
         if seed_is_loaded(seed=seed):
@@ -126,9 +165,9 @@ def generate_catalogue(
             author_names=author_names,
             today=today or timezone.localdate(),
         )
-        batches = stream.batches(
-            first_id=writer.first_free_id(Article), batch_size=batch_size, now=writer.now
-        )
+        first_article = writer.first_free_id(Article)
+        batches = stream.batches(first_id=first_article, batch_size=batch_size, now=writer.now)
+        phase("pools")
         written = 0
         # Generating (Python) and storing (the database) overlap: the next batch is made
         # in a thread while this one is written.
@@ -137,16 +176,39 @@ def generate_catalogue(
             written += len(batch.articles)
             if progress:
                 progress("articles", written, articles)
+        phase("articles")
         if progress:
             progress("checking references", 0, 0)
         writer.finish()
-    return GenerationReport(
-        articles=articles,
-        seed=seed,
-        vendor=connection.vendor,
-        seconds=time.perf_counter() - started,
-        rows=dict(writer.rows),
-    )
+        phase("checks")
+    phase("commit")
+    report.commit(report.phases["commit"])
+    report.statement(*writer.longest)
+    report.articles = articles
+    report.rows = dict(writer.rows)
+    if writer.indexes_after_commit:
+        _index(report, range(first_article, first_article + articles), articles=articles,
+               progress=progress)  # fmt: skip
+        phase("search index")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _index(
+    report: GenerationReport, ids: range | list[int], *, articles: int, progress: Progress | None
+) -> None:
+    """Index committed articles for search in batches; a failure is a GenerationError that
+    says the records are there and how to finish."""
+    try:
+        report.indexed = index_articles(
+            ids, progress=progress, statement=report.statement, commit=report.commit
+        )
+    except DatabaseError as error:
+        raise GenerationError(
+            f"The {articles:,} articles of seed {report.seed} are written, but indexing them "
+            f"for search failed ({error}). Run the generator again with the same seed to "
+            f"finish the index."
+        ) from error
 
 
 def _check_count(name: str, value: object, *, minimum: int, maximum: int | None = None) -> None:

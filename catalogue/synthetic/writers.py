@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import IntegrityError, connection, models
 from django.utils import timezone
 
 from catalogue import db
@@ -21,15 +23,8 @@ from catalogue.models import (
     SubjectArea,
 )
 
-# From this many articles on, PostgreSQL runs drop the foreign keys of the tables they write
-# and re-add them at the end (one validating join each), as PostgreSQL's manual advises for
-# bulk loads: checking ~24 million link rows one by one took half of a 1M run. The price is
-# an ACCESS EXCLUSIVE lock, so readers wait for the commit; smaller runs let them in.
-BULK_LOAD_ARTICLES = 50_000
-
-
 # Ids are allocated from MAX(id) so that link rows can be written without a round trip: on
-# PostgreSQL these tables are locked against other writers until the commit.
+# PostgreSQL these tables are locked against other writers (not readers) until the commit.
 _WRITTEN_MODELS = (
     Journal,
     Author,
@@ -42,14 +37,24 @@ _WRITTEN_MODELS = (
     Article.subject_areas.through,
 )
 _WRITTEN_TABLES = [model._meta.db_table for model in _WRITTEN_MODELS]
+# The search index's insert triggers on the written tables: a PostgreSQL run switches them off
+# for its transaction and indexes its articles after the data commit, in batches
+# (catalogue/synthetic/indexing.py). Every other trigger (e.g. the importer's match keys) runs.
+_SEARCH_INSERT_TRIGGER = r"^catalogue_[a-z_]+_search_insert$"
 
 
 class Writer:
     """Inserts rows given as tuples of attribute values, in order, with explicit ids."""
 
+    # Whether the search index still has to be built for the written articles after the
+    # commit (PostgreSQL); SQLite's triggers index each row as it is written.
+    indexes_after_commit = False
+
     def __init__(self) -> None:
         self.rows: dict[str, int] = {}
         self.now = timezone.now()
+        # The longest single write (seconds, what): bench/generate.py reports it.
+        self.longest: tuple[float, str] = (0.0, "")
 
     def begin(self) -> None:
         """Prepare the connection; called first inside the transaction."""
@@ -63,9 +68,16 @@ class Writer:
     def insert(self, model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> None:
         if not rows:
             return
+        started = time.perf_counter()
         self._insert(model, fields, rows)
         label = model._meta.db_table.removeprefix("catalogue_")
+        self._timed(started, f"write {len(rows):,} {label} rows")
         self.rows[label] = self.rows.get(label, 0) + len(rows)
+
+    def _timed(self, started: float, what: str) -> None:
+        seconds = time.perf_counter() - started
+        if seconds > self.longest[0]:
+            self.longest = (seconds, what)
 
     def _insert(self, model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> None:
         model.objects.bulk_create(model(**dict(zip(fields, row, strict=True))) for row in rows)
@@ -78,30 +90,42 @@ class Writer:
 
 
 class _PostgresWriter(Writer):
-    """COPY FROM STDIN, the fastest way into PostgreSQL (about 50,000 article rows/s)."""
+    """COPY FROM STDIN, the fastest way into PostgreSQL (about 50,000 article rows/s).
 
-    def __init__(self, *, bulk: bool) -> None:
+    Readers are never locked out: the written tables are locked in SHARE ROW EXCLUSIVE mode
+    (other writers wait, readers do not) and no constraint is dropped. For its transaction the
+    run switches off (ALTER TABLE ... DISABLE TRIGGER, the same lock) the search index's insert
+    triggers, whose work would otherwise all be done by the COMMIT (463 s at 1M articles):
+    the generator indexes the articles after the commit, in batches. A superuser's run also
+    switches off the foreign keys' per-row insert checks (checking ~24 million link rows one by
+    one took half of a 1M run) and checks every reference it wrote in one anti-join per
+    foreign key instead (finish()); other runs check them as any write does. Every trigger is
+    switched back on before the commit, and a rollback restores them too.
+    """
+
+    indexes_after_commit = True
+
+    def __init__(self) -> None:
         super().__init__()
-        self.bulk = bulk
-        self.foreign_keys: list[tuple[str, str, str]] = []  # (table, name, definition)
+        self.disabled: list[tuple[str, str]] = []  # (table, trigger)
+        self.checks_references = False
+        self.last_ids: dict[str, int] = {}  # table -> MAX(id) before the run
+        self.last_pending = 0
 
     def begin(self) -> None:
         tables = ", ".join(map(_quote, _WRITTEN_TABLES))
-        # SHARE ROW EXCLUSIVE still lets readers in; dropping constraints needs them out.
-        mode = "ACCESS EXCLUSIVE" if self.bulk else "SHARE ROW EXCLUSIVE"
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {tables} IN {mode} MODE")
-            if not self.bulk:
-                return
-            cursor.execute(
-                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-                "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
-                "ORDER BY conrelid::regclass::text, conname",
-                [_WRITTEN_TABLES],
-            )
-            self.foreign_keys = cursor.fetchall()
-            for table, name, _ in self.foreign_keys:
-                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_quote(name)}")
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+            for table in _WRITTEN_TABLES:
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_quote(table)}")  # noqa: S608
+                self.last_ids[table] = cursor.fetchone()[0]
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM catalogue_search_pending")
+            self.last_pending = cursor.fetchone()[0]
+            cursor.execute("SHOW is_superuser")
+            self.checks_references = cursor.fetchone()[0] == "on"
+            self.disabled = triggers_to_switch_off(cursor, references=self.checks_references)
+            for table, trigger in self.disabled:
+                cursor.execute(f"ALTER TABLE {_quote(table)} DISABLE TRIGGER {_quote(trigger)}")
 
     def _insert(self, model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> None:
         db.copy_rows(model, fields, rows)
@@ -109,34 +133,95 @@ class _PostgresWriter(Writer):
     def finish(self) -> None:
         statements = connection.ops.sequence_reset_sql(no_style(), list(_WRITTEN_MODELS))
         with connection.cursor() as cursor:
-            if self.bulk:
-                # The rows are uncommitted, so autovacuum has no statistics for them; without
-                # these the join that re-adding a foreign key runs is planned as a nested loop
-                # over "empty" tables: quadratic, over 45 minutes at 1,000,000 articles.
+            # Our articles are indexed after the commit, in batches: take any of their ids a
+            # search trigger still queued out of the index's queue, so the COMMIT does not
+            # index them all at once.
+            cursor.execute(
+                "DELETE FROM catalogue_search_pending WHERE id > %s", [self.last_pending]
+            )
+            if self.checks_references:
                 for table in _WRITTEN_TABLES:
+                    # The anti-joins below need the new rows' statistics (a nested loop over
+                    # "empty" tables is quadratic).
                     cursor.execute(f"ANALYZE {_quote(table)}")
-                # Re-adding a foreign key checks every row in one join: a violation fails here.
-                for table, name, definition in self.foreign_keys:
-                    cursor.execute(
-                        f"ALTER TABLE {table} ADD CONSTRAINT {_quote(name)} {definition}"
-                    )
-            else:
-                # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: run the queued checks
-                # now rather than at COMMIT, so a violation surfaces here; then restore the mode.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                for check in self._reference_checks(cursor):
+                    started = time.perf_counter()
+                    check()
+                    self._timed(started, "check references")
+            # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: run the queued checks
+            # (and any other deferred trigger) now rather than at COMMIT, so that a violation
+            # surfaces here and the triggers can be switched on again; then restore the mode.
+            started = time.perf_counter()
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            self._timed(started, "check references")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            for table, trigger in self.disabled:
+                cursor.execute(f"ALTER TABLE {_quote(table)} ENABLE TRIGGER {_quote(trigger)}")
             for statement in statements:
                 cursor.execute(statement)
+
+    def _reference_checks(self, cursor) -> list:
+        """Return one check per foreign key of the written tables, over the rows written."""
+        cursor.execute(
+            "SELECT c.conname, c.conrelid::regclass::text, a.attname, "
+            "c.confrelid::regclass::text, fa.attname "
+            "FROM pg_constraint c "
+            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1] "
+            "WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 "
+            "AND c.conrelid = ANY(%s::regclass[]) ORDER BY 2, 1",
+            [_WRITTEN_TABLES],
+        )
+        return [
+            functools.partial(self._check_reference, *constraint)
+            for constraint in cursor.fetchall()
+        ]
+
+    def _check_reference(
+        self, name: str, table: str, column: str, target: str, target_column: str
+    ) -> None:
+        """Raise IntegrityError, as PostgreSQL words it, for a written row whose reference
+        is missing."""
+        sql = (
+            f"SELECT c.{_quote(column)} FROM {_quote(table)} c "  # noqa: S608 (catalogue names)
+            f"WHERE c.id > %s AND c.{_quote(column)} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {_quote(target)} t WHERE t.{_quote(target_column)} = "
+            f"c.{_quote(column)}) LIMIT 1"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.last_ids[table]])
+            missing = cursor.fetchone()
+        if missing:
+            raise IntegrityError(
+                f'insert or update on table "{table}" violates foreign key constraint '
+                f'"{name}"\nDETAIL:  Key ({column})=({missing[0]}) is not present in table '
+                f'"{target}".'
+            )
+
+
+def triggers_to_switch_off(cursor, *, references: bool) -> list[tuple[str, str]]:
+    """Return (table, trigger) of the enabled triggers a run switches off: the search index's
+    insert triggers, and with `references` (a superuser's run: internal triggers need one)
+    the foreign keys' per-row insert checks. Any other trigger stays on."""
+    cursor.execute(
+        "SELECT t.tgrelid::regclass::text, t.tgname FROM pg_trigger t "
+        "WHERE t.tgrelid = ANY(%s::regclass[]) AND t.tgenabled <> 'D' AND ("
+        "(NOT t.tgisinternal AND t.tgname ~ %s) "
+        "OR (%s AND t.tgisinternal AND t.tgfoid = 'pg_catalog.\"RI_FKey_check_ins\"'::regproc)"
+        ") ORDER BY 1, 2",
+        [_WRITTEN_TABLES, _SEARCH_INSERT_TRIGGER, references],
+    )
+    return cursor.fetchall()
 
 
 def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def writer_for_connection(*, articles: int) -> Writer:
+def writer_for_connection() -> Writer:
     """Return the writer for the database in use: COPY on PostgreSQL, bulk_create elsewhere."""
     if connection.vendor == "postgresql":
-        return _PostgresWriter(bulk=articles >= BULK_LOAD_ARTICLES)
+        return _PostgresWriter()
     return Writer()
 
 
