@@ -10,6 +10,14 @@ postgres://postgres@127.0.0.1:5432), --database NAME (default bench_import), --o
 skip|update for the second run, --without-topics to import without fingerprinting the records
 (what research topics add to an import, issue 19).
 
+Into an existing catalogue (issue 17): `--existing` imports the file into --database as it is
+(a copy of the 1M catalogue, say; never recreated nor migrated), `--runs N` times, each in a
+fresh process, undoing each import afterwards (outside the measure; `--keep` keeps them, so the
+catalogue grows by the file each run). Every run also reports the longest statement and the
+longest COMMIT (timed in the importing process: COPYs and queries alike), the seconds spent in
+research topics (catalogue.topics.update_articles, issue 19) and in keeping the match keys
+current. `--profile PATH` writes a cProfile of the import (pstats) to PATH.
+
 Big uploads (issue 16, finding 3): `--size-mb 49` builds a file of that many MiB from the
 corpus file (copies with distinct keys, DOIs and titles, so that they are new records, in a
 temporary directory), then measures, each in a fresh process, the peak memory and time of
@@ -48,7 +56,87 @@ def recreate_database(server: str, database: str) -> None:
     connection.close()
 
 
-def child(path: Path, on_duplicate: str, *, topics: bool = True) -> None:
+class Timings:
+    """The longest statement and COMMIT of this process, and where the import's time went."""
+
+    def __init__(self) -> None:
+        self.statement = (0.0, "")
+        self.commit = 0.0
+        self.topics = 0.0
+        self.keys = 0.0
+
+    def note_statement(self, seconds: float, sql: str) -> None:
+        if seconds > self.statement[0]:
+            self.statement = (seconds, " ".join(sql.split())[:90])
+
+
+def _instrument(timings: Timings, *, topics: bool) -> None:
+    """Time every statement, COPY and COMMIT of the default connection, topics and match keys."""
+    from django.db import connection
+
+    import catalogue.topics
+    from catalogue import db
+    from catalogue.importer import matchkeys
+
+    def execute(run, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return run(sql, params, many, context)
+        finally:
+            timings.note_statement(time.perf_counter() - started, sql)
+
+    connection.ensure_connection()
+    connection.execute_wrappers.append(execute)
+    copy_rows = db.copy_rows
+
+    def timed_copy(model, fields, rows):
+        rows = list(rows)  # the rows are made by the caller: time only the COPY
+        started = time.perf_counter()
+        copy_rows(model, fields, rows)
+        timings.note_statement(time.perf_counter() - started, f"COPY {model._meta.db_table}")
+
+    db.copy_rows = timed_copy
+    commit = connection._commit
+
+    def timed_commit():
+        started = time.perf_counter()
+        try:
+            return commit()
+        finally:
+            timings.commit = max(timings.commit, time.perf_counter() - started)
+
+    connection._commit = timed_commit
+    update_articles = catalogue.topics.update_articles
+
+    def timed_topics(ids):
+        started = time.perf_counter()
+        try:
+            return update_articles(ids) if topics else 0
+        finally:
+            timings.topics += time.perf_counter() - started
+
+    catalogue.topics.update_articles = timed_topics
+    for name in ("ensure_current", "refresh"):
+        original = getattr(matchkeys, name)
+
+        def timed(original=original):
+            started = time.perf_counter()
+            try:
+                return original()
+            finally:
+                timings.keys += time.perf_counter() - started
+
+        setattr(matchkeys, name, timed)
+
+
+def child(
+    path: Path,
+    on_duplicate: str,
+    *,
+    topics: bool = True,
+    undo: bool = False,
+    profile: str = "",
+) -> None:
     """Import `path` once in this process and print the figures as one JSON line."""
     import django
 
@@ -59,12 +147,10 @@ def child(path: Path, on_duplicate: str, *, topics: bool = True) -> None:
 
     from catalogue import conf, importer
 
-    if not topics:
-        # What the research topics add to an import (issue 19: at most 20%): the same
-        # import without fingerprinting its records.
-        import catalogue.topics
-
-        catalogue.topics.update_articles = lambda ids: 0
+    # Without topics: what the research topics add to an import (issue 19: at most 20%), the
+    # same import without fingerprinting its records.
+    timings = Timings()
+    _instrument(timings, topics=topics)
 
     settings.CATALOGUE_IMPORT_MAX_BYTES = max(
         conf.get("CATALOGUE_IMPORT_MAX_BYTES"), path.stat().st_size
@@ -74,6 +160,12 @@ def child(path: Path, on_duplicate: str, *, topics: bool = True) -> None:
     def progress(stage: str, done: int, total: int) -> None:
         marks[stage] = time.perf_counter()  # the last report of each stage: when it ended
 
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     start = time.perf_counter()
     data = importer.read_file(path=str(path))
     result = importer.parse_source(data=data, filename=path.name)
@@ -88,27 +180,36 @@ def child(path: Path, on_duplicate: str, *, topics: bool = True) -> None:
         progress=progress,
     )
     end = time.perf_counter()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     seconds = end - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(
-        json.dumps(
-            {
-                "seconds": seconds,
-                "read_parse": parsed - start,
-                "match": marks["matching"] - parsed,
-                "write": marks["writing"] - marks["matching"],
-                "commit": end - marks["writing"],
-                "cpu": usage.ru_utime + usage.ru_stime,
-                "entries": batch.entry_count,
-                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "created": batch.created_count,
-                "updated": batch.updated_count,
-                "duplicates": batch.duplicate_count,
-                "probable_duplicates": batch.probable_duplicate_count,
-                "failed": batch.failed_count,
-            }
-        )
-    )
+    figures = {
+        "seconds": seconds,
+        "read_parse": parsed - start,
+        "match": marks["matching"] - parsed,
+        "write": marks["writing"] - marks["matching"],
+        "commit": end - marks["writing"],
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "entries": batch.entry_count,
+        "peak_mb": peak_rss() / 2**20,
+        "created": batch.created_count,
+        "updated": batch.updated_count,
+        "duplicates": batch.duplicate_count,
+        "probable_duplicates": batch.probable_duplicate_count,
+        "failed": batch.failed_count,
+        "longest_statement": timings.statement[0],
+        "longest_statement_sql": timings.statement[1],
+        "longest_commit": timings.commit,
+        "topics": timings.topics,
+        "keys": timings.keys,
+    }
+    if undo:
+        started = time.perf_counter()
+        importer.undo_import(batch=batch)
+        figures["undo"] = time.perf_counter() - started
+    print(json.dumps(figures))
 
 
 _KEY = re.compile(r"^(@\w+\{)([^,\s]+),", re.MULTILINE)
@@ -270,6 +371,15 @@ def main() -> None:
     parser.add_argument("--on-duplicate", default="skip", choices=["skip", "update"])
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="import into --database as it is (not recreated nor migrated), undoing each run",
+    )
+    parser.add_argument("--runs", type=int, default=1, help="imports with --existing")
+    parser.add_argument("--keep", action="store_true", help="with --existing: keep the imports")
+    parser.add_argument("--undo", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", default="", help="write a cProfile of the import here")
+    parser.add_argument(
         "--without-topics",
         action="store_true",
         help="import without fingerprinting the records (to measure what topics add)",
@@ -283,7 +393,13 @@ def main() -> None:
         "SECRET_KEY": SECRET_KEY,
     }
     if args.child:
-        child(args.file, args.on_duplicate, topics=not args.without_topics)
+        child(
+            args.file,
+            args.on_duplicate,
+            topics=not args.without_topics,
+            undo=args.undo,
+            profile=args.profile,
+        )
         return
     if args.big_child:
         big_child(args.file, args.big_child)
@@ -292,48 +408,69 @@ def main() -> None:
         big_upload(args)
         return
 
-    recreate_database(args.server, args.database)
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    print(f"{args.file} ({args.file.stat().st_size / 1e6:.1f} MB) into PostgreSQL {args.database}")
-    runs = [("empty catalogue", "skip"), ("already imported", args.on_duplicate)]
-    for label, on_duplicate in runs:
-        output = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--child",
-                "--file",
-                str(args.file),
-                "--on-duplicate",
-                on_duplicate,
-                *(["--without-topics"] if args.without_topics else []),
-            ],
+    if args.existing:
+        print(
+            f"{args.file} ({args.file.stat().st_size / 1e6:.1f} MB) into the existing "
+            f"PostgreSQL database {args.database}"
+            + (" without research topics" if args.without_topics else "")
+        )
+        runs = [(f"existing, run {run}", "skip") for run in range(1, args.runs + 1)]
+    else:
+        recreate_database(args.server, args.database)
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "migrate", "--verbosity", "0"],
             cwd=ROOT,
             env=env,
             check=True,
-            capture_output=True,
-            text=True,
+        )
+        print(
+            f"{args.file} ({args.file.stat().st_size / 1e6:.1f} MB) into PostgreSQL "
+            f"{args.database}" + (" without research topics" if args.without_topics else "")
+        )
+        runs = [("empty catalogue", "skip"), ("already imported", args.on_duplicate)]
+    for label, on_duplicate in runs:
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            "--file",
+            str(args.file),
+            "--on-duplicate",
+            on_duplicate,
+            *(["--without-topics"] if args.without_topics else []),
+            *(["--undo"] if args.existing and not args.keep else []),
+            *(["--profile", args.profile] if args.profile else []),
+        ]
+        output = subprocess.run(
+            command, cwd=ROOT, env=env, check=True, capture_output=True, text=True
         ).stdout
         figures = json.loads(output.strip().splitlines()[-1])
-        rate = figures["entries"] / figures["seconds"]
-        print(
-            f"{label:<17} {rate:8,.0f} entries/s  {figures['seconds']:6.2f} s  "
-            f"peak {figures['peak_mb']:6.0f} MB  "
-            f"created {figures['created']}, updated {figures['updated']}, "
-            f"duplicates {figures['duplicates']}, failed {figures['failed']}, "
-            f"probable duplicates {figures['probable_duplicates']} "
-            f"(of {figures['entries']} entries)"
-        )
-        print(
-            f"{'':<17} read+parse {figures['read_parse']:.2f} s, match {figures['match']:.2f} s, "
-            f"write {figures['write']:.2f} s, commit {figures['commit']:.2f} s; "
-            f"process CPU {figures['cpu']:.2f} s"
-        )
+        report(label, figures)
+
+
+def report(label: str, figures: dict) -> None:
+    """Print one run's figures."""
+    rate = figures["entries"] / figures["seconds"]
+    print(
+        f"{label:<17} {rate:8,.0f} entries/s  {figures['seconds']:6.2f} s  "
+        f"peak {figures['peak_mb']:6.0f} MB  "
+        f"created {figures['created']}, updated {figures['updated']}, "
+        f"duplicates {figures['duplicates']}, failed {figures['failed']}, "
+        f"probable duplicates {figures['probable_duplicates']} "
+        f"(of {figures['entries']} entries)"
+    )
+    print(
+        f"{'':<17} read+parse {figures['read_parse']:.2f} s, match {figures['match']:.2f} s, "
+        f"write {figures['write']:.2f} s, commit {figures['commit']:.2f} s; "
+        f"process CPU {figures['cpu']:.2f} s"
+    )
+    print(
+        f"{'':<17} research topics {figures['topics']:.2f} s "
+        f"({figures['topics'] / figures['seconds']:.0%}), match keys {figures['keys']:.2f} s; "
+        f"longest COMMIT {figures['longest_commit']:.2f} s, longest statement "
+        f"{figures['longest_statement']:.2f} s ({figures['longest_statement_sql']})"
+        + (f"; undone in {figures['undo']:.1f} s" if "undo" in figures else "")
+    )
 
 
 if __name__ == "__main__":
