@@ -961,8 +961,8 @@ def test_bulk_statements_are_indexed_at_commit_on_postgresql(db):
             "SELECT count(*) FROM pg_indexes WHERE tablename = 'catalogue_search' "
             "AND indexname LIKE 'catalogue_search_%%'"
         )
-        # The primary key and the eight rebuilt: seven whole-table, one over the probe.
-        assert cursor.fetchone()[0] == 9
+        # The primary key and the ten rebuilt: nine whole-table, one over the probe.
+        assert cursor.fetchone()[0] == 11
 
 
 @pytest.mark.postgres
@@ -1341,3 +1341,234 @@ def test_the_match_cost_migration_without_a_superuser_says_so_and_changes_nothin
         )
         assert cursor.fetchone()[0] == 100
     assert "Not a superuser" in capsys.readouterr().out
+
+
+# Search speed (issue 17): counts checked against a brute-force count ----------------------------
+
+WORDS = ("river", "delta", "basin", "glacier", "estuary", "coastal")
+TYPES = (OutputType.ARTICLE, OutputType.REVIEW, OutputType.LETTER, OutputType.EDITORIAL)
+
+
+def _random_catalogue(seed: int, articles: int) -> list[Article]:
+    """Return `articles` random articles: words, years (some unknown), types, languages, peer
+    review, journals, authors, keywords and subjects drawn from small pools."""
+    import random
+
+    rng = random.Random(seed)
+    journals = [make_journal(title=f"Journal {n}") for n in range(4)] + [None]
+    authors = [make_author(family_name=f"Author{n}") for n in range(6)]
+    keywords = [make_keyword(term=f"topic{n}") for n in range(5)]
+    subjects = [make_subject(name=f"Subject {n}", code=f"9{n:03d}") for n in range(3)]
+    made = []
+    for n in range(articles):
+        made.append(
+            make_article(
+                title=" ".join(rng.sample(WORDS, rng.randint(1, 3))) + f" study {n}",
+                journal=rng.choice(journals),
+                authors=rng.sample(authors, rng.randint(0, 3)),
+                keywords=rng.sample(keywords, rng.randint(0, 2)),
+                subject_areas=rng.sample(subjects, rng.randint(0, 2)),
+                output_type=rng.choice(TYPES),
+                peer_reviewed=rng.random() < 0.7,
+                year=rng.choice([None, *range(2000, 2012)]),
+                language=rng.choice(["en", "en", "de", "fr", ""]),
+            )
+        )
+    return made
+
+
+def _brute_force(articles: list[Article], params: SearchParams, words: set[str]) -> dict:
+    """Return the exact total and every facet's counts of `params`, counted in Python.
+
+    `words`: the words every match must have in its title (the queries use title words only).
+    """
+
+    def values(article: Article, facet: str) -> list[str]:
+        if facet == "year":
+            return [] if article.year is None else [str(article.year)]
+        if facet == "type":
+            return [article.output_type]
+        if facet == "language":
+            return [article.language] if article.language else []
+        if facet == "peer_reviewed":
+            return ["true" if article.peer_reviewed else "false"]
+        if facet == "journal":
+            return [] if article.journal_id is None else [str(article.journal_id)]
+        related = {"author": article.authors, "keyword": article.keywords}.get(facet)
+        related = related or article.subject_areas
+        return [str(pk) for pk in related.values_list("pk", flat=True)]
+
+    def matches(article: Article, params: SearchParams) -> bool:
+        title = set(article.title.split())
+        if not words <= title:
+            return False
+        if params.year_min is not None or params.year_max is not None:
+            low = params.year_min if params.year_min is not None else -(10**6)
+            high = params.year_max if params.year_max is not None else 10**6
+            if article.year is None or not low <= article.year <= high:
+                return False
+        for facet, chosen in params.include:
+            chosen = {FacetValue(value, "", 0).param for value in chosen}
+            if not chosen & set(values(article, facet)):
+                return False
+        for facet, chosen in params.exclude:
+            chosen = {FacetValue(value, "", 0).param for value in chosen}
+            if chosen & set(values(article, facet)):
+                return False
+        return True
+
+    counted = {}
+    for facet in search.FACETS:
+        tally: dict[str, int] = {}
+        for article in articles:
+            if matches(article, params.without(facet)):
+                for value in values(article, facet):
+                    tally[value] = tally.get(value, 0) + 1
+        counted[facet] = tally
+    total = sum(matches(article, params) for article in articles)
+    return {"total": total, "counts": counted}
+
+
+def _random_params(rng, *, words: bool) -> tuple[SearchParams, set[str]]:
+    chosen = set(rng.sample(WORDS, rng.randint(1, 2))) if words else set()
+    include, exclude = {}, {}
+    for facet, pool in (
+        ("type", list(TYPES)),
+        ("language", ["en", "de", "fr"]),
+        ("peer_reviewed", [True, False]),
+    ):
+        draw = rng.random()
+        if draw < 0.35:
+            include[facet] = rng.sample(pool, rng.randint(1, 2))
+        elif draw < 0.5:
+            exclude[facet] = [rng.choice(pool)]
+    year_min = rng.choice([None, None, 2003, 2006])
+    year_max = rng.choice([None, None, 2008, 2011])
+    params = SearchParams.build(
+        query=parse_query(" ".join(sorted(chosen))),
+        include=include,
+        exclude=exclude,
+        year_min=year_min,
+        year_max=year_max,
+    )
+    return params, chosen
+
+
+def _check_exact(result: search.SearchResult, expected: dict) -> None:
+    """Assert that every exactly counted figure of `result` is the brute-force count."""
+    assert result.total_exact
+    assert result.total == expected["total"]
+    for name, facet in result.facets.items():
+        if facet.approximate:
+            continue
+        for value in facet.values:
+            assert value.count == expected["counts"][name].get(value.param, 0), (name, value)
+        # The values listed are the top ones: none left out counts more than the last shown.
+        shown = [value for value in facet.values if not value.selected and not value.excluded]
+        if search.FACETS[name].top and shown:
+            listed = {value.param for value in facet.values}
+            hidden = [n for v, n in expected["counts"][name].items() if v not in listed]
+            assert max(hidden, default=0) <= min(value.count for value in shown), name
+
+
+@pytest.mark.postgres
+def test_searches_without_words_count_scalar_facets_exactly_from_the_cells(
+    db, settings, monkeypatch
+):
+    import random
+
+    from catalogue.search import engine
+
+    cells = engine.postgres_settings
+
+    def from_rows():
+        return _without_cells(cells())
+
+    # Thresholds far below the catalogue: without the cells, totals would be counted from the
+    # rows and these facets from a sample.
+    settings.SEARCH_EXACT_THRESHOLD = 20
+    settings.SEARCH_EXACT_THRESHOLD_OTHER_VALUES = 20
+    settings.SEARCH_FACET_SAMPLE = 10
+    articles = _random_catalogue(seed=5, articles=160)
+    rng = random.Random(11)
+    checked = sampled = 0
+    for _ in range(60):
+        params, _ = _random_params(rng, words=False)
+        if not params.selected_facets:
+            continue
+        result = search.search(params=params, page_size=10)
+        expected = _brute_force(articles, params, set())
+        assert result.total_exact
+        assert result.total == expected["total"], params
+        for name in ("year", "type", "language", "peer_reviewed"):
+            facet = result.facets[name]
+            assert not facet.approximate, (name, params)
+            for value in facet.values:
+                assert value.count == expected["counts"][name].get(value.param, 0), (name, params)
+        # Counted from the rows instead (Settings.cube False; another generation, so not
+        # from the cache): the same total and page, the same id facets (the same sample).
+        with monkeypatch.context() as patch:
+            patch.setattr(engine, "postgres_settings", from_rows)
+            rows = search.search(params=params, page_size=10, generation=-1 - checked)
+        assert (rows.total, rows.total_exact) == (result.total, True)
+        assert [a.pk for a in rows.articles] == [a.pk for a in result.articles]
+        for name in ("journal", "author", "keyword", "subject"):
+            assert rows.facets[name] == result.facets[name], name
+        sampled += any(rows.facets[name].approximate for name in ("type", "language", "year"))
+        checked += 1
+    assert checked > 40
+    # Counted from the rows, some of these facets were estimates; from the cells none is.
+    assert sampled > 10
+
+
+def _without_cells(settings):
+    import dataclasses
+
+    return dataclasses.replace(settings, cube=False)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_searches_count_exactly_what_a_brute_force_count_finds(db, seed):
+    import random
+
+    articles = _random_catalogue(seed=seed, articles=90)
+    rng = random.Random(seed * 7)
+    for round_ in range(40):
+        params, words = _random_params(rng, words=round_ % 2 == 0)
+        result = search.search(params=params, page_size=100)
+        expected = _brute_force(articles, params, {w for w in words})
+        _check_exact(result, expected)
+        assert len(result.articles) == expected["total"]
+
+
+@pytest.mark.postgres
+def test_the_cells_follow_every_write(db):
+    articles = _random_catalogue(seed=3, articles=40)
+    Article.objects.filter(pk=articles[0].pk).update(output_type=OutputType.LETTER, year=1999)
+    Article.objects.filter(pk=articles[1].pk).update(language="fr", peer_reviewed=False)
+    Article.objects.filter(pk=articles[2].pk).delete()
+    Article.objects.bulk_create(
+        Article(title=f"Bulk estuary {n}", year=2001, language="de") for n in range(30)
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT value, count FROM catalogue_search_facet WHERE facet = 'cube' AND count <> 0"
+        )
+        stored = dict(cursor.fetchall())
+    expected: dict[str, int] = {}
+    for article in Article.objects.all():
+        key = "|".join(
+            (
+                "" if article.year is None else str(article.year),
+                article.language,
+                "true" if article.peer_reviewed else "false",
+                article.output_type,
+            )
+        )
+        expected[key] = expected.get(key, 0) + 1
+    assert stored == expected
+    params = SearchParams.build(include={"language": ["de"]}, year_min=2001, year_max=2001)
+    assert search.search(params=params).total == 30 + sum(
+        1 for a in articles[3:] if a.language == "de" and a.year == 2001
+    )

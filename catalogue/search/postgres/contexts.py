@@ -39,6 +39,9 @@ class Settings:
     sample_size: int
     # For the matches without a selected facet's own selection (its other values' counts).
     context_threshold: int = 5_000
+    # Searches without words over scalar facets only take their counts from the cells
+    # (cube.py); False counts them from the matches (for comparisons).
+    cube: bool = True
 
 
 PROBE_BUCKETS = 16  # of 1024: the probe reads 1/64 of a context (its index: migration 0012)

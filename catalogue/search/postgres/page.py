@@ -11,6 +11,7 @@ from django.db import connection
 
 from catalogue.search.facets import FACETS, ID_FACETS
 from catalogue.search.params import SearchParams
+from catalogue.search.postgres import cube
 from catalogue.search.postgres.conditions import COLUMNS, conditions, filters_dates, rank
 from catalogue.search.postgres.contexts import SAMPLE_BUCKETS, Settings, context_ctes
 from catalogue.search.results import Raw
@@ -70,16 +71,19 @@ def _live_counts(facet: str, context: str, *, top: int | None, selected: list) -
         else f"(SELECT c.{column} AS v FROM {context} c) x"
     )
     present = "v IS NOT NULL" + (" AND v <> ''" if FACETS[facet].blank_is_none else "")
+    k = f"(SELECT k FROM {context}_k)"
+    # Scaled and made text only once the top values are chosen: numeric arithmetic on each of
+    # the 20,000 authors of 12,000 matches cost a third of counting them (measured).
     head = (
-        f"SELECT '{facet}'::text AS facet, v::text AS value, "
-        f"round(count(*) * {SAMPLE_BUCKETS}.0 / (SELECT k FROM {context}_k))::bigint AS n, "
-        f"(SELECT k FROM {context}_k) < {SAMPLE_BUCKETS} AS approximate FROM {source} "
+        f"SELECT '{facet}'::text AS facet, t.v::text AS value, "
+        f"round(t.n * {SAMPLE_BUCKETS}.0 / {k})::bigint AS n, "
+        f"{k} < {SAMPLE_BUCKETS} AS approximate FROM (SELECT v, count(*) AS n FROM {source} "
     )
     limit = f" LIMIT {int(top) + 1}" if top else ""
-    parts = [Fragment(f"({head}WHERE {present} GROUP BY v ORDER BY count(*) DESC, v{limit})")]
+    parts = [Fragment(f"({head}WHERE {present} GROUP BY v ORDER BY count(*) DESC, v{limit}) t)")]
     if selected and top:
         parts.append(
-            Fragment(f"({head}WHERE v = ANY(%s::{array_type}) GROUP BY v)", [list(selected)])
+            Fragment(f"({head}WHERE v = ANY(%s::{array_type}) GROUP BY v) t)", [list(selected)])
         )
     return join(parts, " UNION ")
 
@@ -169,7 +173,10 @@ def results_statement(
 ) -> Fragment:
     """Return the one statement answering a results page: total, page ids, facets, labels."""
     live = bool(conditions(params))
-    ctes: list[Fragment] = []
+    # No words and only scalar facets selected: the total and those facets' counts are the
+    # cells' (cube.py), exact, and no context is scanned for them.
+    cells = live and settings.cube and cube.applies(params)
+    ctes: list[Fragment] = [Fragment(cube.CELLS)] if cells else []
     counts: list[Fragment] = []
     selected_facets = set(params.selected_facets)
     sort = params.effective_sort
@@ -183,7 +190,9 @@ def results_statement(
     for facet in facet_names:
         top = FACETS[facet].top or None
         selected = params.selected_values(facet)
-        if facet in selected_facets:
+        if cells and facet in cube.CUBE_FACETS:
+            counts.append(cube.counts(facet, params, top=top, selected=selected))
+        elif facet in selected_facets:
             if conditions(params.without(facet)):
                 name = f"ctx_{facet}"
                 # Only this facet's other values are counted here: a lower exact threshold
@@ -222,7 +231,7 @@ def results_statement(
             )
         )
         # The total under any selection is exact; the matches of words alone may be estimated.
-        ctes.append(_total(params, exact=bool(selected_facets)))
+        ctes.append(cube.total(params) if cells else _total(params, exact=bool(selected_facets)))
 
     # Selected ids appear even with no results, so chips have labels and unknown ids show.
     for facet in ID_FACETS:
