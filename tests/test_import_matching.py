@@ -34,7 +34,14 @@ from catalogue.importer.indexes import (
     key_of,
     printed_family_key,
 )
-from catalogue.importer.normalise import compact, family_key, given_tokens, normalise_title
+from catalogue.importer.normalise import (
+    compact,
+    family_key,
+    given_tokens,
+    initials_of,
+    is_initials,
+    normalise_title,
+)
 from catalogue.importer.plan import NewRow
 from catalogue.models import (
     Article,
@@ -94,6 +101,35 @@ class LoadingAuthorIndex(AuthorIndex):
                 ),
             )
 
+    def _doubts(self, key):
+        if key in self.doubts:
+            return self.doubts[key]
+        family, given, suffix = key
+        found = []
+        if given:
+            initials = initials_of(given)
+            for tokens, pk, display in self.by_family.get((family, suffix), ()):
+                if not tokens or tokens == given:
+                    continue
+                other = initials_of(tokens)
+                if other == initials or (
+                    (is_initials(given) and other.startswith(initials))
+                    or (is_initials(tokens) and initials.startswith(other))
+                ):
+                    found.append((pk, display))
+        self.doubts[key] = found[: indexes._MAX_DOUBTS]
+        return self.doubts[key]
+
+
+def loading_existing_by_doi(dois):
+    """existing_by_doi as it was, through the ORM."""
+    found = {}
+    for chunk in chunks(sorted(set(dois))):
+        found.update(
+            (doi, pk) for pk, doi in Article.objects.filter(doi__in=chunk).values_list("pk", "doi")
+        )
+    return found
+
 
 def loading_existing_by_title(keys):
     """existing_by_title as it was: every article of the entries' years read and compared."""
@@ -150,6 +186,7 @@ def loading_matcher():
     with (
         mock.patch.object(matching, "AuthorIndex", LoadingAuthorIndex),
         mock.patch.object(matching, "existing_by_title", loading_existing_by_title),
+        mock.patch.object(matching, "existing_by_doi", loading_existing_by_doi),
         mock.patch.object(matchkeys, "ensure_current", lambda: None),
     ):
         yield

@@ -41,7 +41,6 @@ from catalogue.importer.normalise import (
 )
 from catalogue.importer.plan import NewRow, PlanItem
 from catalogue.models import (
-    Article,
     Author,
     Authorship,
     ImportAction,
@@ -142,10 +141,9 @@ class AuthorIndex:
         self.by_orcid: dict[str, Any] = {}
         self.by_corporate: dict[str, Any] = {}
         self.by_full: dict[tuple[str, tuple[str, ...], str], Any] = {}
-        # Existing people by (family key, suffix key): their given-name tokens, id, display name.
-        self.by_family: dict[tuple[str, str], list[tuple[tuple[str, ...], int, str]]] = defaultdict(
-            list
-        )
+        # Existing people with given names by (family key, suffix key, first initial): their
+        # given-name tokens, id, display name, initials, and whether the tokens are initials.
+        self.by_family: dict[tuple[str, str, str], list[tuple[Any, ...]]] = defaultdict(list)
         self.doubts: dict[tuple[str, tuple[str, ...], str], list[tuple[int, str]]] = {}
         self.new: list[NewRow] = []
         for pk, family, given, particle, suffix, corporate, orcid in _people_named(names):
@@ -158,10 +156,13 @@ class AuthorIndex:
                 orcid=orcid,
             )
             self._add(pk, name)
-            if not corporate:
+            tokens = given_tokens(given)
+            if not corporate and tokens:
                 self.by_family[
-                    (family_key(family=family, particle=particle), compact(suffix))
-                ].append((given_tokens(given), pk, _display_name(name)))
+                    (family_key(family=family, particle=particle), compact(suffix), tokens[0][0])
+                ].append(
+                    (tokens, pk, _display_name(name), initials_of(tokens), is_initials(tokens))
+                )
         for pk, family, given, particle, suffix, corporate in _other_printed_forms():
             self._add(
                 pk,
@@ -239,15 +240,20 @@ class AuthorIndex:
         found: list[tuple[int, str]] = []
         if given:
             initials = initials_of(given)
-            for tokens, pk, display in self.by_family.get((family, suffix), ()):
-                if not tokens or tokens == given:
+            abbreviated = is_initials(given)
+            # Every resemblance by initials begins with the same letter: only those are listed.
+            for tokens, pk, display, other, other_abbreviated in self.by_family.get(
+                (family, suffix, initials[0]), ()
+            ):
+                if tokens == given:
                     continue
-                other = initials_of(tokens)
                 if other == initials or (
-                    (is_initials(given) and other.startswith(initials))
-                    or (is_initials(tokens) and initials.startswith(other))
+                    (abbreviated and other.startswith(initials))
+                    or (other_abbreviated and initials.startswith(other))
                 ):
                     found.append((pk, display))
+                    if len(found) == _MAX_DOUBTS:
+                        break
         self.doubts[key] = found[:_MAX_DOUBTS]
         return self.doubts[key]
 
@@ -401,12 +407,11 @@ def is_same_container(
 
 def existing_by_doi(dois: Sequence[str]) -> dict[str, int]:
     """Return the ids of the catalogue's articles with any of `dois`, by DOI."""
-    found: dict[str, int] = {}
-    for chunk in chunks(sorted(set(dois))):
-        found.update(
-            (doi, pk) for pk, doi in Article.objects.filter(doi__in=chunk).values_list("pk", "doi")
-        )
-    return found
+    # By the unique DOI index, without the ORM's cost per value (16,000 DOIs a file).
+    rows = matchkeys.select_in(
+        "SELECT id, doi FROM catalogue_article WHERE doi {in}", sorted(set(dois))
+    )
+    return {doi: pk for pk, doi in rows}
 
 
 def key_of(citation_key: str) -> str:

@@ -85,7 +85,7 @@ def articles_by_title(keys: Iterable[str]) -> list[tuple[Any, ...]]:
         f"FROM {ARTICLE_TABLE} m JOIN catalogue_article a ON a.id = m.article_id "
         "WHERE m.title_hash {in}"
     )
-    return _select_in(sql, hashes)
+    return select_in(sql, hashes)
 
 
 def authors_by_name(keys: Iterable[str]) -> list[tuple[Any, ...]]:
@@ -98,10 +98,10 @@ def authors_by_name(keys: Iterable[str]) -> list[tuple[Any, ...]]:
         f"a.corporate_name, a.orcid FROM {AUTHOR_TABLE} m "
         "JOIN catalogue_author a ON a.id = m.author_id WHERE m.name_key {in}"
     )
-    return _select_in(sql, sorted(set(keys)))
+    return select_in(sql, sorted(set(keys)))
 
 
-def _select_in(sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+def select_in(sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Run `sql` with its `{in}` standing for "IN `values`", a chunk at a time; return all rows."""
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
@@ -189,14 +189,25 @@ def _author_keys(rows: Iterable[tuple[Any, ...]]) -> list[tuple[int, str]]:
 
 def _store(cursor: Any, table: str, id_column: str, key_column: str, rows: list[Any]) -> None:
     """Insert or replace (id, key) rows."""
-    # 2 parameters a row: 450 rows per statement on SQLite, 10,000 on PostgreSQL.
-    size = 450 if connection.vendor != "postgresql" else BATCH
-    for start in range(0, len(rows), size):
-        chunk = rows[start : start + size]
+    upsert = f"ON CONFLICT ({id_column}) DO UPDATE SET {key_column} = excluded.{key_column}"
+    if connection.vendor == "postgresql":
+        # Two array parameters: far cheaper for the driver than 20,000 single ones.
+        kind = "bigint" if key_column == "title_hash" else "text"
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            cursor.execute(
+                f"INSERT INTO {table} ({id_column}, {key_column}) "
+                f"SELECT * FROM unnest(%s::bigint[], %s::{kind}[]) {upsert}",
+                [[row[0] for row in chunk], [row[1] for row in chunk]],
+            )
+        return
+    # 2 parameters a row, within SQLite's historical limit of 999.
+    for start in range(0, len(rows), 450):
+        chunk = rows[start : start + 450]
         cursor.execute(
             f"INSERT INTO {table} ({id_column}, {key_column}) VALUES "
             + ", ".join(["(%s, %s)"] * len(chunk))
-            + f" ON CONFLICT ({id_column}) DO UPDATE SET {key_column} = excluded.{key_column}",
+            + f" {upsert}",
             [value for row in chunk for value in row],
         )
 
