@@ -26,6 +26,7 @@ SQL on a request's behalf uses `read_connection()` to read where the ORM reads.
 
 from __future__ import annotations
 
+import collections
 import contextvars
 import logging
 import random
@@ -173,6 +174,8 @@ class ReplicaStatus:
 
 _statuses: dict[str, ReplicaStatus] = {}
 _checked_at = 0.0
+# The primary's WAL position at this process's recent checks: (time.monotonic(), position).
+_samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=64)
 _lock = threading.Lock()
 
 
@@ -212,6 +215,7 @@ def forget_statuses() -> None:
     global _checked_at
     with _lock:
         _statuses.clear()
+        _samples.clear()
         _checked_at = 0.0
 
 
@@ -220,16 +224,26 @@ def usable_replicas() -> list[str]:
     return [status.alias for status in replica_statuses() if status.usable]
 
 
+def lsn_number(text: str) -> int:
+    """Return a WAL position written as PostgreSQL prints it ("16/B374D848") as a number."""
+    high, low = text.split("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
 def measure_replicas(*, aliases: list[str]) -> list[ReplicaStatus]:
     """Measure each replica's replay lag against the primary's current WAL position."""
+    # Before the primary's position is read: every commit before this is in that position.
+    now = time.monotonic()
     try:
         with connections[PRIMARY].cursor() as cursor:
             cursor.execute("SELECT pg_current_wal_lsn()::text")
-            primary_lsn = cursor.fetchone()[0]
+            primary_lsn = lsn_number(cursor.fetchone()[0])
     except Exception as error:  # any failure means "lag unknown", not a 500
         problem = f"primary unreachable, lag unknown ({type(error).__name__})"
         return [_unusable(alias, problem) for alias in aliases]
-    return [_measure(alias, primary_lsn) for alias in aliases]
+    measured = [_measure(alias, primary_lsn, now) for alias in aliases]
+    _samples.append((now, primary_lsn))
+    return measured
 
 
 def _unusable(alias: str, problem: str, **measured: Any) -> ReplicaStatus:
@@ -239,40 +253,36 @@ def _unusable(alias: str, problem: str, **measured: Any) -> ReplicaStatus:
     )
 
 
-def _measure(alias: str, primary_lsn: str) -> ReplicaStatus:
-    """Return one replica's status: its lag behind `primary_lsn`, read just before."""
-    # The primary's position is read first, so a replica that has replayed up to it holds
-    # everything committed before the check: no lag. Behind it, the time since the last
-    # transaction it replayed committed bounds how old its data may be (an overestimate when
-    # the primary was idle before its latest writes: then reads go to the primary until the
-    # next check, which is safe).
+def _measure(alias: str, primary_lsn: int, now: float) -> ReplicaStatus:
+    """Return one replica's status: its lag behind `primary_lsn`, read just before, at `now`."""
     try:
         with connections[alias].cursor() as cursor:
             cursor.execute(
                 "SELECT pg_is_in_recovery(), "
-                "CASE WHEN pg_is_in_recovery() THEN "
-                "  greatest(0, pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn()))::bigint END, "
+                "CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END, "
                 "CASE WHEN pg_is_in_recovery() THEN "
                 "  extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) END, "
-                "CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END",
-                [primary_lsn],
+                "CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END"
             )
-            in_recovery, behind, since_replay, paused = cursor.fetchone()
+            in_recovery, replayed, since_commit, paused = cursor.fetchone()
     except Exception as error:  # an unreachable replica is reported, not raised
         connections[alias].close()
         logger.warning("read replica %s unreachable: %s", alias, error)
         return _unusable(alias, f"unreachable ({type(error).__name__})")
     if not in_recovery:
         return _unusable(alias, "not a standby (pg_is_in_recovery() is false)")
-    behind = int(behind) if behind is not None else None
-    if behind == 0:
-        lag = 0.0
-    elif since_replay is None:
-        return _unusable(
-            alias, "behind, nothing replayed yet", lag_bytes=behind, replay_paused=paused
-        )
-    else:
-        lag = max(0.0, float(since_replay))
+    if replayed is None:
+        return _unusable(alias, "nothing replayed yet", replay_paused=paused)
+    replayed = lsn_number(replayed)
+    behind = max(0, primary_lsn - replayed)
+    lag = staleness(
+        behind=behind,
+        replayed=replayed,
+        since_commit=None if since_commit is None else float(since_commit),
+        now=now,
+    )
+    if lag is None:
+        return _unusable(alias, "behind, lag unknown", lag_bytes=behind, replay_paused=paused)
     bound = max_lag()
     if lag > bound:
         problem = f"lag {lag:.1f} s is over the {bound:g} s bound"
@@ -288,6 +298,26 @@ def _measure(alias: str, primary_lsn: str) -> ReplicaStatus:
         replay_paused=paused,
         problem="",
     )
+
+
+def staleness(
+    *, behind: int, replayed: int, since_commit: float | None, now: float
+) -> float | None:
+    """Return how old, at most, a replica's data is (seconds), or None when unknown.
+
+    The primary's position is read before the replica's, so a replica that has replayed up to
+    it holds everything committed before the check: 0. Behind it, two bounds hold and the
+    smaller is taken: the time since the last transaction it replayed committed (too high
+    while the primary writes WAL without committing, e.g. a long import), and the time since
+    an earlier check read a primary position the replica has now replayed.
+    """
+    if behind == 0:
+        return 0.0
+    bounds = [max(0.0, since_commit)] if since_commit is not None else []
+    reached = [taken for taken, position in _samples if position <= replayed]
+    if reached:
+        bounds.append(max(0.0, now - max(reached)))
+    return min(bounds) if bounds else None
 
 
 # --- the middleware ---------------------------------------------------------------------------

@@ -231,8 +231,9 @@ def test_a_replica_over_the_lag_bound_is_not_read_from(replica, client, settings
     finally:
         resume_replay()
     wait_replayed()
-    time.sleep(0.25)
-    (status,) = routers.replica_statuses()
+    # Caught up, it is read from again under the usual bound.
+    settings.DATABASE_REPLICA_MAX_LAG = 5
+    (status,) = routers.replica_statuses(refresh=True)
     assert status.usable is True
     # Caught up (a background WAL record written since may count as a few bytes behind).
     assert status.lag_seconds < 1
@@ -447,3 +448,28 @@ def test_writes_and_migrations_go_to_the_primary_only(settings):
     primary._state.db, replicated._state.db, elsewhere._state.db = "default", REPLICA, "other"
     assert router.allow_relation(primary, replicated) is True
     assert router.allow_relation(primary, elsewhere) is None
+
+
+def test_staleness_is_the_smaller_of_two_upper_bounds():
+    routers.forget_statuses()
+    try:
+        # Replayed up to the primary's position read at this check: nothing missing.
+        assert routers.staleness(behind=0, replayed=500, since_commit=90.0, now=100.0) == 0.0
+        # Behind, with no earlier check: the time since the last replayed commit.
+        assert routers.staleness(behind=10, replayed=500, since_commit=7.5, now=100.0) == 7.5
+        assert routers.staleness(behind=10, replayed=500, since_commit=None, now=100.0) is None
+        # An earlier check read position 400 at t=97 and 600 at t=99: the replica (at 500)
+        # has everything the primary had at 97, so its data is at most 3 s old, even though
+        # its last replayed commit is 60 s old (a long transaction writing WAL elsewhere).
+        routers._samples.extend([(95.0, 300), (97.0, 400), (99.0, 600)])
+        assert routers.staleness(behind=10, replayed=500, since_commit=60.0, now=100.0) == 3.0
+        assert routers.staleness(behind=10, replayed=500, since_commit=1.5, now=100.0) == 1.5
+        assert routers.staleness(behind=10, replayed=500, since_commit=None, now=100.0) == 3.0
+        assert routers.staleness(behind=10, replayed=200, since_commit=None, now=100.0) is None
+    finally:
+        routers.forget_statuses()
+
+
+def test_lsn_numbers():
+    assert routers.lsn_number("0/0") == 0
+    assert routers.lsn_number("16/B374D848") == (0x16 << 32) + 0xB374D848
