@@ -473,3 +473,41 @@ def test_staleness_is_the_smaller_of_two_upper_bounds():
 def test_lsn_numbers():
     assert routers.lsn_number("0/0") == 0
     assert routers.lsn_number("16/B374D848") == (0x16 << 32) + 0xB374D848
+
+
+def test_docker_compose_has_a_streaming_replica_and_an_optional_shared_cache():
+    # No Docker Compose here to run `docker compose config`: check the structure.
+    from pathlib import Path
+
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).parent.parent / "docker-compose.yml").read_text())
+    services = compose["services"]
+    replica = services["db-replica"]
+    assert replica["image"] == services["db"]["image"] == "postgres:16"
+    assert replica["volumes"] == ["pgreplica:/var/lib/postgresql/data"]
+    assert "pgreplica" in compose["volumes"]
+    script = replica["command"][2]
+    assert "pg_basebackup --host=db" in script
+    assert "--write-recovery-conf" in script
+    assert "--create-slot --slot=replica1" in script
+    assert "exec postgres -c hot_standby=on" in script
+    assert replica["depends_on"]["db"] == {"condition": "service_healthy"}
+    # db lets it connect for replication, from its first start.
+    assert services["db"]["configs"] == [
+        {"source": "replication-hba", "target": "/docker-entrypoint-initdb.d/10-replication.sh"}
+    ]
+    assert (
+        "host replication catalogue all scram-sha-256"
+        in (compose["configs"]["replication-hba"]["content"])
+    )
+    # Redis only with the `cache` profile; unset CACHE_URL keeps each process's own cache.
+    assert services["redis"]["profiles"] == ["cache"]
+    for name in ("migrate", "web", "worker"):
+        environment = services[name]["environment"]
+        assert environment["DATABASE_REPLICA_URLS"] == (
+            "${DATABASE_REPLICA_URLS-postgres://catalogue:catalogue@db-replica:5432/catalogue}"
+        )
+        assert environment["CACHE_URL"] == "${CACHE_URL:-}"
+    # Web does not wait for the replica: without it, reads go to db.
+    assert "db-replica" not in services["web"]["depends_on"]
