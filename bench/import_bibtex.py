@@ -64,10 +64,14 @@ class Timings:
         self.commit = 0.0
         self.topics = 0.0
         self.keys = 0.0
+        self.by_kind: dict[str, float] = {}
 
     def note_statement(self, seconds: float, sql: str) -> None:
+        text = " ".join(sql.split())
         if seconds > self.statement[0]:
-            self.statement = (seconds, " ".join(sql.split())[:90])
+            self.statement = (seconds, text[:90])
+        kind = " ".join(text.split()[:4])[:60]
+        self.by_kind[kind] = self.by_kind.get(kind, 0.0) + seconds
 
 
 def _instrument(timings: Timings, *, topics: bool) -> None:
@@ -116,13 +120,13 @@ def _instrument(timings: Timings, *, topics: bool) -> None:
             timings.topics += time.perf_counter() - started
 
     catalogue.topics.update_articles = timed_topics
-    for name in ("ensure_current", "refresh"):
+    for name in ("ensure_current", "refresh", "store_new"):
         original = getattr(matchkeys, name)
 
-        def timed(original=original):
+        def timed(*args, original=original, **kwargs):
             started = time.perf_counter()
             try:
-                return original()
+                return original(*args, **kwargs)
             finally:
                 timings.keys += time.perf_counter() - started
 
@@ -204,6 +208,8 @@ def child(
         "longest_commit": timings.commit,
         "topics": timings.topics,
         "keys": timings.keys,
+        # The statements that took longest in all, by their first words.
+        "statements": sorted(timings.by_kind.items(), key=lambda kind: -kind[1])[:8],
     }
     if undo:
         started = time.perf_counter()
@@ -470,6 +476,10 @@ def report(label: str, figures: dict) -> None:
         f"longest COMMIT {figures['longest_commit']:.2f} s, longest statement "
         f"{figures['longest_statement']:.2f} s ({figures['longest_statement_sql']})"
         + (f"; undone in {figures['undo']:.1f} s" if "undo" in figures else "")
+    )
+    print(
+        f"{'':<17} statements: "
+        + "; ".join(f"{kind} {seconds:.2f} s" for kind, seconds in figures["statements"])
     )
 
 

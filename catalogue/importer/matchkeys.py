@@ -27,6 +27,7 @@ needs to do nothing else. Django rebuilds a SQLite table to alter it, which drop
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -49,6 +50,9 @@ BATCH = 10_000
 _SQLITE_IN = 900
 # PostgreSQL takes one array parameter: this many values per query.
 _POSTGRES_IN = 20_000
+
+# A transaction-local setting: "writer" while the rows inserted are keyed by their writer.
+_SETTING = "catalogue.match_keys"
 
 _ARTICLE_KIND = "a"
 _AUTHOR_KIND = "u"
@@ -130,6 +134,35 @@ def ensure_current() -> None:
     if not is_installed():
         install()
     refresh()
+
+
+@contextlib.contextmanager
+def keyed_by_writer() -> Iterator[None]:
+    """Within the block, rows inserted are not queued: the caller keys them (`store_new`).
+
+    PostgreSQL only (SQLite's triggers queue them as always). Saves queueing, reading back and
+    unqueueing every row of a big import. On an error the transaction's rollback ends it.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'writer', true)", [_SETTING])
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, '', true)", [_SETTING])
+
+
+def store_new(
+    *, articles: Iterable[tuple[int, str]], people: Iterable[tuple[int, str, str, str, str]]
+) -> None:
+    """Store the keys of rows inserted within `keyed_by_writer`: (id, title) and (id, family,
+    given, particle, corporate)."""
+    if connection.vendor != "postgresql":
+        return  # queued by the triggers: `refresh` keys them
+    with connection.cursor() as cursor:
+        _store(cursor, ARTICLE_TABLE, "article_id", "title_hash", _article_keys(articles))
+        _store(cursor, AUTHOR_TABLE, "author_id", "name_key", _author_keys(people))
 
 
 def refresh() -> None:
@@ -302,8 +335,12 @@ def _schema(vendor: str) -> list[str]:
             f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} "
             "(id bigserial PRIMARY KEY, kind varchar(1) NOT NULL, row_id bigint NOT NULL)",
             # Inserts are queued a statement at a time (an import's COPY: one INSERT ... SELECT).
+            # Not when the writer keys the rows itself (`keyed_by_writer`: an import's COPY).
             f"""CREATE OR REPLACE FUNCTION {TRIGGER_PREFIX}inserted() RETURNS trigger
             LANGUAGE plpgsql AS $$ BEGIN
+                IF current_setting('{_SETTING}', true) = 'writer' THEN
+                    RETURN NULL;
+                END IF;
                 INSERT INTO {PENDING_TABLE} (kind, row_id) SELECT TG_ARGV[0], id FROM new_rows;
                 RETURN NULL;
             END $$""",

@@ -51,7 +51,8 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
     """Write the plan's new and updated records; call inside a transaction."""
     step = _stepper(progress, total=6)
     insert_rows(Journal, plan.new_journals)
-    insert_rows(Author, plan.new_authors)
+    with matchkeys.keyed_by_writer():
+        insert_rows(Author, plan.new_authors)
     insert_rows(Keyword, plan.new_keywords)
     step()
     created = [
@@ -65,7 +66,8 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
         now = connection.ops.adapt_datetimefield_value(now)
     for item in created:
         item.article.values.update(journal_id=pk_of(item.journal), created=now, updated=now)
-    insert_rows(Article, [item.article for item in created])
+    with matchkeys.keyed_by_writer():
+        insert_rows(Article, [item.article for item in created])
     step()
     if updated:
         _write_updates(updated)
@@ -138,8 +140,21 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
         "author": [author.pk for author in plan.new_authors],
         "keyword": [keyword.pk for keyword in plan.new_keywords],
     }
-    # The match keys of the records just written (queued by the tables' triggers), so that the
-    # next import does not pay for them.
+    # The match keys of the records just written, so that the next import does not pay for
+    # them: the new ones from their values, the updated ones (queued by the triggers) read back.
+    matchkeys.store_new(
+        articles=((item.article.pk, item.article.values["title"]) for item in created),
+        people=(
+            (
+                row.pk,
+                row.values["family_name"],
+                row.values["given_names"],
+                row.values["particle"],
+                row.values["corporate_name"],
+            )
+            for row in plan.new_authors
+        ),
+    )
     matchkeys.refresh()
     # Research topics of the new and updated records, against the stored catalogue statistics
     # (refresh_topics recounts the catalogue and other records' related lists).
