@@ -100,10 +100,13 @@ class MatrixIndex:
         # The concepts too common to look through (Postings skips them the same way).
         self.common = postings > max_postings
         self.postings = np.where(self.common, 0, postings)
-        searched = self._searched(matrix)
-        # CSC of the searched matrix is CSR of its transpose: concept -> records.
-        self.transposed = searched.tocsc().T
-        del searched
+        # CSC of the matrix is CSR of its transpose (concept -> records); the common concepts'
+        # postings are dropped from it in place (no third copy of the matrix, even briefly).
+        columns = matrix.tocsc()
+        for concept in np.flatnonzero(self.common):
+            columns.data[columns.indptr[concept] : columns.indptr[concept + 1]] = 0.0
+        columns.eliminate_zeros()
+        self.transposed = columns.T
 
     def _searched(self, rows: sparse.csr_matrix) -> sparse.csr_matrix:
         """Return `rows` without the common concepts."""
@@ -119,14 +122,17 @@ class MatrixIndex:
         *,
         limit: int = MAX_RELATED,
         floor: float = SIMILARITY_FLOOR,
-        work: int = 2_000_000,
+        work: int = 500_000,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return the related records of rows start..stop as (row, other row, cosine) arrays:
         up to `limit` per row at or above `floor`, best first, ties by the smaller id."""
         searched = self._searched(self.matrix[start:stop])
         # Products per row: how many postings its concepts have; rows are scored a chunk at a
         # time so that a chunk's candidates (at most its products) stay about `work`.
-        cost = np.cumsum(searched @ self.postings.astype(np.float64))
+        pattern = sparse.csr_matrix(
+            (np.ones(searched.nnz), searched.indices, searched.indptr), shape=searched.shape
+        )
+        cost = np.cumsum(pattern @ self.postings.astype(np.float64))
         found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         first = 0
         while first < stop - start:
@@ -211,7 +217,8 @@ def matrix_from_rows(
     indptr = np.zeros(len(record_ids) + 1, dtype=np.int64)
     if counts:
         np.cumsum(np.concatenate(counts), out=indptr[1:])
-    concepts, units = concepts[:filled].copy(), units[:filled].copy()
+    if filled < len(concepts):  # a copy of the used part frees the rest
+        concepts, units = concepts[:filled].copy(), units[:filled].copy()
     width = int(concepts.max()) + 1 if filled else 1
     matrix = sparse.csr_matrix((units, concepts, indptr), shape=(len(record_ids), width))
     matrix.sort_indices()

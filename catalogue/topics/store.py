@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from catalogue.importer.writing import insert_values
@@ -387,9 +387,10 @@ def relate_catalogue(progress: Progress = _quiet) -> TopicStatistics:
         progress("related", done, total)
     del index
     with transaction.atomic():
-        # Records without a fingerprint any more keep no related list.
+        # Records without a fingerprint any more keep no related list. NOT EXISTS, not NOT IN:
+        # PostgreSQL runs NOT IN over a subquery too big to hash as a scan per row.
         RelatedArticle.objects.exclude(
-            article_id__in=ArticleTopic.objects.values("article_id")
+            Exists(ArticleTopic.objects.filter(article_id=OuterRef("article_id")))
         ).delete()
         row.phase, row.resume_after = "people", 0
         row.save(update_fields=["phase", "resume_after"])
