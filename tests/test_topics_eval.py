@@ -154,3 +154,23 @@ def test_the_held_out_evaluation_reports_every_row_for_every_seed(evaluation, re
     assert "  seed 0: chosen title 4, k1 1.2, b 0.5 (tuning recall@1 1.000)" in printed
     assert "    shipped                      recall@1 1.000  precision@1 1.000  x- / x-" in printed
     assert "recall@1 1.000 ± 0.000 (1.000-1.000)" in printed
+
+
+def test_a_best_point_on_the_grids_edge_is_followed_past_it_while_it_improves(evaluation):
+    constants = evaluation.Constants
+    tried = []
+
+    def evaluate(point):  # best at k1 40 and b 0: past both edges
+        tried.append((point.k1, point.b))
+        return -abs(point.k1 - 40) - point.b
+
+    best, recall = evaluation.past_the_edges(constants(title=3.0, k1=10.0, b=0.5), -30.5, evaluate)
+
+    assert (best, recall) == (constants(title=3.0, k1=40.0, b=0.0), 0.0)
+    # k1 20 and 40 improve, 80 does not; then b 0.25 and 0 improve, and b stops at 0.
+    assert tried == [(20.0, 0.5), (40.0, 0.5), (80.0, 0.5), (40.0, 0.25), (40.0, 0.0)]
+    # Not on an edge: nothing is tried.
+    assert evaluation.past_the_edges(constants(3.0, 4.0, 0.75), 0.2, evaluate) == (
+        constants(3.0, 4.0, 0.75),
+        0.2,
+    )
