@@ -284,6 +284,9 @@ def install(*, progress: Any = None) -> None:
         # Built once the rows are in: faster than keeping them up to date row by row.
         for table, column in ((ARTICLE_TABLE, "title_hash"), (AUTHOR_TABLE, "name_key")):
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table} ({column})")
+            if connection.vendor == "postgresql":
+                # Statistics now, not at autovacuum's leisure: the lookups' plans need them.
+                cursor.execute(f"ANALYZE {table}")
 
 
 def fill(*, progress: Any = None) -> None:
