@@ -343,7 +343,9 @@ def test_without_replicas_everything_reads_the_primary_and_no_cookie_is_set(sett
 
 
 def test_a_plain_get_reads_a_usable_replica_and_pins_nothing(one_usable_replica):
-    response, seen = through_middleware(RequestFactory().get("/search/"), lambda r: HttpResponse())
+    response, seen = through_middleware(
+        RequestFactory().get("/articles/1/"), lambda r: HttpResponse()
+    )
     assert seen == {"alias": REPLICA, "after": REPLICA}
     assert routers.PIN_COOKIE not in response.cookies
     # Outside a request (the job worker, commands, the shell) reads go to the primary.
@@ -462,7 +464,7 @@ def test_a_streamed_response_reads_where_its_request_read(one_usable_replica):
     def view(request):
         return StreamingHttpResponse(routers.current_read_alias() for _ in range(2))
 
-    response, _ = through_middleware(RequestFactory().get("/search/export/"), view)
+    response, _ = through_middleware(RequestFactory().get("/selected/?format=ris"), view)
     assert b"".join(response.streaming_content) == b"replica_testreplica_test"
     assert routers.current_read_alias() == "default"
 
