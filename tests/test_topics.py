@@ -819,3 +819,48 @@ def test_update_path_with_few_postings_lists_exact_cosines_best_first(db, monkey
     # Three postings per concept find some of the best related records, not all.
     assert 0 < agreed < sum(len(items) for items in expected.values())
     assert agreed <= found
+
+
+def test_people_and_journals_fingerprints_equal_a_plain_sum(catalogue, monkeypatch):
+    """The matrix aggregation against the definition, summed here row by row."""
+    store.refresh()
+    monkeypatch.setattr(store, "MAX_PERSON_CONCEPTS", 3)
+    monkeypatch.setattr(store, "PEOPLE_WORK", 1)  # an owner per slice
+    bob = catalogue["s1"].authorships.get().author
+    # A second author on an undated record; a record with an author but no fingerprint.
+    cy = make_author(family_name="Young", given_names="Cy")
+    catalogue["a4"].authorships.create(author=cy, position=1)
+    type(catalogue["a4"]).objects.filter(pk=catalogue["a4"].pk).update(year=None)
+    empty = make_article(title="", abstract="", authors=[cy], journal=None)
+    assert not ArticleTopic.objects.filter(article=empty).exists()
+    store.aggregate_people()
+    newest = 2024
+    expected: dict[tuple[int, int], list[float]] = {}
+    topics = ArticleTopic.objects.select_related("article").prefetch_related("article__authorships")
+    for topic in topics:
+        year = topic.article.year
+        age = 10 if year is None or year > newest else newest - year
+        for authorship in topic.article.authorships.all():
+            entry = expected.setdefault((authorship.author_id, topic.concept_id), [0.0, 0])
+            entry[0] += topic.weight / (1.0 + age / 10)
+            entry[1] += 1
+    for author in (catalogue["a1"].authorships.get().author, bob, cy):
+        mine = sorted(
+            ((c, s, n) for (a, c), (s, n) in expected.items() if a == author.pk),
+            key=lambda item: (-item[1], item[0]),
+        )[:3]
+        stored = AuthorTopic.objects.filter(author=author).order_by("-score", "concept_id")
+        got = [(t.concept_id, t.score, t.records, t.weight) for t in stored]
+        assert [(c, n) for c, _, n, _ in got] == [(c, n) for c, _, n in mine]
+        assert [s for _, s, _, _ in got] == pytest.approx([s for _, s, _ in mine])
+        assert [w for *_, w in got] == pytest.approx([100 * s / mine[0][1] for _, s, _ in mine])
+    journal = catalogue["a1"].journal
+    sums: dict[int, float] = {}
+    for topic in topics.filter(article__journal=journal):
+        age = newest - topic.article.year
+        sums[topic.concept_id] = sums.get(topic.concept_id, 0.0) + topic.weight / (1 + age / 10)
+    best = sorted(sums.items(), key=lambda item: (-item[1], item[0]))[:3]
+    stored = JournalTopic.objects.filter(journal=journal).order_by("-score", "concept_id")
+    assert [(t.concept_id, t.score) for t in stored] == [(c, pytest.approx(s)) for c, s in best]
+    with_topics = {t.article.journal_id for t in topics if t.article.journal_id}
+    assert set(JournalTopic.objects.values_list("journal_id", flat=True)) == with_topics

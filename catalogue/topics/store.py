@@ -13,6 +13,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
+from scipy import sparse
 
 from catalogue.importer.writing import insert_values
 from catalogue.models import (
@@ -56,6 +57,8 @@ INDEX_POSTINGS = 200
 CANDIDATES = 50
 # Concepts per UNION ALL statement (SQLite allows 500 terms).
 UNION_SIZE = 100
+# Products (an owner's records' concepts) per slice of people aggregated at a time.
+PEOPLE_WORK = 2_000_000
 # Rows fetched at a time when streaming every fingerprint.
 STREAM_ROWS = 50_000
 # Rows per INSERT/IN list: below SQLite's bound on variables.
@@ -324,21 +327,28 @@ def fingerprint_catalogue(progress: Progress = _quiet) -> TopicStatistics:
 
 
 def _fingerprint_matrix() -> MatrixIndex:
-    """Return every stored fingerprint as one sparse matrix, streamed from the database in
-    article order (a server-side cursor on PostgreSQL: nothing holds all rows as objects)."""
+    """Return every stored fingerprint's unit weights as one sparse matrix index."""
+    ids, matrix = _stream_matrix("unit")
+    return MatrixIndex(ids, matrix, max_postings=MAX_POSTINGS)
+
+
+def _stream_matrix(column: str) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """Return the record ids and a matrix of every stored fingerprint's `column` ("unit" or
+    "weight"), streamed from the database in article order (a server-side cursor on
+    PostgreSQL: nothing holds all rows as Python objects)."""
+    assert column in ("unit", "weight")
     entries = ArticleTopic.objects.count()
 
     def chunks() -> Iterator[np.ndarray]:
         with transaction.atomic(), connection.chunked_cursor() as cursor:
             cursor.execute(
-                "SELECT article_id, concept_id, unit FROM catalogue_articletopic "
+                f"SELECT article_id, concept_id, {column} FROM catalogue_articletopic "  # noqa: S608
                 "ORDER BY article_id, concept_id"
             )
             while rows := cursor.fetchmany(STREAM_ROWS):
                 yield np.array(rows, dtype=np.float64)
 
-    ids, matrix = matrix_from_rows(chunks(), entries=entries)
-    return MatrixIndex(ids, matrix, max_postings=MAX_POSTINGS)
+    return matrix_from_rows(chunks(), entries=entries)
 
 
 def _labels(concepts: Iterable[int]) -> dict[int, str]:
@@ -403,14 +413,22 @@ def _delete_related(ids: list[int]) -> None:
 
 
 def aggregate_people(progress: Progress = _quiet) -> TopicStatistics:
-    """Make people's and journals' fingerprints and the concepts' subject groups in SQL."""
+    """Make people's and journals' fingerprints (sparse matrix products) and the concepts'
+    subject groups (SQL)."""
     row = statistics_row()
     newest = Article.objects.aggregate(newest=Max("year"))["newest"] or timezone.now().year
+    ids, weights = _stream_matrix("weight")
+    recency = _recency(ids, int(newest))
     with transaction.atomic():
-        _aggregate(AuthorTopic, "author_id", "catalogue_authorship", "article_id", newest)
+        owners = _owners("SELECT author_id, article_id FROM catalogue_authorship", ids)
+        _aggregate(AuthorTopic, "author_id", owners, recency, weights)
         progress("people", 1, 3)
-        _aggregate(JournalTopic, "journal_id", None, None, newest)
+        owners = _owners(
+            "SELECT journal_id, id FROM catalogue_article WHERE journal_id IS NOT NULL", ids
+        )
+        _aggregate(JournalTopic, "journal_id", owners, recency, weights)
         progress("people", 2, 3)
+        del weights
         _main_subjects()
         progress("people", 3, 3)
         row.phase, row.resume_after = "", 0
@@ -420,44 +438,94 @@ def aggregate_people(progress: Progress = _quiet) -> TopicStatistics:
     return row
 
 
-def _aggregate(model, owner: str, link: str | None, link_article: str | None, newest: int) -> None:
-    """Sum the records' concept weights per owner, recent records counting more; keep the top."""
-    table = model._meta.db_table
-    # Undated records count as HALF_WEIGHT_YEARS old. Every name below is a constant of this
-    # module or a model's table, and `newest` an int: no text from outside reaches this SQL.
-    newest = int(newest)
-    age = (
-        f"(CASE WHEN a.year IS NULL OR a.year > {newest} THEN {HALF_WEIGHT_YEARS} "
-        f"ELSE {newest} - a.year END)"
+def _recency(ids: np.ndarray, newest: int) -> np.ndarray:
+    """Return each fingerprinted record's weight in its people's fingerprints: a record `age`
+    years older than the newest counts 1 / (1 + age / HALF_WEIGHT_YEARS); undated (or
+    future-dated) records count as HALF_WEIGHT_YEARS old."""
+    ages = np.full(len(ids), float(HALF_WEIGHT_YEARS))
+    rows = Article.objects.filter(year__isnull=False, year__lte=newest).order_by()
+    for pk, year in rows.values_list("pk", "year").iterator(chunk_size=STREAM_ROWS):
+        at = int(np.searchsorted(ids, pk))
+        if at < len(ids) and ids[at] == pk:
+            ages[at] = newest - year
+    return 1.0 / (1.0 + ages / HALF_WEIGHT_YEARS)
+
+
+def _owners(sql: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (owner ids ascending, each pair's owner row, each pair's record row) for the
+    (owner, article) pairs `sql` selects, of fingerprinted records only."""
+    owners, records = [], []
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(STREAM_ROWS):
+            pairs = np.array(rows, dtype=np.int64)
+            at = np.minimum(np.searchsorted(ids, pairs[:, 1]), max(len(ids) - 1, 0))
+            known = (ids[at] == pairs[:, 1]) if len(ids) else np.zeros(len(pairs), bool)
+            owners.append(pairs[known, 0])
+            records.append(at[known])
+    owner = np.concatenate(owners) if owners else np.zeros(0, np.int64)
+    record = np.concatenate(records) if records else np.zeros(0, np.int64)
+    unique, row = np.unique(owner, return_inverse=True)
+    return unique, row, record
+
+
+def _aggregate(model, owner: str, owners, recency: np.ndarray, weights) -> None:
+    """Sum the records' concept weights per owner, recent records counting more, and store
+    each owner's strongest MAX_PERSON_CONCEPTS as percents of their strongest.
+
+    A product of sparse matrices (owners x records, weighted by recency, times records x
+    concepts), a slice of owners at a time: the same sums as a GROUP BY over the join of
+    every authorship with every fingerprint row (87 million rows at 1M records), without
+    the database sorting them."""
+    unique, row, record = owners
+    model.objects.all().delete()
+    if not len(unique):
+        return
+    shape = (len(unique), weights.shape[0])
+    scaled = sparse.csr_matrix((recency[record], (row, record)), shape=shape)
+    counted = sparse.csr_matrix((np.ones(len(row)), (row, record)), shape=shape)
+    present = weights.copy()
+    present.data[:] = 1.0
+    # Owners per slice: about PEOPLE_WORK products (their records' concepts) each.
+    cost = np.cumsum(counted @ np.diff(weights.indptr).astype(np.float64))
+    first = 0
+    while first < len(unique):
+        last = int(np.searchsorted(cost, (cost[first - 1] if first else 0.0) + PEOPLE_WORK))
+        last = max(last, first + 1)
+        scores = (scaled[first:last] @ weights).tocsr()
+        counts = (counted[first:last] @ present).tocsr()
+        scores.sort_indices()
+        counts.sort_indices()
+        insert_values(
+            model,
+            [owner, "concept_id", "score", "weight", "records"],
+            _strongest(unique[first:last], scores, counts),
+        )
+        first = last
+
+
+def _strongest(owner_ids: np.ndarray, scores, counts) -> list[tuple]:
+    """Return rows (owner, concept, score, percent of the owner's strongest, records) of each
+    owner's MAX_PERSON_CONCEPTS strongest concepts, ties by the smaller concept id."""
+    row = np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr))
+    concept, score = scores.indices, scores.data
+    # The same pattern (all weights are positive): counts line up with scores entry by entry.
+    records = counts.data
+    order = np.lexsort((concept, -score, row))
+    row, concept, score, records = row[order], concept[order], score[order], records[order]
+    start = np.searchsorted(row, row, "left")
+    keep = np.arange(len(row)) - start < MAX_PERSON_CONCEPTS
+    strongest = score[start]
+    return list(
+        zip(
+            owner_ids[row[keep]].tolist(),
+            concept[keep].tolist(),
+            score[keep].tolist(),
+            (100.0 * score[keep] / strongest[keep]).tolist(),
+            np.rint(records[keep]).astype(np.int64).tolist(),
+            strict=True,
+        )
     )
-    if link:
-        source = (
-            f"FROM catalogue_articletopic t JOIN {link} l ON l.{link_article} = t.article_id "
-            f"JOIN catalogue_article a ON a.id = t.article_id"
-        )
-        owner_column = f"l.{owner}"
-    else:
-        source = (
-            "FROM catalogue_articletopic t JOIN catalogue_article a ON a.id = t.article_id "
-            "AND a.journal_id IS NOT NULL"
-        )
-        owner_column = f"a.{owner}"
-    with connection.cursor() as cursor:
-        _roomy(cursor)
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-        # One pass: sum per owner and concept, rank each owner's concepts and keep the top
-        # ones scaled to the strongest (window functions: no second pass over the table).
-        cursor.execute(
-            f"INSERT INTO {table} ({owner}, concept_id, score, weight, records) "  # noqa: S608
-            f"SELECT owner, concept_id, score, 100.0 * score / strongest, records FROM ("
-            f"SELECT owner, concept_id, score, records, "
-            f"ROW_NUMBER() OVER (PARTITION BY owner ORDER BY score DESC, concept_id) AS rank, "
-            f"MAX(score) OVER (PARTITION BY owner) AS strongest FROM ("
-            f"SELECT {owner_column} AS owner, t.concept_id, "
-            f"SUM(t.weight / (1.0 + {age} * 1.0 / {HALF_WEIGHT_YEARS})) AS score, "
-            f"COUNT(*) AS records {source} GROUP BY {owner_column}, t.concept_id) sums) ranked "
-            f"WHERE rank <= {MAX_PERSON_CONCEPTS}"
-        )
 
 
 def _roomy(cursor) -> None:
