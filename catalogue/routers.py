@@ -232,6 +232,10 @@ def lsn_number(text: str) -> int:
 
 def measure_replicas(*, aliases: list[str]) -> list[ReplicaStatus]:
     """Measure each replica's replay lag against the primary's current WAL position."""
+    # The replicas first: when none answers as a standby, the primary is not asked at all.
+    positions = {alias: _replica_position(alias) for alias in aliases}
+    if not any(isinstance(found, tuple) for found in positions.values()):
+        return list(positions.values())
     # Before the primary's position is read: every commit before this is in that position.
     now = time.monotonic()
     try:
@@ -240,8 +244,14 @@ def measure_replicas(*, aliases: list[str]) -> list[ReplicaStatus]:
             primary_lsn = lsn_number(cursor.fetchone()[0])
     except Exception as error:  # any failure means "lag unknown", not a 500
         problem = f"primary unreachable, lag unknown ({type(error).__name__})"
-        return [_unusable(alias, problem) for alias in aliases]
-    measured = [_measure(alias, primary_lsn, now) for alias in aliases]
+        return [
+            _unusable(alias, problem) if isinstance(found, tuple) else found
+            for alias, found in positions.items()
+        ]
+    measured = [
+        _status(alias, found, primary_lsn, now) if isinstance(found, tuple) else found
+        for alias, found in positions.items()
+    ]
     _samples.append((now, primary_lsn))
     return measured
 
@@ -253,8 +263,9 @@ def _unusable(alias: str, problem: str, **measured: Any) -> ReplicaStatus:
     )
 
 
-def _measure(alias: str, primary_lsn: int, now: float) -> ReplicaStatus:
-    """Return one replica's status: its lag behind `primary_lsn`, read just before, at `now`."""
+def _replica_position(alias: str) -> tuple[int, float | None, bool, float] | ReplicaStatus:
+    """Return (replayed position, seconds since its last replayed commit, paused, when read)
+    of a standby, or the status of a replica that cannot be read from."""
     try:
         with connections[alias].cursor() as cursor:
             cursor.execute(
@@ -273,12 +284,21 @@ def _measure(alias: str, primary_lsn: int, now: float) -> ReplicaStatus:
         return _unusable(alias, "not a standby (pg_is_in_recovery() is false)")
     if replayed is None:
         return _unusable(alias, "nothing replayed yet", replay_paused=paused)
-    replayed = lsn_number(replayed)
+    since = None if since_commit is None else float(since_commit)
+    return lsn_number(replayed), since, bool(paused), time.monotonic()
+
+
+def _status(
+    alias: str, found: tuple[int, float | None, bool, float], primary_lsn: int, now: float
+) -> ReplicaStatus:
+    """Return a standby's status from its position and the primary's, read after it at `now`."""
+    replayed, since_commit, paused, read_at = found
     behind = max(0, primary_lsn - replayed)
     lag = staleness(
         behind=behind,
         replayed=replayed,
-        since_commit=None if since_commit is None else float(since_commit),
+        # As old again as the time between reading the replica and the primary.
+        since_commit=None if since_commit is None else since_commit + max(0.0, now - read_at),
         now=now,
     )
     if lag is None:
@@ -305,7 +325,7 @@ def staleness(
 ) -> float | None:
     """Return how old, at most, a replica's data is (seconds), or None when unknown.
 
-    The primary's position is read before the replica's, so a replica that has replayed up to
+    The primary's position is read after the replica's, so a replica that has replayed up to
     it holds everything committed before the check: 0. Behind it, two bounds hold and the
     smaller is taken: the time since the last transaction it replayed committed (too high
     while the primary writes WAL without committing, e.g. a long import), and the time since

@@ -20,7 +20,14 @@ from django.urls import reverse
 
 from catalogue import routers
 from tests.factories import make_article
-from tests.test_routers import REPLICA, REPLICA_PORT, pause_replay, replica, resume_replay  # noqa: F401
+from tests.test_routers import (  # noqa: F401 - replica is a fixture
+    REPLICA,
+    REPLICA_PORT,
+    pause_replay,
+    replica,
+    replica_problem,
+    resume_replay,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "/health/"
@@ -131,8 +138,29 @@ def test_an_unreachable_primary_is_a_503_without_its_password(tmp_path):
     assert replica_status["alias"] == "replica1"
     assert replica_status["host"] == "127.0.0.1:2"
     assert replica_status["usable"] is False
-    assert replica_status["problem"] == "primary unreachable, lag unknown (OperationalError)"
+    assert replica_status["problem"] == "unreachable (OperationalError)"
     assert "s3cret" not in json.dumps(body)
+
+
+@pytest.mark.postgres
+def test_a_standby_of_an_unreachable_primary_is_not_read_from(tmp_path):
+    # Its lag cannot be measured without the primary's position.
+    problem = replica_problem()
+    if problem:
+        if os.environ.get("REQUIRE_REPLICA"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+    status, body, _ = run_health(
+        tmp_path,
+        DATABASE_URL="postgres://postgres@127.0.0.1:1/postgres",
+        DATABASE_REPLICA_URLS=f"postgres://postgres@127.0.0.1:{REPLICA_PORT}/postgres",
+    )
+    assert status == 503
+    assert body["reads_from"]["alias"] == "default"
+    (replica_status,) = body["replicas"]
+    assert replica_status["host"] == f"127.0.0.1:{REPLICA_PORT}"
+    assert replica_status["usable"] is False
+    assert replica_status["problem"] == "primary unreachable, lag unknown (OperationalError)"
 
 
 def test_a_cache_that_does_not_answer_is_a_503_without_its_password(tmp_path):
