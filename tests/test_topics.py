@@ -864,3 +864,23 @@ def test_people_and_journals_fingerprints_equal_a_plain_sum(catalogue, monkeypat
     assert [(t.concept_id, t.score) for t in stored] == [(c, pytest.approx(s)) for c, s in best]
     with_topics = {t.article.journal_id for t in topics if t.article.journal_id}
     assert set(JournalTopic.objects.values_list("journal_id", flat=True)) == with_topics
+
+
+def test_expert_ranking_from_the_strongest_lists_equals_the_full_grouping(catalogue, monkeypatch):
+    from catalogue.topics import experts
+
+    for number, key in enumerate(["a1", "a2", "a3", "a4", "a3", "a4"]):
+        author = make_author(family_name=f"Person {number}", given_names="P")
+        catalogue[key].authorships.create(author=author, position=5 + number)
+    store.refresh()
+    ids = [c.pk for c in matching_concepts("therapeutic alliance, dropout and psychotherapy")]
+    assert len(ids) >= 2
+    full = experts._grouped(AuthorTopic.objects.filter(concept_id__in=ids), 20)
+    assert len(full) >= 5
+    for limit in (1, 2, 20):
+        expected = [(r["author_id"], r["matched"]) for r in full[:limit]]
+        for read in (1, 2, 3, 1000):
+            monkeypatch.setattr(experts, "CANDIDATES", read)
+            ranked = experts._ranked(ids, limit)
+            assert [(r["author_id"], r["matched"]) for r in ranked] == expected
+            assert [r["total"] for r in ranked] == pytest.approx([r["total"] for r in full[:limit]])

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, Sum
 
-from catalogue.models import ArticleTopic, Author, AuthorTopic, TopicConcept
+from catalogue.models import Author, AuthorTopic, TopicConcept
 from catalogue.topics.text import normalise, query_keys
 
 # The longest query read, in characters: a topic is a few words.
@@ -15,6 +16,8 @@ MAX_QUERY_LENGTH = 200
 # People listed, and supporting records shown per person.
 MAX_EXPERTS = 20
 SUPPORTING_RECORDS = 3
+# People read per concept from its strongest before the exact scoring (see _ranked).
+CANDIDATES = 200
 
 
 class QueryError(ValueError):
@@ -89,7 +92,8 @@ def matching_concepts(query: str) -> list[TopicConcept]:
 
 
 def find_experts(query: str, *, limit: int = MAX_EXPERTS) -> ExpertSearch:
-    """Return the people best matching the query's concepts (at most five queries).
+    """Return the people best matching the query's concepts (five queries; six when a
+    concept is common, rarely seven: see _ranked).
 
     A person's match is the sum of their fingerprint's scores on the query's concepts; people
     matching more of the concepts come first.
@@ -99,12 +103,7 @@ def find_experts(query: str, *, limit: int = MAX_EXPERTS) -> ExpertSearch:
         return ExpertSearch(query, [], [])
     ids = [concept.pk for concept in concepts]
     labels = {concept.pk: concept.label or concept.key for concept in concepts}
-    ranked = list(
-        AuthorTopic.objects.filter(concept_id__in=ids)
-        .values("author_id")
-        .annotate(matched=Count("id"), total=Sum("score"))
-        .order_by("-matched", "-total", "author_id")[:limit]
-    )
+    ranked = _ranked(ids, limit)
     people = [row["author_id"] for row in ranked]
     if not people:
         return ExpertSearch(query, concepts, [])
@@ -117,19 +116,7 @@ def find_experts(query: str, *, limit: int = MAX_EXPERTS) -> ExpertSearch:
     ):
         matched[author_id].append(labels[concept_id])
     support: dict[int, list[Support]] = {pk: [] for pk in people}
-    rows = (
-        ArticleTopic.objects.filter(concept_id__in=ids, article__authorships__author_id__in=people)
-        .order_by("-weight", "-article__year", "article_id")
-        .values_list(
-            "article__authorships__author_id",
-            "article_id",
-            "article__title",
-            "article__year",
-            "concept_id",
-            "weight",
-        )
-    )
-    for author_id, article_id, title, year, concept_id, weight in rows:
+    for author_id, article_id, title, year, concept_id, weight in _supporting(people, ids):
         records = support[author_id]
         if len(records) < SUPPORTING_RECORDS and all(r.article_id != article_id for r in records):
             records.append(Support(article_id, title, year, labels[concept_id], weight))
@@ -141,3 +128,85 @@ def find_experts(query: str, *, limit: int = MAX_EXPERTS) -> ExpertSearch:
     for expert in experts:
         expert.records = support[expert.author.pk]
     return ExpertSearch(query, concepts, experts)
+
+
+def _ranked(ids: list[int], limit: int) -> list[dict]:
+    """Return the `limit` best people for these concepts: most concepts matched, then the
+    highest sum of scores, then the smaller id.
+
+    Each concept's CANDIDATES strongest people are read from the (concept, -score) index (a
+    bounded range scan, where a GROUP BY over every person having a common concept reads tens
+    of thousands of rows), and scored exactly on all the concepts. Someone outside those lists
+    matches at most the truncated lists' concepts with at most their last scores; when that
+    could beat the last person listed, the full GROUP BY decides (exact either way).
+    """
+    lists: dict[int, list[tuple[int, float]]] = {concept: [] for concept in ids}
+    part = (
+        "SELECT * FROM (SELECT concept_id, author_id, score FROM catalogue_authortopic "
+        "WHERE concept_id = %s ORDER BY score DESC, author_id LIMIT %s) AS c{}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(part.format(i) for i in range(len(ids))),
+            [value for concept in ids for value in (concept, CANDIDATES + 1)],
+        )
+        for concept, author, score in cursor.fetchall():
+            lists[concept].append((author, score))
+    truncated = {c: rows[CANDIDATES - 1][1] for c, rows in lists.items() if len(rows) > CANDIDATES}
+    if not truncated:
+        # The lists hold every row of these concepts: group them here.
+        sums: dict[int, list] = {}
+        for rows in lists.values():
+            for author, score in rows:
+                entry = sums.setdefault(author, [0, 0.0])
+                entry[0] += 1
+                entry[1] += score
+        best = sorted(sums.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
+        return [
+            {"author_id": author, "matched": matched, "total": total}
+            for author, (matched, total) in best[:limit]
+        ]
+    candidates = {author for rows in lists.values() for author, _ in rows[:CANDIDATES]}
+    ranked = _grouped(
+        AuthorTopic.objects.filter(concept_id__in=ids, author_id__in=sorted(candidates)), limit
+    )
+    if len(ranked) == limit:
+        last = ranked[-1]
+        # The best an unlisted person could do: every truncated concept at its last score.
+        best = (len(truncated), sum(truncated.values()))
+        if (last["matched"], last["total"]) > best:
+            return ranked
+    return _grouped(AuthorTopic.objects.filter(concept_id__in=ids), limit)
+
+
+def _grouped(rows, limit: int) -> list[dict]:
+    """Return people's matched concepts and score sums over `rows`, best first."""
+    return list(
+        rows.values("author_id")
+        .annotate(matched=Count("id"), total=Sum("score"))
+        .order_by("-matched", "-total", "author_id")[:limit]
+    )
+
+
+def _supporting(people: list[int], ids: list[int]) -> list[tuple]:
+    """Return each person's strongest records on these concepts (author, article, title, year,
+    concept, weight), strongest first: a bounded query per person (their records having the
+    concepts, by the (article, concept) index), all in one statement."""
+    concepts = ", ".join(["%s"] * len(ids))
+    # Enough rows for SUPPORTING_RECORDS distinct records even if each has every concept.
+    enough = SUPPORTING_RECORDS * len(ids)
+    part = (
+        "SELECT * FROM (SELECT l.author_id, t.article_id, a.title, a.year, t.concept_id, "  # noqa: S608
+        "t.weight FROM catalogue_authorship l "
+        "JOIN catalogue_articletopic t ON t.article_id = l.article_id "
+        "JOIN catalogue_article a ON a.id = t.article_id "
+        f"WHERE l.author_id = %s AND t.concept_id IN ({concepts}) "
+        "ORDER BY t.weight DESC, a.year DESC, t.article_id LIMIT %s) AS s{}"
+    )
+    sql = " UNION ALL ".join(part.format(i) for i in range(len(people)))
+    params = [value for person in people for value in (person, *ids, enough)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    rows.sort(key=lambda r: (-r[5], -(r[3] if r[3] is not None else -(10**9)), r[1]))
+    return rows
