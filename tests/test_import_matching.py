@@ -414,10 +414,17 @@ def test_random_variations_are_matched_exactly_as_by_loading_the_catalogue(seed)
     run(*entries[:60])
     # People and articles made by hand: no import ever saw them.
     make_author(family_name="Nguyen", given_names="Patrick J.")
+    # More people resembling "P. Okafor" than the notes keep (the first five by id).
+    for given_names in ("Pa", "Peter", "Paul", "Pierre", "P. R.", "Pat", "P. Q.", "Pablo"):
+        make_author(family_name="Okafor", given_names=given_names)
     make_author(family_name="Berg", particle="van der", given_names="Anna")
     make_article(title="On growth of 3 things", year=2020, authors=[make_author(family_name="Lee")])
     varied = variations(entries, seed=seed, count=400)
-    assert_same_decisions(make_result(*varied))
+    varied.append(
+        make_entry(key="okafor", line=401, authors=[bibtex.Name(family="Okafor", given="P.")])
+    )
+    plan = assert_same_decisions(make_result(*varied))
+    assert max(len(item.name_doubts) for item in plan.items) == 5
     assert_same_decisions(make_result(*varied), on_duplicate="update")
 
 
@@ -428,8 +435,11 @@ def stored_keys():
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT article_id, title_hash FROM {matchkeys.ARTICLE_TABLE}")
         articles = dict(cursor.fetchall())
-        cursor.execute(f"SELECT author_id, name_key FROM {matchkeys.AUTHOR_TABLE}")
-        authors = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT author_id, name_key, full_key, initials, abbreviated "
+            f"FROM {matchkeys.AUTHOR_TABLE}"
+        )
+        authors = {row[0]: tuple(row) for row in cursor.fetchall()}
     return articles, authors
 
 
@@ -439,11 +449,9 @@ def expected_keys():
         for pk, title in Article.objects.values_list("pk", "title")
     }
     authors = {
-        pk: matchkeys.author_name_key(
-            family=family, given=given, particle=particle, corporate=corporate
-        )
-        for pk, family, given, particle, corporate in Author.objects.values_list(
-            "pk", "family_name", "given_names", "particle", "corporate_name"
+        row[0]: matchkeys._author_row(*row)
+        for row in Author.objects.values_list(
+            "pk", "family_name", "given_names", "particle", "suffix", "corporate_name"
         )
     }
     return articles, authors

@@ -274,23 +274,24 @@ def _full_key(name: PersonName) -> tuple[str, tuple[str, ...], str]:
 def _people_named(names: Iterable[PersonName]) -> list[tuple[Any, ...]]:
     """Return the people (id, name parts, ORCID) that `names` can link to or resemble, by id.
 
-    Those with one of the names' ORCIDs, and those with a name's family key and first initial
-    (the same whole name, or one that resembles it by initials).
+    Those with one of the names' ORCIDs or whole names, and for a name that names nobody yet,
+    the first few (by id) of those it resembles by initials: every person `AuthorIndex` can
+    return or note for the names.
     """
-    keys: set[str] = set()
+    full: dict[str, PersonName] = {}
     orcids: set[str] = set()
     for name in names:
-        keys.add(
-            matchkeys.author_name_key(
-                family=name.family,
-                given=name.given,
-                particle=name.particle,
-                corporate=name.corporate,
-            )
-        )
+        parts = {
+            "family": name.family,
+            "given": name.given,
+            "particle": name.particle,
+            "suffix": name.suffix,
+            "corporate": name.corporate,
+        }
+        full.setdefault(matchkeys.author_full_key(**parts), name)
         if name.orcid:
             orcids.add(name.orcid)
-    people = {row[0]: row for row in matchkeys.authors_by_name(keys)}
+    people = {row[0]: row for row in matchkeys.authors_by_full_key(full)}
     for chunk in chunks(sorted(orcids)):
         people.update(
             (row[0], row)
@@ -300,6 +301,31 @@ def _people_named(names: Iterable[PersonName]) -> list[tuple[Any, ...]]:
                 "pk", "family_name", "given_names", "particle", "suffix", "corporate_name", "orcid"
             )
         )
+    found = {
+        matchkeys.author_full_key(
+            family=family, given=given, particle=particle, suffix=suffix, corporate=corporate
+        )
+        for _, family, given, particle, suffix, corporate, _ in people.values()
+    }
+    resembling = set()
+    for key, name in full.items():
+        tokens = given_tokens(name.given)
+        if key in found or name.corporate or not tokens:
+            continue  # names a person already, or cannot resemble anyone by initials
+        resembling.add(
+            (
+                matchkeys.author_name_key(
+                    family=name.family,
+                    given=name.given,
+                    particle=name.particle,
+                    suffix=name.suffix,
+                    corporate="",
+                ),
+                initials_of(tokens),
+                is_initials(tokens),
+            )
+        )
+    people.update((row[0], row) for row in matchkeys.authors_resembling(resembling))
     # In id order, as the whole table was read: the first person with a form is the one it names.
     return [people[pk] for pk in sorted(people)]
 

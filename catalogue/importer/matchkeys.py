@@ -6,7 +6,9 @@ each person's normalised family name are computed here, in Python, and kept besi
 in two tables of their own, each with an index:
 
 - `catalogue_article_match`: article id, a 64-bit hash of the normalised title;
-- `catalogue_author_match`: person id, "family key|first initial" (`author_name_key`).
+- `catalogue_author_match`: person id, the whole normalised name (`author_full_key`), its
+  group "family key|suffix key|first initial" (`author_name_key`), initials, and whether the
+  given names are initials only.
 
 They are an index only: the importer fetches the rows whose key one of the file's entries or
 names has, then decides from those rows' own stored values exactly as before (a hash collision
@@ -34,7 +36,14 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from catalogue.importer.normalise import family_key, given_tokens, normalise_title
+from catalogue.importer.normalise import (
+    compact,
+    family_key,
+    given_tokens,
+    initials_of,
+    is_initials,
+    normalise_title,
+)
 
 ARTICLE_TABLE = "catalogue_article_match"
 AUTHOR_TABLE = "catalogue_author_match"
@@ -63,16 +72,56 @@ def title_hash(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def author_name_key(*, family: str, given: str, particle: str, corporate: str) -> str:
-    """Return the stored lookup key of a person's name: family key and first initial.
+def author_name_key(*, family: str, given: str, particle: str, corporate: str, suffix: str) -> str:
+    """Return the stored key of a name's group: family key, suffix key and first initial.
 
-    Two forms of one name that matching links (the same whole normalised name), or notes as
-    resembling by initials, have the same family key and the same first initial.
+    A name resembles by initials (`AuthorIndex._doubts`) only people of its group.
     """
     if corporate:
-        return family_key(family=family, particle=particle, corporate=corporate) + "|"
+        return family_key(family=family, particle=particle, corporate=corporate) + "||"
     tokens = given_tokens(given)
-    return family_key(family=family, particle=particle) + "|" + (tokens[0][0] if tokens else "")
+    return "|".join(
+        (
+            family_key(family=family, particle=particle),
+            compact(suffix),
+            tokens[0][0] if tokens else "",
+        )
+    )
+
+
+def author_full_key(*, family: str, given: str, particle: str, corporate: str, suffix: str) -> str:
+    """Return the stored key of a whole name: what `AuthorIndex` links a name to a person by."""
+    if corporate:
+        return family_key(family=family, particle=particle, corporate=corporate) + "||"
+    # Folded tokens hold no space and no "|", family and suffix keys neither.
+    return "|".join(
+        (
+            family_key(family=family, particle=particle),
+            " ".join(given_tokens(given)),
+            compact(suffix),
+        )
+    )
+
+
+def _author_row(
+    pk: int, family: str, given: str, particle: str, suffix: str, corporate: str
+) -> tuple[Any, ...]:
+    """Return the stored keys of a person: id, group key, whole-name key, initials, abbreviated."""
+    tokens = () if corporate else given_tokens(given)
+    parts = {
+        "family": family,
+        "given": given,
+        "particle": particle,
+        "corporate": corporate,
+        "suffix": suffix,
+    }
+    return (
+        pk,
+        author_name_key(**parts),
+        author_full_key(**parts),
+        initials_of(tokens),
+        is_initials(tokens),
+    )
 
 
 # --- looking keys up -------------------------------------------------------------------------
@@ -92,17 +141,57 @@ def articles_by_title(keys: Iterable[str]) -> list[tuple[Any, ...]]:
     return select_in(sql, hashes)
 
 
-def authors_by_name(keys: Iterable[str]) -> list[tuple[Any, ...]]:
-    """Return (id, family, given, particle, suffix, corporate, orcid) of the people keyed by `keys`.
+_PEOPLE = "a.id, a.family_name, a.given_names, a.particle, a.suffix, a.corporate_name, a.orcid"
 
-    `keys` are `author_name_key` values; the rows are a superset of the people with them.
-    """
-    sql = (
-        "SELECT a.id, a.family_name, a.given_names, a.particle, a.suffix, "
-        f"a.corporate_name, a.orcid FROM {AUTHOR_TABLE} m "
-        "JOIN catalogue_author a ON a.id = m.author_id WHERE m.name_key {in}"
+
+def authors_by_full_key(keys: Iterable[str]) -> list[tuple[Any, ...]]:
+    """Return (id, family, given, particle, suffix, corporate, orcid) of the people whose whole
+    name has one of `keys` (`author_full_key`)."""
+    return select_in(
+        f"SELECT {_PEOPLE} FROM {AUTHOR_TABLE} m JOIN catalogue_author a ON a.id = m.author_id "
+        "WHERE m.full_key {in}",
+        sorted(set(keys)),
     )
-    return select_in(sql, sorted(set(keys)))
+
+
+def authors_resembling(groups: Iterable[tuple[str, str, bool]]) -> list[tuple[Any, ...]]:
+    """Return people as `authors_by_full_key` does: for each (group key, initials, whether
+    initials only) the first `MAX_RESEMBLING` people by id of the group whose initials
+    resemble those as `AuthorIndex._doubts` asks (on SQLite: the whole group)."""
+    groups = sorted(set(groups))
+    if connection.vendor != "postgresql":
+        return select_in(
+            f"SELECT {_PEOPLE} FROM {AUTHOR_TABLE} m JOIN catalogue_author a "
+            "ON a.id = m.author_id WHERE m.name_key {in}",
+            sorted({group for group, _, _ in groups}),
+        )
+    # The first few of each group by id, walked in the (name_key, author_id) index: a bounded
+    # number of rows per name, however many people share a common name.
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(groups), _POSTGRES_IN):
+            chunk = groups[start : start + _POSTGRES_IN]
+            cursor.execute(
+                f"SELECT {_PEOPLE} FROM unnest(%s::text[], %s::text[], %s::boolean[]) "
+                "AS k(name_key, initials, abbreviated) CROSS JOIN LATERAL ("
+                f"SELECT m.author_id FROM {AUTHOR_TABLE} m WHERE m.name_key = k.name_key "
+                "AND (m.initials = k.initials "
+                "OR (k.abbreviated AND starts_with(m.initials, k.initials)) "
+                "OR (m.abbreviated AND starts_with(k.initials, m.initials))) "
+                "ORDER BY m.author_id LIMIT %s) d JOIN catalogue_author a ON a.id = d.author_id",
+                [
+                    [group for group, _, _ in chunk],
+                    [initials for _, initials, _ in chunk],
+                    [abbreviated for _, _, abbreviated in chunk],
+                    MAX_RESEMBLING,
+                ],
+            )
+            rows.extend(cursor.fetchall())
+    return rows
+
+
+# The "possibly the same person" notes kept per name (indexes._MAX_DOUBTS).
+MAX_RESEMBLING = 5
 
 
 def select_in(sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -153,16 +242,14 @@ def keyed_by_writer() -> Iterator[None]:
         cursor.execute("SELECT set_config(%s, '', true)", [_SETTING])
 
 
-def store_new(
-    *, articles: Iterable[tuple[int, str]], people: Iterable[tuple[int, str, str, str, str]]
-) -> None:
+def store_new(*, articles: Iterable[tuple[int, str]], people: Iterable[tuple[Any, ...]]) -> None:
     """Store the keys of rows inserted within `keyed_by_writer`: (id, title) and (id, family,
-    given, particle, corporate)."""
+    given, particle, suffix, corporate)."""
     if connection.vendor != "postgresql":
         return  # queued by the triggers: `refresh` keys them
     with connection.cursor() as cursor:
-        _store(cursor, ARTICLE_TABLE, "article_id", "title_hash", _article_keys(articles))
-        _store(cursor, AUTHOR_TABLE, "author_id", "name_key", _author_keys(people))
+        _store(cursor, ARTICLE_TABLE, _ARTICLE_COLUMNS, _article_keys(articles))
+        _store(cursor, AUTHOR_TABLE, _AUTHOR_COLUMNS, _author_keys(people))
 
 
 def refresh() -> None:
@@ -188,7 +275,7 @@ def _key_articles(cursor: Any, ids: Sequence[int]) -> None:
     for chunk, condition in _in_chunks(ids):
         cursor.execute(f"SELECT id, title FROM catalogue_article WHERE id {condition}", chunk)
         rows.extend(cursor.fetchall())
-    _store(cursor, ARTICLE_TABLE, "article_id", "title_hash", _article_keys(rows))
+    _store(cursor, ARTICLE_TABLE, _ARTICLE_COLUMNS, _article_keys(rows))
     _forget(cursor, ARTICLE_TABLE, "article_id", set(ids) - {pk for pk, _ in rows})
 
 
@@ -197,12 +284,12 @@ def _key_authors(cursor: Any, ids: Sequence[int]) -> None:
     rows: list[tuple[Any, ...]] = []
     for chunk, condition in _in_chunks(ids):
         cursor.execute(
-            "SELECT id, family_name, given_names, particle, corporate_name "
+            "SELECT id, family_name, given_names, particle, suffix, corporate_name "
             f"FROM catalogue_author WHERE id {condition}",
             chunk,
         )
         rows.extend(cursor.fetchall())
-    _store(cursor, AUTHOR_TABLE, "author_id", "name_key", _author_keys(rows))
+    _store(cursor, AUTHOR_TABLE, _AUTHOR_COLUMNS, _author_keys(rows))
     _forget(cursor, AUTHOR_TABLE, "author_id", set(ids) - {row[0] for row in rows})
 
 
@@ -210,37 +297,46 @@ def _article_keys(rows: Iterable[tuple[int, str]]) -> list[tuple[int, int]]:
     return [(pk, title_hash(normalise_title(title))) for pk, title in rows]
 
 
-def _author_keys(rows: Iterable[tuple[Any, ...]]) -> list[tuple[int, str]]:
-    return [
-        (
-            pk,
-            author_name_key(family=family, given=given, particle=particle, corporate=corporate),
-        )
-        for pk, family, given, particle, corporate in rows
-    ]
+def _author_keys(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Return the stored keys of people (id, family, given, particle, suffix, corporate)."""
+    return [_author_row(*row) for row in rows]
 
 
-def _store(cursor: Any, table: str, id_column: str, key_column: str, rows: list[Any]) -> None:
-    """Insert or replace (id, key) rows."""
-    upsert = f"ON CONFLICT ({id_column}) DO UPDATE SET {key_column} = excluded.{key_column}"
+# The key tables' columns and their PostgreSQL types, the id first.
+_ARTICLE_COLUMNS = (("article_id", "bigint"), ("title_hash", "bigint"))
+_AUTHOR_COLUMNS = (
+    ("author_id", "bigint"),
+    ("name_key", "text"),
+    ("full_key", "text"),
+    ("initials", "text"),
+    ("abbreviated", "boolean"),
+)
+
+
+def _store(cursor: Any, table: str, columns: Sequence[tuple[str, str]], rows: list[Any]) -> None:
+    """Insert or replace rows of a key table (values of `columns`, the id first)."""
+    names = [name for name, _ in columns]
+    upsert = f"ON CONFLICT ({names[0]}) DO UPDATE SET " + ", ".join(
+        f"{name} = excluded.{name}" for name in names[1:]
+    )
+    insert = f"INSERT INTO {table} ({', '.join(names)})"
     if connection.vendor == "postgresql":
-        # Two array parameters: far cheaper for the driver than 20,000 single ones.
-        kind = "bigint" if key_column == "title_hash" else "text"
+        # One array parameter a column: far cheaper for the driver than one per value.
+        arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
         for start in range(0, len(rows), BATCH):
             chunk = rows[start : start + BATCH]
             cursor.execute(
-                f"INSERT INTO {table} ({id_column}, {key_column}) "
-                f"SELECT * FROM unnest(%s::bigint[], %s::{kind}[]) {upsert}",
-                [[row[0] for row in chunk], [row[1] for row in chunk]],
+                f"{insert} SELECT * FROM unnest({arrays}) {upsert}",
+                [[row[index] for row in chunk] for index in range(len(columns))],
             )
         return
-    # 2 parameters a row, within SQLite's historical limit of 999.
-    for start in range(0, len(rows), 450):
-        chunk = rows[start : start + 450]
+    # Within SQLite's historical limit of 999 parameters.
+    size = 999 // len(columns)
+    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
         cursor.execute(
-            f"INSERT INTO {table} ({id_column}, {key_column}) VALUES "
-            + ", ".join(["(%s, %s)"] * len(chunk))
-            + f" {upsert}",
+            f"{insert} VALUES {', '.join([placeholder] * len(chunk))} {upsert}",
             [value for row in chunk for value in row],
         )
 
@@ -282,11 +378,16 @@ def install(*, progress: Any = None) -> None:
     fill(progress=progress)
     with connection.cursor() as cursor:
         # Built once the rows are in: faster than keeping them up to date row by row.
-        for table, column in ((ARTICLE_TABLE, "title_hash"), (AUTHOR_TABLE, "name_key")):
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table} ({column})")
-            if connection.vendor == "postgresql":
-                # Statistics now, not at autovacuum's leisure: the lookups' plans need them.
-                cursor.execute(f"ANALYZE {table}")
+        for name, table, columns in (
+            ("title_hash", ARTICLE_TABLE, "title_hash"),
+            ("full_key", AUTHOR_TABLE, "full_key"),
+            ("name_key", AUTHOR_TABLE, "name_key, author_id"),
+        ):
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {table}_{name} ON {table} ({columns})")
+        if connection.vendor == "postgresql":
+            # Statistics now, not at autovacuum's leisure: the lookups' plans need them.
+            cursor.execute(f"ANALYZE {ARTICLE_TABLE}")
+            cursor.execute(f"ANALYZE {AUTHOR_TABLE}")
 
 
 def fill(*, progress: Any = None) -> None:
@@ -296,13 +397,13 @@ def fill(*, progress: Any = None) -> None:
             "catalogue_article",
             "id, title",
             _article_keys,
-            (ARTICLE_TABLE, "article_id", "title_hash"),
+            (ARTICLE_TABLE, _ARTICLE_COLUMNS),
         ),
         (
             "catalogue_author",
-            "id, family_name, given_names, particle, corporate_name",
+            "id, family_name, given_names, particle, suffix, corporate_name",
             _author_keys,
-            (AUTHOR_TABLE, "author_id", "name_key"),
+            (AUTHOR_TABLE, _AUTHOR_COLUMNS),
         ),
     ):
         last, done = 0, 0
@@ -333,8 +434,9 @@ def _schema(vendor: str) -> list[str]:
         return [
             f"CREATE TABLE IF NOT EXISTS {ARTICLE_TABLE} "
             "(article_id bigint PRIMARY KEY, title_hash bigint NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {AUTHOR_TABLE} "
-            "(author_id bigint PRIMARY KEY, name_key text NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {AUTHOR_TABLE} (author_id bigint PRIMARY KEY, "
+            "name_key text NOT NULL, full_key text NOT NULL, initials text NOT NULL, "
+            "abbreviated boolean NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} "
             "(id bigserial PRIMARY KEY, kind varchar(1) NOT NULL, row_id bigint NOT NULL)",
             # Inserts are queued a statement at a time (an import's COPY: one INSERT ... SELECT).
@@ -376,8 +478,9 @@ def _schema(vendor: str) -> list[str]:
             "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
             f"EXECUTE FUNCTION {TRIGGER_PREFIX}inserted('{_AUTHOR_KIND}')",
             f"CREATE TRIGGER {TRIGGER_PREFIX}author_update AFTER UPDATE OF family_name, "
-            "given_names, particle, corporate_name ON catalogue_author FOR EACH ROW WHEN ("
-            "OLD.family_name IS DISTINCT FROM NEW.family_name "
+            "given_names, particle, suffix, corporate_name ON catalogue_author FOR EACH ROW "
+            "WHEN (OLD.family_name IS DISTINCT FROM NEW.family_name "
+            "OR OLD.suffix IS DISTINCT FROM NEW.suffix "
             "OR OLD.given_names IS DISTINCT FROM NEW.given_names "
             "OR OLD.particle IS DISTINCT FROM NEW.particle "
             "OR OLD.corporate_name IS DISTINCT FROM NEW.corporate_name) "
@@ -390,8 +493,9 @@ def _schema(vendor: str) -> list[str]:
     return [
         f"CREATE TABLE IF NOT EXISTS {ARTICLE_TABLE} "
         "(article_id integer PRIMARY KEY, title_hash integer NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS {AUTHOR_TABLE} "
-        "(author_id integer PRIMARY KEY, name_key text NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {AUTHOR_TABLE} (author_id integer PRIMARY KEY, "
+        "name_key text NOT NULL, full_key text NOT NULL, initials text NOT NULL, "
+        "abbreviated boolean NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {PENDING_TABLE} "
         "(id integer PRIMARY KEY AUTOINCREMENT, kind varchar(1) NOT NULL, row_id integer NOT NULL)",
         f"CREATE TRIGGER IF NOT EXISTS {TRIGGER_PREFIX}article_insert AFTER INSERT ON "
@@ -404,8 +508,9 @@ def _schema(vendor: str) -> list[str]:
         f"CREATE TRIGGER IF NOT EXISTS {TRIGGER_PREFIX}author_insert AFTER INSERT ON "
         f"catalogue_author BEGIN {queue} ('{_AUTHOR_KIND}', NEW.id); END",
         f"CREATE TRIGGER IF NOT EXISTS {TRIGGER_PREFIX}author_update AFTER UPDATE OF "
-        "family_name, given_names, particle, corporate_name ON catalogue_author "
+        "family_name, given_names, particle, suffix, corporate_name ON catalogue_author "
         "WHEN OLD.family_name IS NOT NEW.family_name OR OLD.given_names IS NOT NEW.given_names "
+        "OR OLD.suffix IS NOT NEW.suffix "
         "OR OLD.particle IS NOT NEW.particle OR OLD.corporate_name IS NOT NEW.corporate_name "
         f"BEGIN {queue} ('{_AUTHOR_KIND}', NEW.id); END",
         f"CREATE TRIGGER IF NOT EXISTS {TRIGGER_PREFIX}author_delete AFTER DELETE ON "

@@ -150,6 +150,7 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
                 row.values["family_name"],
                 row.values["given_names"],
                 row.values["particle"],
+                row.values["suffix"],
                 row.values["corporate_name"],
             )
             for row in plan.new_authors
