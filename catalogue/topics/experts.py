@@ -190,23 +190,32 @@ def _grouped(rows, limit: int) -> list[dict]:
 
 def _supporting(people: list[int], ids: list[int]) -> list[tuple]:
     """Return each person's strongest records on these concepts (author, article, title, year,
-    concept, weight), strongest first: a bounded query per person (their records having the
-    concepts, by the (article, concept) index), all in one statement."""
-    concepts = ", ".join(["%s"] * len(ids))
-    # Enough rows for SUPPORTING_RECORDS distinct records even if each has every concept.
-    enough = SUPPORTING_RECORDS * len(ids)
+    concept, weight), strongest first, in one statement.
+
+    A part per person and concept: the concept's records by weight from the (concept, weight)
+    index, each checked for the person's authorship, until SUPPORTING_RECORDS are found. It
+    reads about as many postings as the concept has per record of the person's, where reading
+    the person's records first would read all of them (thousands for the prolific people who
+    top common concepts). A person's best records over all the concepts are among the best
+    of each concept.
+    """
     part = (
-        "SELECT * FROM (SELECT l.author_id, t.article_id, a.title, a.year, t.concept_id, "  # noqa: S608
-        "t.weight FROM catalogue_authorship l "
-        "JOIN catalogue_articletopic t ON t.article_id = l.article_id "
-        "JOIN catalogue_article a ON a.id = t.article_id "
-        f"WHERE l.author_id = %s AND t.concept_id IN ({concepts}) "
+        "SELECT * FROM (SELECT %s, t.article_id, a.title, a.year, t.concept_id, t.weight "
+        "FROM catalogue_articletopic t JOIN catalogue_article a ON a.id = t.article_id "
+        "WHERE t.concept_id = %s AND EXISTS (SELECT 1 FROM catalogue_authorship l "
+        "WHERE l.article_id = t.article_id AND l.author_id = %s) "
         "ORDER BY t.weight DESC, a.year DESC, t.article_id LIMIT %s) AS s{}"
     )
-    sql = " UNION ALL ".join(part.format(i) for i in range(len(people)))
-    params = [value for person in people for value in (person, *ids, enough)]
+    pairs = [(person, concept) for person in people for concept in ids]
+    rows: list[tuple] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        # SQLite allows 500 terms in a compound SELECT: more pairs than that are rare.
+        for start in range(0, len(pairs), 400):
+            chunk = pairs[start : start + 400]
+            cursor.execute(
+                " UNION ALL ".join(part.format(i) for i in range(len(chunk))),
+                [v for p, c in chunk for v in (p, c, p, SUPPORTING_RECORDS)],
+            )
+            rows.extend(cursor.fetchall())
     rows.sort(key=lambda r: (-r[5], -(r[3] if r[3] is not None else -(10**9)), r[1]))
     return rows
