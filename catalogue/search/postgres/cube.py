@@ -62,6 +62,15 @@ def conditions(params: SearchParams) -> list[Fragment]:
     return parts
 
 
+def size(params: SearchParams) -> Fragment:
+    """Return a scalar subquery: the exact number of articles matching `params` (applies)."""
+    return (
+        Fragment("(SELECT coalesce(sum(c.n), 0) FROM cube c WHERE ")
+        + where(conditions(params))
+        + Fragment(")")
+    )
+
+
 def total(params: SearchParams) -> Fragment:
     """Return the CTE `ctx0_n` (n, approximate): the exact number of matches, from the cells."""
     return (

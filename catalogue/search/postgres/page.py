@@ -176,7 +176,16 @@ def results_statement(
     # No words and only scalar facets selected: the total and those facets' counts are the
     # cells' (cube.py), exact, and no context is scanned for them.
     cells = live and settings.cube and cube.applies(params)
-    ctes: list[Fragment] = [Fragment(cube.CELLS)] if cells else []
+    ctes: list[Fragment] = []
+    sized: list[bool] = []
+
+    def size(context: SearchParams) -> Fragment | None:
+        # A context with no words and only scalar facets selected: its size is the cells'.
+        if settings.cube and cube.applies(context):
+            sized.append(True)
+            return cube.size(context)
+        return None
+
     counts: list[Fragment] = []
     selected_facets = set(params.selected_facets)
     sort = params.effective_sort
@@ -207,6 +216,7 @@ def results_statement(
                         None,
                         sample=max(500, settings.sample_size // 10),
                         threshold=settings.context_threshold,
+                        size=size(params.without(facet)),
                     )
                 )
                 derive.append((name, where(conditions(params.only(facet), alias="c"))))
@@ -228,11 +238,14 @@ def results_statement(
                 sample=settings.sample_size,
                 threshold=settings.exact_threshold,
                 derive=derive,
+                size=size(params),
             )
         )
         # The total under any selection is exact; the matches of words alone may be estimated.
         ctes.append(cube.total(params) if cells else _total(params, exact=bool(selected_facets)))
 
+    if cells or sized:
+        ctes.insert(0, Fragment(cube.CELLS))
     # Selected ids appear even with no results, so chips have labels and unknown ids show.
     for facet in ID_FACETS:
         values = params.selected_values(facet)
