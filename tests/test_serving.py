@@ -545,7 +545,7 @@ def test_docker_compose_puts_nginx_in_front_and_runs_a_job_worker():
     # No Docker engine runs here, so `docker compose config` cannot: check the structure.
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "migrate", "web", "worker", "proxy"}
+    assert set(services) == {"db", "db-replica", "redis", "migrate", "web", "worker", "proxy"}
     db = services["db"]
     assert db["image"] == "postgres:16"
     assert db["volumes"] == ["pgdata:/var/lib/postgresql/data"]
