@@ -10,7 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import NOT_PROVIDED, Count, F
 from django.db.models.functions import Lower
 
@@ -893,6 +893,30 @@ def test_an_interrupted_index_keeps_the_records_and_the_same_seed_finishes_it(mo
     assert snapshot() == expected
     with pytest.raises(synthetic.GenerationError, match="already holds the articles of seed 3"):
         make_catalogue(articles=200, seed=3)
+
+
+@pytest.mark.postgres
+def test_the_command_says_when_a_run_only_finished_an_interrupted_index(monkeypatch):
+    monkeypatch.setattr(synthetic.indexing, "SEARCH_BATCH", 50)
+    original = synthetic.indexing.refresh_search_index
+    calls = []
+
+    def failing_refresh(ids):
+        calls.append(len(ids))
+        if len(calls) == 2:
+            raise DatabaseError("disk full")
+        return original(ids)
+
+    monkeypatch.setattr(synthetic.indexing, "refresh_search_index", failing_refresh)
+    with pytest.raises(CommandError, match="Run the generator again with the same seed"):
+        run_command("--articles", "120", "--seed", "4")
+    monkeypatch.setattr(synthetic.indexing, "refresh_search_index", original)
+
+    output = run_command("--articles", "120", "--seed", "4")
+
+    assert output.startswith("Finished the search index of seed 4: 70 articles indexed in ")
+    assert output.rstrip().endswith("s (the records were already written).")
+    assert "Generated" not in output
 
 
 @pytest.mark.postgres
