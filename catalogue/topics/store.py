@@ -58,7 +58,7 @@ CANDIDATES = 50
 # Concepts per UNION ALL statement (SQLite allows 500 terms).
 UNION_SIZE = 100
 # Products (an owner's records' concepts) per slice of people aggregated at a time.
-PEOPLE_WORK = 2_000_000
+PEOPLE_WORK = 500_000
 # Rows fetched at a time when streaming every fingerprint.
 STREAM_ROWS = 50_000
 # Rows per INSERT/IN list: below SQLite's bound on variables.
