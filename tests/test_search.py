@@ -1579,3 +1579,36 @@ def test_the_cells_follow_every_write(db):
     assert search.search(params=params).total == 30 + sum(
         1 for a in articles[3:] if a.language == "de" and a.year == 2001
     )
+
+
+@pytest.mark.postgres
+def test_an_id_facet_with_scalar_selections_counts_its_other_values_in_a_sized_context(
+    db, settings
+):
+    # author=X&language=en: the author facet's other values are counted over language=en,
+    # a context sized by the cells; the matches themselves are probed as before.
+    settings.SEARCH_EXACT_THRESHOLD = 20
+    settings.SEARCH_EXACT_THRESHOLD_OTHER_VALUES = 20
+    settings.SEARCH_FACET_SAMPLE = 10
+    articles = _random_catalogue(seed=8, articles=120)
+    for author in Author.objects.order_by("pk")[:3]:
+        for selections in ({"language": ["en"]}, {"type": [OutputType.ARTICLE], "year_min": 2004}):
+            year_min = selections.pop("year_min", None)
+            params = SearchParams.build(
+                include={"author": [author.pk], **selections}, year_min=year_min
+            )
+            result = search.search(params=params, page_size=100)
+            expected = _brute_force(articles, params, set())
+            _check_exact(result, expected)
+            assert sorted(a.pk for a in result.articles) == sorted(
+                a.pk
+                for a in articles
+                if a.authors.filter(pk=author.pk).exists()
+                and _brute_force([a], params, set())["total"]
+            )
+            author_facet = result.facets["author"]
+            for value in author_facet.values:
+                if author_facet.approximate:
+                    assert value.param in expected["counts"]["author"]
+                else:
+                    assert value.count == expected["counts"]["author"][value.param]
