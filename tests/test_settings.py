@@ -317,3 +317,40 @@ def test_cache_url_selects_redis_with_short_timeouts():
     cache, sessions = json.loads(default.stdout)
     assert cache == {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     assert sessions == "django.contrib.sessions.backends.db"
+
+
+def test_postgresql_connections_run_without_jit_unless_the_url_says_otherwise():
+    script = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps({a: d.get('OPTIONS', {}).get('options') for a, d in "
+        "s.DATABASES.items()}))"
+    )
+    primary = "postgres://postgres@db.invalid:5432/catalogue"
+    plain = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        script,
+        env={"DATABASE_URL": primary, "DATABASE_REPLICA_URLS": primary.replace("db.", "r1.")},
+    )
+    assert json.loads(plain.stdout) == {"default": "-c jit=off", "replica1": "-c jit=off"}
+    chosen = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        script,
+        env={"DATABASE_URL": primary + "?options=-c%20work_mem%3D64MB"},
+    )
+    assert json.loads(chosen.stdout) == {"default": "-c work_mem=64MB"}
+    sqlite = manage("shell", "--no-imports", "-c", script, env={"DATABASE_URL": ""})
+    assert json.loads(sqlite.stdout) == {"default": None}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_connection_has_jit_off():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
