@@ -13,13 +13,13 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.xmlutils import SimplerXMLGenerator
 
+from catalogue import routers
 from catalogue.models import Article
 from catalogue.rich_text import plain_text
 from catalogue.search import (
@@ -92,7 +92,7 @@ def _walk_newest(facet: str, value: int) -> tuple[list[int], dict] | None:
     about 50 x 1,000,000 / its count rows. A rare entity goes through the statement.
     """
     table, alias, label = LABEL_TABLES[facet]
-    with connection.cursor() as cursor:
+    with routers.read_connection().cursor() as cursor:
         cursor.execute(
             f"SELECT f.count, {label} FROM catalogue_search_facet f "  # noqa: S608
             f"JOIN {table} {alias} ON {alias}.id = %s WHERE f.facet = %s AND f.value = %s",

@@ -186,22 +186,13 @@ if DATABASE_PRIMARY_PIN_SECONDS < DATABASE_REPLICA_MAX_LAG + DATABASE_REPLICA_CH
         "read a replica that has not yet replayed its own write."
     )
 # Paths whose requests read the primary: the librarians' pages (the admin, login and logout,
-# imports), and for now the pages that cache a body under the search index's generation
-# (search, its API, facet lists, exports and feeds; journal, author, keyword and subject pages):
-# catalogue/search reads the generation and runs its statement with raw SQL on the primary, so
-# rows read from a replica behind it would be cached under the primary's newer generation for
-# SEARCH_CACHE_SECONDS. Drop these once catalogue/search reads through
-# catalogue.routers.read_connection() (docs/scaling.md).
+# imports). Search reads the index's generation and runs its statements through
+# catalogue.routers.read_connection(), so a body is cached under the generation of the
+# database its rows came from.
 DATABASE_PRIMARY_PATHS = [
     "/admin/",
     "/accounts/",
     "/import/",
-    "/search/",
-    "/api/articles/",
-    "/journals/",
-    "/authors/",
-    "/keywords/",
-    "/subjects/",
 ]
 DATABASE_REPLICAS: list[str] = []
 for _number, _url in enumerate(

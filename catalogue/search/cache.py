@@ -15,10 +15,9 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django.core.cache import BaseCache, caches
-from django.db import connection
 from django.http import HttpRequest
 
-from catalogue import conf
+from catalogue import conf, routers
 from catalogue.search.params import SearchParams
 
 T = TypeVar("T")
@@ -26,7 +25,10 @@ T = TypeVar("T")
 
 def search_generation() -> int:
     """Return the index's current generation (changes on every write to indexed data)."""
-    with connection.cursor() as cursor:
+    # From the database this request reads (a replica, or the primary): the statement and the
+    # records read next come from there too, so a body is never cached under a generation
+    # newer than its rows.
+    with routers.read_connection().cursor() as cursor:
         cursor.execute("SELECT generation FROM catalogue_search_state WHERE id = 1")
         row = cursor.fetchone()
     return int(row[0]) if row else 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Count, Sum
 
+from catalogue import routers
 from catalogue.models import Author, AuthorTopic, TopicConcept
 from catalogue.topics.text import normalise, query_keys
 
@@ -145,7 +145,7 @@ def _ranked(ids: list[int], limit: int) -> list[dict]:
         "SELECT * FROM (SELECT concept_id, author_id, score FROM catalogue_authortopic "
         "WHERE concept_id = %s ORDER BY score DESC, author_id LIMIT %s) AS c{}"
     )
-    with connection.cursor() as cursor:
+    with routers.read_connection().cursor() as cursor:
         cursor.execute(
             " UNION ALL ".join(part.format(i) for i in range(len(ids))),
             [value for concept in ids for value in (concept, CANDIDATES + 1)],
@@ -208,7 +208,7 @@ def _supporting(people: list[int], ids: list[int]) -> list[tuple]:
     )
     pairs = [(person, concept) for person in people for concept in ids]
     rows: list[tuple] = []
-    with connection.cursor() as cursor:
+    with routers.read_connection().cursor() as cursor:
         # SQLite allows 500 terms in a compound SELECT: more pairs than that are rare.
         for start in range(0, len(pairs), 400):
             chunk = pairs[start : start + 400]

@@ -16,11 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 
+from catalogue import routers
 from catalogue.models import Keyword, SubjectArea, fold
 from catalogue.search import FACETS, SearchParams, sqlite
 from catalogue.search.links import detail_url
@@ -222,7 +222,7 @@ def _pg_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> list[
             f"JOIN catalogue_search_facet f ON f.facet = %s AND {join} AND f.count > 0 "
             f"WHERE TRUE{where} ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
         )
-    with connection.cursor() as cursor:
+    with routers.read_connection().cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
     return rows[::-1] if params.before and params.sort == "az" else rows
@@ -364,7 +364,7 @@ def _subject_tree(params: BrowseParams) -> list[dict]:
     """Return the subject areas that have articles, under their broad fields, by scheme."""
     subjects = list(SubjectArea.objects.values_list("pk", "code", "name", "scheme", "parent_id"))
     if is_postgres():
-        with connection.cursor() as cursor:
+        with routers.read_connection().cursor() as cursor:
             cursor.execute(
                 "SELECT value, count FROM catalogue_search_facet "
                 "WHERE facet = 'subject' AND count > 0"

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection
-
+from catalogue import routers
 from catalogue.search.facets import FACETS, ID_FACETS
 from catalogue.search.params import SearchParams
 from catalogue.search.postgres import cube
@@ -301,7 +300,7 @@ RESULT_COLUMNS = "kind text, facet text, value text, n bigint, label text, extra
 
 def run_statement(statement: Fragment, columns: str) -> list[tuple]:
     """Run `statement` through catalogue_search_run (its own planner settings); return rows."""
-    with connection.cursor() as cursor:
+    with routers.read_connection().cursor() as cursor:
         text = cursor.mogrify(statement.sql, statement.params)
         if isinstance(text, bytes):
             text = text.decode()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection
-
+from catalogue import routers
 from catalogue.search.postgres.conditions import tsquery
 from catalogue.search.query import Query
 from catalogue.search.statement import Fragment
@@ -13,7 +12,7 @@ def suggest_words(words: list[str]) -> dict[str, str]:
     """Return {word: the most similar indexed word} for the words that have one."""
     if not words:
         return {}
-    with connection.cursor() as cursor:
+    with routers.read_connection().cursor() as cursor:
         cursor.execute(
             "SELECT w.term, (SELECT v.word FROM catalogue_search_word v WHERE v.word %% w.term "
             "ORDER BY similarity(v.word, w.term) DESC, v.word LIMIT 1) "
