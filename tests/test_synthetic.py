@@ -846,7 +846,19 @@ def test_the_search_index_is_built_in_batches_after_the_data_commit(replica, mon
         assert cursor.fetchone()[0] == 0  # nothing left for a COMMIT to index
     article = Article.objects.get(doi="10.5555/syn1.123")
     assert article.title in search_titles(f'"{article.title}"')
-    assert list(report.phases) == ["pools", "articles", "checks", "commit", "search index"]
+    assert list(report.phases) == [
+        "pools",
+        "articles",
+        "checks",
+        "commit",
+        "search index",
+        "match keys",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM catalogue_match_pending")
+        assert cursor.fetchone()[0] == 0  # the import's matching keys are stored, none queued
+        cursor.execute("SELECT count(*) FROM catalogue_article_match")
+        assert cursor.fetchone()[0] == Article.objects.count()
     assert report.longest_statement[0] > 0
     assert report.longest_commit >= 0
 
