@@ -1612,3 +1612,28 @@ def test_an_id_facet_with_scalar_selections_counts_its_other_values_in_a_sized_c
                     assert value.param in expected["counts"]["author"]
                 else:
                     assert value.count == expected["counts"]["author"][value.param]
+
+
+def test_a_selected_value_missing_from_an_estimated_facet_is_not_shown_as_an_exact_zero():
+    from catalogue.search import engine
+    from catalogue.search.results import Raw
+
+    params = SearchParams.build(include={"author": [7], "type": ["book"]})
+    raw = Raw(
+        total=5000,
+        total_exact=False,
+        hits=[],
+        counts={"author": [("5", 1200, True)], "type": [("article", 4000, False)]},
+        labels={},
+        ranked_window=0,
+        approximate={"author": True, "type": False},
+    )
+
+    facets = engine._facets(params, raw)
+
+    author = {value.param: value for value in facets["author"].values}
+    assert (author["7"].count, author["7"].selected, author["7"].approximate) == (0, True, True)
+    assert author["5"].approximate is True
+    kind = {value.param: value for value in facets["type"].values}
+    # In an exactly counted facet a selected value without results is an exact 0.
+    assert (kind["book"].count, kind["book"].selected, kind["book"].approximate) == (0, True, False)

@@ -228,6 +228,8 @@ def _facets(params: SearchParams, raw: Raw) -> dict[str, FacetResult]:
                     count=0,
                     selected=value in included,
                     excluded=value in excluded,
+                    # Missing from a sample is not "none": only an exact count says 0.
+                    approximate=approximate,
                 )
         ordered = sorted(values.values(), key=facet.order())
         has_more = False
