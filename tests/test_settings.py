@@ -243,7 +243,7 @@ def test_replica_urls_become_replica_aliases_of_a_postgresql_primary():
     assert configured["replica1"]["HOST"] == "r1.invalid"
     assert configured["replica1"]["PORT"] == 5433
     assert configured["replica1"]["NAME"] == "catalogue"
-    assert configured["replica1"]["OPTIONS"] == {"connect_timeout": 2}
+    assert configured["replica1"]["OPTIONS"] == {"connect_timeout": 2, "options": "-c jit=off"}
     assert configured["replica1"]["TEST"]["MIRROR"] == "default"
     # The lag bound, its check interval, and the pin: twice their sum by default.
     assert (configured["lag"], configured["check"], configured["pin"]) == (5.0, 2.0, 14)
