@@ -159,6 +159,10 @@
         return;
       }
       var page = boxes(list);
+      // While a change of this page is on its way, its box shows what the reader asked for.
+      if (page.some(function (box) { return pending[box.value]; })) {
+        return;
+      }
       var ticked = page.filter(function (box) {
         return box.checked;
       }).length;
@@ -252,6 +256,10 @@
         return item.value;
       });
       var all = box.checked;
+      var items = boxes(list);
+      items.forEach(function (item) {
+        item.checked = all;
+      });
       post(all ? { add: ids } : { remove: ids }).then(
         function (data) {
           if (data.error) {
