@@ -222,18 +222,14 @@ def _supporting(people: list[int], ids: list[int]) -> list[tuple]:
     """Return each person's strongest records on these concepts (author, article, title, year,
     concept, weight), strongest first, in one statement.
 
-    A part per person and concept: the concept's records by weight from the (concept, weight)
-    index, each checked for the person's authorship, until SUPPORTING_RECORDS are found. It
-    reads about as many postings as the concept has per record of the person's, where reading
-    the person's records first would read all of them (thousands for the prolific people who
-    top common concepts). A person's best records over all the concepts are among the best
+    A part per person and concept (`_SUPPORT_PART`): usually the concept's records by weight
+    from the (concept, weight) index, each checked for the person's authorship, until
+    SUPPORTING_RECORDS are found, which reads about as many postings as the concept has per
+    record of the person's (reading all of a prolific person's records would cost more); but
+    for a concept in more than PERSON_FIRST_RATIO times as many records as the person has,
+    the person's records. A person's best records over all the concepts are among the best
     of each concept.
     """
-    # Two ways to the same rows, one taken per pair by a test on constants (PostgreSQL
-    # evaluates it once, before either scan): a concept in many records whose person has
-    # few is read from the person's records (walking "machine learning", in 150,000 records
-    # at 1M, for a person's few took seconds), any other from the concept's postings.
-    part = _SUPPORT_PART
     pairs = [(person, concept) for person in people for concept in ids]
     rows: list[tuple] = []
     bound = PERSON_FIRST_RECORDS + 1
@@ -242,15 +238,9 @@ def _supporting(people: list[int], ids: list[int]) -> list[tuple]:
         for start in range(0, len(pairs), 200):
             chunk = pairs[start : start + 200]
             cursor.execute(
-                " UNION ALL ".join(part.format(i=i) for i in range(len(chunk))),
-                [
-                    v
-                    for p, c in chunk
-                    for v in (
-                        *(p, c, p, p, bound, c, SUPPORTING_RECORDS),
-                        *(p, c, p, p, bound, c, SUPPORTING_RECORDS),
-                    )
-                ],
+                " UNION ALL ".join(_SUPPORT_PART.format(i=i) for i in range(len(chunk))),
+                # The two ways of a pair take the same parameters.
+                [v for p, c in chunk for v in 2 * (p, c, p, p, bound, c, SUPPORTING_RECORDS)],
             )
             rows.extend(cursor.fetchall())
     rows.sort(key=lambda r: (-r[5], -(r[3] if r[3] is not None else -(10**9)), r[1]))
