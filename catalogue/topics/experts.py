@@ -10,6 +10,7 @@ from django.db.models import Count, Sum
 from catalogue import routers
 from catalogue.models import Author, AuthorTopic, TopicConcept
 from catalogue.topics.text import normalise, query_keys
+from catalogue.topics.unions import MAX_TERMS, union_all
 
 # The longest query read, in characters: a topic is a few words.
 MAX_QUERY_LENGTH = 200
@@ -171,17 +172,17 @@ def _ranked(ids: list[int], limit: int) -> list[dict]:
     could beat the last person listed, the full GROUP BY decides (exact either way).
     """
     lists: dict[int, list[tuple[int, float]]] = {concept: [] for concept in ids}
-    part = (
-        "SELECT * FROM (SELECT concept_id, author_id, score FROM catalogue_authortopic "
-        "WHERE concept_id = %s ORDER BY score DESC, author_id LIMIT %s) AS c{}"
-    )
     with routers.read_connection().cursor() as cursor:
-        cursor.execute(
-            " UNION ALL ".join(part.format(i) for i in range(len(ids))),
-            [value for concept in ids for value in (concept, CANDIDATES + 1)],
+        rows = union_all(
+            cursor,
+            "SELECT * FROM (SELECT concept_id, author_id, score FROM catalogue_authortopic "
+            "WHERE concept_id = %s ORDER BY score DESC, author_id LIMIT %s) AS c{i}",
+            ids,
+            lambda concept: (concept, CANDIDATES + 1),
+            size=MAX_TERMS,
         )
-        for concept, author, score in cursor.fetchall():
-            lists[concept].append((author, score))
+    for concept, author, score in rows:
+        lists[concept].append((author, score))
     truncated = {c: rows[CANDIDATES - 1][1] for c, rows in lists.items() if len(rows) > CANDIDATES}
     if not truncated:
         # The lists hold every row of these concepts: group them here.
@@ -231,17 +232,15 @@ def _supporting(people: list[int], ids: list[int]) -> list[tuple]:
     of each concept.
     """
     pairs = [(person, concept) for person in people for concept in ids]
-    rows: list[tuple] = []
     bound = PERSON_FIRST_RECORDS + 1
+
+    def values(pair: tuple[int, int]) -> tuple:
+        # The two ways of a pair take the same parameters.
+        person, concept = pair
+        return 2 * (person, concept, person, person, bound, concept, SUPPORTING_RECORDS)
+
     with routers.read_connection().cursor() as cursor:
-        # SQLite allows 500 terms in a compound SELECT (two per pair): more pairs are rare.
-        for start in range(0, len(pairs), 200):
-            chunk = pairs[start : start + 200]
-            cursor.execute(
-                " UNION ALL ".join(_SUPPORT_PART.format(i=i) for i in range(len(chunk))),
-                # The two ways of a pair take the same parameters.
-                [v for p, c in chunk for v in 2 * (p, c, p, p, bound, c, SUPPORTING_RECORDS)],
-            )
-            rows.extend(cursor.fetchall())
+        # Two terms a pair: more pairs than one statement holds are rare.
+        rows = union_all(cursor, _SUPPORT_PART, pairs, values, size=200)
     rows.sort(key=lambda r: (-r[5], -(r[3] if r[3] is not None else -(10**9)), r[1]))
     return rows

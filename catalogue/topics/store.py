@@ -37,6 +37,7 @@ from catalogue.topics.related import (
     shared_concepts,
 )
 from catalogue.topics.text import normalise
+from catalogue.topics.unions import union_all
 from catalogue.topics.weighting import MIN_RECORDS, RecordText, Weighted, fingerprint, record_keys
 
 # Records read and written per batch (one transaction each: a refresh stopped mid-way resumes
@@ -55,8 +56,6 @@ PRUNE_ABOVE = 3_000_000
 # the records best on those scored exactly (docs/topics.md: agreement with a refresh).
 INDEX_POSTINGS = 200
 CANDIDATES = 50
-# Concepts per UNION ALL statement (SQLite allows 500 terms).
-UNION_SIZE = 100
 # Products (an owner's records' concepts) per slice of people aggregated at a time.
 PEOPLE_WORK = 500_000
 # Rows fetched at a time when streaming every fingerprint.
@@ -711,18 +710,15 @@ def _searched_concepts(concepts: set[int]) -> set[int]:
                 pk__in=wanted[start : start + CHUNK], document_frequency__gt=MAX_POSTINGS
             ).values_list("pk", flat=True)
         )
-    common = set()
     with connection.cursor() as cursor:
-        for start in range(0, len(maybe_common), UNION_SIZE):
-            chunk = maybe_common[start : start + UNION_SIZE]
-            sql = " UNION ALL ".join(
-                "SELECT %s, (SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_articletopic "  # noqa: S608
-                f"WHERE concept_id = %s LIMIT %s) AS p{i})"
-                for i in range(len(chunk))
-            )
-            cursor.execute(sql, [v for c in chunk for v in (c, c, MAX_POSTINGS + 1)])
-            common.update(c for c, n in cursor.fetchall() if n > MAX_POSTINGS)
-    return concepts - common
+        counted = union_all(
+            cursor,
+            "SELECT %s, (SELECT COUNT(*) FROM (SELECT 1 FROM catalogue_articletopic "
+            "WHERE concept_id = %s LIMIT %s) AS p{i})",
+            maybe_common,
+            lambda concept: (concept, concept, MAX_POSTINGS + 1),
+        )
+    return concepts - {concept for concept, n in counted if n > MAX_POSTINGS}
 
 
 def _strongest_postings(concepts: list[int]) -> dict[int, list[tuple[int, float]]]:
@@ -730,15 +726,13 @@ def _strongest_postings(concepts: list[int]) -> dict[int, list[tuple[int, float]
     the (concept, -unit) index: a bounded range scan per concept."""
     postings: dict[int, list[tuple[int, float]]] = {}
     with connection.cursor() as cursor:
-        for start in range(0, len(concepts), UNION_SIZE):
-            chunk = concepts[start : start + UNION_SIZE]
-            # One bounded range scan of the (concept, -unit) index per concept.
-            sql = " UNION ALL ".join(
-                "SELECT * FROM (SELECT concept_id, article_id, unit FROM catalogue_articletopic "  # noqa: S608
-                f"WHERE concept_id = %s ORDER BY unit DESC, article_id LIMIT %s) AS p{i}"
-                for i in range(len(chunk))
-            )
-            cursor.execute(sql, [v for c in chunk for v in (c, INDEX_POSTINGS)])
-            for concept, article, unit in cursor.fetchall():
-                postings.setdefault(concept, []).append((article, unit))
+        rows = union_all(
+            cursor,
+            "SELECT * FROM (SELECT concept_id, article_id, unit FROM catalogue_articletopic "
+            "WHERE concept_id = %s ORDER BY unit DESC, article_id LIMIT %s) AS p{i}",
+            concepts,
+            lambda concept: (concept, INDEX_POSTINGS),
+        )
+    for concept, article, unit in rows:
+        postings.setdefault(concept, []).append((article, unit))
     return postings
