@@ -13,6 +13,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from catalogue import search
+from catalogue.citations import available_styles, default_style
 from catalogue.models import Article, ArticleTopic, RelatedArticle, TopicConcept
 from catalogue.search import trail
 from catalogue.topics.pages import SHOWN_CONCEPTS
@@ -342,6 +343,122 @@ def test_a_record_opened_without_a_trail_has_no_result_nav(client, listed):
 
     assert nav(page) == ""
     assert '<link rel="canonical" href="http://testserver/articles/' in page
+
+
+# The Cite box keeps the trail -------------------------------------------------------------------
+
+
+def cite_links(page: str) -> list[str]:
+    """Return the record page's links that choose a Cite box style (?cite_style=), unescaped."""
+    found = re.findall(r'href="([^"]*[?&](?:amp;)?cite_style=[^"]*)"', page)
+    return [unescape(href) for href in found]
+
+
+def link_query(url: str) -> QueryDict:
+    return QueryDict(urlsplit(url).query)
+
+
+def more_styles_form(page: str) -> str:
+    match = re.search(r'<form class="cite-box__styles".*?</form>', page, re.DOTALL)
+    return match.group(0)
+
+
+def hidden_fields(form: str) -> dict[str, str]:
+    return {
+        name: unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form)
+    }
+
+
+def test_every_cite_style_link_keeps_the_trail(client, listed):
+    page = html(open_from(client, listed[9], position=10))
+
+    links = cite_links(page)
+    # Every core style but the one the box opens on is a link to the page in that style.
+    assert len(links) == len(available_styles()) - 1
+    for link in links:
+        query = link_query(link)
+        assert urlsplit(link).path == listed[9].get_absolute_url()
+        assert query["back"] == SEARCH
+        assert query["pos"] == "10"
+        assert query["cite_style"] in available_styles()
+        assert link.endswith("#cite-heading")
+
+
+def test_following_a_cite_link_shows_the_style_and_keeps_the_way_back_and_neighbours(
+    client, listed
+):
+    first = html(open_from(client, listed[9], position=10))
+    style = next(s for s in available_styles() if s != default_style())
+    [link] = [url for url in cite_links(first) if link_query(url)["cite_style"] == style]
+
+    page = html(client.get(link))
+
+    assert back_link(page) == SEARCH
+    assert position_text(page) == "Result 10 of 45"
+    assert step_links(page) == {
+        "prev": f"/articles/{listed[8].pk}/?back=/search/?sort=oldest&pos=9",
+        "next": f"/articles/{listed[10].pk}/?back=/search/?sort=oldest&pos=11",
+    }
+    # The style asked for is the one the box opens on.
+    assert f'data-default-style="{style}"' in page
+
+
+def test_the_more_styles_form_carries_the_trail_and_its_matches_keep_it(client, listed):
+    first = html(open_from(client, listed[9], position=10))
+    fields = hidden_fields(more_styles_form(first))
+    assert fields == {"back": SEARCH, "pos": "10"}
+
+    # What the browser sends without JavaScript: the form's fields, here a few words.
+    page = html(client.get(listed[9].get_absolute_url(), {"cite_q": "natur", **fields}))
+
+    assert back_link(page) == SEARCH
+    assert position_text(page) == "Result 10 of 45"
+    matches = re.search(r'<ul class="cite-box__matches".*?</ul>', page, re.DOTALL).group(0)
+    links = [unescape(href) for href in re.findall(r'<a href="([^"]+)">', matches)]
+    assert len(links) == 20
+    for link in links:
+        query = link_query(link)
+        assert (query["back"], query["pos"]) == (SEARCH, "10")
+        assert "cite_locale" not in query
+    assert hidden_fields(more_styles_form(page)) == {"back": SEARCH, "pos": "10"}
+
+
+def test_a_moved_record_keeps_the_position_it_was_found_at(client, listed):
+    client.get(SEARCH)
+    page = html(open_from(client, listed[9], position=3))
+
+    assert {link_query(link)["pos"] for link in cite_links(page)} == {"10"}
+    assert hidden_fields(more_styles_form(page))["pos"] == "10"
+
+
+def test_a_stale_position_keeps_the_trail_it_came_with(client, listed):
+    # No neighbours can be trusted, but the way back is shown: Cite keeps it.
+    page = html(client.get(f"{listed[9].get_absolute_url()}?back=/search/?sort=oldest&pos=30"))
+
+    assert back_link(page) == "/search/?sort=oldest&page=2"
+    assert {link_query(link)["pos"] for link in cite_links(page)} == {"30"}
+    assert hidden_fields(more_styles_form(page)) == {"back": SEARCH, "pos": "30"}
+
+
+@pytest.mark.parametrize("query", ["", "?back=//evil.example/&pos=1", "?back=/admin/&pos=1"])
+def test_without_a_valid_trail_cite_links_carry_none(client, listed, query):
+    page = html(client.get(f"{listed[9].get_absolute_url()}{query}"))
+
+    links = cite_links(page)
+    assert len(links) == len(available_styles()) - 1
+    assert all(set(link_query(link)) == {"cite_style"} for link in links)
+    assert hidden_fields(more_styles_form(page)) == {}
+
+
+def test_a_hostile_trail_is_escaped_in_the_cite_links(client, listed):
+    back = '/search/?sort=oldest&x="><script>alert(1)</script>'
+    page = html(open_from(client, listed[0], back=back, position=1))
+
+    assert "<script>alert(" not in page
+    kept = "/search/?sort=oldest&x=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"
+    assert {link_query(link)["back"] for link in cite_links(page)} == {kept}
+    assert hidden_fields(more_styles_form(page)) == {"back": kept, "pos": "1"}
 
 
 # More by these authors -------------------------------------------------------------------------

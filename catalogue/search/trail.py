@@ -58,6 +58,12 @@ class Trail:
         """Return `url` (another record) with this trail at `position`."""
         return result_link(url, back=self.back, position=position)
 
+    @property
+    def query(self) -> str:
+        """Return the trail as query parameters, "back=...&pos=N": what a link from the
+        record page to itself (a Cite box style) appends to keep it."""
+        return f"{BACK}={_encoded_back(self.back)}&{POSITION}={self.position}"
+
 
 def without_page(path_and_query: str) -> str:
     """Return a local path and query with its `page` parameter dropped (the rest kept in order)."""
@@ -80,7 +86,7 @@ def result_link(url: str, *, back: str, position: int) -> str:
     """Return a record link `url` with the result list's trail: `back` (the list page's path
     and query; its page parameter is dropped) and the record's 1-based `position` in the list."""
     separator = "&" if "?" in url else "?"
-    return f"{url}{separator}{BACK}={_encoded_back(back)}&{POSITION}={int(position)}"
+    return f"{url}{separator}{Trail(back=back, position=int(position)).query}"
 
 
 def is_local_path(text: str) -> bool:

@@ -264,6 +264,17 @@ def trail_context(trail: Trail, article: Article) -> TrailContext | None:
     )
 
 
+def cite_trail(trail: Trail | None, around: TrailContext | None) -> Trail | None:
+    """Return the trail the Cite box's links and form keep (choosing a style reloads the
+    record page without JavaScript), or None when the page shows no trail.
+
+    At the position the record was found at, which a record that moved within its page
+    corrects; a stale trail is kept as it came, since the page still shows its way back."""
+    if trail is None or around is None:
+        return None
+    return Trail(back=trail.back, position=around.position or trail.position)
+
+
 def _rounded(count: int) -> int:
     """Return an estimated count to three significant figures, as the search page shows it."""
     digits = len(str(count)) - 3
@@ -406,12 +417,14 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         choice=styles.cite_choice(request),
     )
     trail = parse_trail(request.GET)
+    around = trail_context(trail, article) if trail else None
     context.update(
         article=article,
         cited_in=cited_in,
         contributor_groups=contributor_groups(article),
         canonical_url=request.build_absolute_uri(article.get_absolute_url()),
-        trail=trail_context(trail, article) if trail else None,
+        trail=around,
+        cite_trail=cite_trail(trail, around),
         more_by=more_by_authors(article),
         same_issue=same_issue(article),
         # Issue 19's research topics and related records: `fingerprint` and `related`.
