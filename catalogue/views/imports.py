@@ -20,6 +20,7 @@ from catalogue import conf, importer
 from catalogue.forms import ImportForm, UploadLimitHandler
 from catalogue.importer import expiry
 from catalogue.models import (
+    Article,
     ImportBatch,
     ImportJob,
     ImportPreviewRow,
@@ -239,7 +240,53 @@ def _stored_rows_page(request: HttpRequest, batch: ImportBatch) -> dict:
     page_obj.object_list = [
         PreviewEntry.of(row=row, filename=batch.filename) for row in page_obj.object_list
     ]
+    attach_existing(page_obj.object_list)
     return {"page_obj": page_obj, "show": show, "filters": filters}
+
+
+# The preview rows that name a record already in the catalogue: the row's action, the attribute
+# holding the record's id and what the row calls it.
+EXISTING_RECORDS = {
+    "duplicate": ("article_id", "Existing record"),
+    "updated": ("article_id", "Record"),
+    "probable": ("similar_to_id", "Resembles"),
+}
+# What the preview reads of an existing record: what a result list's source line shows.
+_EXISTING_FIELDS = (
+    "pk",
+    "title",
+    "output_type",
+    "state",
+    "year",
+    "month",
+    "day",
+    "date_text",
+    "volume",
+    "issue",
+    "pages",
+    "article_number",
+    "book_title",
+    "journal__id",
+    "journal__title",
+)
+
+
+def attach_existing(entries: list["PreviewEntry"]) -> None:
+    """Set each entry's existing record (the duplicate's, the updated or resembled one), read
+    in one query for the page, or `existing_gone` when it was deleted since the preview."""
+    wanted = {entry.existing_id for entry in entries if entry.existing_id is not None}
+    if not wanted:
+        return
+    found = (
+        Article.objects.filter(pk__in=wanted)
+        .select_related("journal")
+        .only(*_EXISTING_FIELDS)
+        .in_bulk()
+    )
+    for entry in entries:
+        if entry.existing_id is not None:
+            entry.existing = found.get(entry.existing_id)
+            entry.existing_gone = entry.existing is None
 
 
 @dataclass
@@ -251,6 +298,10 @@ class PreviewEntry(importer.ReportRow):
     container: str = ""
     doi: str = ""
     authors: list[str] = field(default_factory=list)
+    # The record in the catalogue the row names (attach_existing), None when there is none
+    # or it was deleted since the preview (then `existing_gone`).
+    existing: Article | None = None
+    existing_gone: bool = False
 
     @classmethod
     def of(cls, *, row: ImportPreviewRow, filename: str) -> "PreviewEntry":
@@ -272,6 +323,17 @@ class PreviewEntry(importer.ReportRow):
         if self.output_type in OutputType.values:
             return OutputType(self.output_type).label
         return self.output_type
+
+    @property
+    def existing_id(self) -> int | None:
+        """Return the id of the catalogue record this row names (EXISTING_RECORDS), or None."""
+        attribute, _ = EXISTING_RECORDS.get(self.action, (None, ""))
+        return getattr(self, attribute) if attribute else None
+
+    @property
+    def existing_label(self) -> str:
+        """Return what the row calls its existing record: "Existing record", "Resembles"."""
+        return EXISTING_RECORDS.get(self.action, (None, ""))[1]
 
     @property
     def parsed(self) -> bool:
