@@ -100,6 +100,13 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_CACHE_SECONDS": 600,
     # Most articles one export of a result set streams.
     "SEARCH_EXPORT_MAX": 10_000,
+    # PostgreSQL only: a directory for this node's embedded Tantivy index ("": none, every search
+    # is answered by PostgreSQL). Built by `manage.py search_index build`, kept current from the
+    # outbox table (docs/search-index.md, "Embedded index"). Ignored on SQLite.
+    "SEARCH_INDEX_DIR": "",
+    # Outbox rows older than this many hours are pruned by `search_index sync`; a node whose
+    # index is further behind is rebuilt.
+    "SEARCH_OUTBOX_KEEP_HOURS": 72,
 }
 
 

@@ -437,6 +437,11 @@ SEARCH_EXACT_THRESHOLD_OTHER_VALUES = int(
         "SEARCH_EXACT_THRESHOLD_OTHER_VALUES", APP_DEFAULTS["SEARCH_EXACT_THRESHOLD_OTHER_VALUES"]
     )
 )
+# The embedded Tantivy index of this node (PostgreSQL only; "" = off): catalogue/search/tantivy/.
+SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", APP_DEFAULTS["SEARCH_INDEX_DIR"])
+SEARCH_OUTBOX_KEEP_HOURS = int(
+    os.environ.get("SEARCH_OUTBOX_KEEP_HOURS") or APP_DEFAULTS["SEARCH_OUTBOX_KEEP_HOURS"]
+)
 
 # Formatted citations (about 1.5 kB per article and style) are cached in their own cache (the
 # CITATION_CACHE_ALIAS "citations"): files in CITATION_CACHE_DIR (catalogue/citations/cache.py),

@@ -1,9 +1,30 @@
-"""Reserved for this session's work (issue 17); filled in by the helper that owns it."""
+"""The search index's outbox: the embedded Tantivy index of each node follows it (issue 17).
+
+PostgreSQL: table catalogue_search_outbox, appended to by statement triggers on
+catalogue_search (insert, update, delete, truncate) once a node's index is built, and
+catalogue_search_outbox_state (enabled, pruned_through). See catalogue/search/tantivy/ and
+docs/search-index.md ("Embedded index"). SQLite: nothing (the embedded index is PostgreSQL's).
+"""
 
 from django.db import migrations
+
+from catalogue.search.sql import execute
+
+POSTGRES_FORWARDS = ("postgres/catalogue_search_outbox.v1.sql",)
+POSTGRES_BACKWARDS = ("postgres/catalogue_search_outbox.v1.down.sql",)
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        execute(schema_editor, *POSTGRES_FORWARDS)
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        execute(schema_editor, *POSTGRES_BACKWARDS)
 
 
 class Migration(migrations.Migration):
     dependencies = [("catalogue", "0026_search_speed")]
 
-    operations = []
+    operations = [migrations.RunPython(forwards, backwards)]

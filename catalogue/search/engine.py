@@ -72,7 +72,8 @@ def postgres_settings() -> postgres.Settings:
 
 def _run(params: SearchParams, offset: int, limit: int) -> tuple[Raw, str]:
     facet_names = list(FACETS)
-    if is_postgres():
+    raw = _embedded(params, offset, limit, facet_names)
+    if raw is None and is_postgres():
         raw = postgres.run_results(
             params=params,
             offset=offset,
@@ -80,12 +81,25 @@ def _run(params: SearchParams, offset: int, limit: int) -> tuple[Raw, str]:
             facet_names=facet_names,
             settings=postgres_settings(),
         )
-    else:
+    elif raw is None:
         raw = sqlite.run_results(params=params, offset=offset, limit=limit, facet_names=facet_names)
     suggestion = ""
     if raw.total == 0 and params.has_text:
         suggestion = _suggestion(params.query)
     return raw, suggestion
+
+
+def _embedded(params: SearchParams, offset: int, limit: int, facet_names: list[str]) -> Raw | None:
+    """Return the page from the node's embedded index (SEARCH_INDEX_DIR, PostgreSQL only), or
+    None when there is none or it leaves this search to PostgreSQL (catalogue/search/tantivy/)."""
+    directory = conf.get("SEARCH_INDEX_DIR")
+    if not directory or not is_postgres():
+        return None
+    from catalogue.search import tantivy
+
+    return tantivy.run_results(
+        directory=directory, params=params, offset=offset, limit=limit, facet_names=facet_names
+    )
 
 
 def _suggestion(query: Query) -> str:

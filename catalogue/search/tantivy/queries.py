@@ -1,0 +1,121 @@
+"""Tantivy queries with the PostgreSQL engine's semantics (catalogue/search/postgres/conditions.py).
+
+A word is plainto_tsquery: every one of its tokens, each in any text field; a phrase (or a word
+matched in order, Term.in_order) is phraseto_tsquery: its tokens at their positions, a stop word
+leaving a gap, within one field value. A group is any of its terms, every group must match, no
+excluded term may. Selections are filters (no score); an excluded journal keeps the articles
+without one, as `IS NULL OR NOT` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import tantivy
+
+from catalogue.search.tantivy.schema import (
+    FACET_FIELDS,
+    TEXT_FACETS,
+    TEXT_FIELDS,
+    analyzer,
+    plain_analyzer,
+)
+
+Occur = tantivy.Occur
+Query = tantivy.Query
+
+
+class Builder:
+    """Builds queries on one schema; `tokens` analyses text as the index does."""
+
+    def __init__(self, schema: tantivy.Schema) -> None:
+        self.schema = schema
+        self._analyzer = analyzer()
+        self._plain = plain_analyzer()
+
+    def tokens(self, text: str) -> list[str]:
+        """Return the index terms of `text` (lower case, folded, stop words out, stemmed)."""
+        return self._analyzer.analyze(text)
+
+    def _any_field(self, query_for_field) -> Query:
+        return Query.boolean_query(
+            [
+                (Occur.Should, Query.boost_query(query_for_field(name), boost))
+                for name, boost in TEXT_FIELDS.items()
+            ]
+        )
+
+    def word(self, text: str) -> Query | None:
+        """Return plainto_tsquery(text): each of its tokens in any field; None if none."""
+        tokens = list(dict.fromkeys(self.tokens(text)))
+        if not tokens:
+            return None
+        clauses = [
+            (
+                Occur.Must,
+                self._any_field(
+                    lambda name, token=token: Query.term_query(self.schema, name, token)
+                ),
+            )
+            for token in tokens
+        ]
+        return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
+
+    def phrase_terms(self, text: str) -> list[tuple[int, str]]:
+        """Return (position, token) of phraseto_tsquery(text): a stop word leaves a gap."""
+        terms: list[tuple[int, str]] = []
+        for position, raw in enumerate(self._plain.analyze(text)):
+            analysed = self.tokens(raw)
+            if analysed:
+                terms.append((position, analysed[0]))
+        if terms:
+            first = terms[0][0]
+            terms = [(position - first, token) for position, token in terms]
+        return terms
+
+    def phrase(self, text: str) -> Query | None:
+        """Return phraseto_tsquery(text) within one value of any field; None if no token."""
+        terms = self.phrase_terms(text)
+        if not terms:
+            return None
+        if len(terms) == 1:
+            return self._any_field(lambda name: Query.term_query(self.schema, name, terms[0][1]))
+        return self._any_field(lambda name: Query.phrase_query(self.schema, name, terms))
+
+    def selection(self, facet: str, values: Iterable) -> Query:
+        """Return the articles having any of `values` of `facet`."""
+        name = FACET_FIELDS[facet]
+        if facet == "peer_reviewed":
+            wanted = sorted({value in (True, "true") for value in values})
+            queries = [Query.term_query(self.schema, name, flag) for flag in wanted]
+            if len(queries) == 1:
+                return queries[0]
+            return Query.boolean_query([(Occur.Should, query) for query in queries])
+        if facet in TEXT_FACETS:
+            return Query.term_set_query(self.schema, name, [str(value) for value in values])
+        if facet == "year":
+            return Query.term_set_query(self.schema, name, [int(value) for value in values])
+        return Query.term_set_query(self.schema, name, [int(value) for value in values])
+
+    def years(self, low: int | None, high: int | None) -> Query:
+        """Return the articles with a year in [low, high] (one bound may be None)."""
+        return Query.range_query(
+            self.schema,
+            "year",
+            tantivy.FieldType.Unsigned,
+            low if low is not None else 0,
+            high if high is not None else 65_535,
+        )
+
+    def combine(
+        self,
+        scored: Sequence[tuple[tantivy.Occur, Query]],
+        filters: Sequence[tuple[tantivy.Occur, Query]],
+    ) -> Query:
+        """Return the scored clauses with the filters (which add nothing to the score)."""
+        clauses = list(scored) + [
+            (occur, Query.const_score_query(query, 0.0)) for occur, query in filters
+        ]
+        if not any(occur == Occur.Must for occur, _ in clauses):
+            clauses.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(clauses)

@@ -1,0 +1,380 @@
+"""The embedded Tantivy index (catalogue/search/tantivy/) against the PostgreSQL engine.
+
+Random catalogues and random searches: with SEARCH_INDEX_DIR set, the same totals, the same
+facet values and counts, the same matches (and the same order for the date and title sorts)
+as PostgreSQL's statement. The outbox: an insert, an update and a delete are searchable at the
+next search; a second node's directory catches up; a rebuild; a pruned outbox. PostgreSQL only,
+except the SQLite test showing the setting is ignored there.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.core.cache import caches
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import override_settings
+
+from catalogue import conf
+from catalogue.models import Article, OutputType
+from catalogue.search import engine
+from catalogue.search.params import SearchParams
+from catalogue.search.query import parse_query
+from catalogue.search.tantivy import node as nodes
+from catalogue.search.tantivy import outbox
+from catalogue.search.tantivy import search as tantivy_search
+from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
+
+# Titles and abstracts draw from separate words, keywords and names from their own: a phrase
+# of title words cannot run across two fields (PostgreSQL's document joins them; see
+# bench/tantivy_peer.py), so both engines must agree on every phrase drawn below.
+TITLE_WORDS = [
+    "glacier", "melting", "carbon", "budget", "river", "delta", "running", "runs", "ocean",
+    "warming", "fluckiger", "café", "naïve", "model", "models", "network",
+]  # fmt: skip
+ABSTRACT_WORDS = [
+    "sediment", "transport", "coastal", "erosion", "policy", "urban", "survey", "estimate",
+]  # fmt: skip
+KEYWORD_TERMS = ("soil moisture", "deep learning", "remote sensing", "tundra", "permafrost thaw")
+TYPES = (OutputType.ARTICLE, OutputType.REVIEW, OutputType.LETTER, OutputType.BOOK)
+LANGUAGES = ("en", "fr", "de", "")
+FACET_NAMES = ("type", "journal", "author", "keyword", "subject", "language", "peer_reviewed")
+
+
+def _catalogue(seed: int, articles: int = 70) -> dict[str, list]:
+    rng = random.Random(seed)
+    journals = [make_journal() for _ in range(4)]
+    authors = [
+        make_author(family_name=name, given_names=given)
+        for name, given in (
+            ("Nguyen", "Patrick"),
+            ("Okafor", "Ada"),
+            ("Müller", "Jürgen"),
+            ("Smith", "Jane"),
+            ("Garcia", "Luis"),
+            ("Tanaka", "Yuki"),
+            ("Dubois", "Claire"),
+            ("Kowalski", "Piotr"),
+        )
+    ]
+    keywords = [make_keyword(term=term) for term in KEYWORD_TERMS]
+    subjects = [make_subject() for _ in range(3)]
+    made = []
+    for _ in range(articles):
+        year = rng.choice([None, *range(2000, 2011)])
+        made.append(
+            make_article(
+                title=" ".join(rng.choices(TITLE_WORDS, k=rng.randint(2, 6))).capitalize(),
+                abstract=" ".join(rng.choices(ABSTRACT_WORDS, k=rng.randint(0, 8))),
+                journal=rng.choice([None, *journals]),
+                authors=rng.sample(authors, rng.randint(0, 3)),
+                keywords=rng.sample(keywords, rng.randint(0, 2)),
+                subject_areas=rng.sample(subjects, rng.randint(0, 2)),
+                output_type=rng.choice(TYPES),
+                language=rng.choice(LANGUAGES),
+                peer_reviewed=rng.random() < 0.6,
+                year=year,
+                month=rng.choice([None, 1, 6, 12]) if year else None,
+            )
+        )
+    return {
+        "articles": made,
+        "journals": journals,
+        "authors": authors,
+        "keywords": keywords,
+        "subjects": subjects,
+    }
+
+
+def _random_params(rng: random.Random, data: dict[str, list]) -> SearchParams:
+    parts = []
+    for _ in range(rng.randint(0, 2)):
+        roll = rng.random()
+        if roll < 0.2:
+            first = rng.randrange(len(TITLE_WORDS) - 1)
+            parts.append(f'"{TITLE_WORDS[first]} {TITLE_WORDS[first + 1]}"')
+        elif roll < 0.4:
+            parts.append(f"{rng.choice(TITLE_WORDS)} OR {rng.choice(ABSTRACT_WORDS)}")
+        else:
+            pool = [*TITLE_WORDS, *ABSTRACT_WORDS, "moisture", "tundra", "okafor", "jurgen"]
+            parts.append(rng.choice(pool))
+    if parts and rng.random() < 0.3:
+        parts.append("-" + rng.choice([*ABSTRACT_WORDS, "permafrost"]))
+    values = {
+        "type": [str(t) for t in TYPES],
+        "journal": [j.pk for j in data["journals"]],
+        "author": [a.pk for a in data["authors"]],
+        "keyword": [k.pk for k in data["keywords"]],
+        "subject": [s.pk for s in data["subjects"]],
+        "language": ["en", "fr", "de"],
+        "peer_reviewed": [True, False],
+    }
+    include: dict[str, list] = {}
+    exclude: dict[str, list] = {}
+    for facet in rng.sample(FACET_NAMES, rng.randint(0, 2)):
+        target = include if rng.random() < 0.7 else exclude
+        target[facet] = rng.sample(values[facet], rng.randint(1, 2))
+    year_min = year_max = None
+    if rng.random() < 0.3:
+        year_min = rng.randint(2000, 2006)
+        year_max = year_min + rng.randint(0, 5)
+    if not parts and not include and not exclude and year_min is None:
+        parts.append(rng.choice(TITLE_WORDS))
+    return SearchParams.build(
+        query=parse_query(" ".join(parts)),
+        include=include,
+        exclude=exclude,
+        year_min=year_min,
+        year_max=year_max,
+        sort=rng.choice(["relevance", "relevance", "newest", "oldest", "title"]),
+    )
+
+
+def _summary(result) -> dict:
+    return {
+        "total": result.total,
+        "exact": result.total_exact,
+        "facets": {
+            name: (
+                [(v.id, v.count, v.selected, v.excluded, v.label) for v in facet.values],
+                facet.has_more,
+                facet.approximate,
+            )
+            for name, facet in result.facets.items()
+        },
+    }
+
+
+@pytest.fixture
+def answered(monkeypatch):
+    """Count the pages the embedded index answered (not left to PostgreSQL)."""
+    calls = []
+    original = tantivy_search.run_results
+
+    def counting(**kwargs):
+        calls.append(kwargs["params"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(tantivy_search, "run_results", counting)
+    return calls
+
+
+def _uncached() -> None:
+    # Result pages are cached per index generation and parameters, whichever engine answered.
+    caches[conf.get("SEARCH_CACHE_ALIAS")].clear()
+
+
+def _both(params: SearchParams, directory, page_size: int = 100, page: int = 1):
+    _uncached()
+    with override_settings(SEARCH_INDEX_DIR=""):
+        expected = engine.search(params=params, page_size=page_size, page=page)
+    _uncached()
+    with override_settings(SEARCH_INDEX_DIR=str(directory)):
+        actual = engine.search(params=params, page_size=page_size, page=page)
+    return expected, actual
+
+
+def _search(directory, text: str, **selections):
+    params = SearchParams.build(query=parse_query(text), **selections)
+    _uncached()
+    with override_settings(SEARCH_INDEX_DIR=str(directory)):
+        return engine.search(params=params, page_size=100)
+
+
+def _ids(result) -> set[int]:
+    return {article.pk for article in result.articles}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_searches_agree_with_postgresql(db, tmp_path, answered, seed):
+    data = _catalogue(seed)
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    rng = random.Random(seed * 1000)
+    compared = 0
+    for _ in range(40):
+        params = _random_params(rng, data)
+        expected, actual = _both(params, tmp_path)
+        assert _summary(actual) == _summary(expected), str(params)
+        assert _ids(actual) == _ids(expected), str(params)
+        if params.effective_sort != "relevance":
+            assert [a.pk for a in actual.articles] == [a.pk for a in expected.articles]
+        compared += expected.total
+    # Every search was answered by the index, and the searches found something.
+    assert len(answered) == 40
+    assert compared > 100
+
+
+@pytest.mark.postgres
+def test_pages_and_the_citation_key_first(db, tmp_path, answered):
+    articles = [make_article(title=f"Glacier survey {n}", year=2000 + n % 9) for n in range(30)]
+    keyed = articles[17]
+    Article.objects.filter(pk=keyed.pk).update(citation_key="glacier")
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    params = SearchParams.build(query=parse_query("glacier"))
+    _uncached()
+    with override_settings(SEARCH_INDEX_DIR=str(tmp_path)):
+        first = engine.search(params=params, page_size=10)
+        second = engine.search(params=params, page=2, page_size=10)
+        third = engine.search(params=params, page=3, page_size=10)
+    assert first.total == 30
+    assert first.articles[0].pk == keyed.pk
+    seen = [a.pk for a in first.articles + second.articles + third.articles]
+    assert sorted(seen) == sorted(a.pk for a in articles)
+    newest = SearchParams.build(query=parse_query("glacier"), sort="newest")
+    expected, actual = _both(newest, tmp_path, page_size=7)
+    assert [a.pk for a in actual.articles] == [a.pk for a in expected.articles]
+    assert len(answered) == 4
+
+
+@pytest.mark.postgres
+def test_an_insert_update_and_delete_are_searched_at_the_next_search(db, tmp_path):
+    make_article(title="Glacier melting")
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    assert _search(tmp_path, "permafrost").total == 0
+
+    added = make_article(title="Permafrost thaw in the Arctic")
+    assert _ids(_search(tmp_path, "permafrost")) == {added.pk}
+
+    added.title = "Sea ice retreat"
+    added.save()
+    assert _search(tmp_path, "permafrost").total == 0
+    assert _ids(_search(tmp_path, "retreat")) == {added.pk}
+
+    author = make_author(family_name="Okafor")
+    added.authorships.create(author=author, position=1, family_name="Okafor", given_names="Ada")
+    result = _search(tmp_path, "okafor")
+    assert _ids(result) == {added.pk}
+    assert [(v.id, v.count) for v in result.facets["author"].values] == [(author.pk, 1)]
+
+    added.delete()
+    assert _search(tmp_path, "retreat").total == 0
+    assert _search(tmp_path, "glacier").total == 1
+
+
+@pytest.mark.postgres
+def test_a_second_node_catches_up_and_a_rebuild_replaces_the_index(db, tmp_path):
+    make_article(title="Glacier melting")
+    first, second = tmp_path / "a", tmp_path / "b"
+    nodes.build(first, connection, log=lambda line: None)
+    nodes.build(second, connection, log=lambda line: None)
+    added = make_article(title="Glacier delta")
+    assert _search(first, "glacier").total == 2
+    # The second node has not searched since: it applies the same rows on its next search.
+    assert nodes.status(second, connection)["index"]["behind"] is True
+    assert _ids(_search(second, "delta")) == {added.pk}
+    assert nodes.status(second, connection)["index"]["behind"] is False
+
+    old = nodes.Node(first).current()
+    state = nodes.build(first, connection, log=lambda line: None)
+    assert state["documents"] == 2
+    assert nodes.Node(first).current() != old
+    assert not old.exists()
+    assert _search(first, "glacier").total == 2
+
+
+def test_a_late_commit_below_the_position_is_read_again():
+    # Seq 7 (txid 100) was read; seq 5 of txid 90 was still running (horizon 90).
+    position = outbox.Position(position=7, horizon=90, recent=[[7, 100]])
+    late = outbox.Pending(rows=[(5, 42, 90)], horizon=95, pruned_through=0)
+    after = outbox.advance(position, late, late.horizon)
+    assert after.position == 7
+    assert after.horizon == 95
+    # Seq 7's transaction is still above the new horizon: kept so it is not re-read.
+    assert after.recent == [[7, 100]]
+    settled = outbox.advance(after, outbox.Pending([], 101, 0), 101)
+    assert settled == outbox.Position(position=7, horizon=101, recent=[])
+
+
+@pytest.mark.postgres
+def test_the_outbox_rows_of_a_write(db, tmp_path):
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    before = outbox.status(connection)
+    article = make_article(title="Glacier")
+    article_id = article.pk
+    article.delete()
+    after = outbox.status(connection)
+    assert after["enabled"] is True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT article_id FROM catalogue_search_outbox WHERE seq > %s ORDER BY seq",
+            [before["last_seq"]],
+        )
+        rows = [row[0] for row in cursor.fetchall()]
+    assert set(rows) == {article_id}
+    assert len(rows) >= 2  # the insert (and any update), then the delete
+
+
+@pytest.mark.postgres
+def test_searches_it_cannot_express_go_to_postgresql(db, tmp_path, answered):
+    covid = make_article(title="Covid-19 in 2020")
+    plain = make_article(title="Glacier melting")
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    assert _ids(_search(tmp_path, "covid-19")) == {covid.pk}
+    assert _ids(_search(tmp_path, "2020")) == {covid.pk}
+    assert _search(tmp_path, "").total == 2  # the whole catalogue
+    assert answered == []
+    assert _ids(_search(tmp_path, "glacier")) == {plain.pk}
+    assert len(answered) == 1
+
+
+@pytest.mark.postgres
+def test_a_missing_or_pruned_index_leaves_searches_to_postgresql(db, tmp_path, answered):
+    article = make_article(title="Glacier melting")
+    # Never built: PostgreSQL answers.
+    assert _ids(_search(tmp_path / "none", "glacier")) == {article.pk}
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    make_article(title="Glacier delta")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE catalogue_search_outbox_state SET pruned_through = "
+            "(SELECT max(seq) FROM catalogue_search_outbox)"
+        )
+    assert _search(tmp_path, "glacier").total == 2
+    assert answered == []
+    assert nodes.status(tmp_path, connection)["index"]["needs_rebuild"] is True
+    with pytest.raises(CommandError, match="rebuild it"):
+        call_command("search_index", "sync", directory=str(tmp_path))
+
+
+@pytest.mark.postgres
+def test_prune_deletes_only_old_rows(db, tmp_path):
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    make_article(title="Glacier")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM catalogue_search_outbox")
+        rows = cursor.fetchone()[0]
+    assert rows > 0
+    # Rows of the running transaction (this test's) are never pruned, however old.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalogue_search_outbox SET created = now() - interval '5 days'")
+    assert outbox.prune(connection, keep_hours=1) == 0
+    assert outbox.prune(connection, keep_hours=200) == 0
+
+
+@pytest.mark.postgres
+def test_the_command_builds_syncs_and_reports(db, tmp_path, capsys):
+    make_article(title="Glacier")
+    call_command("search_index", "build", directory=str(tmp_path))
+    assert "Built: 1 articles" in capsys.readouterr().out
+    make_article(title="Delta")
+    call_command("search_index", "sync", directory=str(tmp_path))
+    assert "Synced: 1 articles re-read, 0 outbox rows pruned" in capsys.readouterr().out
+    call_command("search_index", "status", directory=str(tmp_path))
+    out = capsys.readouterr().out
+    assert '"documents": 2' in out
+    assert '"behind": false' in out
+    with override_settings(SEARCH_INDEX_DIR=""), pytest.raises(CommandError, match="Set SEARCH"):
+        call_command("search_index", "status")
+
+
+def test_sqlite_ignores_the_setting(db, tmp_path):
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite only: on PostgreSQL the setting is used (the tests above)")
+    article = make_article(title="Glacier melting")
+    assert _ids(_search(tmp_path, "glacier")) == {article.pk}
+    assert not (tmp_path / "current").exists()
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("search_index", "status", directory=str(tmp_path))
