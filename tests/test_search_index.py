@@ -16,6 +16,8 @@ from django.db import connection
 from catalogue.models import search_index
 from catalogue.models.search_index import (
     SearchIndexFacetCount,
+    SearchIndexOutbox,
+    SearchIndexOutboxState,
     SearchIndexPending,
     SearchIndexRow,
     SearchIndexState,
@@ -41,6 +43,8 @@ MODELS = {
         SearchIndexFacetCount,
         SearchIndexWord,
         SearchIndexPending,
+        SearchIndexOutbox,
+        SearchIndexOutboxState,
     ],
     "sqlite": [SearchIndexState, SearchIndexText, SearchIndexTextWords, SearchIndexVocabulary],
 }

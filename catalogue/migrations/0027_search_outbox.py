@@ -6,8 +6,9 @@ catalogue_search_outbox_state (enabled, pruned_through). See catalogue/search/ta
 docs/search-index.md ("Embedded index"). SQLite: nothing (the embedded index is PostgreSQL's).
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
+import catalogue.models.search_index
 from catalogue.search.sql import execute
 
 POSTGRES_FORWARDS = ("postgres/catalogue_search_outbox.v1.sql",)
@@ -27,4 +28,36 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("catalogue", "0026_search_speed")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        migrations.RunPython(forwards, backwards),
+        # The tables as unmanaged models (catalogue/models/search_index.py): state only.
+        migrations.CreateModel(
+            name="SearchIndexOutbox",
+            fields=[
+                ("seq", models.BigAutoField(primary_key=True, serialize=False)),
+                ("article_id", models.BigIntegerField(null=True)),
+                ("txid", catalogue.models.search_index.TransactionIdField()),
+                ("created", models.DateTimeField()),
+            ],
+            options={
+                "db_table": "catalogue_search_outbox",
+                "abstract": False,
+                "managed": False,
+                "default_permissions": (),
+            },
+        ),
+        migrations.CreateModel(
+            name="SearchIndexOutboxState",
+            fields=[
+                ("id", models.IntegerField(primary_key=True, serialize=False)),
+                ("enabled", models.BooleanField()),
+                ("pruned_through", models.BigIntegerField()),
+            ],
+            options={
+                "db_table": "catalogue_search_outbox_state",
+                "abstract": False,
+                "managed": False,
+                "default_permissions": (),
+            },
+        ),
+    ]

@@ -5,8 +5,8 @@ them from catalogue/search/sql/, and database triggers keep them current on ever
 the catalogue (docs/search-index.md maps every table, function and trigger). Write nothing
 to them from Python: the next trigger run would undo it or count it twice.
 
-PostgreSQL has SearchIndexRow, SearchIndexFacetCount, SearchIndexWord and
-SearchIndexPending; SQLite has SearchIndexText, SearchIndexTextWords and
+PostgreSQL has SearchIndexRow, SearchIndexFacetCount, SearchIndexWord,
+SearchIndexPending, SearchIndexOutbox and SearchIndexOutboxState; SQLite has SearchIndexText, SearchIndexTextWords and
 SearchIndexVocabulary; both have SearchIndexState. Querying a model of the other backend
 fails: its table does not exist there.
 """
@@ -117,6 +117,43 @@ class SearchIndexPending(SearchIndexTable):
 
     class Meta(SearchIndexTable.Meta):
         db_table = "catalogue_search_pending"
+
+
+class TransactionIdField(models.BigIntegerField):
+    """A PostgreSQL xid8 (a transaction id with its epoch), read as an int."""
+
+    def db_type(self, connection) -> str:
+        """Return the column type: xid8."""
+        return "xid8"
+
+
+class SearchIndexOutbox(SearchIndexTable):
+    """catalogue_search_outbox (PostgreSQL): the articles whose index row changed, in order.
+
+    Appended to by statement triggers on catalogue_search once a node's embedded index is
+    built (catalogue/search/tantivy/outbox.py reads it; `search_index sync` prunes it).
+    """
+
+    seq = models.BigAutoField(primary_key=True)
+    # None: every article (catalogue_search was truncated).
+    article_id = models.BigIntegerField(null=True)
+    txid = TransactionIdField()
+    created = models.DateTimeField()
+
+    class Meta(SearchIndexTable.Meta):
+        db_table = "catalogue_search_outbox"
+
+
+class SearchIndexOutboxState(SearchIndexTable):
+    """catalogue_search_outbox_state (PostgreSQL): whether the outbox is filled, and how far
+    its rows were pruned (a node behind that is rebuilt)."""
+
+    id = models.IntegerField(primary_key=True)
+    enabled = models.BooleanField()
+    pruned_through = models.BigIntegerField()
+
+    class Meta(SearchIndexTable.Meta):
+        db_table = "catalogue_search_outbox_state"
 
 
 class SearchIndexText(SearchIndexTable):
