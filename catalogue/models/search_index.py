@@ -5,9 +5,9 @@ them from catalogue/search/sql/, and database triggers keep them current on ever
 the catalogue (docs/search-index.md maps every table, function and trigger). Write nothing
 to them from Python: the next trigger run would undo it or count it twice.
 
-PostgreSQL has SearchIndexRow, SearchIndexFacetCount, SearchIndexWord,
-SearchIndexPending, SearchIndexOutbox and SearchIndexOutboxState; SQLite has SearchIndexText, SearchIndexTextWords and
-SearchIndexVocabulary; both have SearchIndexState. Querying a model of the other backend
+PostgreSQL has SearchIndexRow, SearchIndexFacetCount, SearchIndexWord, SearchIndexPending,
+SearchIndexOutbox and SearchIndexOutboxState; SQLite has SearchIndexText, SearchIndexTextWords
+and SearchIndexVocabulary; both have SearchIndexState. Querying a model of the other backend
 fails: its table does not exist there.
 """
 
