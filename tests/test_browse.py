@@ -380,11 +380,6 @@ def test_a_z_pages_followed_by_next_and_previous_are_the_counted_pages(client, m
             400,
             "before: A page is read after one entry or before one, not both.",
         ),
-        (
-            "sort=count&after=1",
-            400,
-            "after: “after” pages the A–Z order only; this list is by count.",
-        ),
         ("page=2&after=999999", 404, "page: There is no page 2 of this list."),
     ],
 )
@@ -395,3 +390,136 @@ def test_bad_neighbours_are_clear_errors(client, query, status, message):
 
     assert response.status_code == status
     assert errors(response) == [message]
+
+
+# --- Pages by count from a neighbour; page numbers alone bounded --------------------------------
+
+
+def walk(client, path: str, query: str) -> tuple[list, list, list]:
+    """Return the pages counted by number, walked by Next from the first, and walked back by
+    Previous from the last (each a list of pages' entries)."""
+    counted, page = [], 1
+    while (response := client.get(f"{path}?{query}page={page}")).status_code == 200:
+        counted.append(entries(response))
+        page += 1
+    walked, response = [entries(client.get(f"{path}?{query}"))], None
+    url = next_and_previous(client.get(f"{path}?{query}"))[0]
+    while url:
+        response = client.get(path + url)
+        assert response.status_code == 200
+        walked.append(entries(response))
+        url = next_and_previous(response)[0]
+    back = []
+    url = next_and_previous(response)[1] if response else ""
+    while url:
+        response = client.get(path + url)
+        back.append(entries(response))
+        url = next_and_previous(response)[1]
+    return counted, walked, back
+
+
+@pytest.mark.parametrize("query", ["sort=count&", "sort=count&letter=S&", "sort=count&filter=an&"])
+def test_pages_by_count_followed_by_next_and_previous_are_the_counted_pages(
+    client, monkeypatch, query
+):
+    # Many ties (most authors have one article), and ids past 9 so that the id as text
+    # ("10" before "9") orders the ties: the neighbour's page goes on inside its count.
+    monkeypatch.setattr(browse, "BROWSE_PAGE_SIZE", 3)
+    families = ["Sánchez", "Sanchez", "Smith", "Stan", "Andersen", "Sanchez", "Svan", "Sand"]
+    authors = [make_author(family_name=family, given_names="") for family in families * 2]
+    for index, author in enumerate(authors):
+        make_authored(author, count=1 + (index % 5 == 0) + (index % 7 == 0))
+
+    counted, walked, back = walk(client, "/authors/", query)
+
+    assert len(counted) >= 3
+    assert walked == counted
+    assert back == counted[-2::-1]
+    listed = [href for page in counted for href, _, _ in page]
+    assert len(listed) == len(set(listed))
+
+
+def test_the_next_page_by_count_is_read_after_the_last_entry(client, monkeypatch):
+    monkeypatch.setattr(browse, "BROWSE_PAGE_SIZE", 2)
+    authors = [make_author(family_name=f"Author {n}") for n in range(5)]
+    for author in authors:
+        make_authored(author)
+    by_text = sorted(authors, key=lambda author: str(author.pk))
+
+    first = client.get("/authors/?sort=count")
+    second = client.get("/authors/" + next_and_previous(first)[0])
+    third = client.get("/authors/" + next_and_previous(second)[0])
+
+    assert next_and_previous(first)[0] == f"?sort=count&page=2&after={by_text[1].pk}"
+    assert [href for href, _, _ in entries(second)] == [
+        f"/authors/{author.pk}/" for author in by_text[2:4]
+    ]
+    assert next_and_previous(third) == ("", f"?sort=count&page=2&before={by_text[4].pk}")
+    assert next_and_previous(second)[1] == "?sort=count"
+
+
+def deep_error(response) -> str:
+    assert response.status_code == 400
+    [message] = errors(response)
+    return message
+
+
+@pytest.mark.parametrize("path", ["/journals/", "/authors/", "/keywords/"])
+@pytest.mark.parametrize("query", ["", "sort=count&", "letter=S&", "filter=a&"])
+def test_a_page_number_alone_past_the_counted_pages_is_a_400_with_the_letters(
+    client, db, path, query
+):
+    response = client.get(f"{path}?{query}page={browse.MAX_COUNTED_PAGE + 1}")
+
+    assert deep_error(response) == (
+        f"page: Page {browse.MAX_COUNTED_PAGE + 1} cannot be counted to: a page number alone "
+        f"reaches the first {browse.MAX_COUNTED_PAGE} pages. Go on from there with Next, or "
+        "choose a letter or a filter."
+    )
+    page = html_lib.unescape(response.content.decode())
+    # The letters, the sorts and the filter box are there to go on from, keeping the state.
+    state = "&".join(part for part in query.rstrip("&").split("&") if part.startswith("sort"))
+    filtered = "&filter=a" if "filter" in query else ""
+    assert f'<a href="?{state + "&" if state else ""}letter=M{filtered}">M</a>' in page
+    assert '<form class="browse__filter"' in page
+    deepest = f"?{query}page={browse.MAX_COUNTED_PAGE}"
+    assert f'<a href="{deepest}">Page {browse.MAX_COUNTED_PAGE}</a>' in page
+    assert "browse__entries" not in page
+    assert 'rel="next"' not in page
+
+
+def test_the_deepest_counted_page_is_served_and_the_next_reached_by_its_link(client, monkeypatch):
+    monkeypatch.setattr(browse, "BROWSE_PAGE_SIZE", 1)
+    monkeypatch.setattr(browse, "MAX_COUNTED_PAGE", 4)
+    authors = [make_author(family_name=f"Name {letter}", given_names="") for letter in "ABCDEF"]
+    for author in authors:
+        make_authored(author)
+
+    fourth = client.get("/authors/?page=4")
+    fifth = client.get("/authors/" + next_and_previous(fourth)[0])
+
+    assert [name for _, name, _ in entries(fourth)] == ["Name D"]
+    assert [name for _, name, _ in entries(fifth)] == ["Name E"]
+    assert deep_error(client.get("/authors/?page=5")).startswith("page: Page 5 cannot be")
+    # Past the bound, a page number with a neighbour only numbers the page.
+    sixth = client.get(f"/authors/?page=6&after={authors[4].pk}")
+    assert [name for _, name, _ in entries(sixth)] == ["Name F"]
+    assert '<ol class="browse__entries" start="6">' in sixth.content.decode()
+
+
+def test_a_page_by_count_from_a_neighbour_is_one_statement(client, db, django_assert_num_queries):
+    authors = [make_author() for _ in range(30)]
+    for author in authors:
+        make_authored(author)
+    for query in (f"after={authors[3].pk}", f"before={authors[20].pk}&letter=a"):
+        with django_assert_num_queries(1):
+            assert client.get(f"/authors/?sort=count&page=2&{query}").status_code in (200, 404)
+
+
+def test_a_neighbour_that_is_gone_leaves_no_page_by_count(client, db):
+    make_authored(make_author(family_name="Kept"))
+
+    response = client.get("/authors/?sort=count&page=2&after=999999")
+
+    assert response.status_code == 404
+    assert errors(response) == ["page: There is no page 2 of this list."]

@@ -35,6 +35,11 @@ BROWSE_SORTS = {"az": "Name A–Z", "count": "Most articles"}
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # A filter longer than this is no name's words.
 MAX_FILTER = 200
+# A page asked for by its number alone (no after=/before=) is counted from the start of the
+# list (OFFSET), which walks every entry before it: served up to this page (2,000 entries,
+# tens of milliseconds at 1,000,000 articles), past it a 400 pointing to Next, the letters and
+# the filter. The site's own Next and Previous links read from a neighbour at any depth.
+MAX_COUNTED_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -93,10 +98,10 @@ class BrowseParams:
     letter: str = ""
     text: str = ""
     page: int = 1
-    # A-Z pages after the first are read from a neighbour, not counted from the start
-    # (`after=<id>`: the entries after that one; `before=<id>`: those before it): an offset
-    # deep into 400,000 authors walked them all (page 2,000: 741 ms at 1,000,000 articles).
-    # `page` then only numbers the page.
+    # Pages after the first are read from a neighbour, not counted from the start
+    # (`after=<id>`: the entries after that one; `before=<id>`: those before it), in either
+    # order: an offset deep into 400,000 authors walked them all (page 2,000: 741 ms at
+    # 1,000,000 articles). `page` then only numbers the page.
     after: int | None = None
     before: int | None = None
 
@@ -148,7 +153,7 @@ def parse_params(
             page = parse_page(raw_page)
         except ValueError as error:
             raise BrowseError("page", str(error)) from None
-    after, before = _cursor(get, "after", sort), _cursor(get, "before", sort)
+    after, before = _cursor(get, "after"), _cursor(get, "before")
     if after is not None and before is not None:
         raise BrowseError("before", "A page is read after one entry or before one, not both.")
     return BrowseParams(
@@ -156,17 +161,20 @@ def parse_params(
     )
 
 
-def _cursor(get: Callable[[str], str | None], name: str, sort: str) -> int | None:
+def _cursor(get: Callable[[str], str | None], name: str) -> int | None:
     """Return the entry id `name` (after=, before=) names, None when absent."""
     raw = (get(name) or "").strip()
     if not raw:
         return None
-    if sort != "az":
-        raise BrowseError(name, f"“{name}” pages the A–Z order only; this list is by count.")
     value = plain_int(raw)
     if value is None or value < 1:
         raise BrowseError(name, f"“{raw[:50]}” is not an entry id: ids are whole numbers.")
     return value
+
+
+def too_deep(params: BrowseParams) -> bool:
+    """Return whether the page is asked for by a number past MAX_COUNTED_PAGE alone."""
+    return params.page > MAX_COUNTED_PAGE and params.after is None and params.before is None
 
 
 # --- Reading a list ----------------------------------------------------------------------------
@@ -176,7 +184,7 @@ def _pg_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> list[
     """Return (id, count, name) rows of a page on PostgreSQL, in one statement."""
     table, alias, label = LABEL_TABLES[facet]
     key = FACETS[facet].pg_sort_key or f"catalogue_fold({label})"
-    conditions, values = [], [facet]
+    conditions, values = [], []
     if params.letter:
         # A range on the sort key's index rather than LIKE 'a%' (which the index cannot use
         # under a non-C collation); the key is folded, so lower case.
@@ -188,44 +196,107 @@ def _pg_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> list[
         conditions.append(f"catalogue_fold({label}) LIKE '%%' || catalogue_fold(%s) || '%%'")
         values.append(escaped)
     where = "".join(f" AND {condition}" for condition in conditions)
-    if params.sort == "count" and not conditions:
-        # The page's counts straight from the (facet, count DESC, value) index; only the
-        # page's rows are joined to their names.
-        sql = (
-            f"SELECT {alias}.id, t.count, {label} FROM (SELECT value, count "  # noqa: S608
-            "FROM catalogue_search_facet WHERE facet = %s AND count > 0 "
-            f"ORDER BY count DESC, value LIMIT {int(limit)} OFFSET {int(offset)}) t "
-            f"JOIN {table} {alias} ON {alias}.id = t.value::bigint ORDER BY t.count DESC, t.value"
-        )
+    neighbour = params.after or params.before
+    if params.sort == "count":
+        sql, values = _pg_count_sql(facet, params, where, values, offset, limit)
     else:
-        if params.sort == "count":
-            # Walk the counts' index from the top and look each name up by its key, stopping
-            # after the page: a letter's 35,000 authors are not all joined and sorted.
-            order, join = "f.count DESC, f.value", f"{alias}.id = f.value::bigint"
-        else:
-            # Walk the names' sort-key index and look each count up by its primary key; from
-            # a neighbour's key on when paging by after= or before= (backwards for before=).
-            order, join = f"{key}, {alias}.id", f"f.value = {alias}.id::text"
-            neighbour = params.after or params.before
-            if neighbour is not None:
-                sign = ">" if params.after else "<"
-                here = f"(SELECT {key} FROM {table} {alias} WHERE {alias}.id = %s)"  # noqa: S608
-                # Spelt out rather than as a row comparison, so the key's index bounds it.
-                where += (
-                    f" AND {key} {sign}= {here} AND ({key} {sign} {here} OR {alias}.id {sign} %s)"
-                )
-                values += [neighbour, neighbour, neighbour]
-                if params.before:
-                    order = f"{key} DESC, {alias}.id DESC"
+        # Walk the names' sort-key index and look each count up by its primary key; from
+        # a neighbour's key on when paging by after= or before= (backwards for before=).
+        order = f"{key}, {alias}.id"
+        if neighbour is not None:
+            sign = ">" if params.after else "<"
+            here = f"(SELECT {key} FROM {table} {alias} WHERE {alias}.id = %s)"  # noqa: S608
+            # Spelt out rather than as a row comparison, so the key's index bounds it.
+            where += f" AND {key} {sign}= {here} AND ({key} {sign} {here} OR {alias}.id {sign} %s)"
+            values += [neighbour, neighbour, neighbour]
+            if params.before:
+                order = f"{key} DESC, {alias}.id DESC"
         sql = (
             f"SELECT {alias}.id, f.count, {label} FROM {table} {alias} "  # noqa: S608
-            f"JOIN catalogue_search_facet f ON f.facet = %s AND {join} AND f.count > 0 "
-            f"WHERE TRUE{where} ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
+            f"JOIN catalogue_search_facet f ON f.facet = %s AND f.value = {alias}.id::text "
+            f"AND f.count > 0 WHERE TRUE{where} ORDER BY {order} "
+            f"LIMIT {int(limit)} OFFSET {int(offset)}"
         )
+        values = [facet, *values]
     with routers.read_connection().cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
-    return rows[::-1] if params.before and params.sort == "az" else rows
+    return rows[::-1] if params.before else rows
+
+
+def _pg_count_sql(
+    facet: str, params: BrowseParams, where: str, values: list, offset: int, limit: int
+) -> tuple[str, list]:
+    """Return the statement and parameters of a page by count (most articles first, ties by
+    the id as text: the (facet, count DESC, value) index's order).
+
+    From a neighbour (after= or before=) the page is two ranges of that index, each read in
+    index order and stopping after a page: the neighbour's own count past its value, then
+    the smaller (or bigger) counts. A single condition "(count, value) after the neighbour's"
+    cannot bound the index (DESC then ASC), and would walk every tie before it: most authors
+    have one article."""
+    table, alias, label = LABEL_TABLES[facet]
+    neighbour = params.after or params.before
+    if neighbour is None:
+        ranges = [("", [], "f.count DESC, f.value")]
+        outer = "count DESC, value"
+    else:
+        count = "(SELECT count FROM catalogue_search_facet WHERE facet = %s AND value = %s)"
+        at = [facet, str(neighbour)]
+        if params.after:
+            ranges = [
+                (f" AND f.count = {count} AND f.value > %s", [*at, str(neighbour)], "f.value"),
+                (f" AND f.count < {count}", at, "f.count DESC, f.value"),
+            ]
+            outer = "count DESC, value"
+        else:
+            # Backwards: the rows before the neighbour, nearest first (reversed after).
+            ranges = [
+                (f" AND f.count = {count} AND f.value < %s", [*at, str(neighbour)], "f.value DESC"),
+                (f" AND f.count > {count}", at, "f.count, f.value DESC"),
+            ]
+            outer = "count, value DESC"
+    parts, arguments = [], []
+    # One range alone takes the offset (a page counted from the start); two come after a
+    # neighbour, where there is none.
+    paging = f"LIMIT {int(limit)}" + (f" OFFSET {int(offset)}" if len(ranges) == 1 else "")
+    for condition, extra, order in ranges:
+        if not where:
+            # The page's counts straight from the (facet, count DESC, value) index; only the
+            # page's rows are joined to their names.
+            parts.append(
+                "SELECT f.value, f.count FROM catalogue_search_facet f "  # noqa: S608
+                f"WHERE f.facet = %s AND f.count > 0{condition} ORDER BY {order} {paging}"
+            )
+            arguments += [facet, *extra]
+        else:
+            # Walk the counts' index from the top and look each name up by its key, stopping
+            # after the page: a letter's 35,000 authors are not all joined and sorted.
+            parts.append(
+                f"SELECT f.value, f.count, {label} AS label FROM {table} {alias} "  # noqa: S608
+                f"JOIN catalogue_search_facet f ON f.facet = %s "
+                f"AND {alias}.id = f.value::bigint AND f.count > 0 "
+                f"WHERE TRUE{where}{condition} ORDER BY {order} {paging}"
+            )
+            arguments += [facet, *values, *extra]
+    union = " UNION ALL ".join(f"({part})" for part in parts)
+    if not where:
+        sql = (
+            f"SELECT {alias}.id, t.count, {label} FROM ({union}) t "  # noqa: S608
+            f"JOIN {table} {alias} ON {alias}.id = t.value::bigint "
+            f"ORDER BY {_prefixed(outer, 't.')} LIMIT {int(limit)}"
+        )
+    else:
+        sql = (
+            f"SELECT t.value::bigint, t.count, t.label FROM ({union}) t "  # noqa: S608
+            f"ORDER BY {_prefixed(outer, 't.')} LIMIT {int(limit)}"
+        )
+    return sql, arguments
+
+
+def _prefixed(order: str, prefix: str) -> str:
+    """Return an ORDER BY list with each column prefixed ("count DESC" -> "t.count DESC")."""
+    return ", ".join(f"{prefix}{term.strip()}" for term in order.split(","))
 
 
 def _sqlite_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> list[tuple]:
@@ -247,25 +318,25 @@ def _sqlite_rows(facet: str, params: BrowseParams, offset: int, limit: int) -> l
         kept.sort(key=lambda row: (-row[1], row[4]))
     else:
         kept.sort(key=lambda row: (row[3], row[0]))
-        neighbour = params.after or params.before
-        if neighbour is not None:
-            at = next((i for i, row in enumerate(kept) if row[0] == neighbour), None)
-            if at is None:
-                return []
-            kept = kept[at + 1 :] if params.after else kept[max(0, at - limit) : at]
+    neighbour = params.after or params.before
+    if neighbour is not None:
+        at = next((i for i, row in enumerate(kept) if row[0] == neighbour), None)
+        if at is None:
+            return []
+        kept = kept[at + 1 :] if params.after else kept[max(0, at - limit) : at]
     return [row[:3] for row in kept[offset : offset + limit]]
 
 
 def browse_entries(kind: str, params: BrowseParams) -> tuple[list[Entry], bool]:
     """Return the page's entries and whether a next page exists (one or two queries)."""
     facet = KINDS[kind].facet
-    paged_by_neighbour = params.sort == "az" and (params.after or params.before)
+    paged_by_neighbour = params.after is not None or params.before is not None
     offset = 0 if paged_by_neighbour else (params.page - 1) * BROWSE_PAGE_SIZE
     # One row more than a page says whether there is a next one, without counting them all.
     read = _pg_rows if is_postgres() else _sqlite_rows
     rows = read(facet, params, offset, BROWSE_PAGE_SIZE + 1)
     entries = [Entry(id=int(pk), name=name, count=int(count)) for pk, count, name in rows]
-    if params.before and paged_by_neighbour:
+    if params.before:
         # Read backwards: the extra row is the one before the page, and a next page exists.
         return _linked(kind, entries[-BROWSE_PAGE_SIZE:]), True
     has_next = len(entries) > BROWSE_PAGE_SIZE
@@ -313,12 +384,18 @@ def browse_list(request: HttpRequest, kind: str) -> HttpResponse:
         params = parse_params(request.GET)
     except BrowseError as error:
         return _error_page(request, spec.template, spec, error)
-    entries, has_next = browse_entries(kind, params)
-    status = 200
-    errors = []
-    if params.page > 1 and not entries:
-        status = 404
-        errors = [("page", f"There is no page {params.page:,} of this list.")]
+    if too_deep(params):
+        # Counting to the page would walk every entry before it: the reader is pointed to
+        # the letters, the filter and Next instead (on the page, with its letters).
+        entries, has_next, status = [], False, 400
+        errors = [("page", _too_deep_message(params.page))]
+    else:
+        entries, has_next = browse_entries(kind, params)
+        status = 200
+        errors = []
+        if params.page > 1 and not entries:
+            status = 404
+            errors = [("page", f"There is no page {params.page:,} of this list.")]
     context = {
         "kind": spec,
         "params": params,
@@ -339,23 +416,35 @@ def browse_list(request: HttpRequest, kind: str) -> HttpResponse:
         "next_url": _next_url(params, entries) if has_next else "",
         "sort_value": "" if params.sort == "az" else params.sort,
         "first_number": (params.page - 1) * BROWSE_PAGE_SIZE + 1,
+        # The deepest page a number alone reaches, offered when the one asked for is past it.
+        "deepest": (MAX_COUNTED_PAGE, _query(params, page=MAX_COUNTED_PAGE))
+        if too_deep(params)
+        else None,
     }
     return render(request, spec.template, context, status=status)
 
 
+def _too_deep_message(page: int) -> str:
+    """Return the 400 message for a page number past MAX_COUNTED_PAGE asked for alone."""
+    return (
+        f"Page {page:,} cannot be counted to: a page number alone reaches the first "
+        f"{MAX_COUNTED_PAGE} pages. Go on from there with Next, or choose a letter or a filter."
+    )
+
+
 def _next_url(params: BrowseParams, entries: list[Entry]) -> str:
-    """Return the next page's link: after this page's last entry in the A-Z order."""
-    if params.sort == "az" and entries:
+    """Return the next page's link: after this page's last entry."""
+    if entries:
         return _query(params, page=params.page + 1, after=entries[-1].id)
     return _query(params, page=params.page + 1)
 
 
 def _previous_url(params: BrowseParams, entries: list[Entry]) -> str:
-    """Return the previous page's link ("" on the first): before this page's first entry
-    in the A-Z order, the first page itself plainly."""
+    """Return the previous page's link ("" on the first): before this page's first entry,
+    the first page itself plainly."""
     if params.page <= 1:
         return ""
-    if params.page == 2 or params.sort != "az" or not entries:
+    if params.page == 2 or not entries:
         return _query(params, page=params.page - 1 if params.page > 2 else None)
     return _query(params, page=params.page - 1, before=entries[0].id)
 
