@@ -2,6 +2,12 @@
 
     .venv/bin/python bench/search_shapes.py --database cat_1m [--runs 30] [--seed S]
     .venv/bin/python bench/search_shapes.py --database h5_50k --small --runs 10 --only broad
+    .venv/bin/python bench/search_shapes.py --database cat_1m_h1 --engine-dir /tmp/h1/index
+
+With --engine-dir the catalogue answers through its embedded Tantivy index in that directory
+(SEARCH_INDEX_DIR, built first by `manage.py search_index build`); the report says how many
+requests it answered and how many it left to PostgreSQL (catalogue/search/tantivy/search.py,
+`supports`). Without it, PostgreSQL answers every search.
 
 Each shape's queries are drawn at random per run from the catalogue's own statistics (seed
 printed first; `--seed` repeats a run): words by their number of matching articles (lexeme
@@ -757,6 +763,36 @@ def prewarm(connection) -> str:
     return f"Prewarmed {relations} relations, {(blocks or 0) * 8 / 1024:,.0f} MiB (pg_prewarm)."
 
 
+def engine_on(directory: Path | None, connection) -> list:
+    """Answer the catalogue's searches from the embedded index in `directory` (None: off);
+    return the list that records each search it answers."""
+    answered: list = []
+    if directory is None:
+        print("Catalogue engine: PostgreSQL (SEARCH_INDEX_DIR unset).")
+        return answered
+    from django.conf import settings
+
+    from catalogue.search.tantivy import node, search
+
+    status = node.status(directory, connection)
+    if not status.get("index"):
+        raise SystemExit(f"no index in {directory}: run manage.py search_index build first")
+    settings.SEARCH_INDEX_DIR = str(directory)
+    original = search.run_results
+
+    def counting(**kwargs):
+        answered.append(kwargs["params"])
+        return original(**kwargs)
+
+    search.run_results = counting
+    index = status["index"]
+    print(
+        f"Catalogue engine: embedded Tantivy index {index['path']} ({index['documents']:,} "
+        f"documents, {index['bytes'] / 2**20:,.0f} MiB, {index['segments']} segment(s))."
+    )
+    return answered
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="cat_1m")
@@ -771,6 +807,12 @@ def main() -> None:
     )
     parser.add_argument("--peer-dir", type=Path, default=None, help="Tantivy index directory")
     parser.add_argument("--small", action="store_true", help="allow under 100,000 articles")
+    parser.add_argument(
+        "--engine-dir",
+        type=Path,
+        default=None,
+        help="the catalogue's embedded index directory (SEARCH_INDEX_DIR): engine on",
+    )
     options = parser.parse_args()
 
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(10**6)
@@ -787,6 +829,7 @@ def main() -> None:
     if articles < 100_000 and not options.small:
         raise SystemExit(f"{options.database} has {articles:,} articles (--small to allow).")
     print(machine(connection, articles))
+    answered = engine_on(options.engine_dir, connection)
     import tantivy_peer
 
     started = time.perf_counter()
@@ -827,6 +870,12 @@ def main() -> None:
         rows.append(measure(shape, timed, peer=peer, exact_total=exact_total))
         print(f"  measured {shape} ({len(timed)} queries)", file=sys.stderr)
     print(f"Load at end: {uptime()}")
+    if options.engine_dir:
+        requests = sum(2 * len(row.hits) for row in rows)
+        print(
+            f"Embedded index answered {len(answered):,} of the {requests:,} timed and "
+            f"{2 * len(plans):,} warming requests; PostgreSQL the rest."
+        )
     print(report(rows))
     disagreements = [line for row in rows for line in explain(connection, peer, row)]
     print("\n" + stemming_audit(connection, peer))

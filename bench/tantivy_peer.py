@@ -11,22 +11,12 @@ articles are read with plain SQL that both backends run. The index lives in
 generation (any change to the catalogue takes a new one), its article count and this file's
 SCHEMA_VERSION: a changed catalogue is indexed afresh, an unchanged one opened in a second.
 
-What is indexed, as the catalogue's search index builds its document
-(catalogue/search/sql/postgres/catalogue_search_source.v2.sql):
-
-- four text fields, searched together: `title` (HTML tags dropped, as PostgreSQL's parser
-  skips them), `keywords` (each term a value), `abstract`, and `names` (each authorship's
-  name as printed, then its person's name when that differs, one value per authorship, in
-  authorship order; then the citation key). Relevance is BM25 with the fields boosted
-  1.0 / 0.5 / 0.2 / 0.2, the catalogue's ts_rank weights for A / B / C / D.
-- one analyzer for all four: Tantivy's simple tokenizer (runs of letters and digits), lower
-  case, ASCII folding (PostgreSQL: unaccent), PostgreSQL's English stop words (the catalogue's
-  STOP_WORDS, the list of tsearch_data/english.stop), then the Snowball English stemmer (the
-  same algorithm as PostgreSQL's english_stem).
-- fast fields for every facet: `year`, `output_type`, `language` (absent when blank),
-  `peer_reviewed`, `journal_id` (absent when none), the multi-valued `keyword_ids`,
-  `author_ids` and `subject_ids`; `date_key` (yyyymmdd, 0 for an unknown month or day) for
-  the newest-first order, and `article_id`.
+What is indexed, and how words and phrases are analysed, is the catalogue's own embedded
+index's definition (catalogue/search/tantivy/schema.py and queries.py: one definition for both):
+four text fields boosted as ts_rank's weights, the catalogue's analyzer, fast fields for every
+facet. The peer reads each article's facet values from the article's own tables (both
+backends) where the engine reads catalogue_search's columns; SCHEMA_VERSION there is part of
+the fingerprint here.
 
 Known differences from PostgreSQL's text search (they change counts only where a document has
 such a token; the benchmark reports each disagreement with its words' lexemes on both sides):
@@ -47,7 +37,6 @@ such a token; the benchmark reports each disagreement with its words' lexemes on
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -55,31 +44,26 @@ from pathlib import Path
 
 import tantivy
 
-SCHEMA_VERSION = 2
+from catalogue.search.tantivy.queries import Builder
+from catalogue.search.tantivy.schema import (
+    FACET_FIELDS,
+    SCHEMA_VERSION,
+    TEXT_FACETS,
+    Record,
+    create_index,
+    document,
+    open_index,
+)
+
 CACHE_ROOT = Path("/tmp/catalogue-tantivy")  # noqa: S108 -- a benchmark's scratch index
-TEXT_FIELDS = {"title": 1.0, "keywords": 0.5, "abstract": 0.2, "names": 0.2}
-ANALYZER = "catalogue"
-# The facets as the catalogue names its parameters (catalogue/search/facets.py) -> field.
-FACET_FIELDS = {
-    "year": "year",
-    "type": "output_type",
-    "journal": "journal_id",
-    "author": "author_ids",
-    "keyword": "keyword_ids",
-    "subject": "subject_ids",
-    "language": "language",
-    "peer_reviewed": "peer_reviewed",
-}
-TEXT_FACETS = {"type", "language"}
-# Buckets asked of a terms aggregation; more values than this are counted by a query each.
-FACET_SIZE = {"year": 1000, "type": 50, "language": 50, "peer_reviewed": 2}
-DEFAULT_FACET_SIZE = 50
-TAG = re.compile(r"<[^>]*>")
 CHUNK = 50_000
 HEAP = 3_900_000_000
 # Candidates each segment returns to a terms aggregation: its top values are exact when no
 # segment cut off a value that could be among them (checked: doc_count_error_upper_bound).
 SEGMENT_SIZE = 1_000
+# Buckets asked of a terms aggregation; more values than this are counted by a query each.
+FACET_SIZE = {"year": 1000, "type": 50, "language": 50, "peer_reviewed": 2}
+DEFAULT_FACET_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -136,36 +120,6 @@ class PeerAnswer:
     # facet -> the query its counts are over (the search without the facet's own selection).
     contexts: dict[str, object]
     seconds: float
-
-
-def analyzer() -> tantivy.TextAnalyzer:
-    """Return the text analyzer closest to the catalogue's PostgreSQL configuration."""
-    from catalogue.search.query import STOP_WORDS
-
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(255))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.ascii_fold())
-        .filter(tantivy.Filter.custom_stopword(sorted(STOP_WORDS)))
-        .filter(tantivy.Filter.stemmer("english"))
-        .build()
-    )
-
-
-def build_schema() -> tantivy.Schema:
-    builder = tantivy.SchemaBuilder()
-    for name in TEXT_FIELDS:
-        builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="position")
-    builder.add_unsigned_field("article_id", fast=True, indexed=True)
-    builder.add_unsigned_field("date_key", fast=True)
-    builder.add_unsigned_field("year", fast=True, indexed=True)
-    builder.add_text_field("output_type", fast=True, tokenizer_name="raw")
-    builder.add_text_field("language", fast=True, tokenizer_name="raw")
-    builder.add_boolean_field("peer_reviewed", fast=True, indexed=True)
-    for name in ("journal_id", "keyword_ids", "author_ids", "subject_ids"):
-        builder.add_unsigned_field(name, fast=True, indexed=True)
-    return builder.build()
 
 
 # --- Reading the catalogue -----------------------------------------------------------------------
@@ -252,37 +206,29 @@ def read_articles(connection):
 
 
 def _document(row, keywords, names, authors, subjects) -> tantivy.Document:
+    """Return the catalogue's own document definition (catalogue/search/tantivy/schema.py) of
+    an article read by read_articles, its facet values from the article's own tables."""
     (article_id, title, abstract, key, year, month, day, output_type, language, peer, journal) = row
-    doc = tantivy.Document()
-    doc.add_unsigned("article_id", article_id)
-    doc.add_text("title", TAG.sub(" ", title or ""))
-    # A keyword, a name, the citation key: each a value of its own, so that a phrase lies
-    # within one of them (Tantivy leaves a position between values).
-    for _, term in keywords:
-        doc.add_text("keywords", term)
-    doc.add_text("abstract", abstract or "")
-    for name in names:
-        doc.add_text("names", name)
-    if key:
-        doc.add_text("names", key)
-    if year is not None:
-        doc.add_unsigned("year", year)
-        doc.add_unsigned("date_key", year * 10000 + (month or 0) * 100 + (day or 0))
-    else:
-        doc.add_unsigned("date_key", 0)
-    doc.add_text("output_type", output_type or "")
-    if language:
-        doc.add_text("language", language)
-    doc.add_boolean("peer_reviewed", bool(peer))
-    if journal is not None:
-        doc.add_unsigned("journal_id", journal)
-    for keyword_id, _ in keywords:
-        doc.add_unsigned("keyword_ids", keyword_id)
-    for author_id in sorted(authors):
-        doc.add_unsigned("author_ids", author_id)
-    for subject_id in sorted(subjects):
-        doc.add_unsigned("subject_ids", subject_id)
-    return doc
+    date_key = None if year is None else year * 10000 + (month or 0) * 100 + (day or 0)
+    return document(
+        Record(
+            article_id=article_id,
+            title=title or "",
+            keywords=[term for _, term in keywords],
+            abstract=abstract or "",
+            names=names,
+            citation_key=key or "",
+            year=year,
+            date_key=date_key,
+            output_type=output_type or "",
+            language=language or "",
+            peer_reviewed=bool(peer),
+            journal_id=journal,
+            keyword_ids=[keyword_id for keyword_id, _ in keywords],
+            author_ids=sorted(authors),
+            subject_ids=sorted(subjects),
+        )
+    )
 
 
 def build_index(connection, directory: Path, *, log=print) -> int:
@@ -290,9 +236,7 @@ def build_index(connection, directory: Path, *, log=print) -> int:
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    schema = build_schema()
-    index = tantivy.Index(schema, path=str(directory))
-    index.register_tokenizer(ANALYZER, analyzer())
+    index = create_index(str(directory))
     # One thread and the largest heap Tantivy takes: few segments (one up to about a million
     # articles), so that a terms aggregation's top values are exact from each segment's top
     # values (doc_count_error_upper_bound is checked on every answer).
@@ -320,8 +264,7 @@ def open_peer(*, directory: Path | None = None, connection=None, log=print) -> P
     if not (directory / "DONE").exists():
         build_index(connection, directory, log=log)
         built = True
-    index = tantivy.Index.open(str(directory))
-    index.register_tokenizer(ANALYZER, analyzer())
+    index = open_index(str(directory))
     index.reload()
     return Peer(index, directory=directory, built=built)
 
@@ -336,66 +279,23 @@ class Peer:
         self.index = index
         self.schema = index.schema
         self.searcher = index.searcher()
-        self.analyzer = analyzer()
+        self.builder = Builder(self.schema)
         self.directory = directory
         self.built = built
         self._everything: dict[str, dict] | None = None
 
     def tokens(self, text: str) -> list[str]:
         """Return the index terms of `text` (lower case, folded, stop words out, stemmed)."""
-        return self.analyzer.analyze(text)
-
-    def _any_field(self, query_for_field) -> tantivy.Query:
-        return tantivy.Query.boolean_query(
-            [
-                (tantivy.Occur.Should, tantivy.Query.boost_query(query_for_field(name), boost))
-                for name, boost in TEXT_FIELDS.items()
-            ]
-        )
+        return self.builder.tokens(text)
 
     def _word(self, word: str) -> tantivy.Query | None:
-        tokens = self.tokens(word)
-        if not tokens:
-            return None
-        clauses = [
-            (
-                tantivy.Occur.Must,
-                self._any_field(
-                    lambda name, token=token: tantivy.Query.term_query(self.schema, name, token)
-                ),
-            )
-            for token in tokens
-        ]
-        return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
+        return self.builder.word(word)
 
     def _phrase(self, phrase: str) -> tantivy.Query | None:
-        # Each word's position in the phrase: a stop word leaves a gap, as in PostgreSQL's
-        # phraseto_tsquery (<2>), and Tantivy keeps the position of every token.
-        terms: list[tuple[int, str]] = []
-        position = 0
-        for word in phrase.split():
-            for token in self.tokens(word):
-                terms.append((position, token))
-                position += 1
-            if not self.tokens(word):
-                position += 1
-        if not terms:
-            return None
-        if len(terms) == 1:
-            return self._word(terms[0][1])
-        return self._any_field(lambda name: tantivy.Query.phrase_query(self.schema, name, terms))
+        return self.builder.phrase(phrase)
 
     def _selection(self, facet: str, values) -> tantivy.Query:
-        name = FACET_FIELDS[facet]
-        if facet == "peer_reviewed":
-            wanted = {value in (True, "true") for value in values}
-            queries = [tantivy.Query.term_query(self.schema, name, flag) for flag in wanted]
-            if len(queries) == 1:
-                return queries[0]
-            return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
-        if facet in TEXT_FACETS:
-            return tantivy.Query.term_set_query(self.schema, name, [str(v) for v in values])
-        return tantivy.Query.term_set_query(self.schema, name, [int(v) for v in values])
+        return self.builder.selection(facet, values)
 
     def query(self, search: PeerQuery) -> tantivy.Query:
         """Return the Tantivy query of `search`: words scored, selections as filters."""
@@ -419,21 +319,9 @@ class Peer:
             filters.append((tantivy.Occur.MustNot, self._selection(facet, values)))
         if search.year_min is not None or search.year_max is not None:
             filters.append(
-                (
-                    tantivy.Occur.Must,
-                    tantivy.Query.range_query(
-                        self.schema,
-                        "year",
-                        tantivy.FieldType.Unsigned,
-                        search.year_min if search.year_min is not None else 0,
-                        search.year_max if search.year_max is not None else 9999,
-                    ),
-                )
+                (tantivy.Occur.Must, self.builder.years(search.year_min, search.year_max))
             )
-        filters = [(occur, tantivy.Query.const_score_query(query, 0.0)) for occur, query in filters]
-        if not any(occur == tantivy.Occur.Must for occur, _ in clauses + filters):
-            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
-        return tantivy.Query.boolean_query(clauses + filters)
+        return self.builder.combine(clauses, filters)
 
     def _aggregation(self, facets: list[str], *, segment_size: int = SEGMENT_SIZE) -> dict:
         return {
