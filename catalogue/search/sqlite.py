@@ -25,6 +25,10 @@ from catalogue.search.statement import Fragment, join, where
 # abstract and author-name matches (bm25's term frequency saturates at about 2.2).
 BM25 = "bm25(catalogue_search_fts, 100.0, 10.0, 1.0, 1.0)"
 MARK_START, MARK_END = "char(57344)", "char(57345)"  # U+E000, U+E001
+# Joins the keywords, the names and the citation key in their FTS columns (the triggers'
+# char(57360), migration 0028): a word of its own to the tokenizer, so a phrase cannot run from
+# one value into the next. Removed from the terms, so no search can bridge two values with it.
+VALUE_SEPARATOR = "\ue010"
 
 SORTS = {
     "relevance": "r.score ASC, c.year DESC NULLS LAST, c.month DESC NULLS LAST, "
@@ -36,7 +40,8 @@ SORTS = {
 
 
 def _quoted(term: Term) -> str:
-    return '"' + term.text.replace('"', '""') + '"'
+    text = term.text.replace(VALUE_SEPARATOR, " ")
+    return '"' + text.replace('"', '""') + '"'
 
 
 def match_expression(query: Query) -> str:
