@@ -461,6 +461,48 @@ def test_a_hostile_trail_is_escaped_in_the_cite_links(client, listed):
     assert hidden_fields(more_styles_form(page)) == {"back": kept, "pos": "1"}
 
 
+def test_browsing_every_style_and_using_one_keeps_the_trail(client, listed):
+    first = html(open_from(client, listed[9], position=10))
+    [browse] = set(re.findall(r'<a href="([^"]+)">Browse every style</a>', first))
+    assert link_query(unescape(browse))["back"] == SEARCH
+
+    # What the style list's search form sends: its query and hidden fields.
+    styles = html(client.get(unescape(browse) + "&q=nature"))
+
+    uses = [unescape(href) for href in re.findall(r'<a href="([^"]+)" aria-label="Use in', styles)]
+    assert uses
+    for link in uses:
+        assert urlsplit(link).path == listed[9].get_absolute_url()
+        assert (link_query(link)["back"], link_query(link)["pos"]) == (SEARCH, "10")
+    [back] = re.findall(r'<a href="([^"]+)">Back to the record</a>', styles)
+    assert unescape(back) == f"{listed[9].get_absolute_url()}?back={SEARCH}&pos=10#cite-heading"
+    search_form = re.search(r'<form class="search-form style-list__search".*?</form>', styles, re.S)
+    assert hidden_fields(search_form.group(0)) == {
+        "article": str(listed[9].pk),
+        "back": SEARCH,
+        "pos": "10",
+    }
+    page = html(client.get(uses[0]))
+    assert back_link(page) == SEARCH
+    assert position_text(page) == "Result 10 of 45"
+    # The style used opens the box, as an extra tab when it is not one of the core styles.
+    style = link_query(uses[0])["cite_style"]
+    opens_on = "chosen" if style not in available_styles() else style
+    assert f'data-default-style="{opens_on}"' in page
+    assert f'data-style="{style}"' in page
+
+
+def test_the_style_list_from_a_record_without_a_trail_carries_none(client, listed):
+    page = html(client.get(listed[9].get_absolute_url()))
+    [browse] = set(re.findall(r'<a href="([^"]+)">Browse every style</a>', page))
+    assert unescape(browse) == f"/styles/?article={listed[9].pk}"
+
+    styles = html(client.get(unescape(browse)))
+
+    assert "back=" not in styles
+    assert 'name="back"' not in styles
+
+
 # More by these authors -------------------------------------------------------------------------
 
 

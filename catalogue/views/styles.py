@@ -43,6 +43,7 @@ from catalogue.formats.metadata import (
 from catalogue.models import Article
 from catalogue.records import iter_record_batches
 from catalogue.search.params import list_page
+from catalogue.search.trail import parse_trail
 
 # The reader's Cite box choice: a style id and a locale tag, kept a year.
 STYLE_COOKIE = "cite_style"
@@ -140,6 +141,8 @@ def style_list(request: HttpRequest) -> HttpResponse:
         "total": len(everything),
         "locales": available_locales(),
         "article_id": article,
+        # The record page's result-list trail, kept on the way back to it (its Cite box's).
+        "cite_trail": parse_trail(request.GET) if article else None,
         "article_path": (
             reverse("catalogue:article-detail", kwargs={"pk": int(article)}) if article else ""
         ),
