@@ -396,6 +396,9 @@ class Row:
     shape: str
     page: list[float] = field(default_factory=list)
     api: list[float] = field(default_factory=list)
+    # The engine's results alone (engine._run: total, page ids, facet counts and labels),
+    # inside the page's request: what Tantivy's column does, without the page's articles.
+    results: list[float] = field(default_factory=list)
     peer: list[float] = field(default_factory=list)
     hits: list[int] = field(default_factory=list)
     totals: list[int] = field(default_factory=lambda: [0, 0])  # [compared, agreed]
@@ -404,6 +407,26 @@ class Row:
     estimates: list[float] = field(default_factory=list)  # |about - exact| / exact
     disagreements: list[Disagreement] = field(default_factory=list)
     example: dict = field(default_factory=dict)
+
+
+# Seconds of each engine._run call (timed_results wraps it).
+RESULTS: list[float] = []
+
+
+def timed_results() -> None:
+    """Time the engine's results (catalogue.search.engine._run) of every request."""
+    from catalogue.search import engine
+
+    original = engine._run
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            RESULTS.append(time.perf_counter() - started)
+
+    engine._run = timed
 
 
 def clear_caches() -> None:
@@ -440,7 +463,9 @@ def measure(shape: str, draws: list[Draw], *, peer, exact_total: int | None) -> 
             query = draw.peer()
 
             def catalogue(params=params):
+                RESULTS.clear()
                 _, page_time = timed_get(client, "/search/", params)
+                row.results.append(RESULTS[0] if RESULTS else float("nan"))
                 api_response, api_time = timed_get(client, "/api/articles/", params)
                 return api_response.json(), page_time, api_time
 
@@ -680,23 +705,27 @@ def report(rows: list[Row]) -> str:
         "",
         "p50 / p95 in ms per shape; page: the full /search/ page, API: /api/articles/, both "
         "through the Django test client, the results cache emptied before each request; "
+        "results: the engine's total, page ids, facet counts and labels within the page's "
+        "request (catalogue.search.engine._run), without the page's articles and rendering; "
         "Tantivy: in-process, the query, the exact total, the top 20 and every facet's exact "
         "counts. Ratios: here / Tantivy at p50 / p95. Hits: Tantivy's exact counts. "
         "Agreement: where the catalogue's counts are exact.",
         "",
-        "| shape | queries | hits (min / median / max) | page | API | Tantivy | page/Tantivy "
-        "| API/Tantivy | totals agree | facet counts agree | top lists agree |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| shape | queries | hits (min / median / max) | page | API | results | Tantivy "
+        "| page/Tantivy | API/Tantivy | results/Tantivy | totals agree | facet counts agree "
+        "| top lists agree |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         if not row.hits:
-            lines.append(f"| {row.shape} | 0 | none drawn | | | | | | | | |")
+            lines.append(f"| {row.shape} | 0 | none drawn | | | | | | | | | | |")
             continue
         lines.append(
             f"| {row.shape} | {len(row.hits)} | {min(row.hits):,} / "
             f"{statistics.median(row.hits):,.0f} / {max(row.hits):,} | {_pair(row.page)} | "
-            f"{_pair(row.api)} | {_pair(row.peer)} | {_ratio(row.page, row.peer)} | "
-            f"{_ratio(row.api, row.peer)} | {row.totals[1]}/{row.totals[0]} | "
+            f"{_pair(row.api)} | {_pair(row.results)} | {_pair(row.peer)} | "
+            f"{_ratio(row.page, row.peer)} | {_ratio(row.api, row.peer)} | "
+            f"{_ratio(row.results, row.peer)} | {row.totals[1]}/{row.totals[0]} | "
             f"{row.counts[1]:,}/{row.counts[0]:,} | {row.tops[1]}/{row.tops[0]} |"
         )
     totals = [sum(r.totals[i] for r in rows) for i in (0, 1)]
@@ -830,6 +859,7 @@ def main() -> None:
         raise SystemExit(f"{options.database} has {articles:,} articles (--small to allow).")
     print(machine(connection, articles))
     answered = engine_on(options.engine_dir, connection)
+    timed_results()
     import tantivy_peer
 
     started = time.perf_counter()
