@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalogue.formats import bibtex
+from catalogue.importer import backlog
 from catalogue.importer.common import (
     ImportDatabaseError,
     ImportFileError,
@@ -125,8 +126,12 @@ def _execute(
     progress: Progress | None = None,
     expected: Sequence[str] = (ImportStatus.PENDING,),
     confirmed_by: Any = None,
+    committed: Callable[[], None] | None = None,
 ) -> ImportBatch:
     """Plan again and write inside one locked transaction; record a failure outside it.
+
+    `committed()` is called once the records are committed, before the work done after the
+    commit (backlog.py): the job's stop signal no longer interrupts from then on.
 
     A new (unsaved) batch is saved inside the transaction, so that a killed process leaves no
     trace at all, and a failure is recorded as a failed batch (and raised as it is). A stored
@@ -136,9 +141,17 @@ def _execute(
     as ImportDatabaseError.
     """
     stored = batch.pk is not None
+    # On PostgreSQL, outside a caller's transaction, the search index and research topics
+    # of the records are done after the commit, in batches (backlog.py): first any an
+    # interrupted import left.
+    deferred = backlog.defers()
+    if deferred:
+        backlog.finish_after_commit()
     try:
         with transaction.atomic():
             lock_imports()
+            if deferred:
+                backlog.start_deferring()
             if stored:
                 status = locked_status(batch.pk)
                 if status not in expected:
@@ -147,7 +160,7 @@ def _execute(
                 batch.save()
             plan = plan_import(result, on_duplicate=batch.on_duplicate, progress=progress)
             with gc_paused():
-                write_plan(plan=plan, batch=batch, progress=progress)
+                write_plan(plan=plan, batch=batch, progress=progress, defer=deferred)
             _apply_plan_summary(batch, plan)
             batch.status = ImportStatus.COMPLETED
             batch.finished = batch.confirmed = timezone.now()
@@ -176,6 +189,12 @@ def _execute(
         batch.created_objects = {}
         batch.save()
         raise
+    if committed is not None:
+        committed()
+    if deferred:
+        # The records are committed: a failure here leaves the work in the backlog, for the
+        # next import or a run again of the job, and does not make the import a failure.
+        backlog.finish_after_commit(progress=progress)
     batch.plan = plan
     return batch
 

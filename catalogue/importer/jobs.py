@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskContext, task
 
-from catalogue.importer import batches
+from catalogue.importer import backlog, batches
 from catalogue.importer.batches import locked_status
 from catalogue.importer.common import ImportFileError, ImportStateError, Progress, database_errors
 from catalogue.importer.matching import plan_import
@@ -136,6 +136,10 @@ def rerun_job(*, batch: ImportBatch, user: Any = None) -> ImportJob:
             kind = JobKind.IMPORT
         elif status == ImportStatus.PENDING:
             kind = JobKind.PREVIEW
+        elif status == ImportStatus.COMPLETED and backlog.pending(batch.pk):
+            # Committed, but its worker stopped before the work after the commit was done
+            # (backlog.py): the job runs again to do that work.
+            kind = JobKind.IMPORT
         else:
             label = ImportStatus(status).label.lower() if status in ImportStatus.values else status
             raise ImportStateError(f"Import #{batch.pk} is {label}: it has no job to run again.")
@@ -277,6 +281,15 @@ def _run_import(
     keep_for_retry: bool,
 ) -> JobOutcome:
     batch = ImportBatch.objects.select_related("user").get(pk=job.batch_id)
+    if batch.status == ImportStatus.COMPLETED and backlog.pending(batch.pk):
+        # Run again after its worker stopped once the records were committed: only the work
+        # after the commit is left (any other import's left work is done with it).
+        stopper.disarm()
+        if not backlog.finish_after_commit(progress=reporter):
+            _finish(job, JobState.FAILED, error=_BACKLOG_FAILED)
+            return JobOutcome("failed", batch)
+        _finish(job, JobState.SUCCEEDED, stage="done")
+        return JobOutcome("completed", batch)
     if batch.status != ImportStatus.IMPORTING:
         stopper.disarm()
         _finish(job, JobState.SUCCEEDED, stage="skipped")
@@ -297,6 +310,9 @@ def _run_import(
             progress=reporter,
             expected=(ImportStatus.IMPORTING,),
             confirmed_by=confirmed_by,
+            # Once the records are committed a stop signal waits for the work after the
+            # commit (a few seconds) rather than roll back what cannot be rolled back.
+            committed=stopper.disarm,
         )
         stopper.disarm()
     except ImportStateError as error:
@@ -332,8 +348,18 @@ def _run_import(
         _finish(job, JobState.FAILED, error=message[:4000])
         return JobOutcome("failed", batch, error)
     batches.forget_preview(batch=batch)
+    if backlog.pending(batch.pk):
+        # Committed, but the work after the commit failed (logged): Run again finishes it.
+        _finish(job, JobState.FAILED, error=_BACKLOG_FAILED)
+        return JobOutcome("failed", batch)
     _finish(job, JobState.SUCCEEDED, stage="done")
     return JobOutcome("completed", batch)
+
+
+_BACKLOG_FAILED = (
+    "The records are imported, but indexing them for search failed (a database error, "
+    "logged): run it again to finish."
+)
 
 
 def _finish(job: ImportJob, state: str, *, stage: str = "", error: str = "") -> None:

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
+from catalogue.importer import backlog
 from catalogue.importer.common import Progress
 from catalogue.models import ImportJob, JobState
 
@@ -279,10 +280,22 @@ def describe_job(job: ImportJob, *, now: datetime.datetime | None = None) -> Job
                 "lock; its progress is shown again when it commits."
             )
         return JobHealth(job, "running", message, live=True, can_retry=False)
+    silent = _seconds(datetime.timedelta(seconds=quiet))
+    if job.stage == backlog.STAGE:
+        # Stopped after the commit, while indexing the records for search (backlog.py).
+        return JobHealth(
+            job,
+            "stalled",
+            f"No sign of life from this job for {silent}: its worker was stopped or killed "
+            "after the records were imported, while it indexed them for search. Run it again "
+            "to finish (the next import also does).",
+            live=False,
+            can_retry=True,
+        )
     return JobHealth(
         job,
         "stalled",
-        f"No sign of life from this job for {_seconds(datetime.timedelta(seconds=quiet))}: its "
+        f"No sign of life from this job for {silent}: its "
         "worker was stopped or killed. The import runs in one transaction, so nothing was "
         "written: run it again.",
         live=False,

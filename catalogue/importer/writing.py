@@ -12,7 +12,7 @@ from django.db.models import NOT_PROVIDED, Value
 from django.utils import timezone
 
 from catalogue import db, topics
-from catalogue.importer import matchkeys
+from catalogue.importer import backlog, matchkeys
 from catalogue.importer.cleaning import PRINTED_COLUMNS
 from catalogue.importer.common import BULK_BATCH_SIZE, Progress, chunks, pk_of
 from catalogue.importer.plan import ImportPlan, NewRow, PlanItem
@@ -47,8 +47,18 @@ def lock_imports() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
-def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | None = None) -> None:
-    """Write the plan's new and updated records; call inside a transaction."""
+def write_plan(
+    *,
+    plan: ImportPlan,
+    batch: ImportBatch,
+    progress: Progress | None = None,
+    defer: bool = False,
+) -> None:
+    """Write the plan's new and updated records; call inside a transaction.
+
+    With `defer` (see `backlog.defers`), the records' search indexing and research topics are
+    queued in the backlog, for after the commit, instead of being done in the transaction.
+    """
     step = _stepper(progress, total=6)
     insert_rows(Journal, plan.new_journals)
     with matchkeys.keyed_by_writer():
@@ -167,7 +177,11 @@ def write_plan(*, plan: ImportPlan, batch: ImportBatch, progress: Progress | Non
     matchkeys.refresh()
     # Research topics of the new and updated records, against the stored catalogue statistics
     # (refresh_topics recounts the catalogue and other records' related lists).
-    topics.update_articles(item.article_id for item in itertools.chain(created, updated))
+    fingerprint = (item.article_id for item in itertools.chain(created, updated))
+    if defer:
+        backlog.queue(batch_id=batch.pk, fingerprint=fingerprint)
+    else:
+        topics.update_articles(fingerprint)
     step()
 
 

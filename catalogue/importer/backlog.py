@@ -1,0 +1,192 @@
+"""A big import's derived work done after its commit, in batches: search index, research topics.
+
+On PostgreSQL an import writes its records in one transaction as before (all or nothing), but
+two kinds of work derived from them are left out of it: indexing its articles for search (the
+index's deferred flush did it inside the COMMIT, seconds during which the import's locks were
+held) and fingerprinting them for research topics. Inside the transaction the ids of the
+articles to index and to fingerprint are written to `catalogue_import_backlog`, so the work is
+committed with the records or not at all. Right after the commit the import does it, `BATCH`
+articles per transaction, each deleting its backlog row; the import (and its job) reports done
+only then, so its records are searchable when it does. Each batch takes the import lock, so an
+undo or another import never interleaves with one.
+
+A worker killed in between leaves backlog rows: every import first finishes them (`drain`),
+and running the interrupted job again does too (`catalogue.importer.jobs`). Duplicate matching
+never depends on them (it reads the stored match keys, `matchkeys`).
+
+An import inside a transaction of its caller (tests, a script's own `atomic()`) cannot work
+after a commit it does not make: it works as before (the index's flush at the caller's COMMIT,
+topics inside). So does SQLite, whose search triggers index each row as it is written.
+"""
+
+# Only this module's constant table name is put into SQL; values are always parameters.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, transaction
+
+from catalogue import topics
+from catalogue.importer.common import Progress
+
+logger = logging.getLogger(__name__)
+
+TABLE = "catalogue_import_backlog"
+SEARCH = "search"
+TOPICS = "topics"
+# Articles per transaction after the commit: about a second of work each.
+BATCH = 5_000
+# The progress stage of the work after the commit (ImportJob.stage holds 20 characters).
+STAGE = "indexing"
+
+
+def defers() -> bool:
+    """Return whether an import starting now does its derived work after its own commit."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [TABLE])
+        return cursor.fetchone()[0]
+
+
+def start_deferring() -> None:
+    """Queue every search-index change of this transaction rather than indexing it at once.
+
+    Call first inside the import's transaction. The search triggers then put the ids of all
+    the articles the import touches in the index's queue (`catalogue_search_pending`), once
+    per statement, and `queue` moves them to the backlog before the commit.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL catalogue.search_defer_rows = 0")
+
+
+def queue(*, batch_id: int | None, fingerprint: Iterable[int]) -> None:
+    """Move this transaction's queued search work and `fingerprint`'s ids to the backlog.
+
+    Call last inside the import's transaction: the index's flush then finds nothing to do at
+    the COMMIT. Only the transaction's own queue rows can be there (other writers' are flushed
+    by their own COMMIT).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH taken AS (DELETE FROM catalogue_search_pending RETURNING article_ids), "
+            f"ids AS (SELECT DISTINCT id FROM taken, unnest(article_ids) AS id), "
+            f"numbered AS (SELECT id, (row_number() OVER (ORDER BY id) - 1) / %s AS part "
+            f"FROM ids) "
+            f"INSERT INTO {TABLE} (batch_id, kind, article_ids) "
+            f"SELECT %s, %s, array_agg(id ORDER BY id) FROM numbered GROUP BY part ORDER BY part",
+            [BATCH, batch_id, SEARCH],
+        )
+        ids = sorted(set(fingerprint))
+        for start in range(0, len(ids), BATCH):
+            cursor.execute(
+                f"INSERT INTO {TABLE} (batch_id, kind, article_ids) VALUES (%s, %s, %s)",
+                [batch_id, TOPICS, ids[start : start + BATCH]],
+            )
+
+
+def pending(batch_id: int | None = None) -> int:
+    """Return how many articles wait in the backlog (of one batch, or of all)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [TABLE])
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute(
+            f"SELECT COALESCE(sum(cardinality(article_ids)), 0) FROM {TABLE} "
+            f"WHERE %s::bigint IS NULL OR batch_id = %s",
+            [batch_id, batch_id],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def drain(*, progress: Progress | None = None) -> int:
+    """Do every backlog row's work, a row per transaction (search first); return the articles.
+
+    Each transaction takes the import lock and its row (FOR UPDATE): a row another process is
+    working on is waited for, then found gone, so when this returns every row queued before
+    it was called has been done. Call outside any transaction.
+    """
+    from catalogue.importer.writing import lock_imports  # writing imports this module
+
+    total = pending()
+    done = 0
+    if not total:
+        return 0
+    if progress is not None:
+        progress(STAGE, 0, total)
+    analysed = rows = _index_rows()
+    while True:
+        with transaction.atomic():
+            lock_imports()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id, kind, article_ids FROM {TABLE} "
+                    f"ORDER BY kind = %s, id LIMIT 1 FOR UPDATE",
+                    [TOPICS],
+                )
+                row = cursor.fetchone()
+                if row is None:
+                    break
+                pk, kind, ids = row
+                _work(kind, ids)
+                cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [pk])
+        done += len(ids)
+        if kind == SEARCH:
+            rows += len(ids)
+            analysed = _analyse_when_grown(analysed, rows)
+        if progress is not None:
+            progress(STAGE, min(done, total), total)
+    return done
+
+
+def _work(kind: str, ids: Sequence[int]) -> None:
+    from catalogue.search.index import refresh_search_index
+
+    if kind == SEARCH:
+        refresh_search_index(ids)
+    elif kind == TOPICS:
+        topics.update_articles(ids)
+    else:  # pragma: no cover - the table's check constraint allows no other kind
+        raise ValueError(f"unknown backlog kind {kind!r}")
+
+
+def _index_rows() -> float:
+    """Return the planner's estimate of the search index's rows."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'catalogue_search'::regclass")
+        return max(cursor.fetchone()[0], 0)
+
+
+def _analyse_when_grown(analysed: float, rows: float) -> float:
+    """ANALYZE the search index once it has doubled since the planner last counted it; return
+    the rows the planner now knows of.
+
+    The refresh's lookups in an index the planner believes small become scans of a large one
+    (an import into an empty catalogue); at 1M articles an import never doubles it.
+    """
+    if rows < 2 * analysed or rows < BATCH:
+        return analysed
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE catalogue_search")
+    return rows
+
+
+def finish_after_commit(*, progress: Progress | None = None) -> bool:
+    """Drain the backlog after an import's commit; return False if it failed (logged, kept).
+
+    The import itself is committed by then: a failure here must not report it failed. The
+    rows stay, and the next import (or running the job again) does their work.
+    """
+    from catalogue.importer.common import database_errors
+
+    try:
+        drain(progress=progress)
+    except database_errors():
+        logger.exception("Indexing an import's records after its commit failed; kept for later")
+        return False
+    return True

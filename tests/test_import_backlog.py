@@ -1,0 +1,198 @@
+"""Tests for catalogue.importer.backlog: a big import's search index and topics after its commit.
+
+On PostgreSQL an import that is not inside a transaction of its caller commits its records,
+then indexes them for search and fingerprints them for research topics in batches, and
+reports done only after: these tests run outside a test transaction (transaction=True) for
+that reason. Inside a caller's transaction (and on SQLite) an import works as before.
+"""
+
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import DatabaseError, IntegrityError, connection, transaction
+
+from catalogue import importer, topics
+from catalogue.importer import backlog, jobs, progress
+from catalogue.models import Article, ImportBatch, ImportJob, ImportStatus, JobKind, JobState
+from tests.test_import_jobs import make_upload, run_jobs, synthetic_bib
+from tests.test_search import run as search
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def indexed_ids() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT article_id FROM catalogue_search")
+        return {pk for (pk,) in cursor.fetchall()}
+
+
+def backlog_rows() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT batch_id, kind, article_ids FROM catalogue_import_backlog ORDER BY id"
+        )
+        return cursor.fetchall()
+
+
+def fingerprinted(monkeypatch) -> list[int]:
+    """Record the ids research topics are asked to fingerprint (and fingerprint them)."""
+    seen: list[int] = []
+    real = topics.update_articles
+
+    def recording(ids):
+        ids = list(ids)
+        seen.extend(ids)
+        return real(ids)
+
+    monkeypatch.setattr(topics, "update_articles", recording)
+    return seen
+
+
+def import_file(entries: int, *, seed: str = "a") -> ImportBatch:
+    return importer.run_import(data=synthetic_bib(entries, seed=seed), filename=f"{seed}.bib")
+
+
+def test_an_import_indexes_and_fingerprints_its_records_after_its_commit(monkeypatch):
+    seen = fingerprinted(monkeypatch)
+    in_transaction = []
+    refresh = backlog._work
+
+    def working(kind, ids):
+        # The work runs in a transaction of its own, after the import's commit.
+        in_transaction.append((kind, len(ids), Article.objects.filter(pk__in=ids).count()))
+        return refresh(kind, ids)
+
+    monkeypatch.setattr(backlog, "_work", working)
+    monkeypatch.setattr(backlog, "BATCH", 7)
+
+    batch = import_file(30)
+
+    ids = set(Article.objects.values_list("pk", flat=True))
+    assert (batch.status, batch.created_count, len(ids)) == (ImportStatus.COMPLETED, 30, 30)
+    assert indexed_ids() == ids
+    assert sorted(seen) == sorted(ids)
+    assert backlog_rows() == []
+    # Search first, 7 articles a transaction (5 batches), then topics; every article counted
+    # by the work existed (committed) when its batch ran.
+    assert in_transaction == [("search", n, n) for n in (7, 7, 7, 7, 2)] + [
+        ("topics", n, n) for n in (7, 7, 7, 7, 2)
+    ]
+    result = search("study number 12 things")
+    assert [article.title for article in result.articles] == ["A study number 12 of things a"]
+
+
+def test_the_commit_leaves_the_work_in_the_backlog_until_it_is_done(monkeypatch):
+    """What a worker killed right after the commit leaves: the next import does the work."""
+    monkeypatch.setattr(backlog, "finish_after_commit", lambda **kwargs: True)
+
+    first = import_file(12, seed="k")
+
+    ids = sorted(Article.objects.values_list("pk", flat=True))
+    assert first.status == ImportStatus.COMPLETED
+    assert indexed_ids() == set()
+    assert backlog_rows() == [(first.pk, "search", ids), (first.pk, "topics", ids)]
+    assert backlog.pending(first.pk) == 24
+    assert search("things k").total == 0
+
+    monkeypatch.undo()
+    second = import_file(3, seed="m")
+
+    assert indexed_ids() == set(Article.objects.values_list("pk", flat=True))
+    assert len(indexed_ids()) == 15
+    assert backlog_rows() == []
+    assert backlog.pending(second.pk) == 0
+    assert search("things k").total == 12
+
+
+def test_a_failed_import_queues_nothing():
+    first = import_file(5, seed="f")
+    before = indexed_ids()
+    data = synthetic_bib(4, seed="g")
+
+    with (
+        mock.patch.object(importer.writing, "insert_values", side_effect=IntegrityError("boom")),
+        pytest.raises(IntegrityError),
+    ):
+        importer.run_import(data=data, filename="g.bib")
+
+    assert first.created_count == 5
+    assert Article.objects.count() == 5
+    assert indexed_ids() == before
+    assert backlog_rows() == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM catalogue_search_pending")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_inside_a_callers_transaction_the_import_indexes_at_that_commit():
+    assert not backlog.defers() or not connection.in_atomic_block
+    with transaction.atomic():
+        assert backlog.defers() is False
+        batch = import_file(6, seed="t")
+        assert backlog_rows() == []
+
+    assert batch.created_count == 6
+    assert indexed_ids() == set(Article.objects.values_list("pk", flat=True))
+
+
+def test_a_job_whose_work_after_the_commit_failed_is_run_again_to_finish(monkeypatch):
+    # (A test outside a transaction starts without the migrations' groups.)
+    librarian = User.objects.create_user("lib")
+    batch = make_upload(data=synthetic_bib(9, seed="j"), user=librarian)
+    run_jobs()
+    importer.confirm_import(batch=ImportBatch.objects.get(pk=batch.pk), user=librarian)
+    drain = backlog.drain
+    monkeypatch.setattr(backlog, "drain", mock.Mock(side_effect=DatabaseError("gone")))
+
+    run_jobs()
+
+    batch.refresh_from_db()
+    job = ImportJob.objects.get(batch=batch, kind=JobKind.IMPORT)
+    # The records are committed (the import is complete), their indexing is not.
+    assert batch.status == ImportStatus.COMPLETED
+    assert Article.objects.count() == 9
+    assert indexed_ids() == set()
+    assert (job.state, job.error) == (JobState.FAILED, jobs._BACKLOG_FAILED)
+    assert progress.describe_job(job).can_retry
+
+    monkeypatch.setattr(backlog, "drain", drain)
+    importer.rerun_job(batch=batch, user=librarian)
+    run_jobs()
+
+    job.refresh_from_db()
+    assert (job.state, job.stage, job.attempt) == (JobState.SUCCEEDED, "done", 2)
+    assert indexed_ids() == set(Article.objects.values_list("pk", flat=True))
+    assert backlog_rows() == []
+    # Nothing left: running it again is refused as for any completed import.
+    with pytest.raises(importer.ImportStateError, match="is completed: it has no job to run"):
+        importer.rerun_job(batch=batch, user=librarian)
+
+
+def test_a_job_stopped_while_indexing_says_the_records_are_imported():
+    librarian = User.objects.create_user("lib")
+    batch = make_upload(user=librarian)
+    ImportJob.objects.filter(batch=batch).update(
+        state=JobState.RUNNING,
+        stage=backlog.STAGE,
+        heartbeat="2020-01-01T00:00:00Z",
+        worker="another-host:7:123",
+    )
+
+    health = progress.describe_job(ImportJob.objects.get(batch=batch))
+
+    assert (health.phase, health.can_retry) == ("stalled", True)
+    assert "after the records were imported, while it indexed them for search" in health.message
+
+
+def test_an_import_into_an_empty_catalogue_gives_the_planner_its_tables_sizes():
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE catalogue_article, catalogue_authorship")
+    import_file(40, seed="p")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN "
+            "('catalogue_article', 'catalogue_authorship') ORDER BY relname"
+        )
+        assert cursor.fetchall() == [("catalogue_article", 40.0), ("catalogue_authorship", 120.0)]
