@@ -214,6 +214,18 @@ def test_too_many_terms_are_cut_with_a_warning():
 # Matching -----------------------------------------------------------------------------------------
 
 
+def both_words_order() -> list[str]:
+    """Return the order of the two records holding "alliance" and "psychotherapy".
+
+    On SQLite "alliance", in four of the five records, weighs nothing in bm25, and the two
+    records with "psychotherapy" in their title tie but for their length in words: one word
+    more for each keyword or name after the first (migration 0028's separator, which keeps a
+    phrase within one value) puts the record with two authors second.
+    """
+    order = ["The alliance in adult psychotherapy", "Common factors in psychotherapy"]
+    return order[::-1] if connection.vendor == "sqlite" else order
+
+
 def test_every_word_must_match_stemmed_and_in_any_field(catalogue):
     assert sorted(titles(run("alliances"))) == [
         "Common factors in psychotherapy",
@@ -221,10 +233,7 @@ def test_every_word_must_match_stemmed_and_in_any_field(catalogue):
         "The alliance in adult psychotherapy",
         "Therapeutic relationships without a date",
     ]
-    assert titles(run("alliance psychotherapy")) == [
-        "The alliance in adult psychotherapy",
-        "Common factors in psychotherapy",
-    ]
+    assert titles(run("alliance psychotherapy")) == both_words_order()
     assert titles(run("alliance zebra")) == []
 
 
@@ -826,10 +835,7 @@ def test_did_you_mean_when_nothing_matches(catalogue):
 
     assert result.total == 0
     assert result.suggestion == "alliance psychotherapy"
-    assert titles(run(result.suggestion)) == [
-        "The alliance in adult psychotherapy",
-        "Common factors in psychotherapy",
-    ]
+    assert titles(run(result.suggestion)) == both_words_order()
     assert run("alliance").suggestion == ""
 
 
