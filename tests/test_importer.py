@@ -642,6 +642,33 @@ def test_new_keyword_slug_does_not_collide_with_existing_slug():
     assert sorted(Keyword.objects.values_list("slug", flat=True)) == ["cafe", "cafe-2"]
 
 
+def test_keywords_are_found_by_their_terms_whatever_their_case_accents_or_spacing():
+    # PostgreSQL reads only the keywords the file's terms can name: by the lower-cased term,
+    # and every term that is not plain ASCII with single spaces.
+    uber = make_keyword(term="Über Angst")
+    spaced = make_keyword(term="Mixed spacing")
+    Keyword.objects.filter(pk=spaced.pk).update(term="Mixed  spacing ")
+    dotted = make_keyword(term="İstanbul studies")
+    other = make_keyword(term="Unrelated")
+    for slug in ("cafe", "cafe-2", "cafe-x"):
+        make_keyword(term=f"Term {slug}", slug=slug)
+
+    batch = run(
+        make_entry(key="a", keywords=["über  angst", "MIXED SPACING", "İstanbul Studies"]),
+        make_entry(key="b", keywords=["cafe!", "Café?", "unrelated"]),
+    )
+
+    first, second = (
+        sorted(Article.objects.get(pk=record.article_id).keywords.values_list("pk", flat=True))
+        for record in batch.records.order_by("line", "pk")
+    )
+    assert first == sorted([uber.pk, spaced.pk, dotted.pk])
+    new = Keyword.objects.filter(pk__in=second).exclude(pk=other.pk)
+    assert sorted(new.values_list("term", "slug")) == [("Café?", "cafe-4"), ("cafe!", "cafe-3")]
+    assert other.pk in second
+    assert batch.created_objects["keyword"] == sorted(new.values_list("pk", flat=True))
+
+
 def test_authors_are_reused_by_name_ignoring_case_accents_and_punctuation():
     huibers = make_author(family_name="Huibers", given_names="Marcus J. H.")
     walt = make_author(family_name="Walt", particle="van der", given_names="Stéfan")

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.utils.text import slugify
 
 from catalogue import identifiers
@@ -360,30 +361,71 @@ def _other_printed_forms() -> list[tuple[Any, ...]]:
 
 
 class KeywordIndex:
-    """The catalogue's and this import's keywords, found by term ignoring case and spacing."""
+    """The catalogue's and this import's keywords, found by term ignoring case and spacing.
 
-    def __init__(self) -> None:
+    On PostgreSQL only the keywords the import's `terms` can name are read (a catalogue of
+    1M articles has 50,000): those whose lower-cased term is one of the terms' keys, by the
+    unique index on it, and any whose term is not plain ASCII with single spaces (whose
+    database lower case might differ from Python's; a handful). New keywords' slugs are
+    chosen once the plan is made (`assign_slugs`) against the existing slugs they can collide
+    with, as when every slug was read. SQLite reads them all (a small catalogue).
+    """
+
+    def __init__(self, terms: Iterable[str] = ()) -> None:
         self.by_term: dict[str, Any] = {}
-        self.slugs: set[str] = set()
         self.new: list[NewRow] = []
-        for pk, term, slug in Keyword.objects.order_by("pk").values_list("pk", "term", "slug"):
+        self.slugs: set[str] | None = None
+        if connection.vendor == "postgresql":
+            keys = sorted({keyword_key(term) for term in terms})
+            rows = _rows(
+                "SELECT id, term, slug FROM catalogue_keyword WHERE lower(term) = ANY(%s) "
+                "OR term !~ '^[ -~]*$' OR term ~ '(^ | $|  )' ORDER BY id",
+                [keys],
+            )
+        else:
+            rows = Keyword.objects.order_by("pk").values_list("pk", "term", "slug")
+            self.slugs = set()
+        for pk, term, slug in rows:
             self.by_term.setdefault(keyword_key(term), pk)
-            self.slugs.add(slug)
+            if self.slugs is not None:
+                self.slugs.add(slug)
 
     def get_or_create(self, term: str) -> Any:
         key = keyword_key(term)
         if key in self.by_term:
             return self.by_term[key]
-        base = slugify(fold(term))[:240] or "keyword"
-        slug, counter = base, 2
-        while slug in self.slugs:
-            slug = f"{base}-{counter}"
-            counter += 1
-        keyword = NewRow(term=term, slug=slug)
-        self.slugs.add(slug)
+        keyword = NewRow(term=term, slug="")
         self.by_term[key] = keyword
         self.new.append(keyword)
         return keyword
+
+    def assign_slugs(self) -> None:
+        """Give each new keyword, in order, its term's slug, or the first free "slug-N"."""
+        bases = [slugify(fold(row.values["term"]))[:240] or "keyword" for row in self.new]
+        taken = self.slugs
+        if taken is None:
+            # Only a base or a "base-N" can collide with a new keyword's slug.
+            taken = {
+                slug
+                for (slug,) in _rows(
+                    "SELECT slug FROM catalogue_keyword WHERE slug = ANY(%s) "
+                    "OR substring(slug FROM '^(.*)-[0-9]+$') = ANY(%s)",
+                    [sorted(set(bases)), sorted(set(bases))],
+                )
+            }
+        for row, base in zip(self.new, bases, strict=True):
+            slug, counter = base, 2
+            while slug in taken:
+                slug = f"{base}-{counter}"
+                counter += 1
+            taken.add(slug)
+            row.values["slug"] = slug
+
+
+def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @dataclass

@@ -115,7 +115,8 @@ def _plan(
     )
     # The stored keys first take in the records written since the last import (any writer).
     matchkeys.ensure_current()
-    journals, keywords = JournalIndex(), KeywordIndex()
+    journals = JournalIndex()
+    keywords = KeywordIndex(term for _, _, clean in pairs for term in clean.keywords)
     authors = AuthorIndex(name for _, _, clean in pairs for name in clean.authors)
     by_doi = existing_by_doi([clean.fields["doi"] for _, _, clean in pairs if clean.fields["doi"]])
     title_keys = {
@@ -192,6 +193,7 @@ def _plan(
 
     if updates:
         _plan_updates(updates, journals, authors, keywords)
+    keywords.assign_slugs()
     plan.new_journals, plan.new_authors, plan.new_keywords = (
         journals.new,
         authors.new,
