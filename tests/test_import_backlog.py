@@ -136,9 +136,9 @@ def test_inside_a_callers_transaction_the_import_indexes_at_that_commit():
     assert indexed_ids() == set(Article.objects.values_list("pk", flat=True))
 
 
-def test_a_job_whose_work_after_the_commit_failed_is_run_again_to_finish(monkeypatch):
+def test_a_job_whose_work_after_the_commit_failed_is_run_again_to_finish(monkeypatch, client):
     # (A test outside a transaction starts without the migrations' groups.)
-    librarian = User.objects.create_user("lib")
+    librarian = User.objects.create_superuser("lib")
     batch = make_upload(data=synthetic_bib(9, seed="j"), user=librarian)
     run_jobs()
     importer.confirm_import(batch=ImportBatch.objects.get(pk=batch.pk), user=librarian)
@@ -155,6 +155,13 @@ def test_a_job_whose_work_after_the_commit_failed_is_run_again_to_finish(monkeyp
     assert indexed_ids() == set()
     assert (job.state, job.error) == (JobState.FAILED, jobs._BACKLOG_FAILED)
     assert progress.describe_job(job).can_retry
+    client.force_login(librarian)
+    page = client.get(batch.get_absolute_url()).content.decode()
+    assert (
+        '<p class="errorlist" role="alert">The records are imported, but indexing them for '
+        "search failed (a database error, logged): run it again to finish.</p>"
+    ) in page
+    assert f'action="/import/{batch.pk}/run-again/"' in page
 
     monkeypatch.setattr(backlog, "drain", drain)
     importer.rerun_job(batch=batch, user=librarian)
@@ -164,6 +171,7 @@ def test_a_job_whose_work_after_the_commit_failed_is_run_again_to_finish(monkeyp
     assert (job.state, job.stage, job.attempt) == (JobState.SUCCEEDED, "done", 2)
     assert indexed_ids() == set(Article.objects.values_list("pk", flat=True))
     assert backlog_rows() == []
+    assert "indexing them for search" not in client.get(batch.get_absolute_url()).content.decode()
     # Nothing left: running it again is refused as for any completed import.
     with pytest.raises(importer.ImportStateError, match="is completed: it has no job to run"):
         importer.rerun_job(batch=batch, user=librarian)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from catalogue import conf, importer
 from catalogue.forms import ImportForm, UploadLimitHandler
-from catalogue.importer import expiry
+from catalogue.importer import backlog, expiry
 from catalogue.models import (
     Article,
     ImportBatch,
@@ -202,11 +202,20 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "catalogue/import_preview.html", context)
     rows = importer.batch_rows(batch=batch)
     failed_job = next((job for job in jobs.values() if job.state == JobState.FAILED), None)
+    # Committed, its search index (and topics) still being done after the commit, or stopped.
+    indexing = (
+        importer.describe_job(jobs[JobKind.IMPORT])
+        if batch.status == ImportStatus.COMPLETED
+        and JobKind.IMPORT in jobs
+        and backlog.pending(batch.pk)
+        else None
+    )
     return render(
         request,
         "catalogue/import_detail.html",
         {
             "batch": batch,
+            "indexing": indexing,
             "kept": _kept(batch),
             "failed_preview": batch.status == ImportStatus.FAILED
             and failed_job is not None
