@@ -188,8 +188,11 @@ def _ids(result) -> set[int]:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_searches_agree_with_postgresql(db, tmp_path, answered, seed):
+@pytest.mark.parametrize(("seed", "buckets"), [(1, 100), (2, 100), (3, 2)])
+def test_random_searches_agree_with_postgresql(db, tmp_path, answered, monkeypatch, seed, buckets):
+    # Two buckets at first: the facets' ties at the cut-off, values missing from the first
+    # answer and selected values counted on their own are exercised too.
+    monkeypatch.setattr(tantivy_search, "FIRST_BUCKETS", buckets)
     data = _catalogue(seed)
     nodes.build(tmp_path, connection, log=lambda line: None)
     rng = random.Random(seed * 1000)
@@ -378,3 +381,34 @@ def test_sqlite_ignores_the_setting(db, tmp_path):
     assert not (tmp_path / "current").exists()
     with pytest.raises(CommandError, match="needs PostgreSQL"):
         call_command("search_index", "status", directory=str(tmp_path))
+
+
+def test_facet_rows_are_the_statements_top_values_and_the_selected_ones():
+    asked = []
+
+    def counter(value):
+        asked.append(value)
+        return 4
+
+    # journal: top 8; nine values by count then id, one more than shown, as the statement.
+    buckets = [(id_, 10) for id_ in range(20, 8, -1)]
+    rows = tantivy_search._rows("journal", buckets, False, [3, 25], counter)
+    assert [value for _, value, _ in rows] == [str(n) for n in range(9, 18)] + ["3", "25"]
+    # 25 is missing from an incomplete answer: counted on its own; 3 as well.
+    assert asked == [3, 25]
+    assert rows[-1] == ("journal", "25", 4)
+    # A complete answer: a selected value it lacks has no matches (no row, as the statement).
+    asked.clear()
+    rows = tantivy_search._rows("journal", [(7, 2)], True, [3], counter)
+    assert rows == [("journal", "7", 2)] and asked == []
+    # Booleans and years as the statement's text; the year lists every value.
+    assert tantivy_search._rows("peer_reviewed", [(1, 5), (0, 5)], True, [], counter) == [
+        ("peer_reviewed", "false", 5),
+        ("peer_reviewed", "true", 5),
+    ]
+    years = [(2001, 1), (1999, 3), (2000, 1)]
+    assert [v for _, v, _ in tantivy_search._rows("year", years, True, [], counter)] == [
+        "1999",
+        "2000",
+        "2001",
+    ]

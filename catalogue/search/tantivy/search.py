@@ -188,6 +188,7 @@ def _facet_counts(
     matches = query(context, builder)
     result: dict[str, tuple[list[tuple[object, int]], bool]] = {}
     todo = list(names)
+    sizes = iter((FIRST_BUCKETS * 20, EVERY_BUCKET))
     size = FIRST_BUCKETS
     while todo:
         aggregated = _aggregate(searcher, matches, todo, size)
@@ -207,7 +208,7 @@ def _facet_counts(
             if error:
                 raise RuntimeError(f"{name}: facet counts not exact ({answer})")
             result[name] = (buckets, complete)
-        todo, size = again, EVERY_BUCKET
+        todo, size = again, next(sizes, EVERY_BUCKET)
     return result
 
 
