@@ -388,7 +388,8 @@ def relate_catalogue(progress: Progress = _quiet) -> TopicStatistics:
             )
         ]
         batch = ids[start:stop].tolist()
-        with transaction.atomic():
+        checked = references_checked_once(RelatedArticle, analyze=False)
+        with transaction.atomic(), checked:
             _delete_related(batch)
             insert_values(RelatedArticle, _RELATED_FIELDS, rows)
             row.resume_after = batch[-1]
@@ -430,9 +431,7 @@ def aggregate_people(progress: Progress = _quiet) -> TopicStatistics:
             _aggregate(JournalTopic, "journal_id", owners, recency, weights)
             progress("people", 2, 3)
             del weights
-            # Before the references are checked: the tables they point to are locked
-            # against writers from the check to the commit, which this keeps short.
-            _main_subjects()
+        _main_subjects()
         progress("people", 3, 3)
         row.phase, row.resume_after = "", 0
         row.computed_at = timezone.now()
@@ -442,36 +441,37 @@ def aggregate_people(progress: Progress = _quiet) -> TopicStatistics:
 
 
 @contextmanager
-def references_checked_once(*models: type[Model]) -> Iterator[None]:
-    """Inside a transaction that rewrites these tables in bulk, check their foreign keys once
-    per key rather than once per row.
+def references_checked_once(*models: type[Model], analyze: bool = True) -> Iterator[None]:
+    """Inside a transaction that writes these tables in bulk, check the foreign keys of the
+    rows it inserts once per key rather than once per row.
 
     Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: PostgreSQL queues a check per
     inserted row and runs them all at COMMIT (20 million for the people phase at 1M records,
     about 4 minutes). As a superuser (internal triggers need one), the tables' per-row insert
     checks are switched off here (ALTER TABLE ... DISABLE TRIGGER: a SHARE ROW EXCLUSIVE
-    lock, readers go on), and at the end every reference is checked by one anti-join per
-    foreign key (IntegrityError, worded as PostgreSQL words it, for a missing one), the
-    tables referred to locked in SHARE mode from then to the commit so that no row checked
-    can be deleted before it; then the triggers are switched back on. A rollback restores
-    them too. Elsewhere (SQLite, which checks deferred keys by a counter; PostgreSQL as
-    another user) the rows are checked as any write's are.
+    lock on these tables, readers go on), and at the end, per foreign key, over the rows
+    inserted (ids above the largest before: ids only grow), the rows referred to are locked
+    as the per-row checks lock them (FOR KEY SHARE: none can be deleted before the commit)
+    in one semi-join, and one anti-join looks for a reference to a missing row
+    (IntegrityError, worded as PostgreSQL words it); then the triggers are switched back on.
+    A rollback restores them too. `analyze`: refresh the tables' planner statistics first
+    (for a write of about a whole table; a batch's rows are few enough for index probes).
+    Elsewhere (SQLite, which counts deferred violations; PostgreSQL as another user) the
+    rows are checked as any write's are.
     """
     tables = [model._meta.db_table for model in models]
-    switched = _switch_off_insert_checks(tables)
+    switched, last = _switch_off_insert_checks(tables)
     yield
     if not switched:
         return
     with connection.cursor() as cursor:
-        keys = _foreign_keys(cursor, tables)
-        targets = sorted({key[3] for key in keys})
-        cursor.execute(f"LOCK TABLE {', '.join(map(_quote, targets))} IN SHARE MODE")
-        for table in tables:
-            # The anti-joins need the new rows' statistics (a nested loop over a table the
-            # planner still believes empty is quadratic).
-            cursor.execute(f"ANALYZE {_quote(table)}")
-        for key in keys:
-            _check_reference(cursor, *key)
+        if analyze:
+            for table in tables:
+                # The joins need the new rows' statistics (a nested loop over a table the
+                # planner still believes empty is quadratic).
+                cursor.execute(f"ANALYZE {_quote(table)}")
+        for key in _foreign_keys(cursor, tables):
+            _check_reference(cursor, *key, after=last[key[1]])
         for table, trigger in switched:
             cursor.execute(f"ALTER TABLE {_quote(table)} ENABLE TRIGGER {_quote(trigger)}")
 
@@ -480,16 +480,16 @@ def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _switch_off_insert_checks(tables: list[str]) -> list[tuple[str, str]]:
+def _switch_off_insert_checks(tables: list[str]) -> tuple[list[tuple[str, str]], dict]:
     """Switch off the foreign keys' per-row insert checks of these tables for the
     transaction, when the database allows it (PostgreSQL, a superuser); return (table,
-    trigger) of those switched off."""
+    trigger) of those switched off, and each table's largest id before."""
     if connection.vendor != "postgresql":
-        return []
+        return [], {}
     with connection.cursor() as cursor:
         cursor.execute("SHOW is_superuser")
         if cursor.fetchone()[0] != "on":
-            return []
+            return [], {}
         cursor.execute(
             "SELECT t.tgrelid::regclass::text, t.tgname FROM pg_trigger t "
             "WHERE t.tgrelid = ANY(%s::regclass[]) AND t.tgisinternal AND t.tgenabled <> 'D' "
@@ -497,9 +497,19 @@ def _switch_off_insert_checks(tables: list[str]) -> list[tuple[str, str]]:
             [tables],
         )
         switched = cursor.fetchall()
+        # A table with checks still queued by this transaction (an outer one's writes)
+        # cannot be altered: run them now, and defer Django's keys again.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        last = {}
+        for table in tables:
+            # After the lock below: no row of another writer commits in between.
+            cursor.execute(f"LOCK TABLE {_quote(table)} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_quote(table)}")  # noqa: S608
+            last[table] = cursor.fetchone()[0]
         for table, trigger in switched:
             cursor.execute(f"ALTER TABLE {_quote(table)} DISABLE TRIGGER {_quote(trigger)}")
-    return switched
+    return switched, last
 
 
 def _foreign_keys(cursor, tables: list[str]) -> list[tuple[str, str, str, str, str]]:
@@ -518,13 +528,25 @@ def _foreign_keys(cursor, tables: list[str]) -> list[tuple[str, str, str, str, s
     return cursor.fetchall()
 
 
-def _check_reference(cursor, name: str, table: str, column: str, target: str, to: str) -> None:
-    """Raise IntegrityError, as PostgreSQL words it, for a row of `table` whose reference is
-    missing (one anti-join)."""
+def _check_reference(
+    cursor, name: str, table: str, column: str, target: str, to: str, *, after: int
+) -> None:
+    """Lock the rows of `target` that the rows of `table` with ids above `after` refer to
+    (FOR KEY SHARE), then raise IntegrityError, as PostgreSQL words it, for a reference of
+    theirs to a missing one."""
+    col, to = f"c.{_quote(column)}", f"t.{_quote(to)}"
+    written = f"{_quote(table)} c WHERE c.id > %s AND {col} IS NOT NULL"
+    # Locked first: a row deleted by another transaction before the lock is missing below;
+    # one deleted after waits for this transaction's end.
     cursor.execute(
-        f"SELECT c.{_quote(column)} FROM {_quote(table)} c "  # noqa: S608 (catalogue names)
-        f"WHERE c.{_quote(column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {_quote(target)} "
-        f"t WHERE t.{_quote(to)} = c.{_quote(column)}) LIMIT 1"
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {_quote(target)} t WHERE EXISTS "  # noqa: S608
+        f"(SELECT 1 FROM {written} AND {col} = {to}) FOR KEY SHARE OF t) AS locked",
+        [after],
+    )
+    cursor.execute(
+        f"SELECT {col} FROM {written} AND NOT EXISTS "  # noqa: S608 (catalogue names)
+        f"(SELECT 1 FROM {_quote(target)} t WHERE {to} = {col}) LIMIT 1",
+        [after],
     )
     missing = cursor.fetchone()
     if missing:
