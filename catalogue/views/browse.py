@@ -36,10 +36,10 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # A filter longer than this is no name's words.
 MAX_FILTER = 200
 # A page asked for by its number alone (no after=/before=) is counted from the start of the
-# list (OFFSET), which walks every entry before it: served up to this page (2,000 entries,
+# list (OFFSET), which walks every entry before it: served up to this page (1,000 entries,
 # tens of milliseconds at 1,000,000 articles), past it a 400 pointing to Next, the letters and
 # the filter. The site's own Next and Previous links read from a neighbour at any depth.
-MAX_COUNTED_PAGE = 20
+MAX_COUNTED_PAGE = 10
 
 
 @dataclass(frozen=True)
@@ -231,10 +231,11 @@ def _pg_count_sql(
     the id as text: the (facet, count DESC, value) index's order).
 
     From a neighbour (after= or before=) the page is two ranges of that index, each read in
-    index order and stopping after a page: the neighbour's own count past its value, then
-    the smaller (or bigger) counts. A single condition "(count, value) after the neighbour's"
-    cannot bound the index (DESC then ASC), and would walk every tie before it: most authors
-    have one article."""
+    index order and stopping after a page: the neighbour's own count past its id, then the
+    smaller (or, backwards, bigger) counts, read only for the rows the first range left short
+    (a LIMIT of 0 never starts its scan). A single condition "(count, value) after the
+    neighbour's" cannot bound the index (DESC then ASC) and would walk every tie before it:
+    most authors have one article."""
     table, alias, label = LABEL_TABLES[facet]
     neighbour = params.after or params.before
     if neighbour is None:
@@ -257,16 +258,13 @@ def _pg_count_sql(
             ]
             outer = "count, value DESC"
     parts, arguments = [], []
-    # One range alone takes the offset (a page counted from the start); two come after a
-    # neighbour, where there is none.
-    paging = f"LIMIT {int(limit)}" + (f" OFFSET {int(offset)}" if len(ranges) == 1 else "")
     for condition, extra, order in ranges:
         if not where:
             # The page's counts straight from the (facet, count DESC, value) index; only the
             # page's rows are joined to their names.
             parts.append(
                 "SELECT f.value, f.count FROM catalogue_search_facet f "  # noqa: S608
-                f"WHERE f.facet = %s AND f.count > 0{condition} ORDER BY {order} {paging}"
+                f"WHERE f.facet = %s AND f.count > 0{condition} ORDER BY {order}"
             )
             arguments += [facet, *extra]
         else:
@@ -276,20 +274,28 @@ def _pg_count_sql(
                 f"SELECT f.value, f.count, {label} AS label FROM {table} {alias} "  # noqa: S608
                 f"JOIN catalogue_search_facet f ON f.facet = %s "
                 f"AND {alias}.id = f.value::bigint AND f.count > 0 "
-                f"WHERE TRUE{where}{condition} ORDER BY {order} {paging}"
+                f"WHERE TRUE{where}{condition} ORDER BY {order}"
             )
             arguments += [facet, *values, *extra]
-    union = " UNION ALL ".join(f"({part})" for part in parts)
+    limit = int(limit)
+    if len(parts) == 1:
+        cte, rows = "", f"{parts[0]} LIMIT {limit} OFFSET {int(offset)}"
+    else:
+        cte = f"WITH first AS MATERIALIZED ({parts[0]} LIMIT {limit}) "
+        rows = (
+            "SELECT * FROM first UNION ALL "  # noqa: S608 (the ranges are built above)
+            f"({parts[1]} LIMIT {limit} - (SELECT count(*) FROM first))"
+        )
     if not where:
         sql = (
-            f"SELECT {alias}.id, t.count, {label} FROM ({union}) t "  # noqa: S608
+            f"{cte}SELECT {alias}.id, t.count, {label} FROM ({rows}) t "  # noqa: S608
             f"JOIN {table} {alias} ON {alias}.id = t.value::bigint "
-            f"ORDER BY {_prefixed(outer, 't.')} LIMIT {int(limit)}"
+            f"ORDER BY {_prefixed(outer, 't.')} LIMIT {limit}"
         )
     else:
         sql = (
-            f"SELECT t.value::bigint, t.count, t.label FROM ({union}) t "  # noqa: S608
-            f"ORDER BY {_prefixed(outer, 't.')} LIMIT {int(limit)}"
+            f"{cte}SELECT t.value::bigint, t.count, t.label FROM ({rows}) t "  # noqa: S608
+            f"ORDER BY {_prefixed(outer, 't.')} LIMIT {limit}"
         )
     return sql, arguments
 
