@@ -204,3 +204,17 @@ def test_an_import_into_an_empty_catalogue_gives_the_planner_its_tables_sizes():
             "('catalogue_article', 'catalogue_authorship') ORDER BY relname"
         )
         assert cursor.fetchall() == [("catalogue_article", 40.0), ("catalogue_authorship", 120.0)]
+
+
+def test_a_reimport_analyses_an_article_table_whose_statistics_say_empty():
+    import_file(200, seed="r")
+    with connection.cursor() as cursor:
+        # As before autovacuum came by: statistics of an empty table, 200 rows in it.
+        cursor.execute("UPDATE pg_class SET reltuples = 0 WHERE relname = 'catalogue_article'")
+
+    again = import_file(200, seed="r")
+
+    assert (again.created_count, again.duplicate_count) == (0, 200)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'catalogue_article'")
+        assert cursor.fetchone()[0] == 200.0

@@ -194,27 +194,35 @@ def _analyse_grown_tables(written: dict[type, int]) -> None:
     import into an empty catalogue: 20 s of checks instead of 1 s), and the search index's
     and research topics' statements planned as badly. ANALYZE counts the transaction's own
     rows; it reads a bounded sample (at most 30,000 rows), and a table this import did not
-    double is left alone (at 1M articles an import never doubles the article table).
+    double is left alone (at 1M articles an import never doubles the article table). The
+    article table is also analysed when its statistics say empty and it is not (a re-import
+    whose import records all reference existing articles, before autovacuum came by).
     """
     if connection.vendor != "postgresql":
         return
-    tables = {model._meta.db_table: rows for model, rows in written.items() if rows}
+    tables = {model._meta.db_table: rows for model, rows in written.items()}
     # The link tables grow with their articles.
-    if tables.get(Article._meta.db_table):
-        for model in (Authorship, Contributor, Article.keywords.through):
-            tables[model._meta.db_table] = tables[Article._meta.db_table]
-    if not tables:
-        return
+    for model in (Authorship, Contributor, Article.keywords.through):
+        tables[model._meta.db_table] = tables.get(Article._meta.db_table, 0)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT relname, reltuples FROM pg_class WHERE oid = ANY(%s::regclass[])",
-            [list(tables)],
+            "SELECT relname, reltuples, relname = %s AND reltuples <= 0 "
+            "AND pg_relation_size(oid) > %s FROM pg_class WHERE oid = ANY(%s::regclass[])",
+            [Article._meta.db_table, _STALE_PAGES * 8192, list(tables)],
         )
-        grown = sorted(name for name, estimate in cursor.fetchall() if tables[name] > estimate)
+        grown = sorted(
+            name
+            for name, estimate, believed_empty in cursor.fetchall()
+            if (tables[name] and tables[name] > estimate) or believed_empty
+        )
         if grown:
             # Only model table names go into the SQL.
             cursor.execute(f"ANALYZE {', '.join(map(quote, grown))}")
+
+
+# A table of more pages than this whose statistics say it is empty is analysed.
+_STALE_PAGES = 10
 
 
 def _rows_per_statement(columns: int) -> int:
