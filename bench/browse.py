@@ -1,6 +1,6 @@
 """Benchmark the browse lists and the Atom feeds at 1,000,000 articles (bar: 100 ms each).
 
-    .venv/bin/python bench/browse.py --database bench_catalogue [--runs 7]
+    .venv/bin/python bench/browse.py --database bench_catalogue [--runs 7] [--counted]
 
 Reads the catalogue made by `bench/generate.py` (it changes nothing). Each case is requested
 through Django's test client (routing, middleware, view, statements, template or feed
@@ -69,6 +69,51 @@ def next_link(kind: str, sort: str, letter: str, page: int) -> str:
     return path + browse._query(params, page=page, after=entries[-1].id)
 
 
+# --counted: the page's statement alone (browse.browse_entries) by page number, counted from
+# the start, and the page after the last of them read by its Next link: what a page number
+# alone costs, which browse.MAX_COUNTED_PAGE bounds. (list, sort, letter, filter).
+COUNTED_SHAPES = [
+    ("author", "az", "", ""),
+    ("author", "az", "s", ""),
+    ("author", "az", "", "an"),
+    ("author", "count", "", ""),
+    ("author", "count", "s", ""),
+    ("author", "count", "", "an"),
+    ("keyword", "az", "c", ""),
+    ("journal", "az", "", "journal"),
+]
+COUNTED_PAGES = [1, 5, 10, 20]
+
+
+def counted(runs: int) -> None:
+    """Print the median / slowest ms of each shape's statement at COUNTED_PAGES, then Next."""
+    from catalogue.views import browse
+
+    def timed(kind: str, params: browse.BrowseParams) -> tuple[str, list]:
+        browse.browse_entries(kind, params)  # unmeasured, as the pages' first two requests
+        times, entries = [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            entries, _ = browse.browse_entries(kind, params)
+            times.append((time.perf_counter() - started) * 1000)
+        return f"{statistics.median(times):.0f} / {max(times):.0f}", entries
+
+    last = COUNTED_PAGES[-1]
+    print("\n| list | " + " | ".join(f"page {n}" for n in COUNTED_PAGES), end="")
+    print(f" | page {last + 1} by Next |\n" + "|---" * (len(COUNTED_PAGES) + 2) + "|")
+    for kind, sort, letter, text in COUNTED_SHAPES:
+        cells, entries = [], []
+        for page in COUNTED_PAGES:
+            params = browse.BrowseParams(sort=sort, letter=letter, text=text, page=page)
+            cell, entries = timed(kind, params)
+            cells.append(cell)
+        after = browse.BrowseParams(
+            sort=sort, letter=letter, text=text, page=last + 1, after=entries[-1].id
+        )
+        cells.append(timed(kind, after)[0])
+        print(f"| {kind} {sort} {letter or '-'} {text or '-'} | " + " | ".join(cells) + " |")
+
+
 def top_value(facet: str) -> str:
     """Return the id of `facet`'s value with the most articles."""
     from django.db import connection
@@ -87,6 +132,11 @@ def main() -> None:
     parser.add_argument("--database", default="bench_catalogue")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--counted",
+        action="store_true",
+        help="time the lists' statements by page number instead (browse.MAX_COUNTED_PAGE)",
+    )
     options = parser.parse_args()
     if options.runs < 1:
         parser.error("--runs must be at least 1")
@@ -100,6 +150,9 @@ def main() -> None:
 
     search_generation()  # connect before timing
     print(f"database: {connection.vendor} {options.database}")
+    if options.counted:
+        counted(options.runs)
+        return
     feeds = [
         "/search/feed/",
         "/search/feed/?q=chronic",
