@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from django.db import connection, transaction
 
 from catalogue import topics
-from catalogue.importer.common import Progress
+from catalogue.importer.common import Progress, gc_paused
 
 logger = logging.getLogger(__name__)
 
@@ -130,12 +130,16 @@ def drain(*, progress: Progress | None = None) -> int:
         finally:
             connection.close()
 
-    thread = threading.Thread(target=search_side, name="import-backlog-search", daemon=True)
-    thread.start()
-    try:
-        _drain_kind(TOPICS, counter)
-    finally:
-        thread.join()
+    # The import's parsed file and plan (millions of objects) are still alive meanwhile: each
+    # full collection of the cyclic garbage collector would walk them all (one import into an
+    # empty catalogue: 1,100 collections, 9.9 s). Reference counting frees the rest.
+    with gc_paused():
+        thread = threading.Thread(target=search_side, name="import-backlog-search", daemon=True)
+        thread.start()
+        try:
+            _drain_kind(TOPICS, counter)
+        finally:
+            thread.join()
     if errors:
         raise errors[0]
     return counter.done
