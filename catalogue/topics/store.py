@@ -449,12 +449,12 @@ def references_checked_once(*models: type[Model], analyze: bool = True) -> Itera
     inserted row and runs them all at COMMIT (20 million for the people phase at 1M records,
     about 4 minutes). As a superuser (internal triggers need one), the tables' per-row insert
     checks are switched off here (ALTER TABLE ... DISABLE TRIGGER: a SHARE ROW EXCLUSIVE
-    lock on these tables, readers go on), and at the end, per foreign key, over the rows
-    inserted (ids above the largest before: ids only grow), the rows referred to are locked
-    as the per-row checks lock them (FOR KEY SHARE: none can be deleted before the commit)
-    in one semi-join, and one anti-join looks for a reference to a missing row
-    (IntegrityError, worded as PostgreSQL words it); then the triggers are switched back on.
-    A rollback restores them too. `analyze`: refresh the tables' planner statistics first
+    lock on these tables, readers go on), and at the end, per foreign key, one statement
+    over the rows inserted (ids above the largest before: ids only grow) locks the rows
+    they refer to as the per-row checks lock them (FOR KEY SHARE: none can be deleted
+    before the commit) and counts them against the values referred to (IntegrityError,
+    worded as PostgreSQL words it, for a missing one); then the triggers are switched back
+    on. A rollback restores them too. `analyze`: refresh the tables' planner statistics first
     (for a write of about a whole table; a batch's rows are few enough for index probes).
     Elsewhere (SQLite, which counts deferred violations; PostgreSQL as another user) the
     rows are checked as any write's are.
@@ -532,28 +532,33 @@ def _check_reference(
     cursor, name: str, table: str, column: str, target: str, to: str, *, after: int
 ) -> None:
     """Lock the rows of `target` that the rows of `table` with ids above `after` refer to
-    (FOR KEY SHARE), then raise IntegrityError, as PostgreSQL words it, for a reference of
-    theirs to a missing one."""
-    col, to = f"c.{_quote(column)}", f"t.{_quote(to)}"
+    (FOR KEY SHARE), and raise IntegrityError, as PostgreSQL words it, when one is missing."""
+    col = f"c.{_quote(column)}"
     written = f"{_quote(table)} c WHERE c.id > %s AND {col} IS NOT NULL"
-    # Locked first: a row deleted by another transaction before the lock is missing below;
-    # one deleted after waits for this transaction's end.
+    # The distinct values referred to, then their rows locked by index (= ANY: a batch's
+    # few thousand rows of a large table are not worth a scan of it); one locked per value
+    # when none is missing. A row deleted by another transaction before the lock is missing
+    # here; one deleted after waits for this transaction's end.
     cursor.execute(
-        f"SELECT COUNT(*) FROM (SELECT 1 FROM {_quote(target)} t WHERE EXISTS "  # noqa: S608
-        f"(SELECT 1 FROM {written} AND {col} = {to}) FOR KEY SHARE OF t) AS locked",
+        f"WITH w AS MATERIALIZED (SELECT ARRAY(SELECT DISTINCT {col} FROM {written}) AS ids) "  # noqa: S608
+        f"SELECT cardinality(w.ids), (SELECT COUNT(*) FROM (SELECT 1 FROM {_quote(target)} t "
+        f"WHERE t.{_quote(to)} = ANY(w.ids) FOR KEY SHARE OF t) AS l) FROM w",
         [after],
     )
+    wanted, locked = cursor.fetchone()
+    if wanted == locked:
+        return
     cursor.execute(
         f"SELECT {col} FROM {written} AND NOT EXISTS "  # noqa: S608 (catalogue names)
-        f"(SELECT 1 FROM {_quote(target)} t WHERE {to} = {col}) LIMIT 1",
+        f"(SELECT 1 FROM {_quote(target)} t WHERE t.{_quote(to)} = {col}) LIMIT 1",
         [after],
     )
     missing = cursor.fetchone()
-    if missing:
-        raise IntegrityError(
-            f'insert or update on table "{table}" violates foreign key constraint "{name}"\n'
-            f'DETAIL:  Key ({column})=({missing[0]}) is not present in table "{target}".'
-        )
+    raise IntegrityError(
+        f'insert or update on table "{table}" violates foreign key constraint "{name}"\n'
+        f"DETAIL:  Key ({column})=({missing[0] if missing else '?'}) is not present in table "
+        f'"{target}".'
+    )
 
 
 def _recency(ids: np.ndarray, newest: int) -> np.ndarray:
