@@ -393,22 +393,61 @@ def test_facet_rows_are_the_statements_top_values_and_the_selected_ones():
     # journal: top 8; nine values by count then id, one more than shown, as the statement.
     buckets = [(id_, 10) for id_ in range(20, 8, -1)]
     rows = tantivy_search._rows("journal", buckets, False, [3, 25], counter)
-    assert [value for _, value, _ in rows] == [str(n) for n in range(9, 18)] + ["3", "25"]
+    assert [value for _, value, _, _ in rows] == [str(n) for n in range(9, 18)] + ["3", "25"]
     # 25 is missing from an incomplete answer: counted on its own; 3 as well.
     assert asked == [3, 25]
-    assert rows[-1] == ("journal", "25", 4)
+    assert rows[-1] == ("journal", "25", 4, False)
     # A complete answer: a selected value it lacks has no matches (no row, as the statement).
     asked.clear()
     rows = tantivy_search._rows("journal", [(7, 2)], True, [3], counter)
-    assert rows == [("journal", "7", 2)] and asked == []
+    assert rows == [("journal", "7", 2, False)] and asked == []
     # Booleans and years as the statement's text; the year lists every value.
     assert tantivy_search._rows("peer_reviewed", [(1, 5), (0, 5)], True, [], counter) == [
-        ("peer_reviewed", "false", 5),
-        ("peer_reviewed", "true", 5),
+        ("peer_reviewed", "false", 5, False),
+        ("peer_reviewed", "true", 5, False),
     ]
     years = [(2001, 1), (1999, 3), (2000, 1)]
-    assert [v for _, v, _ in tantivy_search._rows("year", years, True, [], counter)] == [
+    assert [v for _, v, _, _ in tantivy_search._rows("year", years, True, [], counter)] == [
         "1999",
         "2000",
         "2001",
     ]
+
+
+@pytest.mark.postgres
+def test_counts_a_segment_cut_off_are_counted_again_flagged_or_left_to_postgresql(
+    db, tmp_path, monkeypatch
+):
+    journals = [make_journal() for _ in range(3)]
+    for n in range(12):
+        make_article(title=f"Glacier {n}", journal=journals[n % 3])
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    original = tantivy_search._aggregate
+
+    def cut_off(*args, **kwargs):
+        # As an index of several segments answers: a value may be missing from a segment.
+        answer = original(*args, **kwargs)
+        for facet in answer.values():
+            facet["doc_count_error_upper_bound"] = 1
+        return answer
+
+    monkeypatch.setattr(tantivy_search, "_aggregate", cut_off)
+    params = SearchParams.build(query=parse_query("glacier"))
+    # Within the threshold: counted again from every segment's every value, exact.
+    expected, actual = _both(params, tmp_path)
+    assert _summary(actual) == _summary(expected)
+    assert not actual.approximate
+    # Above it: the first answer's counts, flagged "about" as PostgreSQL's would be.
+    with override_settings(SEARCH_EXACT_THRESHOLD=5):
+        _, actual = _both(params, tmp_path)
+    assert actual.total == 12 and actual.total_exact
+    assert actual.facets["journal"].approximate
+    assert sorted(v.count for v in actual.facets["journal"].values) == [4, 4, 4]
+
+    # Past Tantivy's bucket limit: PostgreSQL answers.
+    def too_many(*args, **kwargs):
+        raise ValueError("Aborting aggregation because bucket limit was exceeded")
+
+    monkeypatch.setattr(tantivy_search, "_aggregate_every", too_many)
+    expected, actual = _both(params, tmp_path)
+    assert _summary(actual) == _summary(expected)

@@ -37,6 +37,10 @@ def run_results(
     _, builder = node.search_state()
     if not search.supports(params, builder):
         return None
-    return search.run_results(
-        node=node, params=params, offset=offset, limit=limit, facet_names=facet_names
-    )
+    try:
+        return search.run_results(
+            node=node, params=params, offset=offset, limit=limit, facet_names=facet_names
+        )
+    except search.Inexact as error:
+        logger.info("search: left to PostgreSQL: %s", error)
+        return None

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import tantivy
 
-from catalogue import routers
+from catalogue import conf, routers
 from catalogue.search.facets import FACETS, ID_FACETS
 from catalogue.search.params import SearchParams
 from catalogue.search.postgres.page import _catalogue_counts, label_rows
@@ -169,7 +169,7 @@ def _aggregate(searcher: tantivy.Searcher, matches: Query, names: Sequence[str],
             "terms": {
                 "field": FACET_FIELDS[name],
                 "size": size,
-                "segment_size": max(size, 1_000) if size < EVERY_BUCKET else EVERY_BUCKET,
+                "segment_size": max(size, 1_000),
             }
         }
         for name in names
@@ -177,38 +177,73 @@ def _aggregate(searcher: tantivy.Searcher, matches: Query, names: Sequence[str],
     return searcher.aggregate(matches, request)
 
 
-def _facet_counts(
-    searcher: tantivy.Searcher, builder: Builder, context: SearchParams, names: Sequence[str]
-) -> dict[str, tuple[list[tuple[object, int]], bool]]:
-    """Return facet -> (buckets by count, every value present) over `context`'s matches.
+class Inexact(RuntimeError):
+    """Facet counts of a context within the exact threshold that Tantivy cannot make exact
+    cheaply: PostgreSQL answers the search instead."""
 
-    Exact: a segment that cut off values (doc_count_error_upper_bound), or a tie at a
-    facet's cut-off, asks again for every value.
+
+def _aggregate_every(searcher: tantivy.Searcher, matches: Query, name: str, size: int) -> dict:
+    """Return `name`'s top `size` values with every segment's every value counted (exact)."""
+    request = {
+        name: {"terms": {"field": FACET_FIELDS[name], "size": size, "segment_size": EVERY_BUCKET}}
+    }
+    return searcher.aggregate(matches, request)[name]
+
+
+def _buckets(name: str, answer: dict) -> tuple[list[tuple[object, int]], bool, bool]:
+    """Return (buckets, every value present, exact top values) of an aggregation's answer."""
+    buckets = [(_key(name, b["key"]), int(b["doc_count"])) for b in answer["buckets"]]
+    complete = not answer.get("sum_other_doc_count", 0)
+    top = FACETS[name].top
+    # A value cut off may tie with the last one shown (the statement breaks ties by value).
+    tie = not complete and (not top or len(buckets) <= top or buckets[top][1] <= buckets[-1][1])
+    return buckets, complete, not tie and not answer.get("doc_count_error_upper_bound", 0)
+
+
+def _facet_counts(
+    searcher: tantivy.Searcher,
+    builder: Builder,
+    context: SearchParams,
+    names: Sequence[str],
+    *,
+    threshold: int,
+    size: int | None = None,
+) -> dict[str, tuple[list[tuple[object, int]], bool, bool]]:
+    """Return facet -> (buckets by count, every value present, approximate) over `context`.
+
+    Each segment returns its top values to a terms aggregation; with several segments (a
+    big build, the syncs' small ones) a value cut off in one may be missing or undercounted
+    (doc_count_error_upper_bound > 0), and a facet's cut-off may fall in a tie. A context of
+    up to `threshold` matches (`size`, when known) is then counted again with every value of
+    every segment: exact, as the statement's counts are; past Tantivy's bucket limit (65,000
+    values) Inexact, and PostgreSQL answers. A larger context keeps the first answer's
+    counts, flagged approximate when not provably exact (PostgreSQL's "about" as well).
     """
     matches = query(context, builder)
-    result: dict[str, tuple[list[tuple[object, int]], bool]] = {}
-    todo = list(names)
-    sizes = iter((FIRST_BUCKETS * 20, EVERY_BUCKET))
-    size = FIRST_BUCKETS
-    while todo:
-        aggregated = _aggregate(searcher, matches, todo, size)
-        again = []
-        for name in todo:
-            answer = aggregated[name]
-            buckets = [(_key(name, b["key"]), int(b["doc_count"])) for b in answer["buckets"]]
-            complete = not answer.get("sum_other_doc_count", 0)
-            top = FACETS[name].top
-            error = answer.get("doc_count_error_upper_bound", 0)
-            tie = not complete and (
-                not top or len(buckets) <= top or buckets[top][1] <= buckets[-1][1]
-            )
-            if size < EVERY_BUCKET and (error or tie):
-                again.append(name)
-                continue
-            if error:
-                raise RuntimeError(f"{name}: facet counts not exact ({answer})")
-            result[name] = (buckets, complete)
-        todo, size = again, next(sizes, EVERY_BUCKET)
+    result: dict[str, tuple[list[tuple[object, int]], bool, bool]] = {}
+    aggregated = _aggregate(searcher, matches, list(names), FIRST_BUCKETS)
+    for name in names:
+        buckets, complete, exact = _buckets(name, aggregated[name])
+        if exact:
+            result[name] = (buckets, complete, False)
+            continue
+        if size is None:
+            size = searcher.search(matches, 1, count=True).count
+        if size > threshold:
+            result[name] = (buckets, complete, True)
+            continue
+        for wanted in (FIRST_BUCKETS * 20, EVERY_BUCKET):
+            try:
+                buckets, complete, exact = _buckets(
+                    name, _aggregate_every(searcher, matches, name, wanted)
+                )
+            except ValueError as error:  # "bucket limit was exceeded"
+                raise Inexact(f"{name}: {error}") from error
+            if exact:
+                break
+        if not exact:
+            raise Inexact(f"{name}: counts of {context} not exact")
+        result[name] = (buckets, complete, False)
     return result
 
 
@@ -227,7 +262,8 @@ def _rows(
     complete: bool,
     selected: list,
     counter,
-) -> list[tuple[str, str, int]]:
+    approximate: bool = False,
+) -> list[tuple[str, str, int, bool]]:
     """Return the statement's rows of `facet`: its top values (+1) and the selected ones."""
     top = FACETS[facet].top
     ordered = sorted(((value, n) for value, n in buckets if n > 0), key=lambda b: (-b[1], b[0]))
@@ -243,7 +279,7 @@ def _rows(
                 n = counter(native)
             if n:
                 rows[_text(facet, native)] = n
-    return [(facet, value, n) for value, n in rows.items()]
+    return [(facet, value, n, approximate) for value, n in rows.items()]
 
 
 def run_results(
@@ -259,7 +295,8 @@ def run_results(
     matches = query(params, builder)
     total, hits = _page(params, searcher, builder, matches, offset=offset, limit=limit)
     selected_facets = set(params.selected_facets)
-    rows: list[tuple[str, str, int]] = []
+    rows: list[tuple[str, str, int, bool]] = []
+    threshold = conf.get("SEARCH_EXACT_THRESHOLD")
     catalogue: list[Fragment] = []
     plain = [facet for facet in facet_names if facet not in selected_facets]
     contexts: list[tuple[SearchParams, list[str]]] = [(params, plain)] if plain else []
@@ -275,7 +312,9 @@ def run_results(
             else:
                 contexts.append((context, [facet]))
     for context, names in contexts:
-        for facet, (buckets, complete) in _facet_counts(searcher, builder, context, names).items():
+        known = total if context is params else None
+        counted = _facet_counts(searcher, builder, context, names, threshold=threshold, size=known)
+        for facet, (buckets, complete, approximate) in counted.items():
             rows.extend(
                 _rows(
                     facet,
@@ -285,6 +324,7 @@ def run_results(
                     lambda value, context=context, facet=facet: _count_value(
                         searcher, builder, context, facet, value
                     ),
+                    approximate,
                 )
             )
     counts, labels = _labelled(params, rows, catalogue)
@@ -295,12 +335,12 @@ def run_results(
         counts=counts,
         labels=labels,
         ranked_window=0,
-        approximate={},
+        approximate={facet: True for facet, _, _, approximate in rows if approximate},
     )
 
 
 def _labelled(
-    params: SearchParams, rows: list[tuple[str, str, int]], catalogue: list[Fragment]
+    params: SearchParams, rows: list[tuple[str, str, int, bool]], catalogue: list[Fragment]
 ) -> tuple[dict, dict]:
     """Return the counts and labels of the rows, as postgres.run_results sorts them out.
 
@@ -309,9 +349,14 @@ def _labelled(
     """
     parts = [
         Fragment(
-            "(SELECT f, v, n, false "
-            "FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS r(f, v, n))",
-            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+            "(SELECT f, v, n, a "
+            "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::boolean[]) AS r(f, v, n, a))",
+            [
+                [r[0] for r in rows],
+                [r[1] for r in rows],
+                [r[2] for r in rows],
+                [r[3] for r in rows],
+            ],
         ),
         *catalogue,
     ]
