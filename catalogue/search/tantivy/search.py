@@ -2,10 +2,11 @@
 
 Same matches (queries.py), the same total, the same facet rows (each facet over its context:
 the matches without its own selection; the top values by count then value, plus the selected
-values), labels from PostgreSQL. Counts are always exact: counting every match of a broad word
-costs Tantivy tens of milliseconds, so nothing is sampled or flagged "about", and relevance
-(BM25) ranks every match. A facet whose context is the whole catalogue takes its counts from
-catalogue_search_facet, as the statement does. `supports` says which searches go to
+values), labels from PostgreSQL. The total is always exact and relevance (BM25) ranks every
+match; facet counts are exact up to the exact threshold as PostgreSQL's are, and above it
+flagged approximate only when an index of several segments cannot show them exact from its
+first answer (_facet_counts). A facet whose context is the whole catalogue takes its counts
+from catalogue_search_facet, as the statement does. `supports` says which searches go to
 PostgreSQL instead.
 """
 
