@@ -296,7 +296,10 @@ def _people_named(names: Iterable[PersonName]) -> list[tuple[Any, ...]]:
     for chunk in chunks(sorted(orcids)):
         people.update(
             (row[0], row)
+            # (Not empty: the condition of the partial unique index, which PostgreSQL cannot
+            # prove from a list of more than 100 values.)
             for row in Author.objects.filter(orcid__in=chunk)
+            .exclude(orcid="")
             .order_by()
             .values_list(
                 "pk", "family_name", "given_names", "particle", "suffix", "corporate_name", "orcid"
@@ -475,9 +478,12 @@ def is_same_container(
 
 def existing_by_doi(dois: Sequence[str]) -> dict[str, int]:
     """Return the ids of the catalogue's articles with any of `dois`, by DOI."""
-    # By the unique DOI index, without the ORM's cost per value (16,000 DOIs a file).
+    # By the unique DOI index, without the ORM's cost per value (16,000 DOIs a file). The
+    # index is partial (non-empty DOIs): PostgreSQL proves that `doi = ANY(...)` implies its
+    # condition only for arrays of at most 100 values, so the condition is said, else a file's
+    # DOIs were looked up by a scan of the whole article table (1.3 s at 1M, 0.13 s so).
     rows = matchkeys.select_in(
-        "SELECT id, doi FROM catalogue_article WHERE doi {in}", sorted(set(dois))
+        "SELECT id, doi FROM catalogue_article WHERE doi {in} AND doi <> ''", sorted(set(dois))
     )
     return {doi: pk for pk, doi in rows}
 
