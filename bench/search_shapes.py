@@ -863,7 +863,9 @@ def main() -> None:
     import tantivy_peer
 
     started = time.perf_counter()
-    peer = tantivy_peer.open_peer(log=lambda text: print(text, file=sys.stderr))
+    peer = tantivy_peer.open_peer(
+        directory=options.peer_dir, log=lambda text: print(text, file=sys.stderr)
+    )
     size = sum(path.stat().st_size for path in peer.directory.iterdir() if path.is_file())
     print(
         f"Tantivy index {peer.directory} ({'built' if peer.built else 'reused'} in "
