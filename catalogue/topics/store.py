@@ -388,8 +388,10 @@ def relate_catalogue(progress: Progress = _quiet) -> TopicStatistics:
             )
         ]
         batch = ids[start:stop].tolist()
-        checked = references_checked_once(RelatedArticle, analyze=False)
-        with transaction.atomic(), checked:
+        # Each row's references checked at COMMIT: checked once per key instead (as the
+        # people phase is), a batch's 17,000 records referred to are locked all the same,
+        # which is most of the cost (docs/topics.md: not faster at 100,000 records).
+        with transaction.atomic():
             _delete_related(batch)
             insert_values(RelatedArticle, _RELATED_FIELDS, rows)
             row.resume_after = batch[-1]
@@ -441,7 +443,7 @@ def aggregate_people(progress: Progress = _quiet) -> TopicStatistics:
 
 
 @contextmanager
-def references_checked_once(*models: type[Model], analyze: bool = True) -> Iterator[None]:
+def references_checked_once(*models: type[Model]) -> Iterator[None]:
     """Inside a transaction that writes these tables in bulk, check the foreign keys of the
     rows it inserts once per key rather than once per row.
 
@@ -454,10 +456,8 @@ def references_checked_once(*models: type[Model], analyze: bool = True) -> Itera
     they refer to as the per-row checks lock them (FOR KEY SHARE: none can be deleted
     before the commit) and counts them against the values referred to (IntegrityError,
     worded as PostgreSQL words it, for a missing one); then the triggers are switched back
-    on. A rollback restores them too. `analyze`: refresh the tables' planner statistics first
-    (for a write of about a whole table; a batch's rows are few enough for index probes).
-    Elsewhere (SQLite, which counts deferred violations; PostgreSQL as another user) the
-    rows are checked as any write's are.
+    on. A rollback restores them too. Elsewhere (SQLite, which counts deferred violations;
+    PostgreSQL as another user) the rows are checked as any write's are.
     """
     tables = [model._meta.db_table for model in models]
     switched, last = _switch_off_insert_checks(tables)
@@ -465,11 +465,10 @@ def references_checked_once(*models: type[Model], analyze: bool = True) -> Itera
     if not switched:
         return
     with connection.cursor() as cursor:
-        if analyze:
-            for table in tables:
-                # The joins need the new rows' statistics (a nested loop over a table the
-                # planner still believes empty is quadratic).
-                cursor.execute(f"ANALYZE {_quote(table)}")
+        for table in tables:
+            # The checks need the new rows' statistics (the planner reads rows it believes
+            # are not there with nested loops).
+            cursor.execute(f"ANALYZE {_quote(table)}")
         for key in _foreign_keys(cursor, tables):
             _check_reference(cursor, *key, after=last[key[1]])
         for table, trigger in switched:
