@@ -1,11 +1,12 @@
 """The embedded index's definition, shared by the engine and bench/tantivy_peer.py.
 
 What is indexed, as catalogue_search's document (catalogue/search/sql/postgres/
-catalogue_search_source.v2.sql) and facet columns hold it:
+catalogue_search_source.v3.sql) and facet columns hold it:
 
 - four text fields searched together: `title`, `keywords` (each term a value), `abstract`
-  and `names` (each authorship's name as printed, then its person's when that differs, one
-  value per authorship; then the citation key). HTML tags are dropped, as PostgreSQL's parser
+  and `names` (each authorship's name as printed, then its person's when that differs, each
+  a value of its own since schema 4, as migration 0028 keeps them apart for phrases; then the
+  citation key). HTML tags are dropped, as PostgreSQL's parser
   skips them. Relevance: BM25 with the fields boosted 1.0 / 0.5 / 0.2 / 0.2, the catalogue's
   ts_rank weights for A / B / C / D.
 - one analyzer: runs of letters and digits, lower case, ASCII folding (PostgreSQL: unaccent),
@@ -27,7 +28,7 @@ import tantivy
 from catalogue.search.query import STOP_WORDS
 
 # Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TEXT_FIELDS = {"title": 1.0, "keywords": 0.5, "abstract": 0.2, "names": 0.2}
 ANALYZER = "catalogue"
 # The facets as the catalogue names them (catalogue/search/facets.py) -> field.

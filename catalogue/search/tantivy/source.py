@@ -2,8 +2,9 @@
 
 The facet values and sort keys are catalogue_search's own columns (what the PostgreSQL engine
 counts), the text is read as catalogue_search_source builds the document (names as printed,
-then the person's when that differs, in authorship order). An article without an index row is
-not indexed: the embedded index holds exactly catalogue_search's articles.
+then the person's when that differs, each a value of its own, in authorship order). An article
+without an index row is not indexed: the embedded index holds exactly catalogue_search's
+articles.
 """
 
 # ruff: noqa: S608 -- SQL assembled from constants; ids are bound parameters.
@@ -16,12 +17,16 @@ from catalogue.search.tantivy.schema import Record
 
 CHUNK = 20_000
 
-_NAME = (
+_PRINTED = (
     "concat_ws(' ', nullif(au.given_names, ''), nullif(au.particle, ''), "
-    "nullif(au.family_name, ''), nullif(au.suffix, ''), nullif(au.corporate_name, '')) "
-    "|| CASE WHEN (au.given_names, au.particle, au.family_name, au.suffix, au.corporate_name) "
+    "nullif(au.family_name, ''), nullif(au.suffix, ''), nullif(au.corporate_name, ''))"
+)
+# The person's name is a value of its own (as catalogue_search_document keeps it since
+# migration 0028), so a phrase cannot run from the printed form into it.
+_PERSON = (
+    "CASE WHEN (au.given_names, au.particle, au.family_name, au.suffix, au.corporate_name) "
     "IS NOT DISTINCT FROM (p.given_names, p.particle, p.family_name, p.suffix, "
-    "p.corporate_name) THEN '' ELSE ' ' || concat_ws(' ', nullif(p.given_names, ''), "
+    "p.corporate_name) THEN NULL ELSE concat_ws(' ', nullif(p.given_names, ''), "
     "nullif(p.particle, ''), nullif(p.family_name, ''), nullif(p.suffix, ''), "
     "nullif(p.corporate_name, '')) END"
 )
@@ -33,9 +38,11 @@ _SELECT = (
     "array(SELECT kw.term FROM catalogue_article_keywords ak "
     "JOIN catalogue_keyword kw ON kw.id = ak.keyword_id WHERE ak.article_id = s.article_id "
     "ORDER BY kw.id), "
-    f"array(SELECT {_NAME} FROM catalogue_authorship au "
-    "JOIN catalogue_author p ON p.id = au.author_id WHERE au.article_id = s.article_id "
-    "ORDER BY au.position, au.id) "
+    "array(SELECT form.name FROM catalogue_authorship au "
+    "JOIN catalogue_author p ON p.id = au.author_id "
+    f"CROSS JOIN LATERAL unnest(ARRAY[{_PRINTED}, {_PERSON}]) WITH ORDINALITY AS form(name, k) "
+    "WHERE au.article_id = s.article_id AND form.name IS NOT NULL "
+    "ORDER BY au.position, au.id, form.k) "
     "FROM catalogue_search s JOIN catalogue_article a ON a.id = s.article_id "
 )
 
