@@ -7,6 +7,7 @@ test runs on SQLite and on PostgreSQL (DATABASE_URL=postgres://...), except the 
 `postgres` that read PostgreSQL's own vectors.
 """
 
+import io
 import re
 
 import pytest
@@ -275,3 +276,65 @@ def test_the_migrations_fill_writes_what_the_triggers_write(records):
         cursor.execute(query)
         assert cursor.fetchall() == written
     assert len(written) == 7
+
+
+def _documents() -> list[tuple[int, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT article_id, document::text FROM catalogue_search ORDER BY 1")
+        return cursor.fetchall()
+
+
+def _migration_0028():
+    from importlib import import_module
+
+    return import_module("catalogue.migrations.0028_search_phrase_boundaries")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("threshold", "reindexed"), [(100, True), (6, False)])
+def test_the_migration_reindexes_a_small_catalogue_and_leaves_a_large_one(
+    records, monkeypatch, capsys, threshold, reindexed
+):
+    # 7 articles: above a threshold of 6 the migration installs version 3 without re-indexing
+    # in its transaction, and says what to run.
+    migration = _migration_0028()
+    monkeypatch.setattr(migration, "REINDEX_IN_MIGRATION", threshold)
+    current = _documents()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalogue_search SET document = to_tsvector('simple', 'stale')")
+    with connection.schema_editor() as editor:
+        migration.forwards(None, editor)
+    after = _documents()
+    if reindexed:
+        assert after == current
+        assert "search_index reindex" not in capsys.readouterr().out
+    else:
+        assert after == [(article_id, "'stale':1") for article_id, _ in current]
+        assert "7 articles keep their documents" in capsys.readouterr().out
+
+
+@pytest.mark.postgres
+def test_the_reindex_command_rewrites_every_document_online_and_resumes(records, monkeypatch):
+    from django.core.management import call_command
+
+    from catalogue.search import index
+
+    monkeypatch.setattr(index, "REINDEX_BATCH", 3)
+    current = _documents()
+    ids = [article_id for article_id, _ in current]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalogue_search SET document = to_tsvector('simple', 'stale')")
+    out = io.StringIO()
+    call_command("search_index", "reindex", f"--after={ids[3]}", stdout=out)
+    # Articles up to the fourth are left as they were; the rest are re-indexed in batches of 3.
+    assert _documents() == [
+        (article_id, "'stale':1" if article_id <= ids[3] else document)
+        for article_id, document in current
+    ]
+    assert out.getvalue().splitlines() == [
+        f"3 of 3 articles (resume with --after {ids[6]})",
+        "Re-indexed 3 articles, 3 index rows changed.",
+    ]
+    call_command("search_index", "reindex", stdout=io.StringIO())
+    assert _documents() == current
+    assert found('"Nguyen Patrick"') == set()

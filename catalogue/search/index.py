@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -48,6 +48,32 @@ def refresh_search_index(article_ids: Iterable[int] | None = None) -> int:
                 # Rewriting the title fires the FTS triggers, which rebuild these rows.
                 changed += Article.objects.filter(pk__in=chunk).update(title=F("title"))
     return changed
+
+
+REINDEX_BATCH = 5_000
+
+
+def reindex_articles(
+    *, after: int = 0, progress: Callable[[int, int, int], None] | None = None
+) -> tuple[int, int]:
+    """Re-index every article after id `after` (PostgreSQL), REINDEX_BATCH per transaction, and
+    return (index rows changed, articles visited).
+
+    Online: each batch is its own short transaction through the index's refresh, so readers and
+    writers go on (a new version of the source after migration 0028 on a large catalogue).
+    `progress(done, total, last_id)` hears each batch; a stopped run resumes with
+    `after=last_id`.
+    """
+    ids = list(Article.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True))
+    changed = 0
+    for start in range(0, len(ids), REINDEX_BATCH):
+        chunk = ids[start : start + REINDEX_BATCH]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT catalogue_search_refresh(%s::bigint[])", [chunk])
+            changed += cursor.fetchone()[0]
+        if progress:
+            progress(start + len(chunk), len(ids), chunk[-1])
+    return changed, len(ids)
 
 
 MATCH_COST = 100

@@ -1,8 +1,10 @@
-"""The node's embedded search index (SEARCH_INDEX_DIR, PostgreSQL only).
+"""The node's embedded search index (SEARCH_INDEX_DIR, PostgreSQL only), and re-indexing
+PostgreSQL's own search index online.
 
     python manage.py search_index build    # index every article into a new directory
     python manage.py search_index sync [--keep-hours N]   # apply the outbox, prune old rows
     python manage.py search_index status
+    python manage.py search_index reindex [--after ID]   # catalogue_search, 5,000 a transaction
 
 Searches apply the outbox themselves before answering; `sync` from cron keeps the outbox
 pruned (rows older than SEARCH_OUTBOX_KEEP_HOURS). See docs/search-index.md, "Embedded index".
@@ -24,7 +26,7 @@ class Command(BaseCommand):
     help = "Build, sync or report the node's embedded search index (SEARCH_INDEX_DIR)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("action", choices=["build", "sync", "status"])
+        parser.add_argument("action", choices=["build", "sync", "status", "reindex"])
         parser.add_argument(
             "--directory", default="", help="The index directory (default: SEARCH_INDEX_DIR)."
         )
@@ -34,9 +36,18 @@ class Command(BaseCommand):
             default=None,
             help="sync: prune outbox rows older than this (default: SEARCH_OUTBOX_KEEP_HOURS).",
         )
+        parser.add_argument(
+            "--after",
+            type=int,
+            default=0,
+            help="reindex: start after this article id (to resume a stopped run).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Parse the arguments, run the action and report it."""
+        if options["action"] == "reindex":
+            self._reindex(after=options["after"])
+            return
         directory = options["directory"] or conf.get("SEARCH_INDEX_DIR")
         if not directory:
             raise CommandError("Set SEARCH_INDEX_DIR (or pass --directory).")
@@ -72,3 +83,16 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(node.status(directory, connection), indent=2))
         except node.IndexUnavailable as error:
             raise CommandError(str(error)) from error
+
+    def _reindex(self, *, after: int) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError("SQLite's search index is rebuilt by its migrations.")
+        if after < 0:
+            raise CommandError("--after must be an article id (0 or more).")
+        from catalogue.search.index import reindex_articles
+
+        def progress(done: int, total: int, last: int) -> None:
+            self.stdout.write(f"{done:,} of {total:,} articles (resume with --after {last})")
+
+        changed, total = reindex_articles(after=after, progress=progress)
+        self.stdout.write(f"Re-indexed {total:,} articles, {changed:,} index rows changed.")
