@@ -162,19 +162,9 @@ class _PostgresWriter(Writer):
 
     def _reference_checks(self, cursor) -> list:
         """Return one check per foreign key of the written tables, over the rows written."""
-        cursor.execute(
-            "SELECT c.conname, c.conrelid::regclass::text, a.attname, "
-            "c.confrelid::regclass::text, fa.attname "
-            "FROM pg_constraint c "
-            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
-            "JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1] "
-            "WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 "
-            "AND c.conrelid = ANY(%s::regclass[]) ORDER BY 2, 1",
-            [_WRITTEN_TABLES],
-        )
         return [
             functools.partial(self._check_reference, *constraint)
-            for constraint in cursor.fetchall()
+            for constraint in db.foreign_keys(cursor, _WRITTEN_TABLES)
         ]
 
     def _check_reference(

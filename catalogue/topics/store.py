@@ -16,6 +16,7 @@ from django.db.models import Exists, Max, Model, OuterRef, Q
 from django.utils import timezone
 from scipy import sparse
 
+from catalogue.db import foreign_keys
 from catalogue.importer.writing import insert_values
 from catalogue.models import (
     Article,
@@ -469,7 +470,7 @@ def references_checked_once(*models: type[Model]) -> Iterator[None]:
             # The checks need the new rows' statistics (the planner reads rows it believes
             # are not there with nested loops).
             cursor.execute(f"ANALYZE {_quote(table)}")
-        for key in _foreign_keys(cursor, tables):
+        for key in foreign_keys(cursor, tables):
             _check_reference(cursor, *key, after=last[key[1]])
         for table, trigger in switched:
             cursor.execute(f"ALTER TABLE {_quote(table)} ENABLE TRIGGER {_quote(trigger)}")
@@ -509,22 +510,6 @@ def _switch_off_insert_checks(tables: list[str]) -> tuple[list[tuple[str, str]],
         for table, trigger in switched:
             cursor.execute(f"ALTER TABLE {_quote(table)} DISABLE TRIGGER {_quote(trigger)}")
     return switched, last
-
-
-def _foreign_keys(cursor, tables: list[str]) -> list[tuple[str, str, str, str, str]]:
-    """Return (constraint, table, column, target table, target column) of every one-column
-    foreign key of these tables."""
-    cursor.execute(
-        "SELECT c.conname, c.conrelid::regclass::text, a.attname, "
-        "c.confrelid::regclass::text, fa.attname "
-        "FROM pg_constraint c "
-        "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
-        "JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1] "
-        "WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 "
-        "AND c.conrelid = ANY(%s::regclass[]) ORDER BY 2, 1",
-        [tables],
-    )
-    return cursor.fetchall()
 
 
 def _check_reference(
