@@ -338,3 +338,13 @@ def test_the_reindex_command_rewrites_every_document_online_and_resumes(records,
     call_command("search_index", "reindex", stdout=io.StringIO())
     assert _documents() == current
     assert found('"Nguyen Patrick"') == set()
+
+
+def test_the_reindex_command_refuses_sqlite_and_a_negative_id():
+    from django.core.management import CommandError, call_command
+
+    if connection.vendor == "sqlite":
+        with pytest.raises(CommandError, match="SQLite's search index is rebuilt by its"):
+            call_command("search_index", "reindex", stdout=io.StringIO())
+    with pytest.raises(CommandError, match=r"--after must be an article id \(0 or more\)"):
+        call_command("search_index", "reindex", "--after=-1", stdout=io.StringIO())

@@ -85,10 +85,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
     def _reindex(self, *, after: int) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError("SQLite's search index is rebuilt by its migrations.")
         if after < 0:
             raise CommandError("--after must be an article id (0 or more).")
+        if connection.vendor != "postgresql":
+            raise CommandError("SQLite's search index is rebuilt by its migrations.")
         from catalogue.search.index import reindex_articles
 
         def progress(done: int, total: int, last: int) -> None:
