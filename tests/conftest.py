@@ -1,7 +1,9 @@
 """Shared fixtures and markers for the whole suite."""
 
+import time
+
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 
 def pytest_collection_modifyitems(config, items):
@@ -12,6 +14,132 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# Seconds a test's other sessions get to end after it (a thread closing its connection as it
+# finishes) before the test is failed for leaving them open.
+SESSION_GRACE_SECONDS = 5.0
+
+
+def _own_backend_pids() -> set[int]:
+    """Return the backend pids of this thread's open Django connections."""
+    pids = set()
+    for wrapper in connections.all(initialized_only=True):
+        raw = wrapper.connection
+        if wrapper.vendor == "postgresql" and raw is not None and not raw.closed:
+            pids.add(raw.get_backend_pid())
+    return pids
+
+
+class SessionWatch:
+    """The client sessions on the test database that this process did not open in this thread.
+
+    Reads pg_stat_activity over a connection of its own to the `postgres` database, so that
+    it neither counts itself nor needs the test's database access.
+    """
+
+    def __init__(self):
+        self._admin = None
+        self.reported: set[int] = set()
+
+    def _cursor(self):
+        import psycopg2
+
+        if self._admin is None or self._admin.closed:
+            settings = connection.settings_dict
+            self._admin = psycopg2.connect(
+                dbname="postgres",
+                user=settings["USER"],
+                password=settings["PASSWORD"],
+                host=settings["HOST"],
+                port=settings["PORT"] or 5432,
+                application_name="tests/conftest.py session watch",
+            )
+            self._admin.autocommit = True
+        return self._admin.cursor()
+
+    def others(self) -> list[tuple]:
+        """Return (pid, application_name, state, backend_start, query) of the other sessions."""
+        with self._cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, application_name, state, backend_start, left(query, 200) "
+                "FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend' "
+                "AND pid <> ALL(%s) ORDER BY pid",
+                [connection.settings_dict["NAME"], sorted(_own_backend_pids())],
+            )
+            return [row for row in cursor.fetchall() if row[0] not in self.reported]
+
+    def left_open(self) -> list[tuple]:
+        """Return the other sessions still open after the grace period (none: at once)."""
+        deadline = time.monotonic() + SESSION_GRACE_SECONDS
+        others = self.others()
+        while others and time.monotonic() < deadline:
+            time.sleep(0.1)
+            others = self.others()
+        return others
+
+    def end(self, sessions: list[tuple]) -> None:
+        """Terminate `sessions`, so that the next tests and the database's teardown go on."""
+        pids = [row[0] for row in sessions]
+        self.reported.update(pids)
+        with self._cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [pids])
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+
+
+def _describe(sessions: list[tuple]) -> str:
+    return "; ".join(
+        f"pid {pid} ({application or 'no application_name'}, {state}, since {start:%H:%M:%S}, "
+        f"last query {query!r})"
+        for pid, application, state, start, query in sessions
+    )
+
+
+@pytest.fixture(scope="session")
+def session_watch(django_db_setup, django_db_blocker):
+    """Yield the watch over the test database's sessions; fail if any is open at the end.
+
+    Torn down before django_db_setup (it depends on it): a session still open then is what
+    makes dropping the test database warn "is being accessed by other users".
+    """
+    watch = SessionWatch() if connection.vendor == "postgresql" else None
+    yield watch
+    if watch is None:
+        return
+    try:
+        with django_db_blocker.unblock():
+            left = watch.left_open()
+        if left:
+            watch.end(left)
+            pytest.fail(f"the test session left database sessions open: {_describe(left)}")
+    finally:
+        watch.close()
+
+
+@pytest.fixture(autouse=True)
+def no_database_session_left_open(request):
+    """Fail a test that leaves a session on the test database open (PostgreSQL).
+
+    A thread, a server or a connection made by hand that outlives its test keeps the test
+    database in use: every session but this thread's own Django connections must have ended
+    within SESSION_GRACE_SECONDS of the test's end. The sessions found are terminated, so
+    that they are reported once, by the test that left them.
+    """
+    uses_database = request.node.get_closest_marker("django_db") or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "django_db_setup")
+    )
+    if connection.vendor != "postgresql" or not uses_database:
+        yield
+        return
+    watch = request.getfixturevalue("session_watch")
+    yield
+    left = watch.left_open()
+    if left:
+        watch.end(left)
+        pytest.fail(f"{request.node.nodeid} left database sessions open: {_describe(left)}")
 
 
 @pytest.fixture

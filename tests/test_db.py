@@ -2,6 +2,8 @@
 
 import contextlib
 import datetime
+import threading
+import time
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -75,3 +77,89 @@ def test_a_constraint_violation_is_djangos_integrity_error():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         db.copy_rows(Keyword, ["term", "slug"], [("another", "alliance")])
+
+
+# --- the suite's watch over sessions left open (tests/conftest.py) ------------------------------
+
+
+def open_session(application_name: str):
+    """Open a psycopg2 session on the test database, as a thread or a server would."""
+    import psycopg2
+
+    settings = connection.settings_dict
+    return psycopg2.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        application_name=application_name,
+    )
+
+
+@pytest.mark.postgres
+def test_the_watch_reports_a_session_left_open_and_not_this_threads_own(session_watch, monkeypatch):
+    from tests import conftest
+
+    monkeypatch.setattr(conftest, "SESSION_GRACE_SECONDS", 0.3)
+    connection.ensure_connection()
+    other = open_session("left open by a test")
+    try:
+        left = session_watch.left_open()
+        assert [(pid, name, state) for pid, name, state, _, _ in left] == [
+            (other.get_backend_pid(), "left open by a test", "idle")
+        ]
+    finally:
+        other.close()
+    assert session_watch.left_open() == []
+
+
+@pytest.mark.postgres
+def test_the_watch_gives_a_session_the_grace_period_to_end(session_watch, monkeypatch):
+    from tests import conftest
+
+    monkeypatch.setattr(conftest, "SESSION_GRACE_SECONDS", 10.0)
+    other = open_session("ending soon")
+    closer = threading.Timer(0.5, other.close)
+    started = time.monotonic()
+    closer.start()
+    try:
+        assert session_watch.left_open() == []
+    finally:
+        closer.join()
+    assert 0.5 <= time.monotonic() - started < 10.0
+
+
+@pytest.mark.postgres
+def test_the_watch_fails_only_after_the_grace_period(session_watch, monkeypatch):
+    from tests import conftest
+
+    monkeypatch.setattr(conftest, "SESSION_GRACE_SECONDS", 0.3)
+    other = open_session("never closed")
+    try:
+        started = time.monotonic()
+        assert [row[0] for row in session_watch.left_open()] == [other.get_backend_pid()]
+        assert time.monotonic() - started >= 0.3
+    finally:
+        other.close()
+
+
+@pytest.mark.postgres
+def test_the_watch_ends_the_sessions_it_reports_once(session_watch, monkeypatch):
+    import psycopg2
+
+    from tests import conftest
+
+    monkeypatch.setattr(conftest, "SESSION_GRACE_SECONDS", 0.3)
+    other = open_session("ended by the watch")
+    pid = other.get_backend_pid()
+    left = session_watch.left_open()
+    assert [row[0] for row in left] == [pid]
+
+    session_watch.end(left)
+
+    # Reported once: the next test is not failed for it, even before it has gone.
+    assert session_watch.others() == []
+    with pytest.raises(psycopg2.OperationalError), other.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    other.close()
