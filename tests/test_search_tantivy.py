@@ -9,6 +9,8 @@ except the SQLite test showing the setting is ignored there.
 
 from __future__ import annotations
 
+import itertools
+import json
 import random
 
 import pytest
@@ -23,14 +25,13 @@ from catalogue.search import engine
 from catalogue.search.params import SearchParams
 from catalogue.search.query import parse_query
 from catalogue.search.tantivy import node as nodes
-from catalogue.search.tantivy import outbox
+from catalogue.search.tantivy import outbox, schema
 from catalogue.search.tantivy import search as tantivy_search
 from tests.factories import make_article, make_author, make_journal, make_keyword, make_subject
 
 # Titles and abstracts draw from separate words, keywords and names from their own. Both
-# engines keep a phrase within one value (migration 0028, schema 4; tested below), with one
-# residue: Tantivy leaves one position between two values, so a phrase with a stop word
-# inside could span two (bench/tantivy_peer.py); the phrases drawn here have none.
+# engines keep a phrase within one value (migration 0028, schema 4; tested below), phrases
+# with stop words inside too (schema.VALUE_GAP; test_phrases_with_stop_words_inside_...).
 TITLE_WORDS = [
     "glacier", "melting", "carbon", "budget", "river", "delta", "running", "runs", "ocean",
     "warming", "fluckiger", "café", "naïve", "model", "models", "network",
@@ -484,3 +485,137 @@ def test_counts_a_segment_cut_off_are_counted_again_flagged_or_left_to_postgresq
     monkeypatch.setattr(tantivy_search, "_aggregate_every", too_many)
     expected, actual = _both(params, tmp_path)
     assert _summary(actual) == _summary(expected)
+
+
+# Values whose ends and starts a phrase with stop words inside could join: keywords and names
+# of one or two words, titles with stop words inside.
+GAP_KEYWORDS = ("deep learning", "neural networks", "tundra", "soil of the arctic", "thaw")
+GAP_NAMES = (("Ada", "Lovelace"), ("Charles", "Babbage"), ("Yuki", "Tanaka"), ("Jane", "Okafor"))
+GAP_TITLE_WORDS = ("learning", "networks", "tundra", "thaw", "soil", "arctic", "deep", "neural")
+GAP_STOP_WORDS = ("the", "of", "a", "in", "and")
+
+
+def _gap_catalogue(rng: random.Random, articles: int = 40) -> list[Article]:
+    keywords = [make_keyword(term=term) for term in GAP_KEYWORDS]
+    authors = [make_author(given_names=given, family_name=family) for given, family in GAP_NAMES]
+    made = []
+    for _ in range(articles):
+        words = []
+        for _ in range(rng.randint(3, 7)):
+            words.append(rng.choice(GAP_TITLE_WORDS))
+            if rng.random() < 0.4:
+                words.extend(rng.sample(GAP_STOP_WORDS, rng.randint(1, 2)))
+        made.append(
+            make_article(
+                title=" ".join(words).capitalize(),
+                keywords=rng.sample(keywords, rng.randint(0, 4)),
+                authors=rng.sample(authors, rng.randint(0, 4)),
+            )
+        )
+    return made
+
+
+def _gap_phrase(rng: random.Random, article: Article) -> str:
+    """Return a phrase with 1-3 stop words inside: across two neighbouring values of a field
+    (the end of one keyword or name and the start of the next), or within the title."""
+    links = Article.keywords.through.objects.filter(article=article).order_by("id")
+    keywords = [link.keyword.term for link in links.select_related("keyword")]
+    names = [f"{a.given_names} {a.family_name}" for a in article.authorships.order_by("position")]
+    pairs = [*itertools.pairwise(keywords), *itertools.pairwise(names)]
+    stops = " ".join(rng.choices(GAP_STOP_WORDS, k=rng.randint(1, 3)))
+    if pairs and rng.random() < 0.7:
+        first, second = rng.choice(pairs)
+        return f"{first.split()[-1]} {stops} {second.split()[0]}"
+    title = article.title.lower().split()
+    start = rng.choice([n for n, word in enumerate(title) if word not in GAP_STOP_WORDS])
+    return " ".join(title[start : start + rng.randint(3, 5)])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seed", [1, 2])
+def test_phrases_with_stop_words_inside_never_span_two_values(db, tmp_path, answered, seed):
+    # PostgreSQL leaves 400 positions between two values (migration 0028), Tantivy one of its
+    # own: the index adds VALUE_GAP more, so "thaw the tundra" (two keywords) finds nothing on
+    # either engine. Phrases drawn at random across neighbouring values and within titles.
+    rng = random.Random(seed)
+    made = _gap_catalogue(rng)
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    phrases = [_gap_phrase(rng, rng.choice(made)) for _ in range(30)]
+    found = 0
+    for phrase in phrases:
+        params = SearchParams.build(query=parse_query(f'"{phrase}"'))
+        expected, actual = _both(params, tmp_path)
+        assert actual.total == expected.total, phrase
+        assert _ids(actual) == _ids(expected), phrase
+        found += expected.total > 0
+    # Every phrase was answered by the index, and some were found (within a title).
+    assert len(answered) == len(phrases)
+    assert 0 < found < len(phrases)
+
+
+@pytest.mark.postgres
+def test_a_phrase_longer_than_the_gap_or_an_index_without_it_goes_to_postgresql(
+    db, tmp_path, answered
+):
+    soil, tundra = make_keyword(term="soil"), make_keyword(term="tundra")
+    long_title = " ".join(["glacier"] + ["melting"] * (schema.VALUE_GAP + 2) + ["delta"])
+    made = make_article(title=long_title, keywords=[soil, tundra])
+    make_article(title="Soil of the tundra")
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    assert nodes.Node.read_state(nodes.Node(tmp_path).current())["value_gap"] == schema.VALUE_GAP
+    # A phrase the gap cannot hold: PostgreSQL answers (it is found in the title).
+    assert _ids(_search(tmp_path, f'"{long_title}"')) == {made.pk}
+    assert answered == []
+    assert _search(tmp_path, '"soil the tundra"').total == 0
+    assert len(answered) == 1
+    # An index built before the gap (its state has none): a phrase with a stop word inside
+    # could span two values there, so PostgreSQL answers it; a plain phrase stays.
+    directory = nodes.Node(tmp_path).current()
+    state = nodes.Node.read_state(directory)
+    del state["value_gap"]
+    (directory / "state.json").write_text(json.dumps(state))
+    nodes._nodes.clear()
+    assert _search(tmp_path, '"soil the tundra"').total == 0
+    assert len(answered) == 1
+    assert _search(tmp_path, '"soil of the tundra"').total == 1
+    assert len(answered) == 1
+    assert _search(tmp_path, '"glacier melting"').total == 1
+    assert len(answered) == 2
+
+
+@pytest.mark.postgres
+def test_a_node_failing_mid_sync_answers_from_postgresql_then_converges(
+    db, tmp_path, answered, monkeypatch
+):
+    first = [make_article(title=f"Glacier {n}") for n in range(3)]
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    start = nodes.Node.read_state(nodes.Node(tmp_path).current())["outbox"]["position"]
+    added = [make_article(title=f"Glacier delta {n}") for n in range(7)]
+    first[0].delete()
+    # Batches of 3 outbox rows: the first is applied and committed, the second fails part-way
+    # (after two of its documents were added to the writer).
+    monkeypatch.setattr(outbox, "BATCH", 3)
+    original, calls = nodes.document, []
+
+    def failing(record):
+        calls.append(record.article_id)
+        if len(calls) == 5:
+            raise RuntimeError("the node died here")
+        return original(record)
+
+    monkeypatch.setattr(nodes, "document", failing)
+    result = _search(tmp_path, "glacier")
+    # PostgreSQL answered, correctly.
+    assert answered == []
+    assert result.total == 9
+    state = nodes.Node.read_state(nodes.Node(tmp_path).current())
+    assert start < state["outbox"]["position"]
+    assert state["applied"] == 1
+    # The next search applies the rest and answers from the index: every article once.
+    monkeypatch.setattr(nodes, "document", original)
+    expected, actual = _both(SearchParams.build(query=parse_query("glacier")), tmp_path)
+    assert len(answered) == 1
+    assert _ids(actual) == _ids(expected) == {a.pk for a in [*first[1:], *added]}
+    searcher, _ = nodes.node(tmp_path).search_state()
+    assert searcher.num_docs == 9
+    assert nodes.status(tmp_path, connection)["index"]["behind"] is False

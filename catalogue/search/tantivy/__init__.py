@@ -34,6 +34,11 @@ def run_results(
     except nodes.IndexUnavailable as error:
         logger.warning("search: the embedded index is not used: %s", error)
         return None
+    except Exception:
+        # Applying the outbox failed part-way (a bad row, the disk, the database): what was
+        # committed stays, the position says where to resume, and the next search does.
+        logger.exception("search: the embedded index could not follow the outbox")
+        return None
     _, builder = node.search_state()
     if not search.supports(params, builder):
         return None

@@ -27,7 +27,13 @@ import tantivy
 
 from catalogue.search.tantivy import outbox, source
 from catalogue.search.tantivy.queries import Builder
-from catalogue.search.tantivy.schema import SCHEMA_VERSION, create_index, document, open_index
+from catalogue.search.tantivy.schema import (
+    SCHEMA_VERSION,
+    VALUE_GAP,
+    create_index,
+    document,
+    open_index,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +104,8 @@ class Node:
             raise IndexUnavailable(f"the index in {directory} is of another schema: rebuild it")
         if directory != self.directory:
             self.index = open_index(str(directory))
-            self.builder = Builder(self.index.schema)
+            # An index built before values were kept apart says nothing: no gap.
+            self.builder = Builder(self.index.schema, value_gap=state.get("value_gap", 0))
             self.directory = directory
             self.loaded_position = -1
         if state["applied"] != self.loaded_position:
@@ -128,7 +135,7 @@ class Node:
             writer = None
             try:
                 while True:
-                    batch = outbox.pending(connection, position)
+                    batch = outbox.pending(connection, position, limit=outbox.BATCH)
                     if position.position < batch.pruned_through:
                         raise IndexUnavailable(
                             f"the index in {directory} is behind the pruned outbox "
@@ -209,6 +216,7 @@ def build(root: str | Path, connection, *, log=print, heap: int = BUILD_HEAP) ->
     size = sum(path.stat().st_size for path in directory.iterdir() if path.is_file())
     state = {
         "schema": SCHEMA_VERSION,
+        "value_gap": VALUE_GAP,
         "applied": 0,
         "documents": count,
         "built_seconds": round(time.perf_counter() - started, 1),

@@ -17,6 +17,7 @@ from catalogue.search.tantivy.schema import (
     FACET_FIELDS,
     TEXT_FACETS,
     TEXT_FIELDS,
+    VALUE_GAP,
     analyzer,
     plain_analyzer,
 )
@@ -26,10 +27,15 @@ Query = tantivy.Query
 
 
 class Builder:
-    """Builds queries on one schema; `tokens` analyses text as the index does."""
+    """Builds queries on one schema; `tokens` analyses text as the index does.
 
-    def __init__(self, schema: tantivy.Schema) -> None:
+    `value_gap`: the positions the index leaves between two values of a field besides
+    Tantivy's one (schema.VALUE_GAP; 0 for an index built before it had any).
+    """
+
+    def __init__(self, schema: tantivy.Schema, *, value_gap: int = VALUE_GAP) -> None:
         self.schema = schema
+        self.value_gap = value_gap
         self._analyzer = analyzer()
         self._plain = plain_analyzer()
 
@@ -72,6 +78,15 @@ class Builder:
             first = terms[0][0]
             terms = [(position - first, token) for position, token in terms]
         return terms
+
+    def phrase_fits(self, text: str) -> bool:
+        """Whether the phrase of `text` cannot span two values of a field in this index.
+
+        The next value's first word is value_gap + 2 positions after the last word of a
+        value; a phrase spanning fewer (its last word's offset) lies within one value.
+        """
+        terms = self.phrase_terms(text)
+        return not terms or terms[-1][0] < self.value_gap + 2
 
     def phrase(self, text: str) -> Query | None:
         """Return phraseto_tsquery(text) within one value of any field; None if no token."""

@@ -46,6 +46,14 @@ TEXT_FACETS = {"type", "language"}
 # An HTML tag as PostgreSQL's parser recognises one (a "<" not followed by a letter or "/" is
 # text: "p < 0.05").
 TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+# Positions left between two values of a field (a keyword, a name), besides Tantivy's own one:
+# each value after the first starts with this many stop words, which the analyzer drops but
+# whose positions it keeps, so a phrase spanning up to VALUE_GAP + 1 positions (stop words
+# inside included) never runs from one value into the next, as PostgreSQL's 400-position gap
+# (migration 0028) keeps it. Longer phrases go to PostgreSQL (queries.Builder.phrase_fits).
+# Dropped tokens count neither in a field's length (BM25) nor in its positions' end.
+VALUE_GAP = 32
+_GAP_TEXT = "a " * VALUE_GAP
 # The date key of an article without a year sorts last both ways (NULLS LAST).
 _ID_BITS = 32
 _NO_DATE_OLDEST = 99_999_999
@@ -130,21 +138,26 @@ class Record:
     title_key: str = ""
 
 
+def _value(text: str, n: int) -> str:
+    """Return the `n`th value of a field as indexed: after the first, VALUE_GAP positions on."""
+    return f"{_GAP_TEXT}{text}" if n else text
+
+
 def document(record: Record) -> tantivy.Document:
     """Return the Tantivy document of `record`."""
     doc = tantivy.Document()
     article_id = record.article_id
     doc.add_unsigned("article_id", article_id)
     doc.add_text("title", TAG.sub(" ", record.title or ""))
-    # A keyword, a name, the citation key: each a value of its own, so that a phrase lies
-    # within one of them (Tantivy leaves a position between values).
-    for term in record.keywords:
-        doc.add_text("keywords", TAG.sub(" ", term))
+    # A keyword, a name, the citation key: each a value of its own, VALUE_GAP positions
+    # apart, so that a phrase lies within one of them.
+    for n, term in enumerate(record.keywords):
+        doc.add_text("keywords", _value(TAG.sub(" ", term), n))
     doc.add_text("abstract", TAG.sub(" ", record.abstract or ""))
-    for name in record.names:
-        doc.add_text("names", TAG.sub(" ", name))
+    names = [*record.names, *([record.citation_key] if record.citation_key else [])]
+    for n, name in enumerate(names):
+        doc.add_text("names", _value(TAG.sub(" ", name), n))
     if record.citation_key:
-        doc.add_text("names", TAG.sub(" ", record.citation_key))
         doc.add_text("citation_key", record.citation_key)
     date_key = record.date_key
     if record.year is not None:

@@ -46,6 +46,8 @@ _SORT_FIELDS = {
 def _term_supported(term: Term, builder: Builder) -> bool:
     if not _PLAIN_TERM.fullmatch(term.text):
         return False
+    if term.in_order and not builder.phrase_fits(term.text):
+        return False
     return bool(builder.tokens(term.text))
 
 
@@ -55,7 +57,8 @@ def supports(params: SearchParams, builder: Builder) -> bool:
     Not: a DOI, nothing to narrow (the whole catalogue: PostgreSQL's kept counts), or a term
     with a character other than a letter, a space, ':' or '_' ("covid-19", "o'brien",
     "40.5", "e.coli", "3d": PostgreSQL's parser keeps such tokens whole, or leaves digits
-    unstemmed), or one with no indexed word.
+    unstemmed), one with no indexed word, or a phrase spanning more positions than the index
+    leaves between two values of a field (Builder.phrase_fits: it could run into the next).
     """
     if params.query.doi or params.is_browse:
         return False
