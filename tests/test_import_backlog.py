@@ -15,6 +15,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from catalogue import importer, topics
 from catalogue.importer import backlog, jobs, progress
 from catalogue.models import Article, ImportBatch, ImportJob, ImportStatus, JobKind, JobState
+from catalogue.search import index as search_index
 from tests.test_import_jobs import make_upload, run_jobs, synthetic_bib
 from tests.test_search import run as search
 
@@ -56,14 +57,19 @@ def import_file(entries: int, *, seed: str = "a") -> ImportBatch:
 def test_an_import_indexes_and_fingerprints_its_records_after_its_commit(monkeypatch):
     seen = fingerprinted(monkeypatch)
     in_transaction = []
-    refresh = backlog._work
+    refresh, fingerprint = search_index.refresh_search_index, topics.update_articles
 
-    def working(kind, ids):
-        # The work runs in a transaction of its own, after the import's commit.
-        in_transaction.append((kind, len(ids), Article.objects.filter(pk__in=ids).count()))
-        return refresh(kind, ids)
+    def working(kind, work):
+        def recording(ids):
+            # The work runs in a transaction of its own, after the import's commit.
+            assert connection.in_atomic_block
+            in_transaction.append((kind, len(ids), Article.objects.filter(pk__in=ids).count()))
+            return work(ids)
 
-    monkeypatch.setattr(backlog, "_work", working)
+        return recording
+
+    monkeypatch.setattr(search_index, "refresh_search_index", working("search", refresh))
+    monkeypatch.setattr(topics, "update_articles", working("topics", fingerprint))
     monkeypatch.setattr(backlog, "BATCH", 7)
 
     batch = import_file(30)
@@ -218,3 +224,35 @@ def test_a_reimport_analyses_an_article_table_whose_statistics_say_empty():
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'catalogue_article'")
         assert cursor.fetchone()[0] == 200.0
+
+
+def test_a_failed_search_batch_keeps_its_row_and_the_next_import_finishes_it(monkeypatch):
+    monkeypatch.setattr(backlog, "BATCH", 5)
+    real, calls = search_index.refresh_search_index, []
+
+    def failing(ids):
+        calls.append(list(ids))
+        if len(calls) == 2:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 / 0")
+        return real(ids)
+
+    monkeypatch.setattr(search_index, "refresh_search_index", failing)
+
+    first = import_file(12, seed="w")
+
+    ids = sorted(Article.objects.values_list("pk", flat=True))
+    assert (first.status, first.created_count) == (ImportStatus.COMPLETED, 12)
+    assert calls == [ids[:5], ids[5:10]]
+    # The first row's work is committed, the failed one's undone with its row's deletion; the
+    # row after it was never taken. Topics' side went on to the end.
+    assert indexed_ids() == set(ids[:5])
+    assert backlog_rows() == [(first.pk, "search", ids[5:10]), (first.pk, "search", ids[10:])]
+
+    monkeypatch.setattr(search_index, "refresh_search_index", real)
+    second = import_file(2, seed="n")
+
+    assert second.created_count == 2
+    assert indexed_ids() == set(Article.objects.values_list("pk", flat=True))
+    assert backlog_rows() == []
+    assert search("things w").total == 12

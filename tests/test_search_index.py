@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection
 
 from catalogue.models import search_index
 from catalogue.models.search_index import (
@@ -27,6 +27,7 @@ from catalogue.models.search_index import (
     SearchIndexVocabulary,
     SearchIndexWord,
 )
+from catalogue.search import index
 from catalogue.search.postgres import COLUMNS, PROBE_BUCKETS, SAMPLE_BUCKETS, SAMPLE_KEY
 from catalogue.search.sql import ROOT, sql, statements
 from tests.factories import make_article, make_author, make_keyword
@@ -333,3 +334,132 @@ def test_restoring_planner_costs_does_nothing_on_sqlite_or_when_in_place():
     from catalogue.search.index import restore_planner_costs
 
     assert restore_planner_costs(verbosity=0) is False
+
+
+def _planner_rows() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'catalogue_search'")
+        return cursor.fetchone()[0]
+
+
+def _indexed() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT article_id FROM catalogue_search ORDER BY 1")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.fixture
+def unindexed():
+    """Twelve articles whose search index rows are gone, and a planner that counted 0 rows."""
+    ids = [make_article(title=f"Batched study {n}").pk for n in range(12)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM catalogue_search_pending; DELETE FROM catalogue_search; "
+            "ANALYZE catalogue_search"
+        )
+    assert (_indexed(), _planner_rows()) == ([], 0.0)
+    return ids
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("minimum", "analysed"), [(4, [5.0, 10.0]), (10, [10.0]), (13, [])], ids=str
+)
+def test_indexing_in_batches_analyses_the_index_each_time_it_doubles(unindexed, minimum, analysed):
+    heard, done, commits = [], [], []
+
+    def statement(seconds, what):
+        assert seconds >= 0
+        heard.append((what, _planner_rows()))
+
+    changed = index.index_in_batches(
+        batches=index.batched(unindexed, size=5),
+        analyse_minimum=minimum,
+        progress=lambda count, batch: done.append((count, list(batch))),
+        statement=statement,
+        commit=commits.append,
+    )
+
+    assert changed == 12
+    assert _indexed() == unindexed
+    assert done == [(5, unindexed[:5]), (10, unindexed[5:10]), (12, unindexed[10:])]
+    assert len(commits) == 3
+    # The planner knew 0 rows: 5 written doubles that, 10 doubles 5, 12 does not double 10;
+    # below the minimum nothing is analysed. Each ANALYZE counts the rows then in the index.
+    batches = [f"index {n} articles for search" for n in (5, 5, 2)]
+    assert [what for what, _ in heard if what.startswith("index")] == batches
+    assert [rows for what, rows in heard if what == "analyze the search index"] == analysed
+    assert _planner_rows() == (analysed[-1] if analysed else 0.0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_failed_batch_undoes_what_its_source_did_and_keeps_the_batches_before(
+    unindexed, monkeypatch
+):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE taken (id bigint)")
+
+    def source():
+        for batch in index.batched(unindexed, size=4):
+            # Inside the batch's transaction, as the import backlog deletes the row it takes.
+            assert connection.in_atomic_block
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO taken SELECT unnest(%s::bigint[])", [list(batch)])
+            yield batch
+
+    real, calls = index.refresh_search_index, []
+
+    def failing(ids):
+        calls.append(list(ids))
+        if len(calls) == 2:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 / 0")
+        return real(ids)
+
+    monkeypatch.setattr(index, "refresh_search_index", failing)
+    done = []
+
+    with pytest.raises(DataError, match="division by zero"):
+        index.index_in_batches(batches=source(), progress=lambda count, batch: done.append(count))
+
+    assert done == [4]
+    assert _indexed() == unindexed[:4]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM taken ORDER BY id")
+        assert [row[0] for row in cursor.fetchall()] == unindexed[:4]
+
+
+@pytest.mark.django_db
+def test_indexing_in_batches_on_sqlite_reindexes_without_analysing():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's triggers index each row; PostgreSQL is tested above")
+    ids = [make_article(title=f"Batched study {n}").pk for n in range(3)]
+    heard = []
+
+    changed = index.index_in_batches(
+        batches=index.batched(ids, size=2), statement=lambda s, what: heard.append(what)
+    )
+
+    assert changed == 3
+    assert heard == ["index 2 articles for search", "index 1 articles for search"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_online_reindex_analyses_an_index_the_planner_thought_empty(monkeypatch):
+    ids = [make_article(title=f"Reindexed study {n}").pk for n in range(5)]
+    index.refresh_search_index(ids)
+    with connection.cursor() as cursor:
+        # As after a restored dump: rows in the index, statistics that say none.
+        cursor.execute("UPDATE pg_class SET reltuples = 0 WHERE relname = 'catalogue_search'")
+    monkeypatch.setattr(index, "REINDEX_BATCH", 2)
+    monkeypatch.setattr(index, "ANALYSE_MINIMUM", 4)
+    heard = []
+
+    changed, visited = index.reindex_articles(progress=lambda *args: heard.append(args))
+
+    assert (changed, visited) == (0, 5)  # the documents were current
+    assert heard == [(2, 5, ids[1]), (4, 5, ids[3]), (5, 5, ids[4])]
+    assert _planner_rows() == 5.0  # analysed when its 4 re-indexed rows passed the minimum

@@ -29,6 +29,7 @@ from catalogue.models import (
     SubjectArea,
 )
 from catalogue.pages import page_numbers
+from catalogue.search import index as search_index
 from catalogue.synthetic import containers, writers
 from catalogue.synthetic.articles import ArticleStream, cap_date
 
@@ -867,7 +868,7 @@ def test_the_search_index_is_built_in_batches_after_the_data_commit(replica, mon
 def test_an_interrupted_index_keeps_the_records_and_the_same_seed_finishes_it(monkeypatch):
     expected = snapshot_of_a_run(articles=200, seed=3)
     monkeypatch.setattr(synthetic.indexing, "SEARCH_BATCH", 50)
-    original = synthetic.indexing.refresh_search_index
+    original = search_index.refresh_search_index
     calls = []
 
     def failing_refresh(ids):
@@ -877,7 +878,7 @@ def test_an_interrupted_index_keeps_the_records_and_the_same_seed_finishes_it(mo
                 cursor.execute("SELECT 1 / 0")  # a database error in the third batch
         return original(ids)
 
-    monkeypatch.setattr(synthetic.indexing, "refresh_search_index", failing_refresh)
+    monkeypatch.setattr(search_index, "refresh_search_index", failing_refresh)
 
     with pytest.raises(synthetic.GenerationError) as error:
         make_catalogue(articles=200, seed=3)
@@ -892,7 +893,7 @@ def test_an_interrupted_index_keeps_the_records_and_the_same_seed_finishes_it(mo
     assert search_rows() == 100  # two batches of 50 indexed, the third rolled back
     assert len(synthetic.unindexed_articles()) == 100
 
-    monkeypatch.setattr(synthetic.indexing, "refresh_search_index", original)
+    monkeypatch.setattr(search_index, "refresh_search_index", original)
     report = make_catalogue(articles=200, seed=3)
 
     assert report.resumed
@@ -910,7 +911,7 @@ def test_an_interrupted_index_keeps_the_records_and_the_same_seed_finishes_it(mo
 @pytest.mark.postgres
 def test_the_command_says_when_a_run_only_finished_an_interrupted_index(monkeypatch):
     monkeypatch.setattr(synthetic.indexing, "SEARCH_BATCH", 50)
-    original = synthetic.indexing.refresh_search_index
+    original = search_index.refresh_search_index
     calls = []
 
     def failing_refresh(ids):
@@ -919,10 +920,10 @@ def test_the_command_says_when_a_run_only_finished_an_interrupted_index(monkeypa
             raise DatabaseError("disk full")
         return original(ids)
 
-    monkeypatch.setattr(synthetic.indexing, "refresh_search_index", failing_refresh)
+    monkeypatch.setattr(search_index, "refresh_search_index", failing_refresh)
     with pytest.raises(CommandError, match="Run the generator again with the same seed"):
         run_command("--articles", "120", "--seed", "4")
-    monkeypatch.setattr(synthetic.indexing, "refresh_search_index", original)
+    monkeypatch.setattr(search_index, "refresh_search_index", original)
 
     output = run_command("--articles", "120", "--seed", "4")
 

@@ -6,9 +6,10 @@ index's deferred flush did it inside the COMMIT, seconds during which the import
 held) and fingerprinting them for research topics. Inside the transaction the ids of the
 articles to index and to fingerprint are written to `catalogue_import_backlog`, so the work is
 committed with the records or not at all. Right after the commit the import does it, `BATCH`
-articles per transaction, each deleting its backlog row; the import (and its job) reports done
-only then, so its records are searchable when it does. Each batch takes the import lock, so an
-undo or another import never interleaves with one.
+articles per transaction (the search side through catalogue.search.index.index_in_batches,
+which also analyses the index as it doubles), each deleting its backlog row; the import (and
+its job) reports done only then, so its records are searchable when it does. Each batch takes
+the import lock, so an undo or another import never interleaves with one.
 
 A worker killed in between leaves backlog rows: every import first finishes them (`drain`),
 and running the interrupted job again does too (`catalogue.importer.jobs`). Duplicate matching
@@ -26,12 +27,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from django.db import connection, transaction
 
 from catalogue import topics
 from catalogue.importer.common import Progress, gc_paused
+from catalogue.search.index import index_in_batches
 
 logger = logging.getLogger(__name__)
 
@@ -164,63 +166,45 @@ class _Counter:
 
 def _drain_kind(kind: str, counter: _Counter) -> None:
     """Do the work of every backlog row of `kind`, oldest first, a row per transaction."""
-    analysed = rows = _index_rows()
+    if kind == SEARCH:
+        index_in_batches(
+            batches=iter(lambda: _take(SEARCH), None),
+            progress=lambda done, ids: counter.add(len(ids)),
+        )
+        return
     while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_lock_key()])
-            cursor.execute(
-                f"SELECT id, article_ids FROM {TABLE} WHERE kind = %s "
-                f"ORDER BY id LIMIT 1 FOR UPDATE",
-                [kind],
-            )
-            row = cursor.fetchone()
-            if row is None:
+        with transaction.atomic():
+            ids = _take(kind)
+            if ids is None:
                 return
-            pk, ids = row
-            _work(kind, ids)
-            cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [pk])
-        if kind == SEARCH:
-            rows += len(ids)
-            analysed = _analyse_when_grown(analysed, rows)
+            topics.update_articles(ids)
         counter.add(len(ids))
+
+
+def _take(kind: str) -> list[int] | None:
+    """Take the oldest backlog row of `kind` in the caller's transaction; return its article ids,
+    or None when there is none.
+
+    The row is deleted at once: the work done in the same transaction commits with its
+    deletion, or a failure rolls both back and the row stays for the next drain.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_lock_key()])
+        cursor.execute(
+            f"SELECT id, article_ids FROM {TABLE} WHERE kind = %s ORDER BY id LIMIT 1 FOR UPDATE",
+            [kind],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [row[0]])
+        return row[1]
 
 
 def _lock_key() -> int:
     from catalogue.importer.writing import LOCK_KEY  # writing imports this module
 
     return LOCK_KEY
-
-
-def _work(kind: str, ids: Sequence[int]) -> None:
-    from catalogue.search.index import refresh_search_index
-
-    if kind == SEARCH:
-        refresh_search_index(ids)
-    elif kind == TOPICS:
-        topics.update_articles(ids)
-    else:  # pragma: no cover - the table's check constraint allows no other kind
-        raise ValueError(f"unknown backlog kind {kind!r}")
-
-
-def _index_rows() -> float:
-    """Return the planner's estimate of the search index's rows."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'catalogue_search'::regclass")
-        return max(cursor.fetchone()[0], 0)
-
-
-def _analyse_when_grown(analysed: float, rows: float) -> float:
-    """ANALYZE the search index once it has doubled since the planner last counted it; return
-    the rows the planner now knows of.
-
-    The refresh's lookups in an index the planner believes small become scans of a large one
-    (an import into an empty catalogue); at 1M articles an import never doubles it.
-    """
-    if rows < 2 * analysed or rows < BATCH:
-        return analysed
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE catalogue_search")
-    return rows
 
 
 def finish_after_commit(*, progress: Progress | None = None) -> bool:
