@@ -26,6 +26,8 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Parts of a page that differ between two requests for it.
+VARYING = re.compile(rb'((?:name="csrfmiddlewaretoken" value|nonce)=")[^"]*')
 WORDS = [
     "/search/",
     "/search/?q=health",
@@ -88,11 +90,16 @@ def main() -> None:
             f"/search/{include[-1]}&{include[1][1:]}&sort=newest",
             f"/search/{exclude[2]}&q=policy&page=2",
         ]
+        # Entity pages share the results body: an author's marks the person's own name.
+        results = get("/search/?q=health").content.decode()
+        author = re.search(r'href="(/authors/[^"?]+/)"', results)
+        urls += [author.group(1), author.group(1) + "?q=health"] if author else []
 
     differ = []
     for n, url in enumerate(urls):
         response = get(url)
-        content = f"{response.status_code}\n".encode() + response.content
+        # The CSRF token is masked afresh per response, and nonces are per response.
+        content = f"{response.status_code}\n".encode() + VARYING.sub(rb"\1", response.content)
         if args.save:
             args.save.mkdir(parents=True, exist_ok=True)
             (args.save / f"{n:02d}.html").write_bytes(content)
