@@ -189,14 +189,36 @@ def _ids(result) -> set[int]:
     return {article.pk for article in result.articles}
 
 
+def _second_segment(directory, article_ids) -> None:
+    """Make the node's index two segments: the articles re-read into a segment of their own
+    (outbox rows for them; the next search applies them), deleted from the first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalogue_search_outbox (article_id) SELECT unnest(%s::bigint[])",
+            [list(article_ids)],
+        )
+    node = nodes.node(directory)
+    node.refresh(connection)
+    searcher, _ = node.search_state()
+    assert searcher.num_segments == 2
+
+
 @pytest.mark.postgres
-@pytest.mark.parametrize(("seed", "buckets"), [(1, 100), (2, 100), (3, 2)])
-def test_random_searches_agree_with_postgresql(db, tmp_path, answered, monkeypatch, seed, buckets):
+@pytest.mark.parametrize(
+    ("seed", "buckets", "segments"), [(1, 100, 1), (2, 100, 1), (3, 2, 1), (4, 2, 2), (5, 100, 2)]
+)
+def test_random_searches_agree_with_postgresql(
+    db, tmp_path, answered, monkeypatch, seed, buckets, segments
+):
     # Two buckets at first: the facets' ties at the cut-off, values missing from the first
-    # answer and selected values counted on their own are exercised too.
+    # answer and selected values counted on their own are exercised too. Two segments, each
+    # returning two values: counts cut off in one segment (the error bound) as well.
     monkeypatch.setattr(tantivy_search, "FIRST_BUCKETS", buckets)
+    monkeypatch.setattr(tantivy_search, "SEGMENT_BUCKETS", 2)
     data = _catalogue(seed)
     nodes.build(tmp_path, connection, log=lambda line: None)
+    if segments == 2:
+        _second_segment(tmp_path, [article.pk for article in data["articles"][::2]])
     rng = random.Random(seed * 1000)
     compared = 0
     for _ in range(40):
@@ -466,6 +488,7 @@ def test_counts_a_segment_cut_off_are_counted_again_flagged_or_left_to_postgresq
         return answer
 
     monkeypatch.setattr(tantivy_search, "_aggregate", cut_off)
+    monkeypatch.setattr(tantivy_search, "_one_segment", lambda searcher: False)
     params = SearchParams.build(query=parse_query("glacier"))
     # Within the threshold: counted again from every segment's every value, exact.
     expected, actual = _both(params, tmp_path)
@@ -485,6 +508,99 @@ def test_counts_a_segment_cut_off_are_counted_again_flagged_or_left_to_postgresq
     monkeypatch.setattr(tantivy_search, "_aggregate_every", too_many)
     expected, actual = _both(params, tmp_path)
     assert _summary(actual) == _summary(expected)
+
+
+@pytest.mark.postgres
+def test_the_top_values_of_two_segments_are_counted_one_by_one(db, tmp_path, monkeypatch):
+    # Nine journals of 10-18 articles and twenty of one: each segment returns its top ten, so
+    # a value's count may lack up to 2 (one cut off in each); the nine are then counted one
+    # by one, not every value again.
+    big = [make_journal() for _ in range(9)]
+    small = [make_journal() for _ in range(20)]
+    made = [
+        make_article(title=f"Glacier {n}", journal=journal)
+        for count, journal in enumerate(big, start=10)
+        for n in range(count)
+    ]
+    made += [make_article(title="Glacier", journal=journal) for journal in small]
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    monkeypatch.setattr(tantivy_search, "SEGMENT_BUCKETS", 10)
+    monkeypatch.setattr(tantivy_search, "FIRST_BUCKETS", 12)
+    _second_segment(tmp_path, [article.pk for article in made[::2]])
+    counted = []
+    original = tantivy_search._candidates
+
+    def spy(*args, **kwargs):
+        answer = original(*args, **kwargs)
+        counted.append((args[3], answer))
+        return answer
+
+    def every(*args, **kwargs):
+        raise AssertionError("every value counted again")
+
+    monkeypatch.setattr(tantivy_search, "_candidates", spy)
+    monkeypatch.setattr(tantivy_search, "_aggregate_every", every)
+    params = SearchParams.build(query=parse_query("glacier"), include={"type": ["article"]})
+    expected, actual = _both(params, tmp_path)
+    assert _summary(actual) == _summary(expected)
+    assert [(v.id, v.count) for v in actual.facets["journal"].values] == [
+        (journal.pk, count) for count, journal in reversed(list(enumerate(big, start=10)))
+    ][:8]
+    assert actual.facets["journal"].has_more
+    assert [(name, len(answer)) for name, answer in counted if answer] == [("journal", 9)]
+
+
+@pytest.mark.postgres
+def test_above_the_threshold_id_facets_are_counted_from_a_sample(db, tmp_path, answered):
+    journals = [make_journal() for _ in range(3)]
+    keyword = make_keyword(term="ice")
+    made = [
+        make_article(
+            title=f"Glacier {n}",
+            journal=journals[n % 3],
+            keywords=[keyword] if n % 2 else [],
+            output_type=TYPES[n % 2],
+            year=2000 + n % 4,
+        )
+        for n in range(60)
+    ]
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    params = SearchParams.build(query=parse_query("glacier"))
+    with override_settings(SEARCH_EXACT_THRESHOLD=10**6):
+        expected, _ = _both(params, tmp_path)
+    with override_settings(SEARCH_EXACT_THRESHOLD=20, SEARCH_FACET_SAMPLE=15):
+        _, actual = _both(params, tmp_path)
+    # k = ceil(1024 * 15 / 60) = 256: the matches with catalogue_search.sample < 256.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT journal_id, count(*), sum(count(*)) OVER () FROM catalogue_search "
+            "WHERE article_id = ANY(%s) AND sample < 256 GROUP BY journal_id",
+            [[article.pk for article in made]],
+        )
+        drawn = {journal: (n, total) for journal, n, total in cursor.fetchall()}
+    assert drawn and sum(n for n, _ in drawn.values()) < 60
+    estimated = {journal: round(n * 60 / total) for journal, (n, total) in drawn.items()}
+    assert {v.id: v.count for v in actual.facets["journal"].values} == estimated
+    assert actual.facets["journal"].approximate and actual.facets["keyword"].approximate
+    # The total and the scalar facets are counted over every match: exact (PostgreSQL's
+    # counted exactly here).
+    assert actual.total == expected.total == 60 and actual.total_exact
+    for name in ("year", "type", "language", "peer_reviewed"):
+        assert not actual.facets[name].approximate
+        assert [(v.id, v.count) for v in actual.facets[name].values] == [
+            (v.id, v.count) for v in expected.facets[name].values
+        ], name
+    # An index built before the sample field: every match is counted.
+    directory = nodes.Node(tmp_path).current()
+    state = nodes.Node.read_state(directory)
+    del state["sample"]
+    (directory / "state.json").write_text(json.dumps(state))
+    nodes._nodes.clear()
+    with override_settings(SEARCH_EXACT_THRESHOLD=20, SEARCH_FACET_SAMPLE=15):
+        _, actual = _both(params, tmp_path)
+    assert {v.id: v.count for v in actual.facets["journal"].values} == {j.pk: 20 for j in journals}
+    assert not actual.facets["journal"].approximate
+    assert len(answered) == 3
 
 
 # Values whose ends and starts a phrase with stop words inside could join: keywords and names

@@ -105,7 +105,11 @@ class Node:
         if directory != self.directory:
             self.index = open_index(str(directory))
             # An index built before values were kept apart says nothing: no gap.
-            self.builder = Builder(self.index.schema, value_gap=state.get("value_gap", 0))
+            self.builder = Builder(
+                self.index.schema,
+                value_gap=state.get("value_gap", 0),
+                has_sample=state.get("sample", False),
+            )
             self.directory = directory
             self.loaded_position = -1
         if state["applied"] != self.loaded_position:
@@ -217,6 +221,7 @@ def build(root: str | Path, connection, *, log=print, heap: int = BUILD_HEAP) ->
     state = {
         "schema": SCHEMA_VERSION,
         "value_gap": VALUE_GAP,
+        "sample": True,
         "applied": 0,
         "documents": count,
         "built_seconds": round(time.perf_counter() - started, 1),

@@ -30,12 +30,16 @@ class Builder:
     """Builds queries on one schema; `tokens` analyses text as the index does.
 
     `value_gap`: the positions the index leaves between two values of a field besides
-    Tantivy's one (schema.VALUE_GAP; 0 for an index built before it had any).
+    Tantivy's one (schema.VALUE_GAP; 0 for an index built before it had any); `has_sample`:
+    the index has the `sample` field (built since it exists).
     """
 
-    def __init__(self, schema: tantivy.Schema, *, value_gap: int = VALUE_GAP) -> None:
+    def __init__(
+        self, schema: tantivy.Schema, *, value_gap: int = VALUE_GAP, has_sample: bool = True
+    ) -> None:
         self.schema = schema
         self.value_gap = value_gap
+        self.has_sample = has_sample
         self._analyzer = analyzer()
         self._plain = plain_analyzer()
 
@@ -111,6 +115,10 @@ class Builder:
         if facet == "year":
             return Query.term_set_query(self.schema, name, [int(value) for value in values])
         return Query.term_set_query(self.schema, name, [int(value) for value in values])
+
+    def sample(self, buckets: int) -> Query:
+        """Return the articles whose sample value (0-1023) is below `buckets`."""
+        return Query.range_query(self.schema, "sample", tantivy.FieldType.Unsigned, 0, buckets - 1)
 
     def years(self, low: int | None, high: int | None) -> Query:
         """Return the articles with a year in [low, high] (one bound may be None)."""

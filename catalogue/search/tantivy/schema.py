@@ -93,6 +93,9 @@ def build_schema() -> tantivy.Schema:
     builder.add_unsigned_field("oldest", fast=True)
     builder.add_text_field("title_sort", fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("citation_key", tokenizer_name="raw", index_option="basic")
+    # catalogue_search.sample (a hash of the id mod 1024): facet counts of a large context
+    # from a sample of it. An index built before it existed lacks it (state.json "sample").
+    builder.add_unsigned_field("sample", fast=True, indexed=True)
     builder.add_unsigned_field("year", fast=True, indexed=True)
     builder.add_text_field("output_type", fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("language", fast=True, tokenizer_name="raw", index_option="basic")
@@ -136,6 +139,7 @@ class Record:
     author_ids: list[int] = field(default_factory=list)
     subject_ids: list[int] = field(default_factory=list)
     title_key: str = ""
+    sample: int | None = None
 
 
 def _value(text: str, n: int) -> str:
@@ -160,6 +164,9 @@ def document(record: Record) -> tantivy.Document:
     if record.citation_key:
         doc.add_text("citation_key", record.citation_key)
     date_key = record.date_key
+    if record.sample is not None:
+        # An index without the field (built before it) ignores it.
+        doc.add_unsigned("sample", record.sample)
     if record.year is not None:
         doc.add_unsigned("year", record.year)
     doc.add_unsigned("date_key", date_key or 0)

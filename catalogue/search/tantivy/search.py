@@ -14,6 +14,7 @@ PostgreSQL instead.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -22,7 +23,7 @@ import tantivy
 from catalogue import conf, routers
 from catalogue.search.facets import FACETS, ID_FACETS
 from catalogue.search.params import SearchParams
-from catalogue.search.postgres.page import _catalogue_counts, label_rows
+from catalogue.search.postgres.page import LABEL_TABLES, _catalogue_counts
 from catalogue.search.query import Term
 from catalogue.search.results import Raw
 from catalogue.search.statement import Fragment, join
@@ -30,9 +31,21 @@ from catalogue.search.tantivy.node import Node
 from catalogue.search.tantivy.queries import Builder, Occur, Query
 from catalogue.search.tantivy.schema import FACET_FIELDS, TEXT_FACETS
 
-# Buckets asked of a terms aggregation at first; ties at the cut-off ask for every value.
+# Buckets asked of a terms aggregation at first (an id facet's; each segment returns
+# SEGMENT_BUCKETS: the more, the smaller the error bound of several segments); ties at the
+# cut-off ask for every value.
 FIRST_BUCKETS = 100
+SEGMENT_BUCKETS = 10_000
 EVERY_BUCKET = 10_000_000
+# Facets of one value an article and few values (years, types, languages, true/false):
+# counted over every match at any size, every value asked for.
+SCALAR_FACETS = frozenset({"year", "type", "language", "peer_reviewed"})
+SCALAR_BUCKETS = 5_000
+# Values of a facet counted one by one when several segments leave their counts uncertain.
+MAX_CANDIDATES = 40
+# The sample field's values (catalogue_search.sample) and the aggregation of a sample's size.
+SAMPLE_BUCKETS = 1024
+SAMPLED = "_sampled"
 # A term's characters the index splits exactly as PostgreSQL's parser does: letters (a token
 # with digits is a `numword` there, never stemmed), spaces, and the ':' and '_' of keys.
 _PLAIN_TERM = re.compile(r"[^\W\d_]+(?:[\s:_]+[^\W\d_]+)*", re.UNICODE)
@@ -167,17 +180,31 @@ def _text(facet: str, value: object) -> str:
     return str(value)
 
 
-def _aggregate(searcher: tantivy.Searcher, matches: Query, names: Sequence[str], size: int) -> dict:
-    request = {
-        name: {
+def _aggregate(
+    searcher: tantivy.Searcher,
+    matches: Query,
+    names: Sequence[str],
+    size: int,
+    *,
+    sampled: bool = False,
+    whole: bool = False,
+) -> dict:
+    """Return the terms aggregation of `names` (a scalar facet's every value; an id facet's top
+    `size`), and with `sampled` the number of matches as `SAMPLED`."""
+    request: dict = {}
+    for name in names:
+        wanted = SCALAR_BUCKETS if name in SCALAR_FACETS else size
+        request[name] = {
             "terms": {
                 "field": FACET_FIELDS[name],
-                "size": size,
-                "segment_size": max(size, 1_000),
+                "size": wanted,
+                # One segment's counts are whole: its top values are the answer's. Several:
+                # more values from each make the error bound smaller.
+                "segment_size": wanted if whole else max(wanted, SEGMENT_BUCKETS),
             }
         }
-        for name in names
-    }
+    if sampled:
+        request[SAMPLED] = {"value_count": {"field": "article_id"}}
     return searcher.aggregate(matches, request)
 
 
@@ -194,14 +221,140 @@ def _aggregate_every(searcher: tantivy.Searcher, matches: Query, name: str, size
     return searcher.aggregate(matches, request)[name]
 
 
-def _buckets(name: str, answer: dict) -> tuple[list[tuple[object, int]], bool, bool]:
-    """Return (buckets, every value present, exact top values) of an aggregation's answer."""
+def _one_segment(searcher: tantivy.Searcher) -> bool:
+    """Whether the index is one segment: every value's count is then whole in its answer."""
+    return searcher.num_segments == 1
+
+
+def _buckets(
+    name: str, answer: dict, *, whole: bool
+) -> tuple[list[tuple[object, int]], bool, bool, int]:
+    """Return (buckets, every value present, exact top values, error bound) of an answer.
+
+    `whole`: the index is one segment, so every count returned is the value's whole count
+    (Tantivy still reports the largest count it cut off as doc_count_error_upper_bound).
+    """
     buckets = [(_key(name, b["key"]), int(b["doc_count"])) for b in answer["buckets"]]
     complete = not answer.get("sum_other_doc_count", 0)
     top = FACETS[name].top
     # A value cut off may tie with the last one shown (the statement breaks ties by value).
     tie = not complete and (not top or len(buckets) <= top or buckets[top][1] <= buckets[-1][1])
-    return buckets, complete, not tie and not answer.get("doc_count_error_upper_bound", 0)
+    error = 0 if whole else int(answer.get("doc_count_error_upper_bound", 0) or 0)
+    return buckets, complete, not tie and not error, error
+
+
+def _candidates(
+    searcher: tantivy.Searcher,
+    matches: Query,
+    builder: Builder,
+    name: str,
+    buckets: list[tuple[object, int]],
+    error: int,
+) -> list[tuple[object, int]] | None:
+    """Return the exact counts of every value that may be among the top ones, or None.
+
+    Several segments: a value's count may lack up to `error` (the counts its segments cut
+    off); one not returned has at most the last count plus `error`. When that is below the
+    (top + 1)th count, the top values are among those returned within `error` of it, and
+    each of those is counted on its own (a few intersections instead of every value again).
+    """
+    top = FACETS[name].top
+    if not top or len(buckets) <= top:
+        return None
+    floor = buckets[top][1]
+    if buckets[-1][1] + error >= floor:
+        return None
+    wanted = [value for value, n in buckets if n + error >= floor]
+    if len(wanted) > MAX_CANDIDATES:
+        return None
+    counted = []
+    for value in wanted:
+        both = Query.boolean_query(
+            [(Occur.Must, matches), (Occur.Must, builder.selection(name, [value]))]
+        )
+        counted.append((value, searcher.search(both, 1, count=True).count))
+    return sorted(counted, key=lambda b: (-b[1], b[0]))
+
+
+def _exact_counts(
+    searcher: tantivy.Searcher,
+    builder: Builder,
+    matches: Query,
+    names: Sequence[str],
+    *,
+    threshold: int,
+    size: int,
+    context: SearchParams,
+) -> dict[str, tuple[list[tuple[object, int]], bool, bool]]:
+    """Return the facets' counts over every match: exact, or flagged above `threshold`."""
+    result: dict[str, tuple[list[tuple[object, int]], bool, bool]] = {}
+    whole = _one_segment(searcher)
+    aggregated = _aggregate(searcher, matches, list(names), FIRST_BUCKETS, whole=whole)
+    for name in names:
+        buckets, complete, exact, error = _buckets(name, aggregated[name], whole=whole)
+        if exact:
+            result[name] = (buckets, complete, False)
+            continue
+        if error:
+            counted = _candidates(searcher, matches, builder, name, buckets, error)
+            if counted is not None:
+                result[name] = (counted, False, False)
+                continue
+        if size > threshold:
+            result[name] = (buckets, complete, True)
+            continue
+        for wanted in (FIRST_BUCKETS * 20, EVERY_BUCKET):
+            try:
+                buckets, complete, exact, _ = _buckets(
+                    name, _aggregate_every(searcher, matches, name, wanted), whole=True
+                )
+            except ValueError as error:  # "bucket limit was exceeded"
+                raise Inexact(f"{name}: {error}") from error
+            if exact:
+                break
+        if not exact:
+            raise Inexact(f"{name}: counts of {context} not exact")
+        result[name] = (buckets, complete, False)
+    return result
+
+
+def _sample_buckets(size: int, sample: int) -> int:
+    """Return how many of the 1024 sample values give about `sample` of `size` matches."""
+    return min(SAMPLE_BUCKETS, max(1, math.ceil(SAMPLE_BUCKETS * sample / max(size, 1))))
+
+
+def _sampled_counts(
+    searcher: tantivy.Searcher,
+    builder: Builder,
+    matches: Query,
+    names: Sequence[str],
+    *,
+    size: int,
+    sample: int,
+) -> dict[str, tuple[list[tuple[object, int]], bool, bool]]:
+    """Return the facets' counts estimated from about `sample` of the `size` matches.
+
+    The articles whose `sample` (catalogue_search.sample, a hash of the id mod 1024) is below
+    k, k / 1024 of the catalogue as PostgreSQL's samples are; counts scaled by the matches
+    over the sampled matches, and flagged approximate.
+    """
+    buckets_wanted = _sample_buckets(size, sample)
+    restricted = Query.boolean_query(
+        [(Occur.Must, matches), (Occur.Must, builder.sample(buckets_wanted))]
+    )
+    aggregated = _aggregate(
+        searcher, restricted, list(names), FIRST_BUCKETS, sampled=True, whole=True
+    )
+    drawn = int(aggregated[SAMPLED]["value"] or 0)
+    scale = size / drawn if drawn else 0.0
+    result = {}
+    for name in names:
+        buckets = [
+            (_key(name, b["key"]), max(1, round(int(b["doc_count"]) * scale)))
+            for b in aggregated[name]["buckets"]
+        ]
+        result[name] = (buckets, False, True)
+    return result
 
 
 def _facet_counts(
@@ -211,43 +364,47 @@ def _facet_counts(
     names: Sequence[str],
     *,
     threshold: int,
+    sample: int,
     size: int | None = None,
 ) -> dict[str, tuple[list[tuple[object, int]], bool, bool]]:
     """Return facet -> (buckets by count, every value present, approximate) over `context`.
 
-    Each segment returns its top values to a terms aggregation; with several segments (a
-    big build, the syncs' small ones) a value cut off in one may be missing or undercounted
-    (doc_count_error_upper_bound > 0), and a facet's cut-off may fall in a tie. A context of
-    up to `threshold` matches (`size`, when known) is then counted again with every value of
-    every segment: exact, as the statement's counts are; past Tantivy's bucket limit (65,000
-    values) Inexact, and PostgreSQL answers. A larger context keeps the first answer's
-    counts, flagged approximate when not provably exact (PostgreSQL's "about" as well).
+    Up to `threshold` matches, every facet's counts are exact, as the statement's are. Each
+    segment returns its top values to a terms aggregation: one segment's counts are whole;
+    with several (a build's, the syncs' small ones) a value cut off in one may be missing or
+    undercounted (doc_count_error_upper_bound > 0): the values that may be among the top ones
+    are then counted on their own (_candidates), or failing that every value of every segment
+    is counted again (past Tantivy's bucket limit, 65,000 values: Inexact, and PostgreSQL
+    answers). Above `threshold`, the id facets (journal, author, keyword, subject: many values
+    an article) are estimated from a sample of the matches when the index has the sample
+    field, as PostgreSQL's are; the scalar facets (one value an article, few values) are
+    counted over every match at any size (cheap), flagged approximate only when not provably
+    exact.
     """
     matches = query(context, builder)
-    result: dict[str, tuple[list[tuple[object, int]], bool, bool]] = {}
-    aggregated = _aggregate(searcher, matches, list(names), FIRST_BUCKETS)
-    for name in names:
-        buckets, complete, exact = _buckets(name, aggregated[name])
-        if exact:
-            result[name] = (buckets, complete, False)
-            continue
-        if size is None:
-            size = searcher.search(matches, 1, count=True).count
-        if size > threshold:
-            result[name] = (buckets, complete, True)
-            continue
-        for wanted in (FIRST_BUCKETS * 20, EVERY_BUCKET):
-            try:
-                buckets, complete, exact = _buckets(
-                    name, _aggregate_every(searcher, matches, name, wanted)
-                )
-            except ValueError as error:  # "bucket limit was exceeded"
-                raise Inexact(f"{name}: {error}") from error
-            if exact:
-                break
-        if not exact:
-            raise Inexact(f"{name}: counts of {context} not exact")
-        result[name] = (buckets, complete, False)
+    if size is None:
+        size = searcher.search(matches, 1, count=True).count
+    sampled = []
+    if size > threshold and builder.has_sample and _sample_buckets(size, sample) < SAMPLE_BUCKETS:
+        sampled = [name for name in names if name not in SCALAR_FACETS]
+    whole = [name for name in names if name not in sampled]
+    result = {}
+    if whole:
+        result.update(
+            _exact_counts(
+                searcher,
+                builder,
+                matches,
+                whole,
+                threshold=threshold,
+                size=size,
+                context=context,
+            )
+        )
+    if sampled:
+        result.update(
+            _sampled_counts(searcher, builder, matches, sampled, size=size, sample=sample)
+        )
     return result
 
 
@@ -301,6 +458,7 @@ def run_results(
     selected_facets = set(params.selected_facets)
     rows: list[tuple[str, str, int, bool]] = []
     threshold = conf.get("SEARCH_EXACT_THRESHOLD")
+    sample = conf.get("SEARCH_FACET_SAMPLE")
     catalogue: list[Fragment] = []
     plain = [facet for facet in facet_names if facet not in selected_facets]
     contexts: list[tuple[SearchParams, list[str]]] = [(params, plain)] if plain else []
@@ -317,7 +475,9 @@ def run_results(
                 contexts.append((context, [facet]))
     for context, names in contexts:
         known = total if context is params else None
-        counted = _facet_counts(searcher, builder, context, names, threshold=threshold, size=known)
+        counted = _facet_counts(
+            searcher, builder, context, names, threshold=threshold, sample=sample, size=known
+        )
         for facet, (buckets, complete, approximate) in counted.items():
             rows.extend(
                 _rows(
@@ -343,44 +503,62 @@ def run_results(
     )
 
 
+def _label_case() -> str:
+    """Return the SQL labelling a row r (facet, value): an id by one index lookup in its table."""
+    cases = " ".join(
+        f"WHEN '{facet}' THEN (SELECT {label} FROM {table} {alias} "
+        f"WHERE {alias}.id = r.value::bigint)"
+        for facet, (table, alias, label) in LABEL_TABLES.items()
+    )
+    return f"CASE r.facet {cases} ELSE r.value END"
+
+
+_LABEL = _label_case()
+
+
 def _labelled(
     params: SearchParams, rows: list[tuple[str, str, int, bool]], catalogue: list[Fragment]
 ) -> tuple[dict, dict]:
     """Return the counts and labels of the rows, as postgres.run_results sorts them out.
 
-    One statement: the rows counted here, the kept counts of whole-catalogue contexts, the
-    selected ids (labelled even without results), each id labelled from its table.
+    One statement: the kept counts of whole-catalogue contexts, and a label for each id among
+    them, the rows counted here and the selected ids (labelled even without results): each
+    by one lookup of its table's key (the statement's joins read whole tables of keywords and
+    journals: 1-5 ms more at a million articles).
     """
-    parts = [
-        Fragment(
-            "(SELECT f, v, n, a "
-            "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::boolean[]) AS r(f, v, n, a))",
-            [
-                [r[0] for r in rows],
-                [r[1] for r in rows],
-                [r[2] for r in rows],
-                [r[3] for r in rows],
-            ],
-        ),
-        *catalogue,
-    ]
-    for facet in ID_FACETS:
-        values = params.selected_values(facet)
-        if values:
-            parts.append(
-                Fragment(
-                    f"(SELECT '{facet}'::text, v::text, NULL::bigint, false "
-                    "FROM unnest(%s::bigint[]) AS v)",
-                    [values],
-                )
-            )
-    statement = (
-        Fragment("WITH facet_rows (facet, value, n, approximate) AS (")
-        + join(parts, " UNION ALL ")
-        + Fragment(f") {label_rows('facet_rows')}")
-    )
     counts: dict[str, list[tuple[str, int, bool]]] = {}
     labels: dict[tuple[str, str], str | None] = {}
+    wanted: dict[tuple[str, str], None] = {}
+    for facet, value, n, approximate in rows:
+        counts.setdefault(facet, []).append((value, int(n), bool(approximate)))
+        if facet in LABEL_TABLES:
+            wanted[(facet, value)] = None
+        else:
+            labels[(facet, value)] = value
+    for facet in ID_FACETS:
+        for value in params.selected_values(facet):
+            wanted[(facet, str(value))] = None
+    parts = [
+        Fragment(
+            "(SELECT f, v, NULL::bigint, false FROM unnest(%s::text[], %s::text[]) AS u(f, v))",
+            [[facet for facet, _ in wanted], [value for _, value in wanted]],
+        )
+    ]
+    statement = Fragment("")
+    if catalogue:
+        statement = (
+            Fragment("WITH kept (facet, value, n, approximate) AS (")
+            + join(catalogue, " UNION ALL ")
+            + Fragment(") ")
+        )
+        parts.insert(0, Fragment("(SELECT facet, value, n, approximate FROM kept)"))
+    statement = (
+        statement
+        + Fragment("SELECT r.facet, r.value, r.n, r.approximate, ")
+        + Fragment(f"{_LABEL} FROM (")
+        + join(parts, " UNION ALL ")
+        + Fragment(") AS r (facet, value, n, approximate)")
+    )
     with routers.read_connection().cursor() as cursor:
         cursor.execute(statement.sql, statement.params)
         for facet, value, n, approximate, label in cursor.fetchall():

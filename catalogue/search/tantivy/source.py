@@ -34,7 +34,7 @@ _PERSON = (
 _SELECT = (
     "SELECT s.article_id, a.title, a.abstract, a.citation_key, s.year, s.date_key, "
     "s.output_type, s.language, s.peer_reviewed, s.journal_id, s.keyword_ids, s.author_ids, "
-    "s.subject_ids, s.title_key, "
+    "s.subject_ids, s.title_key, s.sample, "
     "array(SELECT kw.term FROM catalogue_article_keywords ak "
     "JOIN catalogue_keyword kw ON kw.id = ak.keyword_id WHERE ak.article_id = s.article_id "
     "ORDER BY kw.id), "
@@ -63,6 +63,7 @@ def _record(row: tuple) -> Record:
         author_ids,
         subject_ids,
         title_key,
+        sample,
         terms,
         names,
     ) = row
@@ -83,6 +84,7 @@ def _record(row: tuple) -> Record:
         author_ids=list(author_ids or ()),
         subject_ids=list(subject_ids or ()),
         title_key=title_key or "",
+        sample=sample,
     )
 
 
