@@ -25,12 +25,12 @@ such a token; the benchmark reports each disagreement with its words' lexemes on
   their own (plus, for hyphenated words, their parts); the simple tokenizer splits them at
   every character that is no letter or digit. A query of plain words matches the same
   documents either way; a query for "40.5" would not (the benchmark draws words of letters).
-- A phrase may run across two fields in PostgreSQL (the end of the title and the start of the
-  keywords, ...) and across two keywords or two names: the document is one tsvector, the
-  fields' vectors concatenated with positions continuing, and the keywords one string (in no
-  set order: `string_agg` without ORDER BY). Here a phrase lies within one title, keyword,
-  abstract, name or key (Tantivy leaves one position between two values of a field, so a
-  phrase with a stop word inside, `a <2> b`, could still span two values).
+- A phrase lies within one title, keyword, abstract, name or key on both sides (PostgreSQL
+  since migration 0028: 400 positions between two values; here schema.VALUE_GAP stop-word
+  positions besides Tantivy's one, so a phrase with stop words inside spanning up to
+  VALUE_GAP + 1 positions stays within one value; the catalogue sends longer ones to
+  PostgreSQL, the peer does not). A peer index built before VALUE_GAP (cached under
+  CACHE_ROOT) lacks the gap: delete it to rebuild.
 - The stemmers' versions may differ on rare words (PostgreSQL 15 ships Snowball 2.x).
 """
 
@@ -181,10 +181,11 @@ def read_articles(connection):
             authors: dict[int, set] = {}
             for row in cursor.fetchall():
                 printed, person = tuple(row[2:7]), tuple(row[7:12])
-                text = _name(printed)
+                # The name as printed, then the person's when it differs: each a value of its
+                # own, as the catalogue's index holds them (schema 4, migration 0028).
+                names.setdefault(row[0], []).append(_name(printed))
                 if printed != person:
-                    text = f"{text} {_name(person)}"
-                names.setdefault(row[0], []).append(text)
+                    names[row[0]].append(_name(person))
                 authors.setdefault(row[0], set()).add(row[1])
             cursor.execute(
                 "SELECT article_id, subjectarea_id FROM catalogue_article_subject_areas "
