@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
 from catalogue.models import Article
@@ -302,6 +303,122 @@ def test_the_query_is_escaped_everywhere(client, db):
     page = page_of(response)
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; study" in page
+
+
+def test_a_result_is_its_title_authors_source_snippet_select_and_cite(client, db):
+    journal = make_journal(title="Journal One")
+    people = [make_author(family_name=f"Author{n:02d}", given_names="Ada") for n in range(12)]
+    article = make_article(
+        title="Alliance study",
+        abstract="We measured the alliance.",
+        journal=journal,
+        authors=people,
+        et_al=True,
+        volume="12",
+        issue="3",
+        pages="45-67",
+        year=2017,
+        month=5,
+    )
+
+    page = page_of(client.get(SEARCH, {"q": "alliance"}))
+
+    pk = article.pk
+    url = f"/articles/{pk}/?back=/search/?q=alliance&amp;pos=1"
+    # ts_headline's fragment starts and ends at a word that is not a stop word.
+    snippet = (
+        "measured the <mark>alliance</mark>"
+        if connection.vendor == "postgresql"
+        else "We measured the <mark>alliance</mark>."
+    )
+    # The first ten authors are named and linked.
+    authors = ", ".join(
+        f'<a href="/authors/{person.pk}/">Ada Author{n:02d}</a>'
+        for n, person in enumerate(people[:10])
+    )
+    assert (
+        f'<li class="result" id="result-{pk}">\n'
+        f'  <h3 class="result__title" id="result-title-{pk}"><a href="{url}">'
+        "<mark>Alliance</mark> study</a></h3>\n"
+        "  \n"
+        f'  <p class="result__authors">{authors} and 2 more et al.</p>\n'
+        "  \n"
+        '  <p class="result__source"><span class="result__type">Article</span> · '
+        '<span class="result__journal">Journal One</span>, 12(3), 45-67 · '
+        '<span class="result__date">Published - May 2017</span> · '
+        '<span class="result__peer">Peer reviewed</span></p>\n'
+        f'  <p class="result__snippet">{snippet}</p>\n'
+        '  <div class="result__actions">\n'
+        f'    <span class="result__select"><input type="checkbox" id="select-{pk}" name="add" '
+        f'value="{pk}" form="selected-form" aria-labelledby="select-label-{pk} '
+        f'result-title-{pk}" data-select-box><label id="select-label-{pk}" '
+        f'for="select-{pk}">Select</label></span>\n'
+        f'    <a class="result__cite" href="{url}#cite-heading" id="cite-link-{pk}" '
+        f'aria-labelledby="cite-link-{pk} result-title-{pk}" '
+        f'data-cite-dialog="/articles/{pk}/cite/?box=1">Cite</a>\n'
+        "  </div>\n"
+        "</li>"
+    ) in page
+
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_every_part_of_a_result_from_a_record_is_escaped(client, db):
+    # Record fields come from imports: none may become markup on the results page (only the
+    # CSL rich-text tags of a title or abstract, and the page's own <mark>, are tags).
+    person = make_author(family_name=f"Doe{HOSTILE}", given_names="Ann")
+    other = make_author(corporate_name=f"Group{HOSTILE}")
+    make_article(
+        title=f"Alliance {HOSTILE} <i>in vivo</i>",
+        abstract=f"The alliance {HOSTILE} & more.",
+        journal=make_journal(title=f"Journal{HOSTILE}"),
+        authors=[person, (other, {"corporate_name": f"Printed{HOSTILE}"})],
+        volume=f"v{HOSTILE}"[:50],
+        issue=f"i{HOSTILE}"[:50],
+        pages=f"p{HOSTILE}",
+        date_text=f"d{HOSTILE}",
+    )
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+
+    for response in (
+        client.get(SEARCH, {"q": "alliance"}),
+        client.get(SEARCH),
+        client.get(person.get_absolute_url()),
+        client.get(other.get_absolute_url(), {"q": "alliance"}),
+    ):
+        page = page_of(response)
+        start = page.index('<ol class="results')
+        results = page[start : page.index("</ol>", start)]
+        assert response.status_code == 200
+        assert "<script" not in results and "<img" not in results
+        for text in (
+            f"Doe{escaped}",
+            f"Printed{escaped}",
+            f"Journal{escaped}",
+            f"p{escaped}",
+            f"d{escaped}",
+            ", v&lt;script&gt;alert(&quot;x&quot;)",
+            "(i&lt;script&gt;alert(&quot;x&quot;)",
+            "<i>in vivo</i>",
+        ):
+            assert text in results, text
+        snippet = results.split('class="result__snippet">')[1].split("</p>")[0]
+        # PostgreSQL's ts_headline drops what its parser reads as tags; the rest is text.
+        assert "&lt;img src=x onerror=alert(1)&gt;" in snippet
+
+
+def test_an_author_page_marks_the_persons_own_name_and_links_the_others(client, db):
+    person = make_author(family_name="Nguyen", given_names="Patrick")
+    other = make_author(family_name="Berg", given_names="Jan")
+    make_article(title="Alliance study", authors=[other, (person, {"given_names": "P"})])
+
+    page = page_of(client.get(person.get_absolute_url()))
+
+    assert (
+        f'<p class="result__authors"><a href="/authors/{other.pk}/">Jan Berg</a>, '
+        "<strong>P Nguyen</strong></p>"
+    ) in page
 
 
 def test_did_you_mean(client, shelf):
