@@ -201,6 +201,32 @@ def _years(result: SearchResult, data: QueryDict) -> list[dict]:
     return bars
 
 
+def _year_bar(bar: dict) -> str:
+    """Return one bar of the year histogram (_facet_years.html): a link to its year, or an
+    empty mark. Built in Python: a century of bars through the template engine took longer
+    than the rest of the sidebar."""
+    classes = "histogram__bar"
+    if not bar["in_range"]:
+        classes += " histogram__bar--outside"
+    if not bar["count"]:
+        classes += " histogram__bar--empty"
+    year = int(bar["year"])
+    if not bar["url"]:
+        inner = (
+            f'<span class="histogram__empty" title="{year}: none">'
+            f'<span class="visually-hidden">{year}: no results</span></span>'
+        )
+    else:
+        text = escape_html(bar["count_text"])
+        plural = "" if bar["count"] == 1 else "s"
+        inner = (
+            f'<a href="{escape_html(bar["url"])}" style="--height: {int(bar["height"])}%" '
+            f'title="{year}: {text}"><span class="visually-hidden">{year}: {text} '
+            f"result{plural}</span></a>"
+        )
+    return f'<li class="{classes}">{inner}</li>'
+
+
 def _page_obj(result: SearchResult) -> Page:
     """Return a Paginator page for the shared _pagination.html partial."""
     paginator = Paginator(range(result.reachable), result.page_size)
@@ -481,6 +507,7 @@ def _results_context(
     facets = dict(result.facets)
     facets.pop("year")
     chips = _chips(result, data, scope)
+    years = _years(result, data)
     export_url = scope.export_url if scope is not None else reverse("catalogue:search-export")
     narrowed = bool(chips) or result.params.has_text
     return _context(
@@ -491,7 +518,9 @@ def _results_context(
         list_url=list_url or reverse("catalogue:search"),
         narrowed=narrowed,
         facets=facets.values(),
-        years=_years(result, data),
+        years=years,
+        # Each part escaped in _year_bar.
+        year_bars=mark_safe("".join(_year_bar(bar) for bar in years)),  # noqa: S308
         year_approximate=result.facets["year"].approximate,
         chips=chips,
         filter_count=len(chips),
