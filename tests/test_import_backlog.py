@@ -6,6 +6,9 @@ reports done only after: these tests run outside a test transaction (transaction
 that reason. Inside a caller's transaction (and on SQLite) an import works as before.
 """
 
+import logging
+import threading
+from collections import Counter
 from unittest import mock
 
 import pytest
@@ -232,10 +235,10 @@ def test_a_failed_search_batch_keeps_its_row_and_the_next_import_finishes_it(mon
 
     def failing(ids):
         calls.append(list(ids))
-        if len(calls) == 2:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1 / 0")
-        return real(ids)
+        if ids == calls[0] or len(calls) > 2:
+            return real(ids)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")  # the second batch taken fails
 
     monkeypatch.setattr(search_index, "refresh_search_index", failing)
 
@@ -243,11 +246,16 @@ def test_a_failed_search_batch_keeps_its_row_and_the_next_import_finishes_it(mon
 
     ids = sorted(Article.objects.values_list("pk", flat=True))
     assert (first.status, first.created_count) == (ImportStatus.COMPLETED, 12)
-    assert calls == [ids[:5], ids[5:10]]
-    # The first row's work is committed, the failed one's undone with its row's deletion; the
-    # row after it was never taken. Topics' side went on to the end.
-    assert indexed_ids() == set(ids[:5])
-    assert backlog_rows() == [(first.pk, "search", ids[5:10]), (first.pk, "search", ids[10:])]
+    # The failed batch's work is undone with its row's deletion: its row stays. The other
+    # worker may have indexed the third batch before the failure stopped both; every article
+    # is indexed or still queued, and topics' rows were all done or are still queued.
+    failed = calls[1]
+    left = [row for row in backlog_rows() if row[1] == "search"]
+    assert (first.pk, "search", failed) in left
+    queued = {pk for _, _, row_ids in left for pk in row_ids}
+    assert indexed_ids() | queued == set(ids)
+    assert not indexed_ids() & queued
+    assert calls[0] == ids[:5] and set(indexed_ids()) >= set(ids[:5])
 
     monkeypatch.setattr(search_index, "refresh_search_index", real)
     second = import_file(2, seed="n")
@@ -256,3 +264,88 @@ def test_a_failed_search_batch_keeps_its_row_and_the_next_import_finishes_it(mon
     assert indexed_ids() == set(Article.objects.values_list("pk", flat=True))
     assert backlog_rows() == []
     assert search("things w").total == 12
+
+
+def test_the_two_workers_share_what_is_left_of_either_kind(monkeypatch):
+    """The topics worker, done with its rows, takes search rows the other has not taken."""
+    monkeypatch.setattr(backlog, "BATCH", 4)
+    real = search_index.refresh_search_index
+    helped = threading.Event()
+    workers: list[tuple[str, list[int]]] = []
+
+    def refresh(ids):
+        name = threading.current_thread().name
+        workers.append((name, list(ids)))
+        if name == "MainThread":
+            helped.set()
+        else:
+            # The search worker holds its first row until the other worker has taken another.
+            assert helped.wait(timeout=30)
+        return real(ids)
+
+    monkeypatch.setattr(search_index, "refresh_search_index", refresh)
+
+    batch = import_file(12, seed="s")
+
+    ids = sorted(Article.objects.values_list("pk", flat=True))
+    assert batch.created_count == 12
+    assert {name for name, _ in workers} == {"MainThread", "import-backlog-search"}
+    assert sorted(pk for _, batch_ids in workers for pk in batch_ids) == ids
+    assert indexed_ids() == set(ids)
+    assert backlog_rows() == []
+
+
+def test_a_batch_rolled_back_by_a_deadlock_is_taken_again(monkeypatch, caplog):
+    monkeypatch.setattr(backlog, "BATCH", 5)
+    real, calls = search_index.refresh_search_index, []
+
+    def deadlocking(ids):
+        calls.append(list(ids))
+        if len(calls) == 1:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; "
+                    "END $$"
+                )
+        return real(ids)
+
+    monkeypatch.setattr(search_index, "refresh_search_index", deadlocking)
+    caplog.set_level(logging.INFO, logger=backlog.logger.name)
+
+    batch = import_file(8, seed="d")
+
+    ids = sorted(Article.objects.values_list("pk", flat=True))
+    assert batch.created_count == 8
+    assert calls.count(calls[0]) == 2  # rolled back, then taken again
+    assert sorted(pk for pk in {pk for call in calls for pk in call}) == ids
+    assert indexed_ids() == set(ids)
+    assert backlog_rows() == []
+    assert "rolled back by a deadlock; taken again" in caplog.text
+
+
+def test_a_deadlock_again_and_again_is_given_up(monkeypatch):
+    monkeypatch.setattr(backlog, "BATCH", 5)
+    monkeypatch.setattr(backlog, "DEADLOCK_RETRIES", 2)
+    calls = []
+
+    def deadlocking(ids):
+        calls.append((threading.current_thread().name, list(ids)))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$"
+            )
+
+    monkeypatch.setattr(search_index, "refresh_search_index", deadlocking)
+
+    batch = import_file(4, seed="e")
+
+    assert batch.status == ImportStatus.COMPLETED
+    # A worker tries the row once and again twice, then gives up, and the other takes no new
+    # row (it may have tried the same row in between, as often at most); the row stays.
+    tries = Counter(name for name, _ in calls)
+    assert max(tries.values()) == 3
+    assert {tuple(ids) for _, ids in calls} == {
+        tuple(Article.objects.order_by("pk").values_list("pk", flat=True))
+    }
+    assert indexed_ids() == set()
+    assert [row[1] for row in backlog_rows()] == ["search"]

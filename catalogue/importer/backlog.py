@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from catalogue import topics
-from catalogue.importer.common import Progress, gc_paused
+from catalogue.importer.common import Progress, database_errors, gc_paused
 from catalogue.search.index import index_in_batches
 
 logger = logging.getLogger(__name__)
@@ -110,25 +110,34 @@ def pending(batch_id: int | None = None) -> int:
 def drain(*, progress: Progress | None = None) -> int:
     """Do every backlog row's work, a row per transaction; return the articles done.
 
-    The search index's rows and research topics' are worked off side by side, on two
-    connections (a thread for the search index): the first is PostgreSQL's work, the second
-    mostly this process's, so on two cores they take the time of the longer, not of both.
-    Each transaction takes the import lock (shared: an import or an undo waits, the other
-    side does not) and its row (FOR UPDATE): a row another process is working on is waited
-    for, then found gone, so when this returns every row queued before it was called has been
-    done. Call outside any transaction.
+    Two workers, on two connections (the caller's thread and another), work the rows off side
+    by side: one starts with the search index's rows, the other with research topics' (the
+    first is PostgreSQL's work, the second mostly this process's), and each then helps with
+    the other kind's rows that are left, so on two cores they take about half the time of
+    both rather than the time of the longer. Each transaction takes the import lock (shared:
+    an import or an undo waits, the workers do not) and the oldest row no one is working on
+    (FOR UPDATE SKIP LOCKED); when none is left, a worker waits for the rows others are
+    working on, so when this returns every row queued before it was called has been done.
+    Once a worker fails the other takes no new row. Call outside any transaction.
     """
     total = pending()
     if not total:
         return 0
     counter = _Counter(total, progress)
     errors: list[BaseException] = []
+    failed = threading.Event()
 
-    def search_side() -> None:
+    def work(first: str) -> None:
         try:
-            _drain_kind(SEARCH, counter)
+            for kind in (first, TOPICS if first == SEARCH else SEARCH):
+                _drain_kind(kind, counter, failed)
         except BaseException as error:  # raised again by the caller's thread
+            failed.set()
             errors.append(error)
+
+    def other_worker() -> None:
+        try:
+            work(SEARCH)
         finally:
             connection.close()
 
@@ -136,10 +145,10 @@ def drain(*, progress: Progress | None = None) -> int:
     # full collection of the cyclic garbage collector would walk them all (one import into an
     # empty catalogue: 1,100 collections, 9.9 s). Reference counting frees the rest.
     with gc_paused():
-        thread = threading.Thread(target=search_side, name="import-backlog-search", daemon=True)
+        thread = threading.Thread(target=other_worker, name="import-backlog-search", daemon=True)
         thread.start()
         try:
-            _drain_kind(TOPICS, counter)
+            work(TOPICS)
         finally:
             thread.join()
     if errors:
@@ -148,7 +157,7 @@ def drain(*, progress: Progress | None = None) -> int:
 
 
 class _Counter:
-    """The articles done by both sides, reported as the STAGE's progress."""
+    """The articles done by both workers, reported as the STAGE's progress."""
 
     def __init__(self, total: int, progress: Progress | None) -> None:
         self.total = total
@@ -164,41 +173,66 @@ class _Counter:
                 self.progress(STAGE, min(self.done, self.total), self.total)
 
 
-def _drain_kind(kind: str, counter: _Counter) -> None:
-    """Do the work of every backlog row of `kind`, oldest first, a row per transaction."""
-    if kind == SEARCH:
-        index_in_batches(
-            batches=iter(lambda: _take(SEARCH), None),
-            progress=lambda done, ids: counter.add(len(ids)),
-        )
-        return
+# A deadlock between the two workers' refreshes (adding the same new words to the index's
+# vocabulary in different orders) rolls one batch back; it is taken again, up to this often.
+DEADLOCK_RETRIES = 3
+
+
+def _drain_kind(kind: str, counter: _Counter, failed: threading.Event) -> None:
+    """Do the work of the backlog rows of `kind` left, oldest first, a row per transaction."""
+    retries = 0
     while True:
-        with transaction.atomic():
-            ids = _take(kind)
-            if ids is None:
+        try:
+            if kind == SEARCH:
+                index_in_batches(
+                    batches=iter(lambda: _take(SEARCH, failed), None),
+                    progress=lambda done, ids: counter.add(len(ids)),
+                )
                 return
-            topics.update_articles(ids)
-        counter.add(len(ids))
+            while True:
+                with transaction.atomic():
+                    ids = _take(kind, failed)
+                    if ids is None:
+                        return
+                    topics.update_articles(ids)
+                counter.add(len(ids))
+        except database_errors() as error:
+            if not _deadlocked(error) or retries >= DEADLOCK_RETRIES:
+                raise
+            retries += 1
+            logger.info("A backlog batch of %s was rolled back by a deadlock; taken again", kind)
 
 
-def _take(kind: str) -> list[int] | None:
-    """Take the oldest backlog row of `kind` in the caller's transaction; return its article ids,
-    or None when there is none.
+def _deadlocked(error: BaseException) -> bool:
+    """Return whether a database error is PostgreSQL's deadlock detected (SQLSTATE 40P01)."""
+    cause = error.__cause__ if error.__cause__ is not None else error
+    return getattr(cause, "pgcode", None) == "40P01"
 
-    The row is deleted at once: the work done in the same transaction commits with its
-    deletion, or a failure rolls both back and the row stays for the next drain.
+
+def _take(kind: str, failed: threading.Event) -> list[int] | None:
+    """Take the oldest backlog row of `kind` no one is working on, in the caller's transaction;
+    return its article ids, or None when none is left (or another worker failed).
+
+    Rows another connection is working on are skipped while others are left; with none left,
+    they are waited for (and are then found gone, or back after a failure). The row is
+    deleted at once: the work done in the same transaction commits with its deletion, or a
+    failure rolls both back and the row stays for the next drain.
     """
+    if failed.is_set():
+        return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_lock_key()])
-        cursor.execute(
-            f"SELECT id, article_ids FROM {TABLE} WHERE kind = %s ORDER BY id LIMIT 1 FOR UPDATE",
-            [kind],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [row[0]])
-        return row[1]
+        for skip in (" SKIP LOCKED", ""):
+            cursor.execute(
+                f"SELECT id, article_ids FROM {TABLE} WHERE kind = %s "
+                f"ORDER BY id LIMIT 1 FOR UPDATE{skip}",
+                [kind],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [row[0]])
+                return row[1]
+    return None
 
 
 def _lock_key() -> int:
@@ -213,8 +247,6 @@ def finish_after_commit(*, progress: Progress | None = None) -> bool:
     The import itself is committed by then: a failure here must not report it failed. The
     rows stay, and the next import (or running the job again) does their work.
     """
-    from catalogue.importer.common import database_errors
-
     try:
         drain(progress=progress)
     except database_errors():
