@@ -11,7 +11,10 @@ with DEBUG off (the cached template loader). Thirty search pages (words, phrases
 sorts, pages, facets from the browse page's sidebar, no results) go through Django's test
 client with the result cache emptied before each request; prints the median over the pages
 of each page's median process CPU (--rounds requests) and the CPU spent rendering the
-results body (_search_body.html).
+results body (_search_body.html). --parts also prints the wall time of each part of a page
+(index generation, the engine's results, the articles with marks and authors, the results
+context, the body template, the evidence summaries, the rest), p50 and p95 over the pages;
+SEARCH_INDEX_DIR set in the environment answers from the embedded index.
 """
 
 import argparse
@@ -52,6 +55,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15, help="requests per page")
     parser.add_argument("--save", type=Path, help="write each page's status and HTML here")
     parser.add_argument("--compare", type=Path, help="check the pages against a --save")
+    parser.add_argument(
+        "--parts", action="store_true", help="also time each part of a page (wall, p50/p95)"
+    )
     args = parser.parse_args()
 
     os.environ["DEBUG"] = "0"
@@ -136,7 +142,61 @@ def main() -> None:
         f"{statistics.median(medians) * 1000:.1f} ms, mean {statistics.mean(medians) * 1000:.1f} "
         f"ms; rendering the results body {body:.2f} ms a page"
     )
+    if args.parts:
+        print(parts(client, urls, rounds=args.rounds))
     sys.exit(1 if differ else 0)
+
+
+def parts(client, urls: list[str], *, rounds: int) -> str:
+    """Return a Markdown table of the wall time of each part of the uncached pages."""
+    from django.core.cache import caches
+
+    import catalogue.search.views as search_views
+    from catalogue.search import cache, engine
+
+    spent: dict[str, float] = {}
+
+    def wrap(module, name: str, part: str) -> None:
+        original = getattr(module, name)
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[part] = spent.get(part, 0.0) + time.perf_counter() - start
+
+        setattr(module, name, timed)
+
+    wrap(cache, "search_generation", "index generation")
+    wrap(engine, "_run", "engine results (total, ids, facets)")
+    # The page's articles, whichever function the engine calls for them.
+    for name in ("marked_articles", "_articles"):
+        if hasattr(engine, name):
+            wrap(engine, name, "articles, marks and authors")
+            break
+    wrap(search_views, "_results_context", "results context")
+    wrap(search_views, "render_to_string", "results body template")
+    wrap(search_views, "matching_summaries", "evidence summaries")
+    times: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for url in urls:
+            caches["default"].clear()
+            spent.clear()
+            start = time.perf_counter()
+            client.get(url)
+            page = time.perf_counter() - start
+            spent["rest (request, outer page)"] = page - sum(spent.values())
+            spent["whole page"] = page
+            for part, seconds in spent.items():
+                times.setdefault(part, []).append(seconds * 1000)
+    rows = ["| part | p50 ms | p95 ms |", "|---|---|---|"]
+    for part, values in times.items():
+        values.sort()
+        p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+        rows.append(f"| {part} | {statistics.median(values):.1f} | {p95:.1f} |")
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return "\n".join([f"{len(urls)} pages x {rounds}, load {load}", *rows])
 
 
 if __name__ == "__main__":
