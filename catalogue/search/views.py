@@ -11,6 +11,7 @@ parameters add to them, and the body is cached per entity and state like the sea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from html import escape as escape_html
 from urllib.parse import urlsplit
@@ -421,6 +422,17 @@ _RESULT = (
 )
 
 
+@functools.lru_cache(maxsize=8)
+def _choices(field: str) -> dict:
+    return dict(Article._meta.get_field(field).flatchoices)
+
+
+def _choice_label(field: str, value: str) -> str:
+    """Return what get_<field>_display() returns, without its per-call hashing of the
+    choices (40 calls a page)."""
+    return str(_choices(field).get(value, value))
+
+
 def _html(value: object) -> str:
     """Return `value` as HTML: safe strings (highlighted titles, snippets) as they are."""
     if hasattr(value, "__html__"):
@@ -467,7 +479,7 @@ def _result_source(article: Article) -> str:
     date = article.date_text or article.date_display
     if date:
         parts.append(
-            f' · <span class="result__date">{_html(article.get_state_display())} - '
+            f' · <span class="result__date">{_html(_choice_label("state", article.state))} - '
             f"{_html(date)}</span>"
         )
     if article.peer_reviewed:
@@ -483,7 +495,7 @@ def _result_row(article: Article, scope: Scope | None) -> str:
         url=escape_html(article.url),
         title=_html(article.title_html),
         authors=_result_authors(article, scope),
-        type=_html(article.get_output_type_display()),
+        type=_html(_choice_label("output_type", article.output_type)),
         source=_result_source(article),
         snippet=f'<p class="result__snippet">{_html(snippet)}</p>' if snippet else "",
         cite=escape_html(detail_url("catalogue:article-cite", article.pk)),
