@@ -58,8 +58,9 @@ class SessionWatch:
             self._admin.autocommit = True
         return self._admin.cursor()
 
-    def others(self) -> list[tuple]:
-        """Return (pid, application_name, state, backend_start, query) of the other sessions."""
+    def others(self, *, known: frozenset[int] = frozenset()) -> list[tuple]:
+        """Return (pid, application_name, state, backend_start, query) of the other sessions
+        (but the `known` ones and those already reported)."""
         with self._cursor() as cursor:
             cursor.execute(
                 "SELECT pid, application_name, state, backend_start, left(query, 200) "
@@ -67,15 +68,16 @@ class SessionWatch:
                 "AND pid <> ALL(%s) ORDER BY pid",
                 [connection.settings_dict["NAME"], sorted(_own_backend_pids())],
             )
-            return [row for row in cursor.fetchall() if row[0] not in self.reported]
+            ignored = self.reported | known
+            return [row for row in cursor.fetchall() if row[0] not in ignored]
 
-    def left_open(self) -> list[tuple]:
-        """Return the other sessions still open after the grace period (none: at once)."""
+    def left_open(self, *, known: frozenset[int] = frozenset()) -> list[tuple]:
+        """Return the other sessions (but `known`) still open after the grace period."""
         deadline = time.monotonic() + SESSION_GRACE_SECONDS
-        others = self.others()
+        others = self.others(known=known)
         while others and time.monotonic() < deadline:
             time.sleep(0.1)
-            others = self.others()
+            others = self.others(known=known)
         return others
 
     def end(self, sessions: list[tuple]) -> None:
@@ -124,9 +126,11 @@ def no_database_session_left_open(request):
     """Fail a test that leaves a session on the test database open (PostgreSQL).
 
     A thread, a server or a connection made by hand that outlives its test keeps the test
-    database in use: every session but this thread's own Django connections must have ended
-    within SESSION_GRACE_SECONDS of the test's end. The sessions found are terminated, so
-    that they are reported once, by the test that left them.
+    database in use: every session that was not open before the test, but this thread's own
+    Django connections, must have ended within SESSION_GRACE_SECONDS of the test's end. Those
+    open before are not the test's: this thread's connections from before an event loop ran
+    in it (the `chromium` fixture) are out of sight while it runs. The sessions found are
+    terminated, so that they are reported once, by the test that left them.
     """
     uses_database = request.node.get_closest_marker("django_db") or any(
         name in request.fixturenames for name in ("db", "transactional_db", "django_db_setup")
@@ -135,8 +139,9 @@ def no_database_session_left_open(request):
         yield
         return
     watch = request.getfixturevalue("session_watch")
+    before = frozenset(row[0] for row in watch.others())
     yield
-    left = watch.left_open()
+    left = watch.left_open(known=before)
     if left:
         watch.end(left)
         pytest.fail(f"{request.node.nodeid} left database sessions open: {_describe(left)}")
@@ -213,6 +218,13 @@ def chromium():
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
+        # While Playwright's event loop runs in this thread, Django keeps the thread's
+        # connections apart from those made before it (asgiref's Local: a context variable
+        # instead of the thread's storage). Tests that run after the browser tests (those
+        # without a database fixture, such as a module fixture's rows) open connections
+        # there: closed now, or they outlive the session, where the test database's teardown
+        # no longer sees them and cannot drop the database ("being accessed by other users").
+        connections.close_all()
         browser.close()
 
 

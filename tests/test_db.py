@@ -1,12 +1,13 @@
 """The one COPY writer (catalogue/db.py) that the importer and the generator load rows with."""
 
+import asyncio
 import contextlib
 import datetime
 import threading
 import time
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 
 from catalogue import db
 from catalogue.models import Keyword
@@ -163,3 +164,38 @@ def test_the_watch_ends_the_sessions_it_reports_once(session_watch, monkeypatch)
     with pytest.raises(psycopg2.OperationalError), other.cursor() as cursor:
         cursor.execute("SELECT 1")
     other.close()
+
+
+@pytest.mark.postgres
+def test_a_connection_made_while_an_event_loop_runs_is_apart_until_closed_there(
+    session_watch, monkeypatch
+):
+    # What the `chromium` fixture meets: Playwright's sync API leaves its event loop running
+    # in this thread, and Django's connections then live in a context of their own.
+    from tests import conftest
+
+    monkeypatch.setattr(conftest, "SESSION_GRACE_SECONDS", 0.3)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as the fixture sets it
+    outside = connections["default"]
+    outside.ensure_connection()
+    loop = asyncio.new_event_loop()
+    asyncio._set_running_loop(loop)
+    try:
+        inside = connections["default"]
+        assert inside is not outside
+        inside.ensure_connection()
+        pid = inside.connection.get_backend_pid()
+    finally:
+        asyncio._set_running_loop(None)
+    try:
+        # Out of the loop it is not this thread's connection any more: left open.
+        assert [row[0] for row in session_watch.left_open()] == [pid]
+    finally:
+        asyncio._set_running_loop(loop)
+        try:
+            connections.close_all()  # as the fixture does before Playwright stops
+        finally:
+            asyncio._set_running_loop(None)
+            loop.close()
+    assert session_watch.left_open() == []
+    assert connections["default"] is outside
