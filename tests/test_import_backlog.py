@@ -267,7 +267,8 @@ def test_a_failed_search_batch_keeps_its_row_and_the_next_import_finishes_it(mon
 
 
 def test_the_two_workers_share_what_is_left_of_either_kind(monkeypatch):
-    """The topics worker, done with its rows, takes search rows the other has not taken."""
+    """The topics worker, done with its rows, takes search rows the other has not taken; the
+    search worker never takes topics' rows."""
     monkeypatch.setattr(backlog, "BATCH", 4)
     real = search_index.refresh_search_index
     helped = threading.Event()
@@ -284,12 +285,21 @@ def test_the_two_workers_share_what_is_left_of_either_kind(monkeypatch):
         return real(ids)
 
     monkeypatch.setattr(search_index, "refresh_search_index", refresh)
+    fingerprint, fingerprinters = topics.update_articles, []
+
+    def update_articles(ids):
+        fingerprinters.append(threading.current_thread().name)
+        return fingerprint(ids)
+
+    monkeypatch.setattr(topics, "update_articles", update_articles)
 
     batch = import_file(12, seed="s")
 
     ids = sorted(Article.objects.values_list("pk", flat=True))
     assert batch.created_count == 12
     assert {name for name, _ in workers} == {"MainThread", "import-backlog-search"}
+    # Topics' rows are worked off by one worker only (two deadlock on new concepts).
+    assert fingerprinters == ["MainThread"] * 3
     assert sorted(pk for _, batch_ids in workers for pk in batch_ids) == ids
     assert indexed_ids() == set(ids)
     assert backlog_rows() == []

@@ -111,11 +111,12 @@ def drain(*, progress: Progress | None = None) -> int:
     """Do every backlog row's work, a row per transaction; return the articles done.
 
     Two workers, on two connections (the caller's thread and another), work the rows off side
-    by side: one starts with the search index's rows, the other with research topics' (the
-    first is PostgreSQL's work, the second mostly this process's), and each then helps with
-    the other kind's rows that are left, so on two cores they take about half the time of
-    both rather than the time of the longer. Each transaction takes the import lock (shared:
-    an import or an undo waits, the workers do not) and the oldest row no one is working on
+    by side: one the search index's rows (PostgreSQL's work), the other research topics'
+    (mostly this process's), and then what is left of the search index's, so that on two
+    cores the longer side is shared rather than waited for. (Topics' rows are never worked on
+    twice at once: two fingerprinting transactions adding the same new concepts in different
+    orders deadlocked at once at 1M.) Each transaction takes the import lock (shared: an
+    import or an undo waits, the workers do not) and the oldest row no one is working on
     (FOR UPDATE SKIP LOCKED); when none is left, a worker waits for the rows others are
     working on, so when this returns every row queued before it was called has been done.
     Once a worker fails the other takes no new row. Call outside any transaction.
@@ -127,9 +128,9 @@ def drain(*, progress: Progress | None = None) -> int:
     errors: list[BaseException] = []
     failed = threading.Event()
 
-    def work(first: str) -> None:
+    def work(kinds: tuple[str, ...]) -> None:
         try:
-            for kind in (first, TOPICS if first == SEARCH else SEARCH):
+            for kind in kinds:
                 _drain_kind(kind, counter, failed)
         except BaseException as error:  # raised again by the caller's thread
             failed.set()
@@ -137,7 +138,7 @@ def drain(*, progress: Progress | None = None) -> int:
 
     def other_worker() -> None:
         try:
-            work(SEARCH)
+            work((SEARCH,))
         finally:
             connection.close()
 
@@ -148,7 +149,7 @@ def drain(*, progress: Progress | None = None) -> int:
         thread = threading.Thread(target=other_worker, name="import-backlog-search", daemon=True)
         thread.start()
         try:
-            work(TOPICS)
+            work((TOPICS, SEARCH))
         finally:
             thread.join()
     if errors:
@@ -173,8 +174,9 @@ class _Counter:
                 self.progress(STAGE, min(self.done, self.total), self.total)
 
 
-# A deadlock between the two workers' refreshes (adding the same new words to the index's
-# vocabulary in different orders) rolls one batch back; it is taken again, up to this often.
+# A deadlock between the two workers' refreshes (which can add the same new words to the
+# index's vocabulary in different orders) rolls one batch back; it is taken again, up to this
+# often.
 DEADLOCK_RETRIES = 3
 
 
