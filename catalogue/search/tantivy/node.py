@@ -117,7 +117,9 @@ class Node:
             self.loaded_position = -1
         if state["applied"] != self.loaded_position:
             self.index.reload()
-            self.searcher = self.index.searcher()
+            searcher = self.index.searcher()
+            self.builder.present_years = present_years(searcher)
+            self.searcher = searcher
             self.loaded_position = state["applied"]
         return state
 
@@ -179,6 +181,15 @@ class Node:
         if self.searcher is None or self.builder is None:
             raise IndexUnavailable("the index is not open")
         return self.searcher, self.builder
+
+
+def present_years(searcher: tantivy.Searcher) -> frozenset[int]:
+    """Return every year an indexed article has (one terms aggregation over the index)."""
+    answer = searcher.aggregate(
+        tantivy.Query.all_query(),
+        {"years": {"terms": {"field": "year", "size": 100_000, "segment_size": 100_000}}},
+    )
+    return frozenset(int(bucket["key"]) for bucket in answer["years"]["buckets"])
 
 
 def _apply(connection, index: tantivy.Index, writer: tantivy.IndexWriter, rows) -> int:

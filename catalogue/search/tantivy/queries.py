@@ -40,6 +40,10 @@ class Builder:
         self.schema = schema
         self.value_gap = value_gap
         self.has_sample = has_sample
+        # The years the index holds (set by the node at each load): a year range is then the
+        # set of those years, read from the postings (a range query reads the year column of
+        # every document: 10-14 ms at a million against 1-2 ms).
+        self.present_years: frozenset[int] | None = None
         self._analyzer = analyzer()
         self._plain = plain_analyzer()
 
@@ -117,11 +121,21 @@ class Builder:
         return Query.term_set_query(self.schema, name, [int(value) for value in values])
 
     def sample(self, buckets: int) -> Query:
-        """Return the articles whose sample value (0-1023) is below `buckets`."""
-        return Query.range_query(self.schema, "sample", tantivy.FieldType.Unsigned, 0, buckets - 1)
+        """Return the articles whose sample value (0-1023) is below `buckets` (the postings of
+        each value: a range query would read the column of every document)."""
+        return Query.term_set_query(self.schema, "sample", list(range(buckets)))
 
     def years(self, low: int | None, high: int | None) -> Query:
         """Return the articles with a year in [low, high] (one bound may be None)."""
+        if self.present_years is not None:
+            wanted = sorted(
+                year
+                for year in self.present_years
+                if (low is None or year >= low) and (high is None or year <= high)
+            )
+            if not wanted:
+                return Query.empty_query()
+            return Query.term_set_query(self.schema, "year", wanted)
         return Query.range_query(
             self.schema,
             "year",
