@@ -551,7 +551,7 @@ def test_the_top_values_of_two_segments_are_counted_one_by_one(db, tmp_path, mon
 
 
 @pytest.mark.postgres
-def test_above_the_threshold_id_facets_are_counted_from_a_sample(db, tmp_path, answered):
+def test_above_the_threshold_facets_are_counted_from_a_sample(db, tmp_path, answered):
     journals = [make_journal() for _ in range(3)]
     keyword = make_keyword(term="ice")
     made = [
@@ -561,46 +561,68 @@ def test_above_the_threshold_id_facets_are_counted_from_a_sample(db, tmp_path, a
             keywords=[keyword] if n % 2 else [],
             output_type=TYPES[n % 2],
             year=2000 + n % 4,
+            peer_reviewed=n % 3 == 0,
         )
         for n in range(60)
     ]
     nodes.build(tmp_path, connection, log=lambda line: None)
-    params = SearchParams.build(query=parse_query("glacier"))
-    with override_settings(SEARCH_EXACT_THRESHOLD=10**6):
-        expected, _ = _both(params, tmp_path)
-    with override_settings(SEARCH_EXACT_THRESHOLD=20, SEARCH_FACET_SAMPLE=15):
-        _, actual = _both(params, tmp_path)
+    words = SearchParams.build(query=parse_query("glacier"))
+    # No words: every article, both values of peer review selected (its own context is the
+    # whole catalogue).
+    no_words = SearchParams.build(query=parse_query(""), include={"peer_reviewed": [True, False]})
+    settings = {"SEARCH_EXACT_THRESHOLD": 20, "SEARCH_FACET_SAMPLE": 15}
     # k = ceil(1024 * 15 / 60) = 256: the matches with catalogue_search.sample < 256.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT journal_id, count(*), sum(count(*)) OVER () FROM catalogue_search "
-            "WHERE article_id = ANY(%s) AND sample < 256 GROUP BY journal_id",
+            "SELECT journal_id, output_type, count(*) FROM catalogue_search "
+            "WHERE article_id = ANY(%s) AND sample < 256 GROUP BY ROLLUP (journal_id), "
+            "ROLLUP (output_type)",
             [[article.pk for article in made]],
         )
-        drawn = {journal: (n, total) for journal, n, total in cursor.fetchall()}
-    assert drawn and sum(n for n, _ in drawn.values()) < 60
-    estimated = {journal: round(n * 60 / total) for journal, (n, total) in drawn.items()}
-    assert {v.id: v.count for v in actual.facets["journal"].values} == estimated
-    assert actual.facets["journal"].approximate and actual.facets["keyword"].approximate
-    # The total and the scalar facets are counted over every match: exact (PostgreSQL's
-    # counted exactly here).
-    assert actual.total == expected.total == 60 and actual.total_exact
-    for name in ("year", "type", "language", "peer_reviewed"):
-        assert not actual.facets[name].approximate
-        assert [(v.id, v.count) for v in actual.facets[name].values] == [
-            (v.id, v.count) for v in expected.facets[name].values
-        ], name
+        drawn = {(journal, kind): n for journal, kind, n in cursor.fetchall()}
+    total = drawn[(None, None)]
+    assert 0 < total < 60
+    journal_estimates = {
+        journal: round(n * 60 / total)
+        for (journal, kind), n in drawn.items()
+        if journal is not None and kind is None
+    }
+    type_estimates = {
+        kind: round(n * 60 / total)
+        for (journal, kind), n in drawn.items()
+        if journal is None and kind is not None
+    }
+    with override_settings(SEARCH_EXACT_THRESHOLD=10**6):
+        exact, _ = _both(no_words, tmp_path)
+    for params in (words, no_words):
+        with override_settings(**settings):
+            _, actual = _both(params, tmp_path)
+        assert actual.total == 60 and actual.total_exact
+        assert {v.id: v.count for v in actual.facets["journal"].values} == journal_estimates
+        assert actual.facets["journal"].approximate and actual.facets["keyword"].approximate
+        if params is words:
+            # With words every facet is estimated, as PostgreSQL's (the words not evaluated
+            # again over every match).
+            assert {v.id: v.count for v in actual.facets["type"].values} == type_estimates
+            assert actual.facets["type"].approximate and actual.facets["year"].approximate
+            continue
+        # Without words the scalar facets are counted over every match: exact.
+        for name in ("year", "type", "language"):
+            assert not actual.facets[name].approximate
+            assert [(v.id, v.count) for v in actual.facets[name].values] == [
+                (v.id, v.count) for v in exact.facets[name].values
+            ], name
     # An index built before the sample field: every match is counted.
     directory = nodes.Node(tmp_path).current()
     state = nodes.Node.read_state(directory)
     del state["sample"]
     (directory / "state.json").write_text(json.dumps(state))
     nodes._nodes.clear()
-    with override_settings(SEARCH_EXACT_THRESHOLD=20, SEARCH_FACET_SAMPLE=15):
-        _, actual = _both(params, tmp_path)
+    with override_settings(**settings):
+        _, actual = _both(words, tmp_path)
     assert {v.id: v.count for v in actual.facets["journal"].values} == {j.pk: 20 for j in journals}
     assert not actual.facets["journal"].approximate
-    assert len(answered) == 3
+    assert len(answered) == 4
 
 
 # Values whose ends and starts a phrase with stop words inside could join: keywords and names

@@ -375,18 +375,20 @@ def _facet_counts(
     undercounted (doc_count_error_upper_bound > 0): the values that may be among the top ones
     are then counted on their own (_candidates), or failing that every value of every segment
     is counted again (past Tantivy's bucket limit, 65,000 values: Inexact, and PostgreSQL
-    answers). Above `threshold`, the id facets (journal, author, keyword, subject: many values
-    an article) are estimated from a sample of the matches when the index has the sample
-    field, as PostgreSQL's are; the scalar facets (one value an article, few values) are
-    counted over every match at any size (cheap), flagged approximate only when not provably
-    exact.
+    answers). Above `threshold`, the facets are estimated from a sample of the matches when
+    the index has the sample field, as PostgreSQL's are; without words the scalar facets (one
+    value an article, few values) are still counted over every match (exact, as PostgreSQL's
+    cells give them; cheap when no words are evaluated).
     """
     matches = query(context, builder)
     if size is None:
         size = searcher.search(matches, 1, count=True).count
     sampled = []
     if size > threshold and builder.has_sample and _sample_buckets(size, sample) < SAMPLE_BUCKETS:
-        sampled = [name for name in names if name not in SCALAR_FACETS]
+        # With words, every facet from the sample, as PostgreSQL's: counting the scalar facets
+        # over every match evaluates the words once more (a phrase over 75,000 matches: 100 ms
+        # and more). Without words they stay exact, as PostgreSQL's cells give them.
+        sampled = [name for name in names if context.has_text or name not in SCALAR_FACETS]
     whole = [name for name in names if name not in sampled]
     result = {}
     if whole:
