@@ -23,6 +23,7 @@ import tantivy
 from catalogue import conf, routers
 from catalogue.search.facets import FACETS, ID_FACETS
 from catalogue.search.params import SearchParams
+from catalogue.search.postgres import cube
 from catalogue.search.postgres.page import LABEL_TABLES, _catalogue_counts
 from catalogue.search.query import Term
 from catalogue.search.results import Raw
@@ -462,9 +463,22 @@ def run_results(
     threshold = conf.get("SEARCH_EXACT_THRESHOLD")
     sample = conf.get("SEARCH_FACET_SAMPLE")
     catalogue: list[Fragment] = []
-    plain = [facet for facet in facet_names if facet not in selected_facets]
+    # No words and only scalar facets selected: those facets' exact counts are sums of
+    # PostgreSQL's cells (postgres/cube.py), in the labels' statement, as the PostgreSQL
+    # engine takes them; the index would count every match again (743,000 for type=article).
+    cells = cube.applies(params)
+    in_cells = [f for f in facet_names if cells and f in cube.CUBE_FACETS]
+    for facet in in_cells:
+        catalogue.append(
+            cube.counts(
+                facet, params, top=FACETS[facet].top or None, selected=params.selected_values(facet)
+            )
+        )
+    plain = [f for f in facet_names if f not in selected_facets and f not in in_cells]
     contexts: list[tuple[SearchParams, list[str]]] = [(params, plain)] if plain else []
     for facet in facet_names:
+        if facet in in_cells:
+            continue
         if facet in selected_facets:
             context = params.without(facet)
             if context.is_browse:
@@ -493,7 +507,7 @@ def run_results(
                     approximate,
                 )
             )
-    counts, labels = _labelled(params, rows, catalogue)
+    counts, labels = _labelled(params, rows, catalogue, cells=bool(in_cells))
     return Raw(
         total=total,
         total_exact=True,
@@ -519,11 +533,16 @@ _LABEL = _label_case()
 
 
 def _labelled(
-    params: SearchParams, rows: list[tuple[str, str, int, bool]], catalogue: list[Fragment]
+    params: SearchParams,
+    rows: list[tuple[str, str, int, bool]],
+    catalogue: list[Fragment],
+    *,
+    cells: bool = False,
 ) -> tuple[dict, dict]:
     """Return the counts and labels of the rows, as postgres.run_results sorts them out.
 
-    One statement: the kept counts of whole-catalogue contexts, and a label for each id among
+    One statement: the kept counts of whole-catalogue contexts (and the sums of the cells,
+    `cells`: the CTE `cube`), and a label for each id among
     them, the rows counted here and the selected ids (labelled even without results): each
     by one lookup of its table's key (the statement's joins read whole tables of keywords and
     journals: 1-5 ms more at a million articles).
@@ -549,8 +568,10 @@ def _labelled(
     statement = Fragment("")
     if catalogue:
         statement = (
-            Fragment("WITH kept (facet, value, n, approximate) AS (")
-            + join(catalogue, " UNION ALL ")
+            Fragment(
+                f"WITH {cube.CELLS + ', ' if cells else ''}kept (facet, value, n, approximate) AS ("
+            )
+            + join([Fragment("(") + part + Fragment(")") for part in catalogue], " UNION ALL ")
             + Fragment(") ")
         )
         parts.insert(0, Fragment("(SELECT facet, value, n, approximate FROM kept)"))
