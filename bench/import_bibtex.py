@@ -16,7 +16,9 @@ fresh process, undoing each import afterwards (outside the measure; `--keep` kee
 catalogue grows by the file each run). Every run also reports the longest statement and the
 longest COMMIT (timed in the importing process: COPYs and queries alike), the seconds spent in
 research topics (catalogue.topics.update_articles, issue 19) and in keeping the match keys
-current. `--profile PATH` writes a cProfile of the import (pstats) to PATH.
+current, and the CPU of the database backends the import used (read from /proc when the server
+runs on this machine: PostgreSQL's share beside the process's own). `--profile PATH` writes a
+cProfile of the import (pstats) to PATH.
 
 The time of a run is until the import returns, its records searchable: on PostgreSQL that
 includes the search index and research topics done after the commit (the line "after the
@@ -39,6 +41,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -70,6 +73,7 @@ class Timings:
         self.topics = 0.0
         self.keys = 0.0
         self.by_kind: dict[str, float] = {}
+        self.backends = BackendCpu()
 
     def note_statement(self, seconds: float, sql: str) -> None:
         text = " ".join(sql.split())
@@ -79,12 +83,61 @@ class Timings:
         self.by_kind[kind] = self.by_kind.get(kind, 0.0) + seconds
 
 
+class BackendCpu:
+    """The CPU seconds of the database backends this process connects to (a server on this
+    machine: read from /proc; None elsewhere), sampled while they live."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[int, float] = {}
+        self.seen: set[int] = set()
+        self.readable = True
+        self.lock = threading.Lock()
+
+    def watch(self, sender: object, connection: object, **kwargs: object) -> None:
+        with connection.cursor() as cursor:  # type: ignore[attr-defined]
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with self.lock:
+            first = not self.seconds
+            self.seconds.setdefault(pid, 0.0)
+        self.read()
+        if first:
+            threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            self.read()
+            time.sleep(0.02)
+
+    def read(self) -> None:
+        with self.lock:
+            for pid in self.seconds:
+                try:
+                    with open(f"/proc/{pid}/stat") as stat:
+                        fields = stat.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    if pid not in self.seen:
+                        self.readable = False  # the server is not on this machine
+                    continue
+                self.seen.add(pid)
+                ticks = int(fields[11]) + int(fields[12])  # utime + stime
+                self.seconds[pid] = ticks / os.sysconf("SC_CLK_TCK")
+
+    def total(self) -> float | None:
+        self.read()
+        return sum(self.seconds.values()) if self.readable else None
+
+
 def _instrument(timings: Timings, *, topics: bool) -> None:
     """Time every statement, COPY and COMMIT of the default connection, topics and match keys."""
     from django.db import connection
+    from django.db.backends.signals import connection_created
 
     import catalogue.topics
     from catalogue import db
+
+    # The backends' CPU: the search index's worker after the commit has a connection of its own.
+    connection_created.connect(timings.backends.watch, weak=False)
 
     try:
         from catalogue.importer import matchkeys
@@ -99,6 +152,8 @@ def _instrument(timings: Timings, *, topics: bool) -> None:
             timings.note_statement(time.perf_counter() - started, sql)
 
     connection.ensure_connection()
+    if not timings.backends.seconds:  # connected before the signal was connected
+        timings.backends.watch(None, connection)
     connection.execute_wrappers.append(execute)
     copy_rows = db.copy_rows
 
@@ -210,6 +265,7 @@ def child(
         "commit": firsts.get("indexing", end) - marks["writing"],
         "after_commit": end - firsts.get("indexing", end),
         "cpu": usage.ru_utime + usage.ru_stime,
+        "server_cpu": timings.backends.total(),
         "entries": batch.entry_count,
         "peak_mb": peak_rss() / 2**20,
         "created": batch.created_count,
@@ -484,6 +540,11 @@ def report(label: str, figures: dict) -> None:
         f"write {figures['write']:.2f} s, commit {figures['commit']:.2f} s, "
         f"search index and topics after the commit {figures.get('after_commit', 0):.2f} s; "
         f"process CPU {figures['cpu']:.2f} s"
+        + (
+            f", database backends' CPU {figures['server_cpu']:.2f} s"
+            if figures.get("server_cpu") is not None
+            else ""
+        )
     )
     print(
         f"{'':<17} research topics {figures['topics']:.2f} s "
