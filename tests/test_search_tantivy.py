@@ -561,7 +561,8 @@ def test_the_top_values_of_two_segments_are_counted_one_by_one(db, tmp_path, mon
 
 
 @pytest.mark.postgres
-def test_above_the_threshold_facets_are_counted_from_a_sample(db, tmp_path, answered):
+def test_above_the_threshold_facets_are_counted_from_a_sample(db, tmp_path, answered, monkeypatch):
+    monkeypatch.setattr(tantivy_search, "SAMPLE_FROM", 0)
     journals = [make_journal() for _ in range(3)]
     keyword = make_keyword(term="ice")
     made = [
@@ -622,6 +623,13 @@ def test_above_the_threshold_facets_are_counted_from_a_sample(db, tmp_path, answ
             assert [(v.id, v.count) for v in actual.facets[name].values] == [
                 (v.id, v.count) for v in exact.facets[name].values
             ], name
+    # Above the threshold but below SAMPLE_FROM: every match is counted (one segment: exact).
+    monkeypatch.setattr(tantivy_search, "SAMPLE_FROM", 61)
+    with override_settings(**settings):
+        _, actual = _both(words, tmp_path)
+    assert {v.id: v.count for v in actual.facets["journal"].values} == {j.pk: 20 for j in journals}
+    assert not actual.facets["journal"].approximate
+    monkeypatch.setattr(tantivy_search, "SAMPLE_FROM", 0)
     # An index built before the sample field: every match is counted.
     directory = nodes.Node(tmp_path).current()
     state = nodes.Node.read_state(directory)
@@ -632,7 +640,7 @@ def test_above_the_threshold_facets_are_counted_from_a_sample(db, tmp_path, answ
         _, actual = _both(words, tmp_path)
     assert {v.id: v.count for v in actual.facets["journal"].values} == {j.pk: 20 for j in journals}
     assert not actual.facets["journal"].approximate
-    assert len(answered) == 4
+    assert len(answered) == 5
 
 
 # Values whose ends and starts a phrase with stop words inside could join: keywords and names

@@ -46,6 +46,10 @@ SCALAR_BUCKETS = 5_000
 MAX_CANDIDATES = 40
 # The sample field's values (catalogue_search.sample) and the aggregation of a sample's size.
 SAMPLE_BUCKETS = 1024
+# Contexts above the exact threshold are sampled only from this size: the sample's postings
+# (1024 x SEARCH_FACET_SAMPLE / size values: 205 of them, 200,000 articles, for a context of
+# 25,000) cost more to gather than counting so few matches in full (about 5 ms at 1M).
+SAMPLE_FROM = 60_000
 SAMPLED = "_sampled"
 # A term's characters the index splits exactly as PostgreSQL's parser does: letters (a token
 # with digits is a `numword` there, never stemmed), spaces, and the ':' and '_' of keys.
@@ -376,16 +380,21 @@ def _facet_counts(
     undercounted (doc_count_error_upper_bound > 0): the values that may be among the top ones
     are then counted on their own (_candidates), or failing that every value of every segment
     is counted again (past Tantivy's bucket limit, 65,000 values: Inexact, and PostgreSQL
-    answers). Above `threshold`, the facets are estimated from a sample of the matches when
-    the index has the sample field, as PostgreSQL's are; without words the scalar facets (one
-    value an article, few values) are still counted over every match (exact, as PostgreSQL's
-    cells give them; cheap when no words are evaluated).
+    answers). Above `threshold` and SAMPLE_FROM, the facets are estimated from a sample of the
+    matches when the index has the sample field, as PostgreSQL's are (between the two, one
+    aggregation over every match: exact with one segment, else flagged approximate); without
+    words the scalar facets (one value an article, few values) are still counted over every
+    match (exact, as PostgreSQL's cells give them; cheap when no words are evaluated).
     """
     matches = query(context, builder)
     if size is None:
         size = searcher.search(matches, 1, count=True).count
     sampled = []
-    if size > threshold and builder.has_sample and _sample_buckets(size, sample) < SAMPLE_BUCKETS:
+    if (
+        size > max(threshold, SAMPLE_FROM)
+        and builder.has_sample
+        and _sample_buckets(size, sample) < SAMPLE_BUCKETS
+    ):
         # With words, every facet from the sample, as PostgreSQL's: counting the scalar facets
         # over every match evaluates the words once more (a phrase over 75,000 matches: 100 ms
         # and more). Without words they stay exact, as PostgreSQL's cells give them.
