@@ -232,6 +232,8 @@ def _take(kind: str, failed: threading.Event) -> list[int] | None:
             )
             row = cursor.fetchone()
             if row is not None:
+                if failed.is_set():  # the other worker failed while this one waited: left
+                    return None
                 cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [row[0]])
                 return row[1]
     return None
