@@ -11,9 +11,7 @@ parameters add to them, and the body is cached per entity and state like the sea
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
-from html import escape as escape_html
 from urllib.parse import urlsplit
 
 from django.core.paginator import Page, Paginator
@@ -32,7 +30,7 @@ from catalogue import conf, search
 from catalogue.formats import exports, negotiation
 from catalogue.formats.registry import EXPORT_FORMATS
 from catalogue.models import Article, EvidenceSummary
-from catalogue.search import FACETS, SORTS, SearchError, SearchParams, SearchResult
+from catalogue.search import FACETS, SORTS, SearchError, SearchParams, SearchResult, markup
 from catalogue.search.cache import cached_body
 from catalogue.search.filters import ArticleFilterSet
 from catalogue.search.links import (
@@ -54,7 +52,6 @@ from catalogue.search.scopes import (
     scoped_state,
 )
 from catalogue.search.trail import result_link, without_page
-from catalogue.templatetags.catalogue_tags import printed_name
 
 TEMPLATE = "catalogue/search_results.html"
 BODY_TEMPLATE = "catalogue/includes/_search_body.html"
@@ -200,32 +197,6 @@ def _years(result: SearchResult, data: QueryDict) -> list[dict]:
             }
         )
     return bars
-
-
-def _year_bar(bar: dict) -> str:
-    """Return one bar of the year histogram (_facet_years.html): a link to its year, or an
-    empty mark. Built in Python: a century of bars through the template engine took longer
-    than the rest of the sidebar."""
-    classes = "histogram__bar"
-    if not bar["in_range"]:
-        classes += " histogram__bar--outside"
-    if not bar["count"]:
-        classes += " histogram__bar--empty"
-    year = int(bar["year"])
-    if not bar["url"]:
-        inner = (
-            f'<span class="histogram__empty" title="{year}: none">'
-            f'<span class="visually-hidden">{year}: no results</span></span>'
-        )
-    else:
-        text = escape_html(bar["count_text"])
-        plural = "" if bar["count"] == 1 else "s"
-        inner = (
-            f'<a href="{escape_html(bar["url"])}" style="--height: {int(bar["height"])}%" '
-            f'title="{year}: {text}"><span class="visually-hidden">{year}: {text} '
-            f"result{plural}</span></a>"
-        )
-    return f'<li class="{classes}">{inner}</li>'
 
 
 def _page_obj(result: SearchResult) -> Page:
@@ -392,114 +363,8 @@ def _link_articles(articles: Iterable[Article], *, back: str, start: int) -> Non
         article.url = result_link(
             detail_url("catalogue:article-detail", article.pk), back=back, position=position
         )
-        for authorship in article.ordered_authorships[:AUTHORS_SHOWN]:
+        for authorship in article.ordered_authorships[: markup.AUTHORS_SHOWN]:
             authorship.author_url = detail_url("catalogue:author-detail", authorship.author_id)
-
-
-# Authors named in a result; "and N more" counts the others.
-AUTHORS_SHOWN = 10
-# One search result, as _search_body.html lists them (every value escaped in _result_row).
-# Built in Python, not with a template loop: twenty results through the template engine
-# (some 900 variables, each number localised) were a third of an uncached page's time.
-# The Select checkbox is unchecked (the body is cached for every visitor: selected.js marks
-# this visitor's selection from /selected/ids/) and posts through the header's form (which
-# holds the visitor's CSRF token); Cite opens the record's Cite box in a dialog (selected.js,
-# /articles/<id>/cite/?box=1), without JavaScript a link to the record page's Cite box.
-_RESULT = (
-    '\n      \n<li class="result" id="result-{pk}">\n'
-    '  <h3 class="result__title" id="result-title-{pk}"><a href="{url}">{title}</a></h3>\n'
-    "  {authors}\n"
-    '  <p class="result__source"><span class="result__type">{type}</span>{source}</p>\n'
-    "  {snippet}\n"
-    '  <div class="result__actions">\n'
-    '    <span class="result__select"><input type="checkbox" id="select-{pk}" name="add" '
-    'value="{pk}" form="selected-form" aria-labelledby="select-label-{pk} result-title-{pk}" '
-    'data-select-box><label id="select-label-{pk}" for="select-{pk}">Select</label></span>\n'
-    '    <a class="result__cite" href="{url}#cite-heading" id="cite-link-{pk}" '
-    'aria-labelledby="cite-link-{pk} result-title-{pk}" data-cite-dialog="{cite}?box=1">Cite</a>\n'
-    "  </div>\n"
-    "</li>\n\n      "
-)
-
-
-@functools.lru_cache(maxsize=8)
-def _choices(field: str) -> dict:
-    return dict(Article._meta.get_field(field).flatchoices)
-
-
-def _choice_label(field: str, value: str) -> str:
-    """Return what get_<field>_display() returns, without its per-call hashing of the
-    choices (40 calls a page)."""
-    return str(_choices(field).get(value, value))
-
-
-def _html(value: object) -> str:
-    """Return `value` as HTML: safe strings (highlighted titles, snippets) as they are."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return escape_html(str(value))
-
-
-def _result_authors(article: Article, scope: Scope | None) -> str:
-    """Return the result's author line (the first AUTHORS_SHOWN slots), or ""."""
-    authorships = article.ordered_authorships
-    if not authorships:
-        return ""
-    own = scope.pk if scope is not None and scope.kind == "author" else None
-    names = []
-    for authorship in authorships[:AUTHORS_SHOWN]:
-        name = escape_html(printed_name(authorship))
-        if own is not None and authorship.author_id == own:
-            # On an author page the person's own printed name is marked, not linked.
-            names.append(f"<strong>{name}</strong>")
-        else:
-            names.append(f'<a href="{escape_html(authorship.author_url)}">{name}</a>')
-    more = len(authorships) - AUTHORS_SHOWN
-    return (
-        '\n  <p class="result__authors">'
-        + ", ".join(names)
-        + (f" and {more} more" if more > 0 else "")
-        + (" et al." if article.et_al else "")
-        + "</p>\n  "
-    )
-
-
-def _result_source(article: Article) -> str:
-    """Return the result's source line after its output type: journal, volume(issue),
-    pages, state and date, peer review."""
-    parts = []
-    if article.journal:
-        parts.append(f' · <span class="result__journal">{_html(article.journal.title)}</span>')
-    if article.volume:
-        parts.append(f", {_html(article.volume)}")
-        if article.issue:
-            parts.append(f"({_html(article.issue)})")
-    if article.pages_or_number:
-        parts.append(f", {_html(article.pages_or_number)}")
-    date = article.date_text or article.date_display
-    if date:
-        parts.append(
-            f' · <span class="result__date">{_html(_choice_label("state", article.state))} - '
-            f"{_html(date)}</span>"
-        )
-    if article.peer_reviewed:
-        parts.append(' · <span class="result__peer">Peer reviewed</span>')
-    return "".join(parts)
-
-
-def _result_row(article: Article, scope: Scope | None) -> str:
-    """Return one result's <li> (with the list's whitespace around it), everything escaped."""
-    snippet = article.snippet_html
-    return _RESULT.format(
-        pk=int(article.pk),
-        url=escape_html(article.url),
-        title=_html(article.title_html),
-        authors=_result_authors(article, scope),
-        type=_html(_choice_label("output_type", article.output_type)),
-        source=_result_source(article),
-        snippet=f'<p class="result__snippet">{_html(snippet)}</p>' if snippet else "",
-        cite=escape_html(detail_url("catalogue:article-cite", article.pk)),
-    )
 
 
 def _results_context(
@@ -531,17 +396,13 @@ def _results_context(
         narrowed=narrowed,
         facets=facets.values(),
         years=years,
-        # Each part escaped in _year_bar.
-        year_bars=mark_safe("".join(_year_bar(bar) for bar in years)),  # noqa: S308
+        year_bars=markup.year_bars(years),
         year_approximate=result.facets["year"].approximate,
         chips=chips,
         filter_count=len(chips),
         clear_url=querystring(data, **_cleared(data)),
         page_obj=_page_obj(result),
-        # Each part escaped in _result_row.
-        result_rows=mark_safe(  # noqa: S308
-            "".join(_result_row(article, scope) for article in result.articles)
-        ),
+        result_rows=markup.result_rows(result.articles, scope=scope),
         suggestion_url=querystring(data, q=result.suggestion) if result.suggestion else "",
         exports=[
             (
