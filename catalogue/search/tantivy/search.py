@@ -4,10 +4,10 @@ Same matches (queries.py), the same total, the same facet rows (each facet over 
 the matches without its own selection; the top values by count then value, plus the selected
 values), labels from PostgreSQL. The total is always exact and relevance (BM25) ranks every
 match; facet counts are exact up to the exact threshold as PostgreSQL's are, and above it
-flagged approximate only when an index of several segments cannot show them exact from its
-first answer (_facet_counts). A facet whose context is the whole catalogue takes its counts
-from catalogue_search_facet, as the statement does. `supports` says which searches go to
-PostgreSQL instead.
+estimated from a sample of the matches as PostgreSQL's are (_facet_counts). A facet whose
+context is the whole catalogue takes its counts from catalogue_search_facet, and the scalar
+facets of a search without words selecting only scalar facets from the cells (postgres/
+cube.py), as the statement does. `supports` says which searches go to PostgreSQL instead.
 """
 
 # ruff: noqa: S608 -- SQL assembled from constants; values are bound parameters.
