@@ -12,6 +12,10 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.cache import caches
@@ -775,3 +779,44 @@ def test_a_node_failing_mid_sync_answers_from_postgresql_then_converges(
     searcher, _ = nodes.node(tmp_path).search_state()
     assert searcher.num_docs == 9
     assert nodes.status(tmp_path, connection)["index"]["behind"] is False
+
+
+def test_a_writer_killed_before_its_commit_leaves_the_index_as_committed(tmp_path):
+    # A node's process killed mid-sync (SIGKILL: no exception, no cleanup): its writer's lock
+    # goes with the process, its documents were never committed, so the next sync opens a
+    # writer on the index as last committed (and re-applies the rows from state.json's
+    # position, which was not advanced).
+    index = schema.create_index(str(tmp_path))
+    writer = index.writer(heap_size=20_000_000, num_threads=1)
+    writer.add_document(schema.document(schema.Record(article_id=1, title="Glacier")))
+    writer.commit()
+    writer.wait_merging_threads()
+    child = (
+        "import os\n"
+        "import django\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'catalogue.settings')\n"
+        "django.setup()\n"
+        "from catalogue.search.tantivy import schema\n"
+        f"index = schema.open_index({str(tmp_path)!r})\n"
+        "writer = index.writer(heap_size=20_000_000, num_threads=1)\n"
+        "for n in range(2, 500):\n"
+        "    writer.add_document(schema.document(schema.Record(article_id=n, title='Delta')))\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child],
+        cwd=str(Path(__file__).resolve().parent.parent),
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    index = schema.open_index(str(tmp_path))
+    index.reload()
+    assert index.searcher().num_docs == 1
+    writer = index.writer(heap_size=20_000_000, num_threads=1)
+    writer.add_document(schema.document(schema.Record(article_id=2, title="Delta")))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    assert index.searcher().num_docs == 2
