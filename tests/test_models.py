@@ -468,3 +468,40 @@ def test_newest_first_reads_its_index_instead_of_sorting_every_article():
         plan = "\n".join(str(row) for row in cursor.fetchall())
     assert "article_newest_first" in plan
     assert "Sort" not in plan and "TEMP B-TREE" not in plan
+
+
+# Indexes (migration 0031)
+
+
+def _indexes(table: str) -> dict[str, tuple[str, ...]]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return {
+        name: tuple(info["columns"])
+        for name, info in constraints.items()
+        if info["index"] or info["unique"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "composite"),
+    [
+        ("catalogue_article", "journal_id", ("journal_id", "year")),
+        ("catalogue_authorship", "article_id", ("article_id", "position")),
+        ("catalogue_authorship", "author_id", ("author_id", "article_id")),
+        ("catalogue_contributor", "article_id", ("article_id", "role", "position")),
+    ],
+)
+def test_a_foreign_key_a_composite_index_leads_with_has_no_index_of_its_own(
+    table, column, composite
+):
+    indexes = _indexes(table)
+    # Each import writes every index: the composite one serves every lookup by the column.
+    assert (column,) not in indexes.values()
+    assert composite in indexes.values()
+
+
+def test_foreign_keys_without_a_composite_index_keep_their_own():
+    # The keyword and subject links and the topics still need theirs.
+    assert ("keyword_id",) in _indexes("catalogue_article_keywords").values()
+    assert ("subjectarea_id",) in _indexes("catalogue_article_subject_areas").values()

@@ -157,8 +157,15 @@ class Article(models.Model):
         validators=[identifiers.validate_language],
         help_text="ISO 639 code, e.g. en.",
     )
+    # No index of its own: article_journal_year (journal, year) serves every lookup by journal,
+    # and each index is written by every import (migration 0031).
     journal = models.ForeignKey(
-        Journal, null=True, blank=True, on_delete=models.PROTECT, related_name="articles"
+        Journal,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+        db_index=False,
     )
     # A book's, report's, thesis's or dataset's own publisher (or school, institution), or
     # one that differs from the journal's; otherwise the journal's publisher is the record's.
@@ -405,8 +412,14 @@ class Article(models.Model):
 class Authorship(PrintedName):
     """One author slot of an article: the name as printed, and the person (Author) it names."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="authorships")
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
+    # No indexes of their own: authorship_unique_position (article, position) and
+    # authorship_author_article (author, article) lead with them (migration 0031).
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="authorships", db_index=False
+    )
+    author = models.ForeignKey(
+        Author, on_delete=models.PROTECT, related_name="authorships", db_index=False
+    )
     position = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1)], help_text="1 for the first author."
     )

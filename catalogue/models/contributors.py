@@ -35,8 +35,9 @@ CSL_ROLE = {
 class Contributor(PrintedName):
     """One contributor of an article in one role, in the order the source listed them."""
 
+    # No index of its own: contributor_unique_position (article, role, position) leads with it.
     article = models.ForeignKey(
-        "catalogue.Article", on_delete=models.CASCADE, related_name="contributors"
+        "catalogue.Article", on_delete=models.CASCADE, related_name="contributors", db_index=False
     )
     role = models.CharField(max_length=20, choices=ContributorRole.choices)
     position = models.PositiveSmallIntegerField(
