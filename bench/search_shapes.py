@@ -801,19 +801,22 @@ def engine_on(directory: Path | None, connection) -> list:
         return answered
     from django.conf import settings
 
-    from catalogue.search.tantivy import node, search
+    from catalogue.search import tantivy
+    from catalogue.search.tantivy import node
 
     status = node.status(directory, connection)
     if not status.get("index"):
         raise SystemExit(f"no index in {directory}: run manage.py search_index build first")
     settings.SEARCH_INDEX_DIR = str(directory)
-    original = search.run_results
+    original = tantivy.run_results
 
     def counting(**kwargs):
-        answered.append(kwargs["params"])
-        return original(**kwargs)
+        raw = original(**kwargs)
+        if raw is not None:
+            answered.append(kwargs["params"])
+        return raw
 
-    search.run_results = counting
+    tantivy.run_results = counting
     index = status["index"]
     print(
         f"Catalogue engine: embedded Tantivy index {index['path']} ({index['documents']:,} "

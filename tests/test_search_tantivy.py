@@ -26,6 +26,7 @@ from django.test import override_settings
 from catalogue import conf
 from catalogue.models import Article, OutputType
 from catalogue.search import engine
+from catalogue.search import tantivy as tantivy_package
 from catalogue.search.params import SearchParams
 from catalogue.search.query import parse_query
 from catalogue.search.tantivy import node as nodes
@@ -157,13 +158,15 @@ def _summary(result) -> dict:
 def answered(monkeypatch):
     """Count the pages the embedded index answered (not left to PostgreSQL)."""
     calls = []
-    original = tantivy_search.run_results
+    original = tantivy_package.run_results
 
     def counting(**kwargs):
-        calls.append(kwargs["params"])
-        return original(**kwargs)
+        raw = original(**kwargs)
+        if raw is not None:
+            calls.append(kwargs["params"])
+        return raw
 
-    monkeypatch.setattr(tantivy_search, "run_results", counting)
+    monkeypatch.setattr(tantivy_package, "run_results", counting)
     return calls
 
 

@@ -30,22 +30,40 @@ def run_results(
 
     node = nodes.node(directory)
     try:
-        node.refresh(routers.read_connection())
+        position = node.load()
     except nodes.IndexUnavailable as error:
         logger.warning("search: the embedded index is not used: %s", error)
-        return None
-    except Exception:
-        # Applying the outbox failed part-way (a bad row, the disk, the database): what was
-        # committed stays, the position says where to resume, and the next search does.
-        logger.exception("search: the embedded index could not follow the outbox")
         return None
     _, builder = node.search_state()
     if not search.supports(params, builder):
         return None
     try:
-        return search.run_results(
+        raw, news = search.run_results(
+            node=node,
+            params=params,
+            offset=offset,
+            limit=limit,
+            facet_names=facet_names,
+            news=position,
+        )
+        if not news:
+            return raw
+        # The outbox has rows this index lacks (asked in the labels' statement, after the
+        # search): apply them and search again.
+        try:
+            node.refresh(routers.read_connection())
+        except nodes.IndexUnavailable as error:
+            logger.warning("search: the embedded index is not used: %s", error)
+            return None
+        except Exception:
+            # Applying the outbox failed part-way (a bad row, the disk, the database): what
+            # was committed stays, the position says where to resume, and the next search does.
+            logger.exception("search: the embedded index could not follow the outbox")
+            return None
+        raw, _ = search.run_results(
             node=node, params=params, offset=offset, limit=limit, facet_names=facet_names
         )
+        return raw
     except search.Inexact as error:
         logger.info("search: left to PostgreSQL: %s", error)
         return None

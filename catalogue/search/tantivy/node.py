@@ -123,6 +123,16 @@ class Node:
             self.loaded_position = state["applied"]
         return state
 
+    def load(self) -> outbox.Position:
+        """Open `current` as it is on disk (no database); return the outbox position it is at.
+
+        A search then asks the outbox for news in its labels' statement (search.run_results)
+        and, only when there is some, `refresh`es and searches again: one round trip to
+        PostgreSQL instead of two.
+        """
+        with self._lock:
+            return self._position(self._open())
+
     def refresh(self, connection) -> None:
         """Make the searcher current: apply any outbox rows not yet applied (one query if none)."""
         with self._lock:

@@ -50,15 +50,22 @@ def enable(connection) -> tuple[int, int]:
     return int(seq), int(horizon)
 
 
+def news(position: Position) -> tuple[str, list]:
+    """Return an SQL boolean expression and its parameters: whether the outbox has rows the
+    node at `position` has not applied (two indexed lookups)."""
+    return (
+        "(EXISTS (SELECT 1 FROM catalogue_search_outbox WHERE seq > %s) "
+        "OR EXISTS (SELECT 1 FROM catalogue_search_outbox WHERE txid >= %s::text::xid8 "
+        "AND seq <= %s AND seq <> ALL(%s::bigint[])))",
+        [position.position, str(position.horizon), position.position, position.recent_seqs()],
+    )
+
+
 def has_news(connection, position: Position) -> bool:
     """Return whether the outbox has rows the node has not applied (one indexed query)."""
+    sql, params = news(position)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM catalogue_search_outbox WHERE seq > %s) "
-            "OR EXISTS (SELECT 1 FROM catalogue_search_outbox WHERE txid >= %s::text::xid8 "
-            "AND seq <= %s AND seq <> ALL(%s::bigint[]))",
-            [position.position, str(position.horizon), position.position, position.recent_seqs()],
-        )
+        cursor.execute(f"SELECT {sql}", params)
         return bool(cursor.fetchone()[0])
 
 

@@ -28,7 +28,9 @@ from catalogue.search.postgres.page import LABEL_TABLES, _catalogue_counts
 from catalogue.search.query import Term
 from catalogue.search.results import Raw
 from catalogue.search.statement import Fragment, join
+from catalogue.search.tantivy import outbox
 from catalogue.search.tantivy.node import Node
+from catalogue.search.tantivy.outbox import Position
 from catalogue.search.tantivy.queries import Builder, Occur, Query
 from catalogue.search.tantivy.schema import FACET_FIELDS, TEXT_FACETS
 
@@ -462,8 +464,11 @@ def run_results(
     offset: int,
     limit: int,
     facet_names: Sequence[str],
-) -> Raw:
-    """Return the page of `params` from the node's index (refreshed by the caller)."""
+    news: Position | None = None,
+) -> tuple[Raw, bool]:
+    """Return the page of `params` from the node's index, and whether the outbox has rows the
+    index lacks (asked when `news`, the index's position, is given: the caller then refreshes
+    and asks again)."""
     searcher, builder = node.search_state()
     matches = query(params, builder)
     total, hits = _page(params, searcher, builder, matches, offset=offset, limit=limit)
@@ -516,8 +521,8 @@ def run_results(
                     approximate,
                 )
             )
-    counts, labels = _labelled(params, rows, catalogue, cells=bool(in_cells))
-    return Raw(
+    counts, labels, behind = _labelled(params, rows, catalogue, cells=bool(in_cells), news=news)
+    raw = Raw(
         total=total,
         total_exact=True,
         hits=hits,
@@ -526,6 +531,7 @@ def run_results(
         ranked_window=0,
         approximate={facet: True for facet, _, _, approximate in rows if approximate},
     )
+    return raw, behind
 
 
 def _label_case() -> str:
@@ -547,7 +553,8 @@ def _labelled(
     catalogue: list[Fragment],
     *,
     cells: bool = False,
-) -> tuple[dict, dict]:
+    news: Position | None = None,
+) -> tuple[dict, dict, bool]:
     """Return the counts and labels of the rows, as postgres.run_results sorts them out.
 
     One statement: the kept counts of whole-catalogue contexts (and the sums of the cells,
@@ -591,10 +598,18 @@ def _labelled(
         + join(parts, " UNION ALL ")
         + Fragment(") AS r (facet, value, n, approximate)")
     )
+    if news is not None:
+        # One row more, facet NULL: whether the outbox has news for the index.
+        sql, values = outbox.news(news)
+        statement = statement + Fragment(f" UNION ALL SELECT NULL, NULL, NULL, {sql}, NULL", values)
+    behind = False
     with routers.read_connection().cursor() as cursor:
         cursor.execute(statement.sql, statement.params)
         for facet, value, n, approximate, label in cursor.fetchall():
+            if facet is None:
+                behind = bool(approximate)
+                continue
             labels[(facet, value)] = label
             if n is not None:
                 counts.setdefault(facet, []).append((value, int(n), bool(approximate)))
-    return counts, labels
+    return counts, labels, behind
