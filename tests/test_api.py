@@ -255,11 +255,11 @@ def test_logged_in_users_cannot_write_either(client, records):
 
 
 def test_search_makes_a_constant_number_of_queries(client, records, django_assert_num_queries):
-    # Generation, results statement, articles, authorships, keywords, subject areas,
-    # contributors.
-    with django_assert_num_queries(7):
+    # Generation, results statement, articles with their authorships, keywords, subject
+    # areas, contributors.
+    with django_assert_num_queries(6):
         _, small = get(client, "/api/articles/", q="psychotherapy")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         _, large = get(client, "/api/articles/", q="alliance")
     assert (small["count"], large["count"]) == (1, 6)
     # Asked again: the index generation, then the cached body.

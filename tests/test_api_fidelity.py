@@ -238,8 +238,9 @@ def test_queries_stay_constant_with_contributors(client, django_assert_num_queri
             for p in range(1, count + 1)
         )
 
-    # Generation, results statement, articles, authorships, keywords, subjects, contributors.
-    with django_assert_num_queries(7):
+    # Generation, results statement, articles with their authorships, keywords, subjects,
+    # contributors.
+    with django_assert_num_queries(6):
         body = get(client, "/api/articles/", q="alliance")
     assert len(body["results"]) == count
     # The article with its journal, authorships, keywords, subjects and contributors.

@@ -470,7 +470,7 @@ def test_newest_first_reads_its_index_instead_of_sorting_every_article():
     assert "Sort" not in plan and "TEMP B-TREE" not in plan
 
 
-# Indexes (migration 0031)
+# Indexes (migration 0030)
 
 
 def _indexes(table: str) -> dict[str, tuple[str, ...]]:

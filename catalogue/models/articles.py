@@ -158,7 +158,7 @@ class Article(models.Model):
         help_text="ISO 639 code, e.g. en.",
     )
     # No index of its own: article_journal_year (journal, year) serves every lookup by journal,
-    # and each index is written by every import (migration 0031).
+    # and each index is written by every import (migration 0030).
     journal = models.ForeignKey(
         Journal,
         null=True,
@@ -413,7 +413,7 @@ class Authorship(PrintedName):
     """One author slot of an article: the name as printed, and the person (Author) it names."""
 
     # No indexes of their own: authorship_unique_position (article, position) and
-    # authorship_author_article (author, article) lead with them (migration 0031).
+    # authorship_author_article (author, article) lead with them (migration 0030).
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="authorships", db_index=False
     )

@@ -16,15 +16,12 @@ highlights, and their authorships (plus one "did you mean" lookup when nothing m
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-
-from django.db.models.expressions import RawSQL
 
 from catalogue import conf
-from catalogue.models import Article, fold
+from catalogue.models import fold
 from catalogue.search import cache, postgres, sqlite
 from catalogue.search.facets import FACETS, ID_FACETS, VALUE_FACETS
-from catalogue.search.highlight import highlight_html, plain_snippet
+from catalogue.search.highlight import marked_articles
 from catalogue.search.params import SearchParams
 from catalogue.search.query import Query, Term
 from catalogue.search.results import (
@@ -178,7 +175,7 @@ def search(
             f"page{'s' if result.num_pages != 1 else ''}.",
             field="page",
         )
-    result.articles = _articles(raw.hits, params.query, detail=detail)
+    result.articles = marked_articles(hits=raw.hits, query=params.query, detail=detail)
     return result
 
 
@@ -272,40 +269,6 @@ def _rounded(count: int, *, figures: int = 2) -> int:
         return count
     digits = math.floor(math.log10(count)) - (figures - 1)
     return round(count, -digits)
-
-
-def _articles(hits: Sequence[tuple[int, float | None]], query: Query, *, detail: bool) -> list:
-    if not hits:
-        return []
-    ids = [article_id for article_id, _ in hits]
-    articles = Article.objects.filter(pk__in=ids).for_listing()
-    if detail:
-        articles = articles.prefetch_related("keywords", "subject_areas")
-    if query.groups:
-        if is_postgres():
-            title = postgres.headline_sql(query, "catalogue_article.title", snippet=False)
-            abstract = postgres.headline_sql(query, "catalogue_article.abstract", snippet=True)
-        else:
-            title = sqlite.headline_sql(query, 0, snippet=False)
-            abstract = sqlite.headline_sql(query, 3, snippet=True)
-        # The SQL is built from constants; the query's words are parameters.
-        articles = articles.annotate(
-            title_marked=RawSQL(title.sql, title.params),  # noqa: S611
-            abstract_marked=RawSQL(abstract.sql, abstract.params),  # noqa: S611
-        )
-    scores = dict(hits)
-    by_id = {article.pk: article for article in articles}
-    ordered = []
-    for article_id in ids:
-        article = by_id.get(article_id)
-        if article is None:  # deleted since the results were cached
-            continue
-        article.score = scores[article_id]
-        article.title_html = highlight_html(getattr(article, "title_marked", None) or article.title)
-        marked = getattr(article, "abstract_marked", None)
-        article.snippet_html = highlight_html(marked) if marked else plain_snippet(article.abstract)
-        ordered.append(article)
-    return ordered
 
 
 # --- The "more" list of one facet --------------------------------------------------------------

@@ -22,7 +22,7 @@ INDEXES = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalogue", "0030_search_engine")]
+    dependencies = [("catalogue", "0029_import_speed")]
 
     operations = [
         migrations.SeparateDatabaseAndState(
