@@ -114,9 +114,9 @@ def drain(*, progress: Progress | None = None) -> int:
     by side: one the search index's rows (PostgreSQL's work), the other research topics'
     (mostly this process's), and then what is left of the search index's, so that on two
     cores the longer side is shared rather than waited for. (Topics' rows are never worked on
-    twice at once: two fingerprinting transactions adding the same new concepts in different
-    orders deadlocked at once at 1M.) Each transaction takes the import lock (shared: an
-    import or an undo waits, the workers do not) and the oldest row no one is working on
+    twice at once: two fingerprinting transactions deadlocked at once at 1M; the cause was not
+    found, as new concepts are inserted in key order.) Each transaction takes the import lock
+    (shared: an import or an undo waits, the workers do not) and the oldest row no one is working on
     (FOR UPDATE SKIP LOCKED); when none is left, a worker waits for the rows others are
     working on, so when this returns every row queued before it was called has been done.
     Once a worker fails the other takes no new row. Call outside any transaction.
