@@ -280,7 +280,9 @@ class Peer:
         self.index = index
         self.schema = index.schema
         self.searcher = index.searcher()
-        self.builder = Builder(self.schema)
+        # Tantivy's own phrase query over the words' positions (the catalogue asks its pairs
+        # fields): the reference is what Tantivy does unaided.
+        self.builder = Builder(self.schema, pairs=False)
         self.directory = directory
         self.built = built
         self._everything: dict[str, dict] | None = None

@@ -823,3 +823,175 @@ def test_a_writer_killed_before_its_commit_leaves_the_index_as_committed(tmp_pat
     writer.wait_merging_threads()
     index.reload()
     assert index.searcher().num_docs == 2
+
+
+# Phrases of consecutive words are asked of the pairs fields (schema 5), others of the words'
+# positions: both against PostgreSQL. A small vocabulary (so that words repeat and phrases
+# recur), stop words and hyphenated words inside titles, abstracts and keywords.
+PHRASE_WORDS = (
+    "glacier", "melting", "carbon", "model", "models", "river", "delta", "deep", "learning",
+    "ocean", "driven", "data", "novel", "approach", "sea", "ray", "linear",
+)  # fmt: skip
+PHRASE_STOP_WORDS = ("the", "of", "a", "in", "and", "for", "with")
+PHRASE_HYPHENATED = (
+    "data-driven", "state-of-the-art", "x-ray", "non-linear", "deep-sea", "model-driven",
+)  # fmt: skip
+PHRASE_KEYWORDS = (
+    "deep learning", "data-driven models", "sea ice", "ocean of data", "melting", "x-ray delta",
+)  # fmt: skip
+
+
+def _phrase_text(rng: random.Random, low: int, high: int) -> str:
+    words = []
+    for _ in range(rng.randint(low, high)):
+        roll = rng.random()
+        if roll < 0.15:
+            words.append(rng.choice(PHRASE_HYPHENATED))
+        elif roll < 0.35:
+            words.append(rng.choice(PHRASE_STOP_WORDS))
+        else:
+            words.append(rng.choice(PHRASE_WORDS))
+    return " ".join(words)
+
+
+def _phrase_catalogue(rng: random.Random, articles: int = 60) -> list[Article]:
+    keywords = [make_keyword(term=term) for term in PHRASE_KEYWORDS]
+    authors = [make_author(given_names=given, family_name=family) for given, family in GAP_NAMES]
+    return [
+        make_article(
+            title=_phrase_text(rng, 3, 12).capitalize(),
+            abstract=_phrase_text(rng, 0, 40),
+            keywords=rng.sample(keywords, rng.randint(0, 3)),
+            authors=rng.sample(authors, rng.randint(0, 3)),
+        )
+        for _ in range(articles)
+    ]
+
+
+def _drawn_phrase(rng: random.Random, article: Article) -> str:
+    """Return 2-7 words of the article (hyphens as spaces: a query with one goes to
+    PostgreSQL), from its title, abstract or a keyword, across two neighbouring keywords or
+    names, or the title's words with one changed."""
+    links = Article.keywords.through.objects.filter(article=article).order_by("id")
+    keywords = [link.keyword.term for link in links.select_related("keyword")]
+    names = [f"{a.given_names} {a.family_name}" for a in article.authorships.order_by("position")]
+    pairs = [*itertools.pairwise(keywords), *itertools.pairwise(names)]
+    roll = rng.random()
+    if pairs and roll < 0.2:
+        first, second = rng.choice(pairs)
+        source = f"{first} {second}"
+    else:
+        source = rng.choice([article.title, article.abstract or article.title, *keywords])
+    words = source.lower().replace("-", " ").split()
+    size = rng.choice((2, 2, 3, 3, 5, 6, 7))
+    start = rng.randrange(max(1, len(words) - size + 1))
+    chosen = words[start : start + size]
+    if roll > 0.85 or not set(chosen) - set(PHRASE_STOP_WORDS):
+        # Changed, or only stop words (which the parser refuses as a search of their own).
+        chosen[rng.randrange(len(chosen))] = rng.choice(PHRASE_WORDS)
+    return " ".join(chosen)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_phrases_agree_with_postgresql(db, tmp_path, answered, monkeypatch, seed):
+    # Phrases of 2, 3 and 5-7 words, with stop words and hyphenated words inside, across two
+    # values, alone, with a word, or excluded: the same matches and counts as PostgreSQL's, on
+    # the pairs fields and on the words' positions (Builder.pairs False) alike.
+    rng = random.Random(seed)
+    made = _phrase_catalogue(rng)
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    paths = []
+    original = tantivy_search.Builder.phrase
+
+    def phrase(self, text):
+        terms = self.phrase_terms(text)
+        paths.append(
+            "pairs" if self.pairs and len(terms) > 1 and terms[-1][0] == len(terms) - 1 else "words"
+        )
+        return original(self, text)
+
+    monkeypatch.setattr(tantivy_search.Builder, "phrase", phrase)
+    found = []
+    for n in range(60):
+        text = f'"{_drawn_phrase(rng, rng.choice(made))}"'
+        if n % 6 == 4:
+            text = f"{rng.choice(PHRASE_WORDS)} {text}"
+        elif n % 6 == 5:
+            text = f"{rng.choice(PHRASE_WORDS)} -{text}"
+        params = SearchParams.build(query=parse_query(text))
+        expected, actual = _both(params, tmp_path)
+        assert _summary(actual) == _summary(expected), text
+        assert _ids(actual) == _ids(expected), text
+        found.append(expected.total)
+        # The same on the words' positions.
+        node = nodes.node(tmp_path)
+        monkeypatch.setattr(node.builder, "pairs", False)
+        _, plain = _both(params, tmp_path)
+        monkeypatch.setattr(node.builder, "pairs", True)
+        assert _ids(plain) == _ids(expected), text
+    assert len(answered) == 120
+    assert sum(1 for total in found if total) > 30
+    assert paths.count("pairs") > 30 and paths.count("words") > 5
+
+
+@pytest.mark.postgres
+def test_a_hyphenated_word_takes_a_position_before_its_parts(db, tmp_path, answered):
+    # PostgreSQL's parser: "data-driven" at one position, "data" and "driven" at the next two,
+    # so "novel data" does not match "A novel data-driven approach"; "data driven approach"
+    # and "novel data driven" do not either, "data driven" and "driven approach" do.
+    article = make_article(title="A novel data-driven approach", abstract="State-of-the-art x-ray")
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    expected_totals = {
+        '"novel data"': 0,
+        '"novel data driven"': 0,
+        '"data driven"': 1,
+        '"driven approach"': 1,
+        '"data driven approach"': 1,
+        '"state of the art"': 1,
+        '"art x"': 0,
+        '"art ray"': 0,
+        '"x ray"': 1,
+        "novel driven": 1,
+    }
+    for text, total in expected_totals.items():
+        expected, actual = _both(SearchParams.build(query=parse_query(text)), tmp_path)
+        assert expected.total == actual.total == total, text
+        assert _ids(actual) == ({article.pk} if total else set()), text
+    assert len(answered) == len(expected_totals)
+
+
+@pytest.mark.postgres
+def test_an_index_of_the_previous_schema_leaves_searches_to_postgresql_until_rebuilt(
+    db, tmp_path, answered
+):
+    article = make_article(title="Glacier melting model")
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    directory = nodes.Node(tmp_path).current()
+    state = nodes.Node.read_state(directory)
+    state["schema"] = schema.SCHEMA_VERSION - 1
+    (directory / "state.json").write_text(json.dumps(state))
+    nodes._nodes.clear()
+    assert _ids(_search(tmp_path, '"glacier melting"')) == {article.pk}
+    assert answered == []
+    assert nodes.status(tmp_path, connection)["index"]["needs_rebuild"] is True
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    assert _ids(_search(tmp_path, '"glacier melting"')) == {article.pk}
+    assert len(answered) == 1
+
+
+def test_the_pairs_of_a_value_keep_the_words_positions():
+    words = schema.Words()
+    # A stop word between two words: no pair there, the positions stay.
+    assert words.pairs_text("Glacier melting of the delta") == "glacier_melt a a a"
+    assert words.pairs_text("Café models, models") == "cafe_model model_model"
+    assert words.pairs_text("one") == ""
+    assert words.stems("The  naïve-Bayes x") == ["", "naiv", "bay", "x"]
+    # A hyphenated word gets a position before its parts (as in PostgreSQL), words with
+    # digits do not; a double hyphen or a leading one is no hyphenated word.
+    assert schema._text("novel data-driven, state-of-the-art") == (
+        "novel  a data-driven,  a state-of-the-art"
+    )
+    assert (
+        schema._text("covid-19 well--known -based x-ray2") == "covid-19 well--known -based x-ray2"
+    )

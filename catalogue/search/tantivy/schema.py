@@ -16,10 +16,17 @@ catalogue_search_source.v3.sql) and facet columns hold it:
   `citation_key` as typed (a term of the search equal to it ranks the record first), and
   three sort keys that make every sort a single fast-field order with the statement's ties:
   `newest` and `oldest` (date key and article id in one integer) and `title_sort`.
+- since schema 5, a pairs field beside each text field (`title_pairs`, ...): every two
+  neighbouring words of a value as one term ("climat_chang"), at the first word's position,
+  so that a phrase of consecutive words is one term (two words) or a phrase of those terms
+  (more) instead of a phrase of words whose positions are read for every article having all
+  of them (queries.Builder.phrase). And a hyphenated word ("data-driven") takes one position
+  before its parts, as PostgreSQL's parser gives the whole word a position of its own.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -27,10 +34,17 @@ import tantivy
 
 from catalogue.search.query import STOP_WORDS
 
-# Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 4
+# Bump when the schema or the analyzer changes: an index of another version is rebuilt (until
+# then PostgreSQL answers). 5: the pairs fields, and a position for a hyphenated word.
+SCHEMA_VERSION = 5
 TEXT_FIELDS = {"title": 1.0, "keywords": 0.5, "abstract": 0.2, "names": 0.2}
 ANALYZER = "catalogue"
+# Each text field's pairs field (its boost is the text field's) and their analyzer: the terms
+# are written out in Python (pairs_text), split at spaces; PAIR_FILLER marks a position without
+# a pair (a stop word between, or a value's gap) and is dropped, its position kept.
+PAIR_FIELDS = {name: f"{name}_pairs" for name in TEXT_FIELDS}
+PAIR_ANALYZER = "catalogue_pairs"
+PAIR_FILLER = "a"
 # The facets as the catalogue names them (catalogue/search/facets.py) -> field.
 FACET_FIELDS = {
     "year": "year",
@@ -54,6 +68,12 @@ TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 # Dropped tokens count neither in a field's length (BM25) nor in its positions' end.
 VALUE_GAP = 32
 _GAP_TEXT = "a " * VALUE_GAP
+# A hyphenated word of letters ("data-driven", "state-of-the-art"): PostgreSQL's parser gives
+# the whole word a position and its parts the next ones, so "novel data" does not match "novel
+# data-driven" there. A stop word put before it takes that position here. (With digits the
+# parser's rules differ, "covid-19" being a word and a number: such documents are among the
+# differences docs/search-index.md lists.)
+HYPHENATED = re.compile(r"(?<![^\W_])(?<!-)[^\W\d_]+(?:-[^\W\d_]+)+(?![^\W_])")
 # The date key of an article without a year sorts last both ways (NULLS LAST).
 _ID_BITS = 32
 _NO_DATE_OLDEST = 99_999_999
@@ -73,13 +93,63 @@ def analyzer() -> tantivy.TextAnalyzer:
 
 
 def plain_analyzer() -> tantivy.TextAnalyzer:
-    """Return the analyzer without stop words and stemming: a phrase's word positions."""
+    """Return the analyzer's tokens before any is dropped: one a position (Words.stems)."""
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build()
+
+
+def pair_analyzer() -> tantivy.TextAnalyzer:
+    """Return the pairs fields' analyzer: the written-out terms, fillers dropped."""
     return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(255))
-        .filter(tantivy.Filter.lowercase())
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.custom_stopword([PAIR_FILLER]))
         .build()
     )
+
+
+class Words:
+    """The index terms of a text at their positions, as the analyzer gives them.
+
+    `stems` returns one entry a position of the simple tokenizer: the token's term, or "" for
+    a token the analyzer drops (a stop word, one longer than 255 bytes), whose position stays.
+    The terms of distinct tokens are remembered (a catalogue's vocabulary; forgotten past
+    MEMORY tokens), since the analyzer is asked token by token.
+    """
+
+    MEMORY = 500_000
+
+    def __init__(self) -> None:
+        self._analyzer = analyzer()
+        self._plain = plain_analyzer()
+        self._terms: dict[str, str] = {}
+
+    def stems(self, text: str) -> list[str]:
+        """Return the term at each position of `text` ("" where none)."""
+        terms = self._terms
+        result = []
+        for token in self._plain.analyze(text):
+            term = terms.get(token)
+            if term is None:
+                analysed = self._analyzer.analyze(token)
+                term = analysed[0] if analysed else ""
+                if len(terms) >= self.MEMORY:
+                    terms.clear()
+                terms[token] = term
+            result.append(term)
+        return result
+
+    def pairs_text(self, text: str) -> str:
+        """Return the pairs field's text of one value: "a_b" at each position whose word and
+        the next are terms, PAIR_FILLER at the others (so positions stay those of the words)."""
+        stems = self.stems(text)
+        return " ".join(
+            f"{first}_{second}" if first and second else PAIR_FILLER
+            for first, second in itertools.pairwise(stems)
+        )
+
+
+def pair(first: str, second: str) -> str:
+    """Return the pairs fields' term of two neighbouring terms."""
+    return f"{first}_{second}"
 
 
 def build_schema() -> tantivy.Schema:
@@ -87,6 +157,8 @@ def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     for name in TEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="position")
+    for name in PAIR_FIELDS.values():
+        builder.add_text_field(name, tokenizer_name=PAIR_ANALYZER, index_option="position")
     builder.add_unsigned_field("article_id", fast=True, indexed=True)
     builder.add_unsigned_field("date_key", fast=True)
     builder.add_unsigned_field("newest", fast=True)
@@ -109,6 +181,7 @@ def open_index(directory: str) -> tantivy.Index:
     """Return the index in `directory` with the catalogue's analyzer registered."""
     index = tantivy.Index.open(directory)
     index.register_tokenizer(ANALYZER, analyzer())
+    index.register_tokenizer(PAIR_ANALYZER, pair_analyzer())
     return index
 
 
@@ -116,6 +189,7 @@ def create_index(directory: str) -> tantivy.Index:
     """Return a new empty index in `directory` (which must exist and be empty)."""
     index = tantivy.Index(build_schema(), path=directory)
     index.register_tokenizer(ANALYZER, analyzer())
+    index.register_tokenizer(PAIR_ANALYZER, pair_analyzer())
     return index
 
 
@@ -147,20 +221,37 @@ def _value(text: str, n: int) -> str:
     return f"{_GAP_TEXT}{text}" if n else text
 
 
-def document(record: Record) -> tantivy.Document:
-    """Return the Tantivy document of `record`."""
+def _text(text: str) -> str:
+    """Return a value's text as indexed: tags out, a position before each hyphenated word."""
+    text = TAG.sub(" ", text)
+    if "-" in text:
+        text = HYPHENATED.sub(lambda match: f" {PAIR_FILLER} {match.group(0)}", text)
+    return text
+
+
+_words = Words()
+
+
+def document(record: Record, words: Words | None = None) -> tantivy.Document:
+    """Return the Tantivy document of `record` (`words`: the pairs' analyzer, shared)."""
+    words = words or _words
     doc = tantivy.Document()
     article_id = record.article_id
     doc.add_unsigned("article_id", article_id)
-    doc.add_text("title", TAG.sub(" ", record.title or ""))
     # A keyword, a name, the citation key: each a value of its own, VALUE_GAP positions
     # apart, so that a phrase lies within one of them.
-    for n, term in enumerate(record.keywords):
-        doc.add_text("keywords", _value(TAG.sub(" ", term), n))
-    doc.add_text("abstract", TAG.sub(" ", record.abstract or ""))
     names = [*record.names, *([record.citation_key] if record.citation_key else [])]
-    for n, name in enumerate(names):
-        doc.add_text("names", _value(TAG.sub(" ", name), n))
+    for name, values in (
+        ("title", [record.title or ""]),
+        ("keywords", record.keywords),
+        ("abstract", [record.abstract or ""]),
+        ("names", names),
+    ):
+        for n, value in enumerate(values):
+            text = _text(value)
+            doc.add_text(name, _value(text, n))
+            # Pairs are made within a value, so none spans two: no gap needed.
+            doc.add_text(PAIR_FIELDS[name], words.pairs_text(text))
     if record.citation_key:
         doc.add_text("citation_key", record.citation_key)
     date_key = record.date_key
