@@ -408,6 +408,42 @@ def test_every_part_of_a_result_from_a_record_is_escaped(client, db):
         assert "&lt;img src=x onerror=alert(1)&gt;" in snippet
 
 
+def test_every_part_of_a_facet_value_from_a_record_is_escaped(client, db):
+    # The sidebar's sections and a facet's full list are built in Python (search.markup): the
+    # labels come from imports, the links carry the reader's words.
+    journal = make_journal(title=f"Journal{HOSTILE}")
+    kept = make_keyword(term=f"Kept{HOSTILE}")
+    dropped = make_keyword(term=f"Dropped{HOSTILE}")
+    person = make_author(family_name=f"Doe{HOSTILE}", given_names="Ann")
+    make_article(title="Alliance one", journal=journal, keywords=[kept], authors=[person])
+    make_article(title="Alliance two", journal=journal, keywords=[dropped], authors=[person])
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+    state = {"q": "alliance", "journal": journal.pk, "not_keyword": dropped.pk}
+
+    sidebar = page_of(client.get(SEARCH, state))
+    aside = sidebar[sidebar.index('<aside id="facets"') : sidebar.index("</aside>")]
+    full = page_of(client.get(reverse("catalogue:search-facet", args=["keyword"]), state))
+    values = full[full.index('<ul class="facet__values') :]
+    values = values[: values.index("</ul>")]
+
+    assert "<script" not in aside and "<img" not in aside
+    assert "<script" not in values and "<img" not in values
+    # A selected value (its removal), an excluded one (the same), a value to select or exclude.
+    assert f'aria-label="Remove Journal{escaped}"' in aside
+    assert f'<span class="facet__label">Journal{escaped}</span>' in aside
+    for region in (aside, values):
+        assert f'aria-label="Stop excluding Dropped{escaped}"' in region
+        assert f'<span class="facet__label">Dropped{escaped}</span>' in region
+        assert f'<span class="facet__label">Kept{escaped}</span>' in region
+        assert f'title="Exclude Kept{escaped}" aria-label="Exclude Kept{escaped}"' in region
+    assert f"Doe{escaped}" in aside
+    # Every link's query string is an attribute's text: its "&" written as "&amp;".
+    hrefs = re.findall(r'href="([^"]*)"', aside + values)
+    assert len(hrefs) >= 12
+    for href in hrefs:
+        assert "&" not in href.replace("&amp;", ""), href
+
+
 def test_an_author_page_marks_the_persons_own_name_and_links_the_others(client, db):
     person = make_author(family_name="Nguyen", given_names="Patrick")
     other = make_author(family_name="Berg", given_names="Jan")

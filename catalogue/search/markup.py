@@ -1,9 +1,12 @@
-"""The results page's repeated markup, built in Python: each result's <li> and the year bars.
+"""The results page's repeated markup, built in Python: each result's <li>, the year bars, and
+the facets' sections with their values.
 
 Twenty results through the template engine (some 900 variables, each number localised) were a
 third of an uncached results page's CPU at 1M articles, a century of year bars more than the rest
-of the sidebar (docs/performance.md). Each function escapes every value it puts in the markup;
-what they return is marked safe for `_search_body.html` and `_facet_years.html`.
+of the sidebar, and the facets' values (an include per value) a third of what was left of the
+results body (docs/performance.md). Each function escapes every value it puts in the markup;
+what they return is marked safe for `_search_body.html`, `_facet_years.html` and
+`search_facet.html`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from catalogue.models import Article
 from catalogue.search.links import detail_url
+from catalogue.search.results import FacetResult, FacetValue
 from catalogue.search.scopes import Scope
 from catalogue.templatetags.catalogue_tags import printed_name
 
@@ -28,6 +32,18 @@ def result_rows(articles: Iterable[Article], *, scope: Scope | None = None) -> S
 def year_bars(bars: Iterable[dict]) -> SafeString:
     """Return the year histogram's <li> bars, every value escaped."""
     return mark_safe("".join(_year_bar(bar) for bar in bars))  # noqa: S308
+
+
+def facet_sections(facets: Iterable[FacetResult]) -> SafeString:
+    """Return the sidebar's value facets (each a <section> with its values), every value
+    escaped; a facet without values shows nothing."""
+    return mark_safe("".join(_facet_section(facet) for facet in facets))  # noqa: S308
+
+
+def facet_value(value: FacetValue) -> SafeString:
+    """Return one facet value's <li> (its links from decorate_values), every value escaped:
+    the sidebar's and a facet's full list's."""
+    return mark_safe(_facet_value(value))  # noqa: S308
 
 
 # Authors named in a result; "and N more" counts the others.
@@ -160,3 +176,70 @@ def _year_bar(bar: dict) -> str:
             f"result{plural}</span></a>"
         )
     return f'<li class="{classes}">{inner}</li>'
+
+
+# One value of a facet, as the sidebar and a facet's full list show it (every value escaped in
+# _facet_value): a selected or excluded value links to its removal, any other to selecting it
+# and to excluding it.
+_VALUE_CHOSEN = (
+    '<li class="facet__value {state}">\n      \n'
+    '      <a class="facet__link" href="{remove}" aria-label="{action} {label}">'
+    '<span class="facet__check" aria-hidden="true">{check}</span> '
+    '<span class="facet__label">{label}</span></a>\n      \n'
+    '      <span class="facet__count">{count}</span>\n    </li>'
+)
+_VALUE_OPEN = (
+    '<li class="facet__value">\n      \n'
+    '      <a class="facet__link" href="{include}"><span class="facet__label">{label}</span></a>\n'
+    '      <a class="facet__exclude" href="{exclude}" title="Exclude {label}" '
+    'aria-label="Exclude {label}">−</a>\n      \n'
+    '      <span class="facet__count">{count}</span>\n    </li>'
+)
+
+
+def _facet_value(value: FacetValue) -> str:
+    """Return one facet value's <li>, everything escaped."""
+    label = _html(value.label)
+    count = _html(value.count_text)
+    if value.selected or value.excluded:
+        return _VALUE_CHOSEN.format(
+            state="facet__value--selected" if value.selected else "facet__value--excluded",
+            remove=escape_html(value.remove_url),
+            action="Remove" if value.selected else "Stop excluding",
+            check="✓" if value.selected else "−",
+            label=label,
+            count=count,
+        )
+    return _VALUE_OPEN.format(
+        include=escape_html(value.include_url),
+        exclude=escape_html(value.exclude_url),
+        label=label,
+        count=count,
+    )
+
+
+def _facet_section(facet: FacetResult) -> str:
+    """Return one facet's <section> (heading, values, note, "more" link) with the whitespace
+    its template include had around it, or that whitespace alone when it has no values."""
+    if not facet.values:
+        return "\n\n"
+    name = _html(facet.name)
+    label = _html(facet.label)
+    values = "".join(f"\n    {_facet_value(value)}\n    " for value in facet.values)
+    note = getattr(facet, "note", "")
+    if note:
+        note = f'<p class="facet__note">{_html(note)}</p>'
+    elif facet.approximate:
+        note = '<p class="facet__note">Counts estimated from a sample of the results.</p>'
+    more = ""
+    if facet.has_more:
+        more = (
+            f'<a class="facet__more" href="{escape_html(facet.more_url)}" '
+            f'data-facet-more="{name}">All {_html(str(facet.label).lower())} values…</a>'
+        )
+    return (
+        f'\n\n<section class="facet" aria-labelledby="facet-{name}">\n'
+        f'  <h3 id="facet-{name}" class="facet__heading">{label}</h3>\n'
+        f'  <ul class="facet__values">\n    {values}\n  </ul>\n'
+        f"  {note}\n  {more}\n</section>\n\n"
+    )

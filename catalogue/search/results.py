@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.safestring import SafeString
+
 from catalogue.search.params import SearchParams
 
 
@@ -50,6 +52,14 @@ class FacetValue:
         if isinstance(self.id, bool):
             return "true" if self.id else "false"
         return str(self.id)
+
+    @property
+    def html(self) -> SafeString:
+        """Return the value's <li> as a facet's full list shows it (its links set by
+        decorate_values), every value escaped: the sidebar's markup (search.markup)."""
+        from catalogue.search import markup  # markup imports the models, which import this
+
+        return markup.facet_value(self)
 
 
 @dataclass
