@@ -3,12 +3,14 @@ and a results page's articles loaded with their marks, journal and authors."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 
 from django.db import models
 from django.db.models import Prefetch
 from django.db.models.expressions import RawSQL
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from catalogue.models import Article, Author, Authorship
@@ -26,7 +28,10 @@ def highlight_html(text: str | None) -> SafeString:
     text = text or ""
     if text.count(MARK_START) != text.count(MARK_END):
         text = text.replace(MARK_START, "").replace(MARK_END, "")
-    html = str(render_rich_text(text))
+    # Every rich-text tag starts with "<": most titles and abstracts have none, and are then
+    # one literal to escape (what render_rich_text returns for them, without its tokenising:
+    # forty calls a page).
+    html = escape(text) if "<" not in text else str(render_rich_text(text))
     return mark_safe(  # noqa: S308 -- escaped above; only our own markers become tags
         html.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
     )
@@ -58,10 +63,11 @@ _JSON_TYPES = frozenset(
 )
 
 
-def _columns(model: type[models.Model]) -> list[str] | None:
-    """Return the model's columns in from_db's order, or None if one would not survive JSON."""
+def _columns(model: type[models.Model], json_types: frozenset[str]) -> list[str] | None:
+    """Return the model's columns in from_db's order, or None if one is not of `json_types`
+    (would not survive JSON)."""
     fields = model._meta.concrete_fields
-    if any(field.get_internal_type() not in _JSON_TYPES for field in fields):
+    if any(field.get_internal_type() not in json_types for field in fields):
         return None
     return [field.column for field in fields]
 
@@ -70,13 +76,20 @@ def _authors_sql() -> str | None:
     """Return a subquery of catalogue_article's authorships with their people, each as one JSON
     array of both rows' columns (the page's authors within its articles' statement), or None
     when a column's type would not come back from JSON as the model's value."""
-    slot, person = _columns(Authorship), _columns(Author)
+    return _authors_sql_for(is_postgres(), _JSON_TYPES)
+
+
+@functools.lru_cache(maxsize=4)
+def _authors_sql_for(postgres: bool, json_types: frozenset[str]) -> str | None:
+    # The text depends only on the models, the database's dialect and which column types
+    # survive JSON: built once for each, not on every results page.
+    slot, person = _columns(Authorship, json_types), _columns(Author, json_types)
     if slot is None or person is None:
         return None
     values = ", ".join([*(f"au.{c}" for c in slot), *(f"p.{c}" for c in person)])
     aggregate = (
         f"json_agg(json_build_array({values}))"
-        if is_postgres()
+        if postgres
         else (f"json_group_array(json_array({values}))")
     )
     return (

@@ -11,6 +11,7 @@ parameters add to them, and the body is cached per entity and state like the sea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -109,9 +110,7 @@ def _decorate(
     for name, facet in result.facets.items():
         if FACETS[name].kind == "year":
             continue
-        facet.more_url = reverse("catalogue:search-facet", args=[name]) + querystring(
-            data, **within
-        )
+        facet.more_url = _facet_list_path(name, get_script_prefix()) + querystring(data, **within)
         if scope is not None and name == scope.facet:
             others = list(scoped_values or [])
             facet.label = scope.label
@@ -126,6 +125,13 @@ def _decorate(
                 :SCOPE_FACET_TOP
             ]
         decorate_values(facet.values, name, data, scope=scope)
+
+
+@functools.lru_cache(maxsize=64)
+def _facet_list_path(name: str, script_prefix: str) -> str:
+    """Return the path of facet `name`'s full list: reversed once per facet and script prefix
+    (seven reverse() calls a page otherwise)."""
+    return reverse("catalogue:search-facet", args=[name])
 
 
 def _chips(
@@ -395,6 +401,7 @@ def _results_context(
         list_url=list_url or reverse("catalogue:search"),
         narrowed=narrowed,
         facets=facets.values(),
+        facet_sections=markup.facet_sections(facets.values()),
         years=years,
         year_bars=markup.year_bars(years),
         year_approximate=result.facets["year"].approximate,
