@@ -987,6 +987,13 @@ def test_the_pairs_of_a_value_keep_the_words_positions():
     assert words.pairs_text("Café models, models") == "cafe_model model_model"
     assert words.pairs_text("one") == ""
     assert words.stems("The  naïve-Bayes x") == ["", "naiv", "bay", "x"]
+    # As the analyzer token by token: a token of 255 bytes or more is dropped, its position
+    # kept; "İ" lower-cased is "i" and a combining dot, which must not split the token.
+    long_token = "é" * 128
+    for text in (f"soil {long_token} moisture", "İstanbul delta", "Kİel the ßea", "x" * 254):
+        one_by_one = [next(iter(schema.analyzer().analyze(t)), "") for t in text.split()]
+        assert words.stems(text) == one_by_one, text
+    assert words.stems(f"soil {long_token} moisture") == ["soil", "", "moistur"]
     # A hyphenated word gets a position before its parts (as in PostgreSQL), words with
     # digits do not; a double hyphen or a leading one is no hyphenated word.
     assert schema._text("novel data-driven, state-of-the-art") == (

@@ -110,32 +110,55 @@ class Words:
     """The index terms of a text at their positions, as the analyzer gives them.
 
     `stems` returns one entry a position of the simple tokenizer: the token's term, or "" for
-    a token the analyzer drops (a stop word, one longer than 255 bytes), whose position stays.
-    The terms of distinct tokens are remembered (a catalogue's vocabulary; forgotten past
-    MEMORY tokens), since the analyzer is asked token by token.
+    a token the analyzer drops (a stop word, one of 255 bytes or more), whose position stays.
+    The text is analysed once without stemming (lower case, folded), and each folded token's
+    term looked up in the terms seen so far (a catalogue's vocabulary; forgotten past MEMORY),
+    or else stemmed by the analyzer; a text with a long token is analysed token by token (the
+    analyzer itself says what it drops).
     """
 
-    MEMORY = 500_000
+    MEMORY = 200_000
+    # A folded token of at most this many characters is under 255 bytes as written (a
+    # character is at most 4 bytes, and lower-casing and folding never shorten a token).
+    SHORT = 60
 
     def __init__(self) -> None:
         self._analyzer = analyzer()
         self._plain = plain_analyzer()
+        self._folded = (
+            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.ascii_fold())
+            .build()
+        )
         self._terms: dict[str, str] = {}
 
     def stems(self, text: str) -> list[str]:
         """Return the term at each position of `text` ("" where none)."""
+        folded = self._folded.analyze(text)
+        if folded and max(map(len, folded)) > self.SHORT:
+            return self._one_by_one(text)
         terms = self._terms
         result = []
-        for token in self._plain.analyze(text):
+        for token in folded:
             term = terms.get(token)
             if term is None:
-                analysed = self._analyzer.analyze(token)
-                term = analysed[0] if analysed else ""
+                if not token.isalnum():
+                    # Lower-casing made a mark of a letter ("İ": "i" and a combining dot),
+                    # which the tokenizer would split: the analyzer must see the token whole.
+                    return self._one_by_one(text)
+                # A folded token analyses to itself stemmed, or to nothing (a stop word).
+                term = next(iter(self._analyzer.analyze(token)), "")
                 if len(terms) >= self.MEMORY:
                     terms.clear()
                 terms[token] = term
             result.append(term)
         return result
+
+    def _one_by_one(self, text: str) -> list[str]:
+        return [
+            next(iter(self._analyzer.analyze(token)), "") for token in self._plain.analyze(text)
+        ]
 
     def pairs_text(self, text: str) -> str:
         """Return the pairs field's text of one value: "a_b" at each position whose word and
