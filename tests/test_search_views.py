@@ -8,9 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from django.http import QueryDict
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
 from catalogue.models import Article
+from catalogue.search.links import querystring
+from catalogue.search.views import _year_url
 from tests.factories import make_article, make_author, make_journal, make_keyword
 
 pytestmark = pytest.mark.django_db
@@ -761,3 +764,22 @@ def test_the_results_offer_a_bibliography_in_any_style_and_language(client, db):
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert [line[:4] for line in lines] == ["[1] ", "[2] "]
     assert any("„Is the alliance really therapeutic?" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=health",
+        "year_min=2010&q=a&year_max=2015&page=3",
+        "year_max=2015&q=year_min%3D%2500&keyword=1&keyword=2",
+        "q=%26year_min%3D%2500&year_min=1&year_min=2&sort=newest&page_size=50",
+        "q=caf%C3%A9+%22x%22&not_type=editorial&year_max=",
+    ],
+)
+def test_a_year_bars_link_is_the_state_with_that_year(query):
+    data = QueryDict(query)
+    url = _year_url(data)
+
+    for year in (1000, 1987, 2024):
+        assert url(year) == querystring(data, year_min=str(year), year_max=str(year))

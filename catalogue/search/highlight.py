@@ -99,15 +99,21 @@ def _authors_sql_for(postgres: bool, json_types: frozenset[str]) -> str | None:
     )
 
 
+_AUTHOR_FIELD = Authorship._meta.get_field("author")
+
+
 def _attach_authorships(article: Article, rows: list | str | None) -> None:
     """Give `article` its authorships from the statement's JSON, as a prefetch would."""
     if isinstance(rows, str):  # SQLite returns the JSON's text
         rows = json.loads(rows)
     width = len(Authorship._meta.concrete_fields)
+    db = article._state.db
     slots = []
     for row in rows or ():
-        slot = Authorship.from_db(article._state.db, None, row[:width])
-        slot.author = Author.from_db(article._state.db, None, row[width:])
+        slot = Authorship.from_db(db, None, row[:width])
+        # As select_related("author") leaves it: the person in the slot's cache (the
+        # descriptor's assignment would ask the routers, and set the key the row already has).
+        _AUTHOR_FIELD.set_cached_value(slot, Author.from_db(db, None, row[width:]))
         slots.append(slot)
     slots.sort(key=lambda slot: slot.position)
     # What prefetch_related leaves: the related manager's queryset with its rows in place.

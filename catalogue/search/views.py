@@ -12,7 +12,7 @@ parameters add to them, and the body is cached per entity and state like the sea
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from django.core.paginator import Page, Paginator
@@ -185,6 +185,7 @@ def _years(result: SearchResult, data: QueryDict) -> list[dict]:
         return []
     highest = max(value.count for value in counted.values()) or 1
     low, high = result.params.year_min, result.params.year_max
+    year_url = _year_url(data)
     bars = []
     for year in range(min(counted), max(counted) + 1):
         value = counted.get(year)
@@ -197,12 +198,28 @@ def _years(result: SearchResult, data: QueryDict) -> list[dict]:
                 "height": max(4, round(100 * count / highest)) if count else 0,
                 "in_range": (low is None or year >= low) and (high is None or year <= high),
                 # An estimated chart's empty year may have a few: it stays a link then.
-                "url": querystring(data, year_min=str(year), year_max=str(year))
-                if count or facet.approximate
-                else "",
+                "url": year_url(year) if count or facet.approximate else "",
             }
         )
     return bars
+
+
+def _year_url(data: QueryDict) -> Callable[[int], str]:
+    """Return a function giving querystring(data, year_min=year, year_max=year) for a year.
+
+    A century of bars is a century of query strings of the same state: it is encoded once
+    with a NUL for the year (a URL's NUL is "%00"; any other parameter's value is encoded,
+    so no other pair reads "year_min=%00"), and each year put in its two places.
+    """
+    pieces = querystring(data, year_min="\x00", year_max="\x00")[1:].split("&")
+    slots = {"year_min=%00": "year_min=", "year_max=%00": "year_max="}
+
+    def url(year: int) -> str:
+        return "?" + "&".join(
+            f"{slots[piece]}{int(year)}" if piece in slots else piece for piece in pieces
+        )
+
+    return url
 
 
 def _page_obj(result: SearchResult) -> Page:
