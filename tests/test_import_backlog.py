@@ -8,6 +8,7 @@ that reason. Inside a caller's transaction (and on SQLite) an import works as be
 
 import logging
 import threading
+import time
 from collections import Counter
 from unittest import mock
 
@@ -16,9 +17,19 @@ from django.contrib.auth.models import User
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from catalogue import importer, topics
-from catalogue.importer import backlog, jobs, progress
-from catalogue.models import Article, ImportBatch, ImportJob, ImportStatus, JobKind, JobState
+from catalogue.importer import backlog, batches, jobs, progress
+from catalogue.models import (
+    Article,
+    ArticleTopic,
+    ImportBatch,
+    ImportJob,
+    ImportStatus,
+    JobKind,
+    JobState,
+    TopicConcept,
+)
 from catalogue.search import index as search_index
+from catalogue.topics import store
 from tests.test_import_jobs import make_upload, run_jobs, synthetic_bib
 from tests.test_search import run as search
 
@@ -267,8 +278,7 @@ def test_a_failed_search_batch_keeps_its_row_and_the_next_import_finishes_it(mon
 
 
 def test_the_two_workers_share_what_is_left_of_either_kind(monkeypatch):
-    """The topics worker, done with its rows, takes search rows the other has not taken; the
-    search worker never takes topics' rows."""
+    """The topics worker, done with its rows, takes search rows the other has not taken."""
     monkeypatch.setattr(backlog, "BATCH", 4)
     real = search_index.refresh_search_index
     helped = threading.Event()
@@ -298,11 +308,176 @@ def test_the_two_workers_share_what_is_left_of_either_kind(monkeypatch):
     ids = sorted(Article.objects.values_list("pk", flat=True))
     assert batch.created_count == 12
     assert {name for name, _ in workers} == {"MainThread", "import-backlog-search"}
-    # Topics' rows are worked off by one worker only (two deadlock on new concepts).
+    # The search worker held its first row until then: the topics were all the other's.
     assert fingerprinters == ["MainThread"] * 3
     assert sorted(pk for _, batch_ids in workers for pk in batch_ids) == ids
     assert indexed_ids() == set(ids)
     assert backlog_rows() == []
+
+
+def test_the_search_worker_done_with_its_rows_fingerprints_what_is_left(monkeypatch):
+    """Topics' rows are shared too: two fingerprinting transactions at once write their
+    concepts in one order (catalogue.topics.store._concepts)."""
+    monkeypatch.setattr(backlog, "BATCH", 4)
+    fingerprint = topics.update_articles
+    helped = threading.Event()
+    fingerprinters: list[tuple[str, list[int]]] = []
+
+    def update_articles(ids):
+        ids = list(ids)
+        name = threading.current_thread().name
+        fingerprinters.append((name, ids))
+        if name == "MainThread" and len(fingerprinters) == 1:
+            # The topics worker holds its first row until the other has taken another.
+            assert helped.wait(timeout=30)
+        elif name != "MainThread":
+            helped.set()
+        return fingerprint(ids)
+
+    monkeypatch.setattr(topics, "update_articles", update_articles)
+
+    batch = import_file(12, seed="t")
+
+    ids = sorted(Article.objects.values_list("pk", flat=True))
+    assert batch.created_count == 12
+    assert {name for name, _ in fingerprinters} == {"MainThread", "import-backlog-search"}
+    assert fingerprinters[0] == ("MainThread", ids[:4])
+    assert sorted(pk for _, batch_ids in fingerprinters for pk in batch_ids) == ids
+    assert set(ArticleTopic.objects.values_list("article_id", flat=True)) == set(ids)
+    assert indexed_ids() == set(ids)
+    assert backlog_rows() == []
+
+
+def test_two_transactions_labelling_the_same_concepts_wait_rather_than_deadlock(monkeypatch):
+    """The second waits for the first's labels, keeps them, and both commit."""
+    monkeypatch.setattr(backlog, "finish_after_commit", lambda **kwargs: True)
+    import_file(8, seed="x")
+    store.refresh()
+    first, second = importer.run_import(
+        data=(
+            b"@article{p1, title = {Things of Study Number}, year = {2001}, "
+            b"abstract = {Findings and Words about the Study.}}\n"
+            b"@article{p2, title = {THINGS OF STUDY NUMBER}, year = {2002}, "
+            b"abstract = {FINDINGS AND WORDS ABOUT THE STUDY.}}\n"
+        ),
+        filename="p.bib",
+    ).plan.items
+    # Concepts a refresh counted that no fingerprint has labelled yet.
+    TopicConcept.objects.update(label="")
+    ArticleTopic.objects.filter(article_id__in=[first.article_id, second.article_id]).delete()
+    labelled, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def fingerprinting(pk: int, hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                fingerprint = store.update_articles([pk])
+                assert fingerprint == 1
+                if hold:
+                    labelled.set()
+                    assert release.wait(timeout=30)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=fingerprinting, args=(first.article_id, True))
+    holder.start()
+    assert labelled.wait(timeout=30)
+    waiter = threading.Thread(target=fingerprinting, args=(second.article_id, False))
+    waiter.start()
+    # The second waits for a row lock the first holds (a concept's label), then goes on.
+    for _ in range(300):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the second transaction never waited for the first")
+    release.set()
+    holder.join(timeout=30)
+    waiter.join(timeout=30)
+
+    assert errors == []
+    labels = dict(TopicConcept.objects.values_list("key", "label"))
+    # The first's spellings kept (the second's are "THINGS" and "WORDS").
+    assert (labels["thing"], labels["word"]) == ("things", "words")
+    assert ArticleTopic.objects.filter(article_id=second.article_id).exists()
+    # The imports' own work, left in the backlog above (the table outlives the test's flush).
+    backlog.drain()
+    assert backlog_rows() == []
+
+
+def test_the_new_records_mentions_are_found_while_the_import_writes(monkeypatch):
+    """A thread finds the new records' mentions during the write; after the commit topics
+    takes them (finding none again) and stores the fingerprints it would have without them,
+    an existing keyword's stored spelling included."""
+    from catalogue.topics import weighting
+
+    existing = importer.run_import(
+        data=b"@article{k0, title = {Seed}, year = {2000}, keywords = {Machine Learning}}\n",
+        filename="k.bib",
+    )
+    assert existing.created_count == 1
+    found: list[str] = []
+    candidates = weighting.candidates
+
+    def counting(text):
+        found.append(threading.current_thread().name)
+        return candidates(text)
+
+    monkeypatch.setattr(weighting, "candidates", counting)
+    data = synthetic_bib(12, seed="q").replace(b"method ", b"machine learning, method ")
+
+    batch = importer.run_import(data=data, filename="q.bib")
+
+    ids = [item.article_id for item in batch.plan.items]
+    assert batch.created_count == 12
+    # Title and abstract of each new record, all in the preparing thread.
+    assert Counter(found) == {"topics-prepare": 24}
+    assert store._published == []
+    stored = sorted(
+        ArticleTopic.objects.filter(article_id__in=ids).values_list(
+            "article_id", "concept__key", "concept__label", "weight", "unit", "fields"
+        )
+    )
+    assert ("machine learning", "Machine Learning") in {row[1:3] for row in stored}
+    found.clear()
+    ArticleTopic.objects.filter(article_id__in=ids).delete()
+    store.update_articles(ids)
+    assert Counter(found) == {"MainThread": 24}
+    assert (
+        sorted(
+            ArticleTopic.objects.filter(article_id__in=ids).values_list(
+                "article_id", "concept__key", "concept__label", "weight", "unit", "fields"
+            )
+        )
+        == stored
+    )
+
+
+def test_an_import_failing_after_its_mentions_were_prepared_leaves_nothing(monkeypatch):
+    before = set(Article.objects.values_list("pk", flat=True))
+    write_plan = batches.write_plan
+
+    def failing(**kwargs):
+        write_plan(**kwargs)
+        raise RuntimeError("failed after writing")
+
+    monkeypatch.setattr(batches, "write_plan", failing)
+
+    with pytest.raises(RuntimeError, match="failed after writing"):
+        import_file(20, seed="z")
+
+    assert set(Article.objects.values_list("pk", flat=True)) == before
+    assert backlog_rows() == []
+    assert store._published == []
+    assert not [t for t in threading.enumerate() if t.name == "topics-prepare"]
+    assert ImportBatch.objects.get().status == ImportStatus.FAILED
 
 
 def test_a_batch_rolled_back_by_a_deadlock_is_taken_again(monkeypatch, caplog):

@@ -884,3 +884,87 @@ def test_expert_ranking_from_the_strongest_lists_equals_the_full_grouping(catalo
             ranked = experts._ranked(ids, limit)
             assert [(r["author_id"], r["matched"]) for r in ranked] == expected
             assert [r["total"] for r in ranked] == pytest.approx([r["total"] for r in full[:limit]])
+
+
+def test_labels_of_unlabelled_concepts_are_written_in_id_order_and_only_when_empty(
+    catalogue, monkeypatch
+):
+    """Two transactions fingerprinting at once label the same concepts: each in id order (no
+    deadlock), and never over a label another wrote meanwhile."""
+    store.refresh()
+    # Concepts a refresh counted but no fingerprint labelled yet, ids against key order.
+    TopicConcept.objects.update(label="")
+    keys = sorted(TopicConcept.objects.values_list("key", flat=True), reverse=True)
+    for key in keys:  # re-created last key first: ids descending as keys ascend
+        concept = TopicConcept.objects.get(key=key)
+        concept.pk = None
+        TopicConcept.objects.filter(key=key).delete()
+        concept.save()
+    statements = []
+    execute_many = store._execute_many
+
+    def recording(sql, rows):
+        statements.append((sql, list(rows)))
+        return execute_many(sql, rows)
+
+    monkeypatch.setattr(store, "_execute_many", recording)
+    new = make_article(title="Therapeutic alliance ruptures", abstract=ALLIANCE)
+    update_articles([new.pk])
+
+    [(sql, rows)] = [(sql, rows) for sql, rows in statements if "SET label" in sql]
+    assert sql.endswith("WHERE id = %s AND label = ''")
+    assert [pk for _, pk in rows] == sorted(pk for _, pk in rows)
+    assert len(rows) > 1
+    labels = dict(TopicConcept.objects.values_list("key", "label"))
+    assert labels["therapeutic alliance"] == "therapeutic alliance"  # as the abstract has it
+    # A label already written is kept: the same record again writes none.
+    TopicConcept.objects.filter(key="therapeutic alliance").update(label="Kept")
+    statements.clear()
+    update_articles([new.pk])
+    assert TopicConcept.objects.get(key="therapeutic alliance").label == "Kept"
+    assert all(not rows for sql, rows in statements if "SET label" in sql)
+
+
+def test_prepared_mentions_are_taken_only_for_the_very_same_text(catalogue, monkeypatch):
+    """update_articles takes mentions found ahead for a record read back with exactly the text
+    prepared, finds them again for any other, and the fingerprints are the same either way."""
+    from catalogue.topics import weighting
+
+    store.refresh()
+    kept = make_article(
+        title="Therapeutic alliance ruptures", abstract=ALLIANCE, keywords=[make_keyword()]
+    )
+    changed = make_article(title="Sleep of shift workers", abstract=SLEEP)
+    update_articles([kept.pk, changed.pk])
+    expected = sorted(
+        ArticleTopic.objects.values_list("article_id", "concept__key", "weight", "fields")
+    )
+    found: list[str] = []
+    candidates = weighting.candidates
+
+    def counting(text):
+        found.append(text)
+        return candidates(text)
+
+    monkeypatch.setattr(weighting, "candidates", counting)
+    term = kept.keywords.get().term
+    prepared = store.PreparedMentions(
+        [
+            weighting.RecordText("Therapeutic alliance ruptures", ALLIANCE, [term], []),
+            # Not what is stored: the record's mentions are found again.
+            weighting.RecordText("Sleep of shift workers.", SLEEP, [], []),
+        ]
+    )
+    try:
+        prepared.publish()
+        assert len(prepared.found()) == 2
+        found.clear()
+        ArticleTopic.objects.all().delete()
+        assert update_articles([kept.pk, changed.pk]) == 2
+    finally:
+        prepared.close()
+    assert found == ["Sleep of shift workers", SLEEP]
+    assert store._published == []
+    assert sorted(
+        ArticleTopic.objects.values_list("article_id", "concept__key", "weight", "fields")
+    ) == [row for row in expected if row[0] in (kept.pk, changed.pk)]

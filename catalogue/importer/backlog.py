@@ -42,6 +42,10 @@ SEARCH = "search"
 TOPICS = "topics"
 # Articles per transaction after the commit: about a second of work each.
 BATCH = 5_000
+# Records fingerprinted per transaction (at most BATCH): one call of the topics' own batch,
+# whose concepts are written once, in key and id order (catalogue.topics.store._concepts), so
+# that two workers fingerprinting at once cannot deadlock on them.
+TOPICS_BATCH = 2_000
 # The progress stage of the work after the commit (ImportJob.stage holds 20 characters).
 STAGE = "indexing"
 
@@ -84,10 +88,11 @@ def queue(*, batch_id: int | None, fingerprint: Iterable[int]) -> None:
             [BATCH, batch_id, SEARCH],
         )
         ids = sorted(set(fingerprint))
-        for start in range(0, len(ids), BATCH):
+        size = min(BATCH, TOPICS_BATCH)
+        for start in range(0, len(ids), size):
             cursor.execute(
                 f"INSERT INTO {TABLE} (batch_id, kind, article_ids) VALUES (%s, %s, %s)",
-                [batch_id, TOPICS, ids[start : start + BATCH]],
+                [batch_id, TOPICS, ids[start : start + size]],
             )
 
 
@@ -111,11 +116,12 @@ def drain(*, progress: Progress | None = None) -> int:
     """Do every backlog row's work, a row per transaction; return the articles done.
 
     Two workers, on two connections (the caller's thread and another), work the rows off side
-    by side: one the search index's rows (PostgreSQL's work), the other research topics'
-    (mostly this process's), and then what is left of the search index's, so that on two
-    cores the longer side is shared rather than waited for. (Topics' rows are never worked on
-    twice at once: two fingerprinting transactions deadlocked at once at 1M; the cause was not
-    found, as new concepts are inserted in key order.) Each transaction takes the import lock
+    by side: one the search index's rows (PostgreSQL's work) and then what is left of research
+    topics', the other research topics' (mostly this process's) and then what is left of the
+    search index's, so that on two cores the longer side is shared rather than waited for.
+    (Two fingerprinting transactions once deadlocked at once at 1M, labelling the same
+    concepts in different orders; a topics row is now TOPICS_BATCH records, whose concepts
+    are written once, in order.) Each transaction takes the import lock
     (shared: an import or an undo waits, the workers do not) and the oldest row no one is working on
     (FOR UPDATE SKIP LOCKED); when none is left, a worker waits for the rows others are
     working on, so when this returns every row queued before it was called has been done.
@@ -138,7 +144,7 @@ def drain(*, progress: Progress | None = None) -> int:
 
     def other_worker() -> None:
         try:
-            work((SEARCH,))
+            work((SEARCH, TOPICS))
         finally:
             connection.close()
 

@@ -13,7 +13,7 @@ import json
 import re
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,10 +31,11 @@ from catalogue.importer.common import (
     gc_paused,
 )
 from catalogue.importer.matching import plan_import
-from catalogue.importer.plan import ImportPlan, PlanItem, ReportRow
+from catalogue.importer.plan import ImportPlan, NewRow, PlanItem, ReportRow
 from catalogue.importer.sources import check_size, parse_source
 from catalogue.importer.writing import insert_values, lock_imports, write_plan
 from catalogue.models import (
+    ImportAction,
     ImportBatch,
     ImportJob,
     ImportPreviewRow,
@@ -44,6 +45,10 @@ from catalogue.models import (
     Journal,
     OnDuplicate,
 )
+from catalogue.topics.weighting import RecordText
+
+if TYPE_CHECKING:
+    from catalogue.topics.store import PreparedMentions
 
 # How long an upload awaiting confirmation is kept.
 PENDING_LIFETIME = datetime.timedelta(days=7)
@@ -140,13 +145,51 @@ def _execute(
     again; a database error (Django's or a driver's own, such as a failed COPY) is then raised
     as ImportDatabaseError.
     """
-    stored = batch.pk is not None
     # On PostgreSQL, outside a caller's transaction, the search index and research topics
     # of the records are done after the commit, in batches (backlog.py): first any an
     # interrupted import left.
     deferred = backlog.defers()
     if deferred:
         backlog.finish_after_commit()
+    prepared: PreparedMentions | None = None
+    try:
+        batch, plan, prepared = _write_locked(
+            batch=batch,
+            result=result,
+            progress=progress,
+            expected=expected,
+            confirmed_by=confirmed_by,
+            deferred=deferred,
+        )
+        if committed is not None:
+            committed()
+        if deferred:
+            # The records are committed: a failure here leaves the work in the backlog, for
+            # the next import or a run again of the job, and does not make the import a
+            # failure.
+            if prepared is not None:
+                prepared.publish()  # the fingerprinting waits for it, the search index does not
+            backlog.finish_after_commit(progress=progress)
+    finally:
+        if prepared is not None:
+            prepared.close()
+    batch.plan = plan
+    return batch
+
+
+def _write_locked(
+    *,
+    batch: ImportBatch,
+    result: bibtex.ParseResult,
+    progress: Progress | None,
+    expected: Sequence[str],
+    confirmed_by: Any,
+    deferred: bool,
+) -> tuple[ImportBatch, ImportPlan, PreparedMentions | None]:
+    """Plan and write the batch in its locked transaction (see _execute); return the batch, its
+    plan, and the new records' mentions being found ahead for research topics (deferred)."""
+    stored = batch.pk is not None
+    prepared: PreparedMentions | None = None
     try:
         with transaction.atomic():
             lock_imports()
@@ -160,6 +203,12 @@ def _execute(
                 batch.save()
             plan = plan_import(result, on_duplicate=batch.on_duplicate, progress=progress)
             with gc_paused():
+                if deferred:
+                    # Found by a thread while the database writes (the work after the commit
+                    # then only weighs them); never inside a caller's transaction or SQLite.
+                    from catalogue.topics.store import PreparedMentions  # imports the importer
+
+                    prepared = PreparedMentions(texts_to_fingerprint(plan))
                 write_plan(plan=plan, batch=batch, progress=progress, defer=deferred)
             _apply_plan_summary(batch, plan)
             batch.status = ImportStatus.COMPLETED
@@ -171,6 +220,8 @@ def _execute(
     except ImportStateError:
         raise
     except BaseException as error:
+        if prepared is not None:
+            prepared.close()
         # The transaction is rolled back: record the failure in a write of its own.
         reason = f"{type(error).__name__}: {error}"[:2000]
         if stored:
@@ -189,14 +240,25 @@ def _execute(
         batch.created_objects = {}
         batch.save()
         raise
-    if committed is not None:
-        committed()
-    if deferred:
-        # The records are committed: a failure here leaves the work in the backlog, for the
-        # next import or a run again of the job, and does not make the import a failure.
-        backlog.finish_after_commit(progress=progress)
-    batch.plan = plan
-    return batch
+    return batch, plan, prepared
+
+
+def texts_to_fingerprint(plan: ImportPlan) -> list[RecordText]:
+    """Return the text research topics will read back of each record the plan creates (title,
+    abstract, keywords' stored terms in the order linked; an import sets no subject areas),
+    leaving out any whose keyword's stored term is not known here."""
+    texts = []
+    for item in plan.items:
+        if item.action not in (ImportAction.CREATED, ImportAction.PROBABLE_DUPLICATE):
+            continue
+        values = item.article.values
+        terms = [
+            ref.values["term"] if isinstance(ref, NewRow) else plan.keyword_terms.get(ref)
+            for ref in item.keywords
+        ]
+        if None not in terms:
+            texts.append(RecordText(values["title"], values["abstract"], terms, []))
+    return texts
 
 
 def locked_status(pk: int) -> str:

@@ -376,6 +376,8 @@ class KeywordIndex:
 
     def __init__(self, terms: Iterable[str] = ()) -> None:
         self.by_term: dict[str, Any] = {}
+        # The stored term of each existing keyword read (by id).
+        self.terms: dict[int, str] = {}
         self.new: list[NewRow] = []
         self.slugs: set[str] | None = None
         if connection.vendor == "postgresql":
@@ -390,6 +392,7 @@ class KeywordIndex:
             self.slugs = set()
         for pk, term, slug in rows:
             self.by_term.setdefault(keyword_key(term), pk)
+            self.terms[pk] = term
             if self.slugs is not None:
                 self.slugs.add(slug)
 

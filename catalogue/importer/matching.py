@@ -199,6 +199,7 @@ def _plan(
         authors.new,
         keywords.new,
     )
+    plan.keyword_terms = keywords.terms
     if progress is not None:
         progress("matching", total, total)
     return plan

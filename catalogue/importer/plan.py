@@ -147,6 +147,9 @@ class ImportPlan:
     new_journals: list[NewRow] = field(default_factory=list)
     new_authors: list[NewRow] = field(default_factory=list)
     new_keywords: list[NewRow] = field(default_factory=list)
+    # The stored term of each existing keyword the plan links (by id): a record's text as
+    # research topics will read it back (catalogue.importer.batches, prepared mentions).
+    keyword_terms: dict[int, str] = field(default_factory=dict)
 
     COUNT_FIELDS = (
         "created_count",

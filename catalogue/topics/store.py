@@ -5,6 +5,8 @@ new or updated records against the stored statistics (import and admin)."""
 from __future__ import annotations
 
 import heapq
+import logging
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,7 +42,17 @@ from catalogue.topics.related import (
 )
 from catalogue.topics.text import normalise
 from catalogue.topics.unions import union_all
-from catalogue.topics.weighting import MIN_RECORDS, RecordText, Weighted, fingerprint, record_keys
+from catalogue.topics.weighting import (
+    MIN_RECORDS,
+    Mentions,
+    RecordText,
+    Weighted,
+    fingerprint,
+    mentions,
+    record_keys,
+)
+
+logger = logging.getLogger(__name__)
 
 # Records read and written per batch (one transaction each: a refresh stopped mid-way resumes
 # after the last finished batch).
@@ -88,21 +100,51 @@ def texts(ids: Sequence[int]) -> dict[int, RecordText]:
     """Return the text of each record (three queries per call)."""
     found = {
         pk: RecordText(title=title, abstract=abstract, keywords=[], subjects=[])
-        for pk, title, abstract in Article.objects.filter(pk__in=ids)
-        .order_by()
-        .values_list("pk", "title", "abstract")
+        for pk, title, abstract in _select_in(
+            "SELECT id, title, abstract FROM catalogue_article WHERE id {member}", ids
+        )
     }
-    keyword_rows = Article.keywords.through.objects.filter(article_id__in=ids).values_list(
-        "article_id", "keyword__term"
-    )
-    for pk, term in keyword_rows:
+    # Keywords and subject areas in the order their links were written (the importer writes
+    # them as the record lists them): a fingerprint's label of a concept two given values name
+    # alike is the later one's, the same whatever plan the database chooses.
+    for pk, term in _select_in(
+        "SELECT l.article_id, k.term FROM catalogue_article_keywords l "
+        "JOIN catalogue_keyword k ON k.id = l.keyword_id WHERE l.article_id {member} "
+        "ORDER BY l.article_id, l.id",
+        ids,
+    ):
         found[pk].keywords.append(term)  # type: ignore[union-attr]
-    subject_rows = Article.subject_areas.through.objects.filter(article_id__in=ids).values_list(
-        "article_id", "subjectarea__name"
-    )
-    for pk, name in subject_rows:
+    for pk, name in _select_in(
+        "SELECT l.article_id, s.name FROM catalogue_article_subject_areas l "
+        "JOIN catalogue_subjectarea s ON s.id = l.subjectarea_id WHERE l.article_id {member} "
+        "ORDER BY l.article_id, l.id",
+        ids,
+    ):
         found[pk].subjects.append(name)  # type: ignore[union-attr]
     return found
+
+
+def _select_in(sql: str, values: Sequence, params: Sequence = ()) -> list[tuple]:
+    """Return the rows of `sql` (fixed catalogue SQL) with `{member}` a membership test in
+    `values`; `params` are its other parameters, before the values.
+
+    One array parameter on PostgreSQL (`= ANY(%s)`), lists of CHUNK placeholders on SQLite
+    (its bound on variables): Django's `__in` lookups prepare each value in Python, which cost
+    more than the queries for the hundred thousand keys of an import's fingerprints.
+    """
+    if not len(values):
+        return []
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql.format(member="= ANY(%s)"), [*params, list(values)])
+            return cursor.fetchall()
+        for start in range(0, len(values), CHUNK):
+            chunk = list(values[start : start + CHUNK])
+            member = f"IN ({', '.join(['%s'] * len(chunk))})"
+            cursor.execute(sql.format(member=member), [*params, *chunk])
+            rows.extend(cursor.fetchall())
+    return rows
 
 
 def _id_batches(after: int = 0) -> Iterator[list[int]]:
@@ -224,10 +266,12 @@ def load_statistics(keys: Iterable[str] | None = None) -> Statistics:
     if keys is None:
         rows = list(concepts.iterator(chunk_size=20000))
     else:
-        wanted = sorted(set(keys))
-        rows = []
-        for start in range(0, len(wanted), CHUNK):
-            rows.extend(concepts.filter(key__in=wanted[start : start + CHUNK]))
+        rows = _select_in(
+            "SELECT key, document_frequency, kind FROM catalogue_topicconcept "
+            "WHERE (document_frequency > 0 OR kind = %s) AND key {member}",
+            sorted(set(keys)),
+            [ConceptKind.KEYWORD.value],
+        )
     frequencies = {key: df for key, df, _ in rows if df}
     vocabulary = {key for key, _, kind in rows if kind == ConceptKind.KEYWORD}
     return Statistics(frequencies, row.articles, row.average_length, vocabulary)
@@ -275,16 +319,13 @@ def _concepts(keys: set[str], prints: dict[int, list[Weighted]]) -> dict[str, in
     for items in prints.values():
         for item in items:
             labels.setdefault(item.key, item)
-    found: dict[str, tuple[int, str]] = {}
     wanted = sorted(keys)
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        found.update(
-            (key, (pk, label))
-            for key, pk, label in TopicConcept.objects.filter(key__in=chunk).values_list(
-                "key", "pk", "label"
-            )
+    found: dict[str, tuple[int, str]] = {
+        key: (pk, label)
+        for key, pk, label in _select_in(
+            "SELECT key, id, label FROM catalogue_topicconcept WHERE key {member}", wanted
         )
+    }
     new = [
         TopicConcept(
             key=key,
@@ -299,12 +340,24 @@ def _concepts(keys: set[str], prints: dict[int, list[Weighted]]) -> dict[str, in
         TopicConcept.objects.bulk_create(new, batch_size=CHUNK, ignore_conflicts=True)
         found.update(
             (key, (pk, label))
-            for key, pk, label in TopicConcept.objects.filter(
-                key__in=[c.key for c in new]
-            ).values_list("key", "pk", "label")
+            for key, pk, label in _select_in(
+                "SELECT key, id, label FROM catalogue_topicconcept WHERE key {member}",
+                [concept.key for concept in new],
+            )
         )
-    unlabelled = [(labels[key].label[:255], pk) for key, (pk, label) in found.items() if not label]
-    _execute_many("UPDATE catalogue_topicconcept SET label = %s WHERE id = %s", unlabelled)
+    # Two transactions fingerprinting at once (an import's two workers after its commit) write
+    # the same concepts: new ones inserted in key order (above), then labels set in id order,
+    # each once per transaction (a call per transaction, as update_articles makes for at most
+    # BATCH_SIZE records), so neither can hold a row the other needs while waiting for one the
+    # other holds (in the order of the rows read, the labels deadlocked at once at 1M). A label
+    # set by the other meanwhile is kept: only an empty one is written, as one at a time would.
+    unlabelled = sorted(
+        ((labels[key].label[:255], pk) for key, (pk, label) in found.items() if not label),
+        key=lambda row: row[1],
+    )
+    _execute_many(
+        "UPDATE catalogue_topicconcept SET label = %s WHERE id = %s AND label = ''", unlabelled
+    )
     return {key: pk for key, (pk, _) in found.items()}
 
 
@@ -354,15 +407,12 @@ def _stream_matrix(column: str) -> tuple[np.ndarray, sparse.csr_matrix]:
 
 def _labels(concepts: Iterable[int]) -> dict[int, str]:
     """Return the labels of these concepts (a query per CHUNK of them)."""
-    wanted = sorted(set(concepts))
-    labels: dict[int, str] = {}
-    for start in range(0, len(wanted), CHUNK):
-        labels.update(
-            TopicConcept.objects.filter(pk__in=wanted[start : start + CHUNK]).values_list(
-                "pk", "label"
-            )
+    return dict(
+        _select_in(
+            "SELECT id, label FROM catalogue_topicconcept WHERE id {member}",
+            sorted(set(concepts)),
         )
-    return labels
+    )
 
 
 def relate_catalogue(progress: Progress = _quiet) -> TopicStatistics:
@@ -719,6 +769,78 @@ def refresh(
     return row
 
 
+# The PreparedMentions published, whose mentions update_articles takes.
+_published: list[PreparedMentions] = []
+_published_lock = threading.Lock()
+
+
+def _text_key(text: RecordText) -> tuple:
+    return (text.title, text.abstract, tuple(text.keywords), tuple(text.subjects))
+
+
+class PreparedMentions:
+    """Records' mentions (the candidate concepts of their text, most of fingerprinting's own
+    work) found ahead, in a thread, while the caller waits on the database for other work.
+
+    An import starts one with the texts its new records will have once written and works on
+    (its COPYs are PostgreSQL's work, during which this process's core is free); `publish()`,
+    after its commit, offers them to `update_articles`, which waits for the thread (whose work
+    it would otherwise do itself) and takes the mentions of a record read back with the very
+    same text (title, abstract, keywords and subject areas, in order) instead of finding them
+    again; any other record is done as before, so the fingerprints are the same whatever this
+    found. `close()` stops the thread and withdraws them. Nothing here touches the database.
+    """
+
+    def __init__(self, records: Iterable[RecordText]) -> None:
+        self._records = list(records)
+        self._found: dict[tuple, Mentions] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._find, name="topics-prepare", daemon=True)
+        self._thread.start()
+
+    def _find(self) -> None:
+        try:
+            for text in self._records:
+                if self._stop.is_set():
+                    return
+                self._found[_text_key(text)] = mentions(text)
+        except Exception:  # only a saving: the records are fingerprinted all the same
+            logger.exception("Finding records' mentions ahead failed; found when fingerprinted")
+
+    def publish(self) -> None:
+        """Offer the mentions found (and being found) to update_articles."""
+        with _published_lock:
+            _published.append(self)
+
+    def found(self) -> dict[tuple, Mentions]:
+        """Wait for the thread; return the mentions found by record text."""
+        self._thread.join()
+        return self._found
+
+    def close(self) -> None:
+        """Stop the thread and withdraw what it found."""
+        self._stop.set()
+        self._thread.join()
+        with _published_lock:
+            if self in _published:
+                _published.remove(self)
+        self._found = {}
+        self._records = []
+
+
+def _take_prepared(records: Iterable[RecordText]) -> None:
+    """Give records whose very text was prepared (PreparedMentions) their mentions."""
+    if not _published:
+        return
+    with _published_lock:
+        prepared = list(_published)
+    for preparer in prepared:
+        found = preparer.found()
+        for text in records:
+            if text.found is None:
+                text.found = found.get(_text_key(text))
+
+
 def update_articles(ids: Iterable[int]) -> int:
     """Fingerprint these new or updated records against the stored statistics and store
     their related records; return how many were fingerprinted.
@@ -732,6 +854,7 @@ def update_articles(ids: Iterable[int]) -> int:
     count = 0
     for start in range(0, len(ids), BATCH_SIZE):
         found = texts(ids[start : start + BATCH_SIZE])
+        _take_prepared(found.values())
         keys: set[str] = set()
         for text in found.values():
             keys |= record_keys(text)[0]
@@ -797,27 +920,27 @@ def _relate_from_index(ids: list[int]) -> None:
 def _stored_vectors(ids: Sequence[int]) -> dict[int, dict[int, float]]:
     """Return these records' stored fingerprints as unit weights by concept id."""
     vectors: dict[int, dict[int, float]] = {}
-    for start in range(0, len(ids), CHUNK):
-        rows = ArticleTopic.objects.filter(article_id__in=ids[start : start + CHUNK])
-        for article, concept, unit in rows.order_by().values_list(
-            "article_id", "concept_id", "unit"
-        ):
-            vectors.setdefault(article, {})[concept] = unit
+    for article, concept, unit in _select_in(
+        "SELECT article_id, concept_id, unit FROM catalogue_articletopic WHERE article_id {member}",
+        ids,
+    ):
+        vectors.setdefault(article, {})[concept] = unit
     return vectors
 
 
 def _searched_concepts(concepts: set[int]) -> set[int]:
     """Return those of `concepts` in at most MAX_POSTINGS stored fingerprints (the refresh's
     rule), counting at most MAX_POSTINGS + 1 postings of each: a bounded index-only scan."""
-    wanted = sorted(concepts)
-    maybe_common: list[int] = []
-    for start in range(0, len(wanted), CHUNK):
-        # A concept in fewer records' texts than the bound is in fewer fingerprints too.
-        maybe_common.extend(
-            TopicConcept.objects.filter(
-                pk__in=wanted[start : start + CHUNK], document_frequency__gt=MAX_POSTINGS
-            ).values_list("pk", flat=True)
+    # A concept in fewer records' texts than the bound is in fewer fingerprints too.
+    maybe_common = [
+        pk
+        for (pk,) in _select_in(
+            "SELECT id FROM catalogue_topicconcept WHERE document_frequency > %s AND id {member} "
+            "ORDER BY id",
+            sorted(concepts),
+            [MAX_POSTINGS],
         )
+    ]
     with connection.cursor() as cursor:
         counted = union_all(
             cursor,
