@@ -25,6 +25,10 @@ such a token; the benchmark reports each disagreement with its words' lexemes on
   their own (plus, for hyphenated words, their parts); the simple tokenizer splits them at
   every character that is no letter or digit. A query of plain words matches the same
   documents either way; a query for "40.5" would not (the benchmark draws words of letters).
+  A hyphenated word of letters takes one position before its parts here too (schema 5), as
+  the whole word does there, so phrases next to one match alike.
+- The peer asks Tantivy's own phrase query (the words' positions); the catalogue asks its
+  pairs fields (schema.PAIR_FIELDS) for phrases of consecutive words: the same matches.
 - A phrase lies within one title, keyword, abstract, name or key on both sides (PostgreSQL
   since migration 0028: 400 positions between two values; here schema.VALUE_GAP stop-word
   positions besides Tantivy's one, so a phrase with stop words inside spanning up to
