@@ -111,21 +111,43 @@ class Builder:
             return None
         if len(terms) == 1:
             return self._any_field(lambda name: Query.term_query(self.schema, name, terms[0][1]))
-        if self.pairs and terms[-1][0] == len(terms) - 1:
+        # Words side by side (no stop word between): their pairs.
+        pairs = [
+            (position, pair(first, second))
+            for (position, first), (following, second) in itertools.pairwise(terms)
+            if following == position + 1
+        ]
+        if self.pairs and len(pairs) == len(terms) - 1:
             # Consecutive words: the pairs' postings hold exactly the articles with two words
             # side by side in one value, so two words need no positions at all, and more are
             # a phrase of pairs, whose positions are few (a phrase of words reads the words'
             # positions in every article having all of them: most of a phrase's time).
-            pairs = [
-                (position, pair(first, second))
-                for (position, first), (_, second) in itertools.pairwise(terms)
-            ]
             if len(pairs) == 1:
                 return self._any_field(
                     lambda name: Query.term_query(self.schema, PAIR_FIELDS[name], pairs[0][1])
                 )
             return self._any_field(
                 lambda name: Query.phrase_query(self.schema, PAIR_FIELDS[name], pairs)
+            )
+        if self.pairs and pairs:
+            # A stop word inside, but some words side by side: a phrase of words, whose
+            # positions are read only where the field also has those pairs (which the phrase
+            # implies; they add nothing to the score).
+            return self._any_field(
+                lambda name: Query.boolean_query(
+                    [
+                        (Occur.Must, Query.phrase_query(self.schema, name, terms)),
+                        *(
+                            (
+                                Occur.Must,
+                                Query.const_score_query(
+                                    Query.term_query(self.schema, PAIR_FIELDS[name], term), 0.0
+                                ),
+                            )
+                            for _, term in pairs
+                        ),
+                    ]
+                )
             )
         return self._any_field(lambda name: Query.phrase_query(self.schema, name, terms))
 
