@@ -12,7 +12,8 @@ from django.http import QueryDict
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
 from catalogue.models import Article
-from catalogue.search.links import querystring
+from catalogue.search import FacetValue
+from catalogue.search.links import decorate_values, querystring
 from catalogue.search.views import _year_url
 from tests.factories import make_article, make_author, make_journal, make_keyword
 
@@ -783,3 +784,34 @@ def test_a_year_bars_link_is_the_state_with_that_year(query):
 
     for year in (1000, 1987, 2024):
         assert url(year) == querystring(data, year_min=str(year), year_max=str(year))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=health&page=2",
+        "keyword=3&q=a&not_keyword=4&keyword=5&sort=newest",
+        "not_keyword=7&q=%26keyword%3D1&page_size=50&year_min=2010",
+        "q=caf%C3%A9&keyword=&not_journal=2",
+    ],
+)
+def test_a_facet_values_links_are_the_state_with_its_value_changed(query):
+    data = QueryDict(query)
+    values = [FacetValue(3, "three", 1), FacetValue(4, "four", 2), FacetValue(9, "nine", 3)]
+
+    decorate_values(values, "keyword", data, base="/search/")
+
+    included = [v for v in data.getlist("keyword") if v]
+    excluded = [v for v in data.getlist("not_keyword") if v]
+    for value in values:
+        param = value.param
+        kept = [v for v in included if v != param]
+        dropped = [v for v in excluded if v != param]
+        assert value.include_url == "/search/" + querystring(
+            data, keyword=[*included, param], not_keyword=dropped
+        )
+        assert value.exclude_url == "/search/" + querystring(
+            data, not_keyword=[*excluded, param], keyword=kept
+        )
+        assert value.remove_url == "/search/" + querystring(data, keyword=kept, not_keyword=dropped)
