@@ -5,7 +5,7 @@ remove links, record and entity page URLs, a state's feed URL.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
 from django.http import (
@@ -93,25 +93,55 @@ def decorate_values(
     included = [v for v in data.getlist(name) if v]
     excluded = [v for v in data.getlist(not_name) if v]
     own = scope is not None and name == scope.facet
+    # Every link changes only this facet's two parameters: the others are encoded once.
+    encode = _state_encoder(data)
     for value in values:
         param = value.param
         value.count_text = count_text(value)
         if own:
             value.include_url = scope.value_url(value.id)
         else:
-            value.include_url = base + querystring(
-                data, **{name: [*included, param], not_name: [v for v in excluded if v != param]}
+            value.include_url = base + encode(
+                {name: [*included, param], not_name: [v for v in excluded if v != param]}
             )
-        value.exclude_url = base + querystring(
-            data, **{not_name: [*excluded, param], name: [v for v in included if v != param]}
+        value.exclude_url = base + encode(
+            {not_name: [*excluded, param], name: [v for v in included if v != param]}
         )
-        value.remove_url = base + querystring(
-            data,
-            **{
+        value.remove_url = base + encode(
+            {
                 name: [v for v in included if v != param],
                 not_name: [v for v in excluded if v != param],
-            },
+            }
         )
+
+
+def _state_encoder(data: QueryDict | dict) -> Callable[[dict[str, list[str]]], str]:
+    """Return a function giving querystring(data, **changes) for changes given as lists.
+
+    A results page links each facet value three ways (some 200 query strings of one state,
+    about 1.4 ms a page): the parameters a link does not change are encoded once.
+    """
+    # Each parameter's pairs encoded, in the state's order (a changed one replaced in place).
+    fixed = {
+        name: "&".join(_pair(name, value) for value in values)
+        for name, values in _lists(data)
+        if name not in PAGING
+    }
+
+    def encode(changes: dict[str, list[str]]) -> str:
+        pieces = [
+            "&".join(_pair(name, value) for value in changes[name]) if name in changes else piece
+            for name, piece in fixed.items()
+        ]
+        pieces += [
+            "&".join(_pair(name, value) for value in values)
+            for name, values in changes.items()
+            if name not in fixed
+        ]
+        encoded = "&".join(piece for piece in pieces if piece)
+        return f"?{encoded}" if encoded else "?"
+
+    return encode
 
 
 def count_text(value: search.FacetValue) -> str:
