@@ -508,6 +508,39 @@ def test_a_batch_rolled_back_by_a_deadlock_is_taken_again(monkeypatch, caplog):
     assert "rolled back by a deadlock; taken again" in caplog.text
 
 
+def test_a_topics_batch_rolled_back_by_a_deadlock_is_taken_again(monkeypatch, caplog):
+    """Either worker may fingerprint now: a topics batch rolled back by a deadlock is taken
+    again too (its row kept by the rollback), and every record ends fingerprinted."""
+    monkeypatch.setattr(backlog, "BATCH", 5)
+    fingerprint, calls = topics.update_articles, []
+
+    def deadlocking(ids):
+        ids = list(ids)
+        calls.append(ids)
+        fingerprint(ids)
+        if len(calls) == 1:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; "
+                    "END $$"
+                )
+        return len(ids)
+
+    monkeypatch.setattr(topics, "update_articles", deadlocking)
+    caplog.set_level(logging.INFO, logger=backlog.logger.name)
+
+    batch = import_file(8, seed="y")
+
+    ids = sorted(Article.objects.values_list("pk", flat=True))
+    assert batch.created_count == 8
+    assert calls.count(calls[0]) == 2  # rolled back, then taken again
+    assert sorted({pk for call in calls for pk in call}) == ids
+    assert set(ArticleTopic.objects.values_list("article_id", flat=True)) == set(ids)
+    assert indexed_ids() == set(ids)
+    assert backlog_rows() == []
+    assert "A backlog batch of topics was rolled back by a deadlock; taken again" in caplog.text
+
+
 def test_a_deadlock_again_and_again_is_given_up(monkeypatch):
     monkeypatch.setattr(backlog, "BATCH", 5)
     monkeypatch.setattr(backlog, "DEADLOCK_RETRIES", 2)
