@@ -44,6 +44,8 @@ SHAPES = (
     "broad word + one popular value",
     "2-3 words (AND)",
     "phrase",
+    "phrase of 3-5 words",
+    "phrase around a stop word",
     "word -word",
     "word, a value excluded",
     "author",
@@ -296,6 +298,43 @@ class Catalogue:
                 ]
                 if pairs:
                     draws.append(Draw(phrases=(" ".join(rng.choice(pairs)),)))
+                if len(draws) == count:
+                    break
+        elif shape == "phrase of 3-5 words":
+            from catalogue.search.query import STOP_WORDS
+
+            # Consecutive title words, stop words allowed inside but not at either end.
+            for article in self.random_articles(count * 3):
+                title = article["title_words"]
+                runs = [
+                    title[start : start + size]
+                    for size in (3, 4, 5)
+                    for start in range(len(title) - size + 1)
+                    if all(w.isalpha() for w in title[start : start + size])
+                    and title[start] not in STOP_WORDS
+                    and title[start + size - 1] not in STOP_WORDS
+                ]
+                if runs:
+                    draws.append(Draw(phrases=(" ".join(rng.choice(runs)),)))
+                if len(draws) == count:
+                    break
+        elif shape == "phrase around a stop word":
+            from catalogue.search.query import STOP_WORDS
+
+            # "quality of life": no two neighbouring words without a stop word between them.
+            for article in self.random_articles(count * 6):
+                title = article["title_words"]
+                triples = [
+                    (a, s, b)
+                    for a, s, b in zip(title, title[1:], title[2:], strict=False)
+                    if a.isalpha()
+                    and b.isalpha()
+                    and s in STOP_WORDS
+                    and a not in STOP_WORDS
+                    and b not in STOP_WORDS
+                ]
+                if triples:
+                    draws.append(Draw(phrases=(" ".join(rng.choice(triples)),)))
                 if len(draws) == count:
                     break
         elif shape == "word -word":
