@@ -528,10 +528,59 @@ def test_counts_a_segment_cut_off_are_counted_again_flagged_or_left_to_postgresq
 
 
 @pytest.mark.postgres
+def test_facets_counted_again_share_one_aggregation_or_go_one_by_one(db, tmp_path, monkeypatch):
+    # Each aggregation evaluates the matches again (a phrase read from positions costs as much
+    # as the search): the facets counted again from every value go together in one.
+    journals = [make_journal() for _ in range(3)]
+    for n in range(12):
+        make_article(title=f"Glacier {n}", journal=journals[n % 3], year=2000 + n % 2)
+    nodes.build(tmp_path, connection, log=lambda line: None)
+    original = tantivy_search._aggregate
+    original_every = tantivy_search._aggregate_every
+
+    def cut_off(*args, **kwargs):
+        answer = original(*args, **kwargs)
+        for facet in answer.values():
+            facet["doc_count_error_upper_bound"] = 1
+        return answer
+
+    asked = []
+
+    def every(searcher, matches, names, size):
+        asked.append(sorted(names))
+        return original_every(searcher, matches, names, size)
+
+    monkeypatch.setattr(tantivy_search, "_aggregate", cut_off)
+    monkeypatch.setattr(tantivy_search, "_aggregate_every", every)
+    monkeypatch.setattr(tantivy_search, "_one_segment", lambda searcher: False)
+    params = SearchParams.build(query=parse_query("glacier"))
+    expected, actual = _both(params, tmp_path)
+    assert _summary(actual) == _summary(expected)
+    assert not actual.approximate
+    assert len(asked) == 1 and {"journal", "year", "author"} <= set(asked[0])
+
+    # Together past Tantivy's bucket limit: each facet on its own, still exact.
+    asked.clear()
+
+    def limited(searcher, matches, names, size):
+        asked.append(sorted(names))
+        if len(names) > 1:
+            raise ValueError("Aborting aggregation because bucket limit was exceeded")
+        return original_every(searcher, matches, names, size)
+
+    monkeypatch.setattr(tantivy_search, "_aggregate_every", limited)
+    expected, actual = _both(params, tmp_path)
+    assert _summary(actual) == _summary(expected)
+    assert not actual.approximate
+    assert len(asked[0]) > 1 and all(len(names) == 1 for names in asked[1:])
+    assert sorted(name for [name] in asked[1:]) == asked[0]
+
+
+@pytest.mark.postgres
 def test_the_top_values_of_two_segments_are_counted_one_by_one(db, tmp_path, monkeypatch):
     # Nine journals of 10-18 articles and twenty of one: each segment returns its top ten, so
-    # a value's count may lack up to 2 (one cut off in each); the nine are then counted one
-    # by one, not every value again.
+    # a value's count may lack up to 2 (one cut off in each); the nine are then counted
+    # together over the matches having them, not every value of every match again.
     big = [make_journal() for _ in range(9)]
     small = [make_journal() for _ in range(20)]
     made = [
@@ -552,11 +601,15 @@ def test_the_top_values_of_two_segments_are_counted_one_by_one(db, tmp_path, mon
         counted.append((args[3], answer))
         return answer
 
-    def every(*args, **kwargs):
-        raise AssertionError("every value counted again")
+    original_every = tantivy_search._aggregate_every
+    every = []
+
+    def spy_every(searcher, matches, names, size):
+        every.append(list(names))
+        return original_every(searcher, matches, names, size)
 
     monkeypatch.setattr(tantivy_search, "_candidates", spy)
-    monkeypatch.setattr(tantivy_search, "_aggregate_every", every)
+    monkeypatch.setattr(tantivy_search, "_aggregate_every", spy_every)
     params = SearchParams.build(query=parse_query("glacier"), include={"type": ["article"]})
     expected, actual = _both(params, tmp_path)
     assert _summary(actual) == _summary(expected)
@@ -564,6 +617,18 @@ def test_the_top_values_of_two_segments_are_counted_one_by_one(db, tmp_path, mon
         (journal.pk, count) for count, journal in reversed(list(enumerate(big, start=10)))
     ][:8]
     assert actual.facets["journal"].has_more
+    assert [(name, len(answer)) for name, answer in counted if answer] == [("journal", 9)]
+    # One aggregation, over the matches having one of the nine; no facet counted again whole.
+    assert every == [["journal"]]
+
+    # Past Tantivy's bucket limit there: one by one, the same counts.
+    def too_many(*args, **kwargs):
+        raise ValueError("Aborting aggregation because bucket limit was exceeded")
+
+    counted.clear()
+    monkeypatch.setattr(tantivy_search, "_aggregate_every", too_many)
+    _, again = _both(params, tmp_path)
+    assert _summary(again) == _summary(expected)
     assert [(name, len(answer)) for name, answer in counted if answer] == [("journal", 9)]
 
 

@@ -220,12 +220,16 @@ class Inexact(RuntimeError):
     cheaply: PostgreSQL answers the search instead."""
 
 
-def _aggregate_every(searcher: tantivy.Searcher, matches: Query, name: str, size: int) -> dict:
-    """Return `name`'s top `size` values with every segment's every value counted (exact)."""
+def _aggregate_every(
+    searcher: tantivy.Searcher, matches: Query, names: Sequence[str], size: int
+) -> dict:
+    """Return each of `names`' top `size` values with every segment's every value counted
+    (exact), from one aggregation."""
     request = {
         name: {"terms": {"field": FACET_FIELDS[name], "size": size, "segment_size": EVERY_BUCKET}}
+        for name in names
     }
-    return searcher.aggregate(matches, request)[name]
+    return searcher.aggregate(matches, request)
 
 
 def _one_segment(searcher: tantivy.Searcher) -> bool:
@@ -263,7 +267,7 @@ def _candidates(
     Several segments: a value's count may lack up to `error` (the counts its segments cut
     off); one not returned has at most the last count plus `error`. When that is below the
     (top + 1)th count, the top values are among those returned within `error` of it, and
-    each of those is counted on its own (a few intersections instead of every value again).
+    those are counted over the matches having any of them (not every value again).
     """
     top = FACETS[name].top
     if not top or len(buckets) <= top:
@@ -274,12 +278,26 @@ def _candidates(
     wanted = [value for value, n in buckets if n + error >= floor]
     if len(wanted) > MAX_CANDIDATES:
         return None
-    counted = []
-    for value in wanted:
-        both = Query.boolean_query(
-            [(Occur.Must, matches), (Occur.Must, builder.selection(name, [value]))]
-        )
-        counted.append((value, searcher.search(both, 1, count=True).count))
+    # One aggregation over the matches having any of them: each query evaluates the matches
+    # again, which for a phrase read from positions costs as much as the search. Those
+    # articles are few, so every value of every segment is returned: the counts are whole.
+    having = Query.boolean_query(
+        [(Occur.Must, matches), (Occur.Must, builder.selection(name, wanted))]
+    )
+    try:
+        answer = _aggregate_every(searcher, having, [name], EVERY_BUCKET)[name]
+    except ValueError:  # "bucket limit was exceeded": one by one
+        counted = []
+        for value in wanted:
+            both = Query.boolean_query(
+                [(Occur.Must, matches), (Occur.Must, builder.selection(name, [value]))]
+            )
+            counted.append((value, searcher.search(both, 1, count=True).count))
+    else:
+        counts = {
+            _key(name, bucket["key"]): int(bucket["doc_count"]) for bucket in answer["buckets"]
+        }
+        counted = [(value, counts.get(value, 0)) for value in wanted]
     return sorted(counted, key=lambda b: (-b[1], b[0]))
 
 
@@ -297,6 +315,7 @@ def _exact_counts(
     result: dict[str, tuple[list[tuple[object, int]], bool, bool]] = {}
     whole = _one_segment(searcher)
     aggregated = _aggregate(searcher, matches, list(names), FIRST_BUCKETS, whole=whole)
+    pending: list[str] = []
     for name in names:
         buckets, complete, exact, error = _buckets(name, aggregated[name], whole=whole)
         if exact:
@@ -310,19 +329,42 @@ def _exact_counts(
         if size > threshold:
             result[name] = (buckets, complete, True)
             continue
-        for wanted in (FIRST_BUCKETS * 20, EVERY_BUCKET):
-            try:
-                buckets, complete, exact, _ = _buckets(
-                    name, _aggregate_every(searcher, matches, name, wanted), whole=True
-                )
-            except ValueError as error:  # "bucket limit was exceeded"
-                raise Inexact(f"{name}: {error}") from error
-            if exact:
-                break
-        if not exact:
-            raise Inexact(f"{name}: counts of {context} not exact")
-        result[name] = (buckets, complete, False)
+        pending.append(name)
+    if pending:
+        result.update(_every_value(searcher, matches, pending, context=context))
     return result
+
+
+def _every_value(
+    searcher: tantivy.Searcher, matches: Query, names: Sequence[str], *, context: SearchParams
+) -> dict[str, tuple[list[tuple[object, int]], bool, bool]]:
+    """Return the exact counts of `names` from every segment's every value, or raise Inexact.
+
+    The facets together in one aggregation: each aggregation evaluates the matches again,
+    which for a phrase read from the words' positions costs as much as the search itself.
+    """
+    result: dict[str, tuple[list[tuple[object, int]], bool, bool]] = {}
+    for wanted in (FIRST_BUCKETS * 20, EVERY_BUCKET):
+        try:
+            answer = _aggregate_every(searcher, matches, names, wanted)
+        except ValueError as error:  # "bucket limit was exceeded"
+            if len(names) == 1:
+                raise Inexact(f"{names[0]}: {error}") from error
+            # Together past the limit, perhaps not one by one.
+            for name in names:
+                result.update(_every_value(searcher, matches, [name], context=context))
+            return result
+        left = []
+        for name in names:
+            buckets, complete, exact, _ = _buckets(name, answer[name], whole=True)
+            if exact:
+                result[name] = (buckets, complete, False)
+            else:
+                left.append(name)
+        names = left
+        if not names:
+            return result
+    raise Inexact(f"{', '.join(names)}: counts of {context} not exact")
 
 
 def _sample_buckets(size: int, sample: int) -> int:
