@@ -487,6 +487,21 @@ def test_facet_rows_are_the_statements_top_values_and_the_selected_ones():
     ]
 
 
+def _segments_cut_off(monkeypatch) -> None:
+    """Make the first aggregation answer as an index of several segments may: every facet's
+    counts uncertain by one (a value may be missing from a segment)."""
+    original = tantivy_search._aggregate
+
+    def cut_off(*args, **kwargs):
+        answer = original(*args, **kwargs)
+        for facet in answer.values():
+            facet["doc_count_error_upper_bound"] = 1
+        return answer
+
+    monkeypatch.setattr(tantivy_search, "_aggregate", cut_off)
+    monkeypatch.setattr(tantivy_search, "_one_segment", lambda searcher: False)
+
+
 @pytest.mark.postgres
 def test_counts_a_segment_cut_off_are_counted_again_flagged_or_left_to_postgresql(
     db, tmp_path, monkeypatch
@@ -495,17 +510,7 @@ def test_counts_a_segment_cut_off_are_counted_again_flagged_or_left_to_postgresq
     for n in range(12):
         make_article(title=f"Glacier {n}", journal=journals[n % 3])
     nodes.build(tmp_path, connection, log=lambda line: None)
-    original = tantivy_search._aggregate
-
-    def cut_off(*args, **kwargs):
-        # As an index of several segments answers: a value may be missing from a segment.
-        answer = original(*args, **kwargs)
-        for facet in answer.values():
-            facet["doc_count_error_upper_bound"] = 1
-        return answer
-
-    monkeypatch.setattr(tantivy_search, "_aggregate", cut_off)
-    monkeypatch.setattr(tantivy_search, "_one_segment", lambda searcher: False)
+    _segments_cut_off(monkeypatch)
     params = SearchParams.build(query=parse_query("glacier"))
     # Within the threshold: counted again from every segment's every value, exact.
     expected, actual = _both(params, tmp_path)
@@ -527,6 +532,19 @@ def test_counts_a_segment_cut_off_are_counted_again_flagged_or_left_to_postgresq
     assert _summary(actual) == _summary(expected)
 
 
+def _every_asked(monkeypatch) -> list[list[str]]:
+    """Return the list the facets of each every-value aggregation are appended to, sorted."""
+    original = tantivy_search._aggregate_every
+    asked: list[list[str]] = []
+
+    def every(searcher, matches, names, size):
+        asked.append(sorted(names))
+        return original(searcher, matches, names, size)
+
+    monkeypatch.setattr(tantivy_search, "_aggregate_every", every)
+    return asked
+
+
 @pytest.mark.postgres
 def test_facets_counted_again_share_one_aggregation_or_go_one_by_one(db, tmp_path, monkeypatch):
     # Each aggregation evaluates the matches again (a phrase read from positions costs as much
@@ -535,24 +553,9 @@ def test_facets_counted_again_share_one_aggregation_or_go_one_by_one(db, tmp_pat
     for n in range(12):
         make_article(title=f"Glacier {n}", journal=journals[n % 3], year=2000 + n % 2)
     nodes.build(tmp_path, connection, log=lambda line: None)
-    original = tantivy_search._aggregate
+    _segments_cut_off(monkeypatch)
     original_every = tantivy_search._aggregate_every
-
-    def cut_off(*args, **kwargs):
-        answer = original(*args, **kwargs)
-        for facet in answer.values():
-            facet["doc_count_error_upper_bound"] = 1
-        return answer
-
-    asked = []
-
-    def every(searcher, matches, names, size):
-        asked.append(sorted(names))
-        return original_every(searcher, matches, names, size)
-
-    monkeypatch.setattr(tantivy_search, "_aggregate", cut_off)
-    monkeypatch.setattr(tantivy_search, "_aggregate_every", every)
-    monkeypatch.setattr(tantivy_search, "_one_segment", lambda searcher: False)
+    asked = _every_asked(monkeypatch)
     params = SearchParams.build(query=parse_query("glacier"))
     expected, actual = _both(params, tmp_path)
     assert _summary(actual) == _summary(expected)
@@ -601,15 +604,8 @@ def test_the_top_values_of_two_segments_are_counted_one_by_one(db, tmp_path, mon
         counted.append((args[3], answer))
         return answer
 
-    original_every = tantivy_search._aggregate_every
-    every = []
-
-    def spy_every(searcher, matches, names, size):
-        every.append(list(names))
-        return original_every(searcher, matches, names, size)
-
     monkeypatch.setattr(tantivy_search, "_candidates", spy)
-    monkeypatch.setattr(tantivy_search, "_aggregate_every", spy_every)
+    every = _every_asked(monkeypatch)
     params = SearchParams.build(query=parse_query("glacier"), include={"type": ["article"]})
     expected, actual = _both(params, tmp_path)
     assert _summary(actual) == _summary(expected)
