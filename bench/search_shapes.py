@@ -64,6 +64,55 @@ MIDDLE = (0.01, 0.05)
 BROAD = (0.10, 0.20)
 
 
+# --- Phrases drawn from a title's words: (articles read per query wanted, the windows) ---------
+
+
+def _stop_words() -> frozenset:
+    from catalogue.search.query import STOP_WORDS
+
+    return STOP_WORDS
+
+
+def _pairs(title: list[str]) -> list[tuple[str, ...]]:
+    """Two neighbouring words, neither a stop word."""
+    stop = _stop_words()
+    return [
+        (a, b)
+        for a, b in itertools.pairwise(title)
+        if a.isalpha() and b.isalpha() and not {a, b} & stop
+    ]
+
+
+def _runs(title: list[str]) -> list[list[str]]:
+    """3-5 consecutive words, stop words allowed inside but not at either end."""
+    stop = _stop_words()
+    return [
+        title[start : start + size]
+        for size in (3, 4, 5)
+        for start in range(len(title) - size + 1)
+        if all(w.isalpha() for w in title[start : start + size])
+        and title[start] not in stop
+        and title[start + size - 1] not in stop
+    ]
+
+
+def _around_stop_word(title: list[str]) -> list[tuple[str, ...]]:
+    """ "quality of life": two words with a stop word between them (no pair to read)."""
+    stop = _stop_words()
+    return [
+        (a, s, b)
+        for a, s, b in zip(title, title[1:], title[2:], strict=False)
+        if a.isalpha() and b.isalpha() and s in stop and a not in stop and b not in stop
+    ]
+
+
+PHRASES = {
+    "phrase": (3, _pairs),
+    "phrase of 3-5 words": (3, _runs),
+    "phrase around a stop word": (6, _around_stop_word),
+}
+
+
 # --- A drawn query -------------------------------------------------------------------------------
 
 
@@ -286,55 +335,12 @@ class Catalogue:
                     draws.append(Draw(words=tuple(rng.sample(distinct, size))))
                 if len(draws) == count:
                     break
-        elif shape == "phrase":
-            from catalogue.search.query import STOP_WORDS
-
-            for article in self.random_articles(count * 3):
-                title = article["title_words"]
-                pairs = [
-                    (a, b)
-                    for a, b in itertools.pairwise(title)
-                    if a.isalpha() and b.isalpha() and not {a, b} & STOP_WORDS
-                ]
-                if pairs:
-                    draws.append(Draw(phrases=(" ".join(rng.choice(pairs)),)))
-                if len(draws) == count:
-                    break
-        elif shape == "phrase of 3-5 words":
-            from catalogue.search.query import STOP_WORDS
-
-            # Consecutive title words, stop words allowed inside but not at either end.
-            for article in self.random_articles(count * 3):
-                title = article["title_words"]
-                runs = [
-                    title[start : start + size]
-                    for size in (3, 4, 5)
-                    for start in range(len(title) - size + 1)
-                    if all(w.isalpha() for w in title[start : start + size])
-                    and title[start] not in STOP_WORDS
-                    and title[start + size - 1] not in STOP_WORDS
-                ]
-                if runs:
-                    draws.append(Draw(phrases=(" ".join(rng.choice(runs)),)))
-                if len(draws) == count:
-                    break
-        elif shape == "phrase around a stop word":
-            from catalogue.search.query import STOP_WORDS
-
-            # "quality of life": no two neighbouring words without a stop word between them.
-            for article in self.random_articles(count * 6):
-                title = article["title_words"]
-                triples = [
-                    (a, s, b)
-                    for a, s, b in zip(title, title[1:], title[2:], strict=False)
-                    if a.isalpha()
-                    and b.isalpha()
-                    and s in STOP_WORDS
-                    and a not in STOP_WORDS
-                    and b not in STOP_WORDS
-                ]
-                if triples:
-                    draws.append(Draw(phrases=(" ".join(rng.choice(triples)),)))
+        elif shape in PHRASES:
+            tries, windows = PHRASES[shape]
+            for article in self.random_articles(count * tries):
+                found = windows(article["title_words"])
+                if found:
+                    draws.append(Draw(phrases=(" ".join(rng.choice(found)),)))
                 if len(draws) == count:
                     break
         elif shape == "word -word":

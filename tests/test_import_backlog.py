@@ -480,6 +480,14 @@ def test_an_import_failing_after_its_mentions_were_prepared_leaves_nothing(monke
     assert ImportBatch.objects.get().status == ImportStatus.FAILED
 
 
+def _raise_deadlock() -> None:
+    """Fail the current statement as PostgreSQL does a deadlock's victim (SQLSTATE 40P01)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$"
+        )
+
+
 def test_a_batch_rolled_back_by_a_deadlock_is_taken_again(monkeypatch, caplog):
     monkeypatch.setattr(backlog, "BATCH", 5)
     real, calls = search_index.refresh_search_index, []
@@ -487,11 +495,7 @@ def test_a_batch_rolled_back_by_a_deadlock_is_taken_again(monkeypatch, caplog):
     def deadlocking(ids):
         calls.append(list(ids))
         if len(calls) == 1:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; "
-                    "END $$"
-                )
+            _raise_deadlock()
         return real(ids)
 
     monkeypatch.setattr(search_index, "refresh_search_index", deadlocking)
@@ -519,11 +523,7 @@ def test_a_topics_batch_rolled_back_by_a_deadlock_is_taken_again(monkeypatch, ca
         calls.append(ids)
         fingerprint(ids)
         if len(calls) == 1:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; "
-                    "END $$"
-                )
+            _raise_deadlock()
         return len(ids)
 
     monkeypatch.setattr(topics, "update_articles", deadlocking)
